@@ -1,0 +1,79 @@
+"""The /_emu/ control API for a web page: walls with comments, posting as a citizen, photos, SSE."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .server import image_type
+
+if TYPE_CHECKING:
+    from .emulator import VKEmulator
+
+
+def routes(emu: VKEmulator) -> list[web.RouteDef]:
+    async def walls(request: web.Request) -> web.Response:
+        owner_id = int(request.match_info["owner_id"])
+        posts = []
+        for post in emu.wall_posts(owner_id):
+            post["comments_list"] = emu.comments(owner_id, post["id"], include_deleted=True)
+            posts.append(post)
+        return web.json_response({"owner_id": owner_id, "posts": posts})
+
+    async def add_comment(request: web.Request) -> web.Response:
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(await request.post())
+        try:
+            reply_to = body.get("reply_to_comment")
+            comment = emu.post_comment(
+                int(request.match_info["owner_id"]),
+                int(request.match_info["post_id"]),
+                int(body["from_id"]),
+                str(body["text"]),
+                reply_to_comment=int(reply_to) if reply_to else None,
+            )
+        except (KeyError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(comment)
+
+    async def photo(request: web.Request) -> web.Response:
+        owner_id, _, photo_id = request.match_info["ref"].partition("_")
+        try:
+            data = emu.photo_bytes(int(owner_id), int(photo_id))
+        except (KeyError, ValueError):
+            raise web.HTTPNotFound() from None
+        return web.Response(body=data, content_type=image_type(data))
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        queue = emu.subscribe()
+        try:
+            while not emu.stopping.is_set():
+                try:
+                    change = await asyncio.wait_for(queue.get(), 15)
+                except TimeoutError:
+                    await response.write(b": keep-alive\n\n")  # keeps proxies from closing it
+                    continue
+                if change is None:
+                    break
+                await response.write(f"data: {json.dumps(change)}\n\n".encode())
+        except ConnectionResetError:  # the page went away
+            pass
+        finally:
+            emu.unsubscribe(queue)
+        return response
+
+    return [
+        web.get("/_emu/walls/{owner_id}", walls),
+        web.post("/_emu/walls/{owner_id}/{post_id}/comments", add_comment),
+        web.get("/_emu/photos/{ref}", photo),
+        web.get("/_emu/events", events),
+    ]

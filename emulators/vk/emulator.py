@@ -1,0 +1,263 @@
+"""VKEmulator: a local VK API 5.199 (methods, uploads, Bots Long Poll) driven by VK's schema."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+from aiohttp import web
+
+from . import control, longpoll
+from .context import registry
+from .methods_misc import new_message
+from .methods_wall import announce_comment
+from .schema import Schema
+from .server import Dispatcher, Fault
+from .state import State, Token, public_comment, public_post
+
+_SCHEMA: Schema | None = None
+
+
+def _schema() -> Schema:
+    # Loading 60 methods.json files takes a moment; every emulator in a process shares them.
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = Schema()
+    return _SCHEMA
+
+
+class VKEmulator:
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.schema = _schema()
+        self.state = State(clock)
+        self.handlers = registry()
+        self.user_rps = 3  # VK's limit per user token per second
+        self.group_rps = 20  # VK's limit per community token per second
+        self.fault_timeout = 30.0  # how long an injected "timeout" holds a request
+        self.recheck_interval = 0.05  # wait_until re-checks at least this often
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, dict]] = []
+        self.inner_requests: list[tuple[str, dict]] = []  # calls made inside execute
+        self.lp_history_start: dict[int, int] = {}
+        self.stopping = asyncio.Event()
+        self.base_url = ""
+        self.dispatcher = Dispatcher(self)
+        self.app = web.Application(client_max_size=50 * 1024 * 1024)
+        self.app.add_routes(
+            [
+                web.route("*", "/method/{name}", self.dispatcher.handle_method),
+                web.post("/upload/wall", self.dispatcher.handle_upload),
+                web.route("*", "/longpoll/{group_id}", self._longpoll),
+                *control.routes(self),
+            ]
+        )
+        self._runner: web.AppRunner | None = None
+
+    async def _longpoll(self, request: web.Request) -> web.StreamResponse:
+        return await longpoll.handle_check(self, request)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self.stopping.clear()
+        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://{host}:{bound}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        self.state.notify({"kind": "stopping"})
+        for queue in list(self.state.subscribers):
+            queue.put_nowait(None)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- people, communities, tokens -------------------------------------------------------
+    def add_group(self, group_id: int, name: str, screen_name: str | None = None) -> dict:
+        group = {
+            "id": group_id,
+            "name": name,
+            "screen_name": screen_name or f"club{group_id}",
+            "is_closed": 0,
+            "type": "page",
+            "photo_50": "",
+            "photo_100": "",
+            "photo_200": "",
+        }
+        self.state.groups[group_id] = group
+        return dict(group)
+
+    def add_user(self, user_id: int, first_name: str, last_name: str) -> dict:
+        user = {
+            "id": user_id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "screen_name": f"id{user_id}",
+            "can_access_closed": True,
+            "is_closed": False,
+        }
+        self.state.users[user_id] = user
+        return dict(user)
+
+    def issue_user_token(self, user_id: int, admin_of: Iterable[int] = ()) -> str:
+        token = "vk1.a." + secrets.token_urlsafe(48)
+        self.state.tokens[token] = Token("user", user_id=user_id, admin_of=set(admin_of))
+        for group_id in admin_of:
+            self.state.members[group_id].add(user_id)
+        return token
+
+    def issue_group_token(self, group_id: int) -> str:
+        token = "vk1.a." + secrets.token_urlsafe(64)
+        self.state.tokens[token] = Token("group", group_id=group_id)
+        return token
+
+    def issue_service_token(self) -> str:
+        token = secrets.token_hex(36)
+        self.state.tokens[token] = Token("service")
+        return token
+
+    def add_member(self, group_id: int, user_id: int) -> None:
+        self.state.members[group_id].add(user_id)
+
+    def allow_messages(self, user_id: int, group_id: int) -> None:
+        """The user allowed the community to message them (VK error 901 otherwise)."""
+        self.state.allowed_messages[group_id].add(user_id)
+
+    # -- citizens and people ---------------------------------------------------------------
+    def post_comment(
+        self,
+        owner_id: int,
+        post_id: int,
+        from_id: int,
+        text: str,
+        reply_to_comment: int | None = None,
+        date: int | None = None,
+        emit: bool = True,
+    ) -> dict:
+        if owner_id not in self.state.posts or post_id not in self.state.posts[owner_id]:
+            raise KeyError(f"no post {owner_id}_{post_id}")
+        comment = self.state.add_comment(owner_id, post_id, from_id, text, reply_to_comment, date)
+        if emit:
+            announce_comment(self.state, comment, "wall_reply_new")
+        return dict(comment)
+
+    def edit_comment(self, owner_id: int, comment_id: int, text: str) -> dict:
+        comment = self.state.comment_index[owner_id][comment_id]
+        comment["text"] = text
+        announce_comment(self.state, comment, "wall_reply_edit")
+        return dict(comment)
+
+    def user_sends_message(
+        self, user_id: int, group_id: int, text: str, payload: dict | None = None
+    ) -> dict:
+        self.allow_messages(user_id, group_id)
+        msg = new_message(self.state, group_id, user_id, user_id, text, out=0)
+        if payload is not None:
+            msg["payload"] = json.dumps(payload, ensure_ascii=False)
+        self.state.notify({"kind": "message", "group_id": group_id, "peer_id": user_id})
+        client_info = {
+            "button_actions": ["text", "vkpay", "open_app", "location", "open_link", "callback"],
+            "keyboard": True,
+            "inline_keyboard": True,
+            "carousel": True,
+            "lang_id": 0,
+        }
+        self.state.emit(group_id, "message_new", {"message": msg, "client_info": client_info})
+        return dict(msg)
+
+    def user_presses_button(
+        self, user_id: int, group_id: int, payload: dict, conversation_message_id: int
+    ) -> dict:
+        """A callback button press: message_event to the community's long poll."""
+        event = {
+            "user_id": user_id,
+            "peer_id": user_id,
+            "event_id": secrets.token_hex(6),
+            "payload": payload,
+            "conversation_message_id": conversation_message_id,
+        }
+        self.state.emit(group_id, "message_event", event)
+        return event
+
+    def event_answers(self, group_id: int) -> list[dict]:
+        return list(self.state.event_answers[group_id])
+
+    # -- what is there to see --------------------------------------------------------------
+    def wall_posts(self, owner_id: int) -> list[dict]:
+        self.state.publish_due()
+        posts = self.state.posts.get(owner_id, {}).values()
+        return [public_post(p) for p in posts if not p.get("is_deleted")]
+
+    def photo_bytes(self, owner_id: int, photo_id: int) -> bytes:
+        return self.state.photo_data[(owner_id, photo_id)]
+
+    def comments(self, owner_id: int, post_id: int, include_deleted: bool = False) -> list[dict]:
+        bucket = self.state.post_comments.get((owner_id, post_id))
+        if bucket is None:
+            return []
+        ids = sorted([*bucket.top, *(i for t in bucket.threads.values() for i in t)])
+        index = self.state.comment_index[owner_id]
+        found = [index[i] for i in ids if include_deleted or not index[i]["deleted"]]
+        return [{**public_comment(c), "deleted": c["deleted"]} for c in found]
+
+    def banned(self, group_id: int) -> list[int]:
+        return list(self.state.bans.get(group_id, []))
+
+    def sent_messages(self, peer_id: int) -> list[dict]:
+        return [
+            dict(m)
+            for msgs in self.state.messages.values()
+            for m in msgs.values()
+            if m["peer_id"] == peer_id and m["out"]
+        ]
+
+    # -- faults and waiting ----------------------------------------------------------------
+    def inject_fault(
+        self,
+        method: str,
+        kind: Literal["timeout", "500", "error"],
+        count: int = 1,
+        error_code: int = 10,
+    ) -> None:
+        """Next `count` calls of `method` ("*" = any API method, "longpoll" = a_check) fail."""
+        self.faults.append(Fault(method, kind, count, error_code))
+
+    def expire_longpoll_key(self, group_id: int) -> None:
+        """The long poll key stops working (a_check answers failed 2)."""
+        self.state.lp_keys[group_id] = secrets.token_hex(20)
+        self.state.notify({"kind": "longpoll_key", "group_id": group_id})
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the public API
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"condition not met within {timeout} s")
+            # Wakes on every emulator change; the short cap also catches conditions on the
+            # caller's side (a bot handler's list) that the emulator cannot announce.
+            await self.state.wait_changed(min(remaining, self.recheck_interval))
+
+    def subscribe(self) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        self.state.subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
+        if queue in self.state.subscribers:
+            self.state.subscribers.remove(queue)

@@ -1,0 +1,397 @@
+"""wall.* and wall photo upload methods."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .context import Ctx, Handler
+from .state import public_comment, public_post
+
+GUID_WINDOW = 3600  # VK answers a repeated guid with the same post for an hour
+ATTACHMENT_RE = re.compile(r"^photo(-?\d+)_(\d+)(?:_[0-9a-zA-Z]+)?$")
+
+
+def _attachments(ctx: Ctx, items: list[str] | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    links = 0
+    for item in items or []:
+        item = item.strip()
+        match = ATTACHMENT_RE.match(item)
+        if match:
+            photo = ctx.state.photos.get((int(match[1]), int(match[2])))
+            if photo is None:
+                raise ctx.bad("attachments")
+            out.append({"type": "photo", "photo": dict(photo)})
+        elif item.startswith(("http://", "https://")):
+            links += 1
+            if links > 1:
+                raise ctx.bad("attachments")
+            out.append({"type": "link", "link": {"url": item, "title": ""}})
+        else:
+            raise ctx.bad("attachments")
+    return out
+
+
+def _writable_wall(ctx: Ctx, owner_id: int) -> None:
+    if owner_id < 0:
+        if owner_id * -1 not in ctx.state.groups:
+            raise ctx.bad("owner_id")
+        if not ctx.is_admin(-owner_id):
+            raise ctx.fail(214)
+    elif owner_id != ctx.token.user_id:
+        raise ctx.fail(214)
+
+
+def _post_or_fail(ctx: Ctx, owner_id: int, post_id: int | None) -> dict[str, Any]:
+    if post_id is None:
+        raise ctx.bad("post_id", "missing")
+    post = ctx.state.post(owner_id, post_id)
+    if post is None:
+        raise ctx.bad("post_id")
+    if post["post_type"] == "postpone" and not (owner_id < 0 and ctx.is_admin(-owner_id)):
+        raise ctx.bad("post_id")
+    return post
+
+
+def wall_post(ctx: Ctx, p: dict[str, Any]) -> dict[str, int]:
+    state = ctx.state
+    owner_id = ctx.owner(p)
+    _writable_wall(ctx, owner_id)
+    if p.get("post_id"):  # publishing a postponed post now
+        post = _post_or_fail(ctx, owner_id, p["post_id"])
+        post["date"] = state.now()
+        state.publish_due()
+        return {"post_id": post["id"]}
+    message = p.get("message") or ""
+    attachments = _attachments(ctx, p.get("attachments"))
+    if not message and not attachments:
+        raise ctx.bad("message", "missing")
+    guid = p.get("guid")
+    if guid:
+        seen = state.guids.get((owner_id, guid))
+        if seen is not None and state.clock() - seen[1] < GUID_WINDOW:
+            return {"post_id": seen[0]}
+    now = state.now()
+    publish_date = p.get("publish_date") or 0
+    postponed = publish_date > now
+    post_id = state.next_wall_id(owner_id)
+    from_group = owner_id < 0 and p.get("from_group", False)
+    post = {
+        "id": post_id,
+        "owner_id": owner_id,
+        "from_id": owner_id if from_group else ctx.token.user_id,
+        "created_by": ctx.token.user_id,
+        "date": publish_date if postponed else now,
+        "text": message,
+        "post_type": "postpone" if postponed else "post",
+        "attachments": attachments,
+        "comments": {"count": 0, "can_post": 1, "groups_can_post": True},
+        "likes": {"count": 0, "user_likes": 0, "can_like": 1},
+        "reposts": {"count": 0, "user_reposted": 0},
+        "views": {"count": 0},
+        "marked_as_ads": 0,
+    }
+    if p.get("signed"):
+        post["signer_id"] = ctx.token.user_id
+    state.posts[owner_id][post_id] = post
+    if guid:
+        state.guids[(owner_id, guid)] = (post_id, state.clock())
+    state.notify({"kind": "post", "owner_id": owner_id, "post_id": post_id})
+    if owner_id < 0 and not postponed:
+        state.emit(-owner_id, "wall_post_new", public_post(post))
+    return {"post_id": post_id}
+
+
+def wall_edit(ctx: Ctx, p: dict[str, Any]) -> dict[str, int]:
+    owner_id = ctx.owner(p)
+    post = _post_or_fail(ctx, owner_id, p["post_id"])
+    if not (owner_id < 0 and ctx.is_admin(-owner_id)) and post["from_id"] != ctx.token.user_id:
+        raise ctx.fail(15, "you can't edit this post")
+    if "message" in p:
+        post["text"] = p["message"]
+    if "attachments" in p:
+        post["attachments"] = _attachments(ctx, p["attachments"])
+    if not post["text"] and not post["attachments"]:
+        raise ctx.bad("message", "missing")
+    if p.get("publish_date") and post["post_type"] == "postpone":
+        post["date"] = p["publish_date"]
+    post["edited"] = ctx.state.now()
+    ctx.state.notify({"kind": "post", "owner_id": owner_id, "post_id": post["id"]})
+    ctx.state.publish_due()
+    return {"post_id": post["id"]}
+
+
+def wall_delete(ctx: Ctx, p: dict[str, Any]) -> int:
+    owner_id = ctx.owner(p)
+    post = _post_or_fail(ctx, owner_id, p.get("post_id"))
+    if not (owner_id < 0 and ctx.is_admin(-owner_id)) and post["from_id"] != ctx.token.user_id:
+        raise ctx.fail(15)
+    post["is_deleted"] = True
+    ctx.state.notify({"kind": "post_deleted", "owner_id": owner_id, "post_id": post["id"]})
+    return 1
+
+
+def wall_get(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    owner_id = ctx.owner(p)
+    if p.get("domain"):
+        owner_id = _resolve_domain(ctx, p["domain"])
+    want_postponed = p.get("filter") == "postponed"
+    if want_postponed and not (owner_id < 0 and ctx.is_admin(-owner_id)):
+        raise ctx.fail(15)
+    posts = [
+        x
+        for x in ctx.state.posts.get(owner_id, {}).values()
+        if not x.get("is_deleted") and (x["post_type"] == "postpone") == want_postponed
+    ]
+    posts.sort(key=lambda x: x["id"], reverse=True)
+    offset, count = p.get("offset") or 0, p.get("count", 20)
+    page = [public_post(x) for x in posts[offset : offset + count]]
+    answer: dict[str, Any] = {"count": len(posts), "items": page}
+    if p.get("extended"):
+        answer.update(ctx.extended([owner_id, *(x["from_id"] for x in page)]))
+    return answer
+
+
+def _resolve_domain(ctx: Ctx, domain: str) -> int:
+    for gid, group in ctx.state.groups.items():
+        if group["screen_name"] == domain:
+            return -gid
+    for uid, user in ctx.state.users.items():
+        if user.get("screen_name") == domain:
+            return uid
+    raise ctx.bad("domain")
+
+
+def wall_get_by_id(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    items = []
+    for ref in p["posts"]:
+        match = re.fullmatch(r"(-?\d+)_(\d+)", ref.strip())
+        if not match:
+            raise ctx.bad("posts")
+        post = ctx.state.post(int(match[1]), int(match[2]))
+        owner_id = int(match[1])
+        if post is not None and (
+            post["post_type"] != "postpone" or (owner_id < 0 and ctx.is_admin(-owner_id))
+        ):
+            items.append(public_post(post))
+    answer: dict[str, Any] = {"items": items}
+    if p.get("extended"):
+        answer.update(ctx.extended([x["from_id"] for x in items] + [x["owner_id"] for x in items]))
+    return answer
+
+
+def _comment_out(c: dict[str, Any], need_likes: bool) -> dict[str, Any]:
+    out = public_comment(c)
+    if not need_likes:
+        out.pop("likes", None)
+    return out
+
+
+def wall_get_comments(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    state = ctx.state
+    owner_id = ctx.owner(p)
+    root = None
+    if p.get("comment_id"):
+        parent = state.comment_index[owner_id].get(p["comment_id"])
+        if parent is None or parent["deleted"]:
+            raise ctx.bad("comment_id")
+        root = parent["parents_stack"][0] if parent["parents_stack"] else parent["id"]
+        post_id = parent["post_id"]
+    else:
+        post_id = _post_or_fail(ctx, owner_id, p.get("post_id"))["id"]
+    level = state.live_thread(owner_id, post_id, root)
+    if p.get("sort") == "desc":
+        level = level[::-1]
+    offset = p.get("offset") or 0
+    if p.get("start_comment_id"):
+        ids = [c["id"] for c in level]
+        if p["start_comment_id"] not in ids:
+            raise ctx.bad("start_comment_id")
+        offset += ids.index(p["start_comment_id"])
+    count = p.get("count", 10)
+    page = level[max(offset, 0) : max(offset, 0) + count]
+    need_likes = bool(p.get("need_likes"))
+    thread_n = p.get("thread_items_count") or 0
+    items = []
+    for c in page:
+        out = _comment_out(c, need_likes)
+        if root is None:
+            replies = state.live_thread(owner_id, post_id, c["id"])
+            out["thread"] = {
+                "count": len(replies),
+                "items": [_comment_out(r, need_likes) for r in replies[:thread_n]],
+                "can_post": True,
+                "show_reply_button": True,
+                "groups_can_post": True,
+            }
+        items.append(out)
+    total = state.live_count(owner_id, post_id) if root is None else len(level)
+    answer: dict[str, Any] = {
+        "count": total,
+        "items": items,
+        "current_level_count": len(level),
+        "can_post": True,
+        "show_reply_button": True,
+        "groups_can_post": True,
+    }
+    if p.get("extended"):
+        authors = [c["from_id"] for c in items]
+        authors += [r["from_id"] for c in items for r in c.get("thread", {}).get("items", [])]
+        answer.update(ctx.extended(authors))
+    return answer
+
+
+def _comment_or_fail(ctx: Ctx, owner_id: int, comment_id: int) -> dict[str, Any]:
+    comment = ctx.state.comment_index.get(owner_id, {}).get(comment_id)
+    if comment is None:
+        raise ctx.bad("comment_id")
+    return comment
+
+
+def wall_get_comment(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    owner_id = ctx.owner(p)
+    comment = _comment_or_fail(ctx, owner_id, p["comment_id"])
+    if comment["deleted"]:
+        raise ctx.bad("comment_id")
+    answer: dict[str, Any] = {
+        "items": [_comment_out(comment, True)],
+        "can_post": True,
+        "show_reply_button": True,
+        "groups_can_post": True,
+    }
+    if p.get("extended"):
+        answer.update(ctx.extended([comment["from_id"]]))
+    return answer
+
+
+def wall_create_comment(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    state = ctx.state
+    owner_id = ctx.owner(p)
+    post = _post_or_fail(ctx, owner_id, p["post_id"])
+    if ctx.token.kind == "group":
+        from_id = -ctx.token.group_id
+    elif p.get("from_group"):
+        if not ctx.is_admin(p["from_group"]):
+            raise ctx.fail(15)
+        from_id = -p["from_group"]
+    else:
+        from_id = ctx.token.user_id
+    message = p.get("message") or ""
+    attachments = _attachments(ctx, p.get("attachments"))
+    if not message and not attachments and not p.get("sticker_id"):
+        raise ctx.bad("message", "missing")
+    reply_to = p.get("reply_to_comment")
+    if reply_to:
+        parent = state.comment_index[owner_id].get(reply_to)
+        if parent is None or parent["deleted"] or parent["post_id"] != post["id"]:
+            raise ctx.bad("reply_to_comment")
+    comment = state.add_comment(owner_id, post["id"], from_id, message, reply_to or None, None)
+    if attachments:
+        comment["attachments"] = attachments
+    announce_comment(ctx.state, comment, "wall_reply_new")
+    return {"comment_id": comment["id"], "parents_stack": comment["parents_stack"]}
+
+
+def announce_comment(state: Any, comment: dict[str, Any], event: str) -> None:
+    """Tell subscribers and, for community walls, the community's long poll."""
+    owner_id = comment["owner_id"]
+    state.notify({"kind": "comment", "event": event, "owner_id": owner_id, "id": comment["id"]})
+    if owner_id < 0:
+        obj = public_comment(comment)
+        obj["post_owner_id"] = owner_id
+        state.emit(-owner_id, event, obj)
+
+
+def _may_moderate(ctx: Ctx, owner_id: int, comment: dict[str, Any]) -> bool:
+    if owner_id < 0 and ctx.is_admin(-owner_id):
+        return True
+    return ctx.token.kind == "user" and ctx.token.user_id in (owner_id, comment["from_id"])
+
+
+def wall_delete_comment(ctx: Ctx, p: dict[str, Any]) -> int:
+    owner_id = ctx.owner(p)
+    comment = _comment_or_fail(ctx, owner_id, p["comment_id"])
+    if not _may_moderate(ctx, owner_id, comment):
+        raise ctx.fail(211)
+    if not comment["deleted"]:
+        ctx.state.set_comment_deleted(comment, True)
+        ctx.state.notify({"kind": "comment_deleted", "owner_id": owner_id, "id": comment["id"]})
+        if owner_id < 0:
+            obj = {
+                "owner_id": owner_id,
+                "id": comment["id"],
+                "deleter_id": ctx.token.user_id,
+                "post_id": comment["post_id"],
+            }
+            ctx.state.emit(-owner_id, "wall_reply_delete", obj)
+    return 1
+
+
+def wall_restore_comment(ctx: Ctx, p: dict[str, Any]) -> int:
+    owner_id = ctx.owner(p)
+    comment = _comment_or_fail(ctx, owner_id, p["comment_id"])
+    if not _may_moderate(ctx, owner_id, comment):
+        raise ctx.fail(211)
+    if comment["deleted"]:
+        ctx.state.set_comment_deleted(comment, False)
+        announce_comment(ctx.state, comment, "wall_reply_restore")
+    return 1
+
+
+def photos_get_wall_upload_server(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    group_id = p.get("group_id")
+    if group_id and not ctx.is_admin(group_id):
+        raise ctx.fail(203)
+    url = f"{ctx.base_url}/upload/wall?uid={ctx.token.user_id}&gid={group_id or 0}"
+    return {"upload_url": url, "album_id": -14, "user_id": ctx.token.user_id}
+
+
+def photos_save_wall_photo(ctx: Ctx, p: dict[str, Any]) -> list[dict[str, Any]]:
+    state = ctx.state
+    try:
+        tokens = json.loads(p["photo"])
+        upload = state.uploads[tokens[0]["photo"]]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise ctx.bad("photo") from None
+    if p.get("hash") != upload["hash"] or upload["uid"] != ctx.token.user_id:
+        raise ctx.fail(121 if p.get("hash") != upload["hash"] else 15)
+    group_id = p.get("group_id") or 0
+    if group_id != upload["gid"]:
+        raise ctx.bad("group_id")
+    owner_id = -group_id if group_id else ctx.token.user_id
+    del state.uploads[tokens[0]["photo"]]
+    state.photo_seq[owner_id] += 1
+    photo_id = state.photo_seq[owner_id]
+    url = f"{ctx.base_url}/_emu/photos/{owner_id}_{photo_id}"
+    photo = {
+        "id": photo_id,
+        "owner_id": owner_id,
+        "album_id": -14,
+        "user_id": 100 if group_id else ctx.token.user_id,
+        "date": state.now(),
+        "text": p.get("caption") or "",
+        "sizes": [{"type": "x", "url": url, "width": upload["width"], "height": upload["height"]}],
+        "has_tags": False,
+    }
+    state.photos[(owner_id, photo_id)] = photo
+    state.photo_data[(owner_id, photo_id)] = upload["data"]
+    state.notify({"kind": "photo", "owner_id": owner_id, "id": photo_id})
+    return [dict(photo)]
+
+
+HANDLERS: dict[str, Handler] = {
+    "wall.post": wall_post,
+    "wall.edit": wall_edit,
+    "wall.delete": wall_delete,
+    "wall.get": wall_get,
+    "wall.getById": wall_get_by_id,
+    "wall.getComments": wall_get_comments,
+    "wall.getComment": wall_get_comment,
+    "wall.createComment": wall_create_comment,
+    "wall.deleteComment": wall_delete_comment,
+    "wall.restoreComment": wall_restore_comment,
+    "photos.getWallUploadServer": photos_get_wall_upload_server,
+    "photos.saveWallPhoto": photos_save_wall_photo,
+}
