@@ -1,0 +1,1 @@
+"""Publishing adapters, one a network. Each implements bot.ports.Publisher."""

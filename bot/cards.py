@@ -1,0 +1,205 @@
+"""The Russian texts of the desk's cards. Plain text: each transport escapes it as it needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.dates import human_date, human_when, stamp
+from bot.domain import MediaKind, Network, PostState, PublicationState
+from bot.ports import Action, Button, Card, Check, MediaItem
+from storage.models import Person, Post, Publication, Report
+
+CARD_TEXT_BUDGET = 3000  # a card must stay under Telegram's 4096 with its header
+
+
+@dataclass
+class PostView:
+    post: Post
+    report: Report | None
+    author: Person | None
+    department: str
+    media: tuple[MediaItem, ...]
+    publications: list[Publication]
+    decided_by: Person | None = None
+
+    @property
+    def title(self) -> str:
+        if self.report is not None:
+            return self.report.title
+        first = self.post.text.strip().splitlines()[0] if self.post.text.strip() else "Без названия"
+        return first[:80]
+
+    def media_summary(self) -> str:
+        counts: dict[MediaKind, int] = {}
+        for item in self.media:
+            counts[item.kind] = counts.get(item.kind, 0) + 1
+        return ", ".join(f"{n} {kind.short}" for kind, n in counts.items())
+
+
+def short_name(person: Person | None) -> str:
+    return person.full_name if person else "кто-то из редакторов"
+
+
+def clip(text: str, budget: int = CARD_TEXT_BUDGET) -> str:
+    if len(text) <= budget:
+        return text
+    return text[:budget].rstrip() + f"… (полный текст — {len(text)} знаков)"
+
+
+def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz: ZoneInfo) -> Card:
+    report, post = view.report, view.post
+    lines = []
+    if report is not None:
+        who = ", ".join(x for x in (view.department, short_name(view.author)) if x)
+        lines.append(
+            f"Новое сообщение № {report.id} ({who})" if who else f"Сообщение № {report.id}"
+        )
+        facts = [f"«{report.title}»", human_date(report.event_date, today.astimezone(tz).date())]
+        facts += [report.place] + ([view.media_summary()] if view.media else [])
+        lines.append(" · ".join(facts))
+        if report.is_late:
+            lines.append("Прислано позже срока (не позднее следующего дня после мероприятия).")
+    else:
+        lines.append(f"Черновик № {post.id}")
+    lines += ["", clip(post.text), "", check_summary(checks)]
+    return Card(
+        "\n".join(lines),
+        buttons=(
+            (
+                Button("Одобрить", Action.approve, post.id),
+                Button("Редактировать", Action.edit, post.id),
+                Button("Отклонить", Action.reject, post.id),
+            ),
+        ),
+    )
+
+
+def check_summary(checks: dict[Network, Check]) -> str:
+    parts = []
+    for network, check in checks.items():
+        if check.problems:
+            parts.append(f"{network.title}: ✗ " + "; ".join(check.problems))
+        elif check.notes:
+            parts.append(f"{network.title}: ✓ " + "; ".join(check.notes))
+        else:
+            parts.append(f"{network.title}: ✓")
+    return "\n".join(parts)
+
+
+def decided_card(view: PostView, verb: str, who: Person | None, at: datetime, tz: ZoneInfo) -> Card:
+    """The draft card after a decision: no buttons, so it cannot act twice."""
+    text = f"«{view.title}»\n{verb}: {short_name(who)}, {stamp(at, tz)}"
+    if view.post.reject_reason and view.post.state == PostState.rejected:
+        text += f"\nПричина: {view.post.reject_reason}"
+    return Card(text)
+
+
+def when_card(post: Post, quick: list[tuple[str, str]]) -> Card:
+    row = [Button("Сейчас", Action.when, post.id, "now")]
+    row += [Button(label, Action.when, post.id, arg) for label, arg in quick]
+    return Card(
+        "Когда публикуем?",
+        buttons=(tuple(row), (Button("Другое время", Action.when, post.id, "other"),)),
+    )
+
+
+def where_card(
+    view: PostView, available: dict[Network, Check], now: datetime, tz: ZoneInfo
+) -> Card:
+    chosen = {p.network for p in view.publications}
+    when = human_when(view.post.scheduled_at, now, tz) if view.post.scheduled_at else "сейчас"
+    buttons = []
+    for network, check in available.items():
+        mark = "✓ " if network in chosen else ""
+        buttons.append(
+            Button(f"{mark}{network.title}", Action.toggle_network, view.post.id, network)
+        )
+    lines = [f"Куда публикуем «{view.title}» ({when})?"]
+    lines += [f"{n.title}: {'; '.join(c.problems)}" for n, c in available.items() if c.problems]
+    return Card(
+        "\n".join(lines),
+        buttons=(tuple(buttons), (Button("Готово", Action.confirm, view.post.id),)),
+    )
+
+
+def network_list(publications: list[Publication]) -> str:
+    return ", ".join(Network(p.network).title for p in publications)
+
+
+def scheduled_card(view: PostView, now: datetime, tz: ZoneInfo) -> Card:
+    when = human_when(view.post.scheduled_at, now, tz)
+    text = f"«{view.title}» запланировано на {when}: {network_list(view.publications)}."
+    return Card(text, buttons=(queue_buttons(view.post),))
+
+
+def queue_buttons(post: Post) -> tuple[Button, ...]:
+    return (
+        Button("Перенести", Action.reschedule, post.id),
+        Button("Отменить", Action.cancel_post, post.id),
+    )
+
+
+def queue_line(view: PostView, now: datetime, tz: ZoneInfo) -> Card:
+    post = view.post
+    if post.state == PostState.scheduled:
+        when = human_when(post.scheduled_at, now, tz)
+        return Card(
+            f"«{view.title}» — {when} · {network_list(view.publications)}",
+            buttons=(queue_buttons(post),),
+        )
+    if post.state == PostState.failed:
+        return failed_card(view)
+    return Card(f"«{view.title}» — {post.state and PostState(post.state).title}")
+
+
+def approved_waiting_card(view: PostView) -> Card:
+    return Card(
+        f"«{view.title}» одобрено, но время публикации не выбрано.",
+        buttons=(
+            (
+                Button("Запланировать", Action.schedule, view.post.id),
+                Button("Отменить", Action.cancel_post, view.post.id),
+            ),
+        ),
+    )
+
+
+def published_card(view: PostView) -> Card:
+    lines = [f"Опубликовано: «{view.title}»"]
+    lines += [f"{Network(p.network).title}: {p.url}" for p in view.publications if p.url]
+    return Card("\n".join(lines))
+
+
+def failed_card(view: PostView) -> Card:
+    failed = [p for p in view.publications if p.state == PublicationState.failed]
+    done = [p for p in view.publications if p.state == PublicationState.published]
+    lines = [f"Не удалось опубликовать «{view.title}»:"]
+    lines += [f"{Network(p.network).title}: {p.error}" for p in failed]
+    if done:
+        lines.append(
+            "Вышла публикация: " + ", ".join(f"{Network(p.network).title} {p.url}" for p in done)
+        )
+    return Card(
+        "\n".join(lines),
+        buttons=(
+            (
+                Button("Повторить", Action.retry, view.post.id),
+                Button("Отменить", Action.cancel_post, view.post.id),
+            ),
+        ),
+    )
+
+
+def edit_prompt(post: Post) -> Card:
+    return Card(
+        "Пришлите новый текст публикации одним сообщением. Вложения останутся, "
+        "заменить их можно кнопкой ниже.",
+        buttons=(
+            (
+                Button("Заменить вложения", Action.replace_media, post.id),
+                Button("Отмена", Action.stop, post.id),
+            ),
+        ),
+    )

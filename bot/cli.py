@@ -1,0 +1,81 @@
+"""The `pressdesk` command: run, sandbox, classify, moderation train."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import TOKEN_ENV, ConfigError, Secrets, load_config
+
+HOW_TO_GET_TOKENS = f"""\
+Не заданы ключи доступа: {{missing}}.
+
+Как их получить:
+  {TOKEN_ENV["telegram"]}: создайте бота у @BotFather в Telegram (/newbot), скопируйте токен.
+  {TOKEN_ENV["vk_group"]}: ВКонтакте → Управление сообществом → Работа с API → Ключи доступа
+      (права: управление сообществом, сообщения, стена).
+  {TOKEN_ENV["vk_user"]}: ключ пользователя-администратора сообщества с правами wall, groups, photos,
+      offline — wall.post и удаление комментариев VK принимает только с ключом пользователя.
+Задайте их как переменные окружения и запустите снова.
+
+Чтобы попробовать всё без ключей, запустите песочницу: pressdesk sandbox"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pressdesk", description="Редакционный бот пресс-службы")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="запустить бота")
+    run.add_argument("--config", type=Path, default=Path("config.toml"))
+    sandbox = sub.add_parser("sandbox", help="песочница: весь продукт на местных эмуляторах")
+    sandbox.add_argument("--config", type=Path, default=Path("config.toml"))
+    sandbox.add_argument("--data", type=Path, default=None, help="папка для базы (по умолчанию временная)")
+    sandbox.add_argument("--port", type=int, default=None)
+    sub.add_parser("classify", help="классифицировать комментарии: JSON lines на входе и выходе")
+    moderation = sub.add_parser("moderation", help="модерация комментариев")
+    moderation.add_argument("action", choices=["train"])
+    moderation.add_argument("--config", type=Path, default=Path("config.toml"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or "run"
+    if command == "classify":
+        from bot.moderation import classify_stream
+
+        classify_stream(sys.stdin, sys.stdout)
+        return 0
+    config_path = getattr(args, "config", Path("config.toml"))
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if command == "moderation":
+        from bot.moderation.train import train
+
+        report = train()
+        print(report)
+        return 0
+    if command == "sandbox":
+        return _sandbox(config, args)
+    secrets = Secrets.from_env()
+    if missing := secrets.missing(config):
+        print(HOW_TO_GET_TOKENS.format(missing=", ".join(missing)), file=sys.stderr)
+        return 2
+    from bot.app import Application
+
+    try:
+        asyncio.run(Application(config, secrets).run_forever())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _sandbox(config, args) -> int:  # type: ignore[no-untyped-def]
+    try:
+        from sandbox.__main__ import run_sandbox
+    except ImportError:
+        print("Песочница ещё не собрана в этой версии.", file=sys.stderr)
+        return 2
+    return run_sandbox(config, data_dir=args.data, port=args.port)

@@ -1,0 +1,163 @@
+"""config.toml -> one pydantic model per section. Tokens come only from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+TOKEN_ENV = {
+    "telegram": "PRESSDESK_TELEGRAM_TOKEN",
+    "vk_user": "PRESSDESK_VK_USER_TOKEN",
+    "vk_group": "PRESSDESK_VK_GROUP_TOKEN",
+}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeskSettings(Section):
+    timezone: str = "Asia/Tomsk"
+    admins: list[int] = Field(default_factory=list)
+    invite_ttl_hours: int = Field(72, ge=1, le=24 * 30)
+    hashtags: list[str] = Field(default_factory=list)
+    signature: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"неизвестный часовой пояс {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class TelegramSettings(Section):
+    api_base_url: str = "https://api.telegram.org"
+    channel_id: int | str = ""
+    channel_username: str = ""
+    moderation_chat_id: int = 0
+    request_timeout: float = Field(20.0, gt=0)
+
+
+class VKSettings(Section):
+    enabled: bool = True
+    api_base_url: str = "https://api.vk.com/method/"
+    group_id: int = Field(0, ge=0)
+    request_timeout: float = Field(20.0, gt=0)
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite+aiosqlite:///data/pressdesk.db"
+
+
+class StorageSettings(Section):
+    media_dir: Path = Path("data/media")
+
+
+class PublishSettings(Section):
+    quick_times: list[str] = Field(default_factory=lambda: ["сегодня 18:00", "завтра 09:00"])
+    retries: int = Field(3, ge=0, le=10)
+    retry_delay_seconds: float = Field(5.0, ge=0)
+    misfire_grace_minutes: int = Field(24 * 60, ge=1)
+
+
+class SandboxSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class AutoAction(Section):
+    """Act at once on a comment of this category when the classifier is this sure."""
+
+    category: str
+    min_score: float = Field(0.95, ge=0, le=1)
+    action: str = Field("hide", pattern="^(hide|delete)$")
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in ("obscenity", "insult", "threat", "spam", "unlawful"):
+            raise ValueError(f"неизвестная категория {value!r}")
+        return value
+
+
+class ModerationSettings(Section):
+    enabled: bool = True
+    digest_time: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    stop_list: list[str] = Field(default_factory=list)
+    auto_actions: list[AutoAction] = Field(default_factory=list)
+    raise_again_after_hours: float = Field(40.0, gt=0)
+    check_every_minutes: int = Field(15, ge=1, le=24 * 60)
+    catchup_days: int = Field(14, ge=0, le=365)
+    catchup_max_posts: int = Field(1000, ge=0, le=2500)
+    model_path: Path = Path("data/moderation-model.npz")
+
+
+class Config(Section):
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    vk: VKSettings = Field(default_factory=VKSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
+
+
+class Secrets(BaseModel):
+    """Tokens read from the environment; SecretStr keeps them out of logs and reprs."""
+
+    telegram: SecretStr | None = None
+    vk_user: SecretStr | None = None
+    vk_group: SecretStr | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        env = os.environ if env is None else env
+        values = {key: env.get(name) or None for key, name in TOKEN_ENV.items()}
+        return cls(**values)
+
+    def missing(self, config: Config) -> list[str]:
+        """Names of the environment variables the configured networks still need."""
+        needed = ["telegram"]
+        if config.vk.enabled:
+            needed += ["vk_user", "vk_group"]
+        return [TOKEN_ENV[key] for key in needed if getattr(self, key) is None]
+
+
+class ConfigError(Exception):
+    """A wrong or missing key; the message names it so the installer can fix it."""
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Файл настроек не найден: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: ошибка синтаксиса TOML: {exc}") from exc
+    if url := os.environ.get("PRESSDESK_DATABASE_URL"):
+        raw.setdefault("database", {})["url"] = url
+    return parse_config(raw, source=str(path))
+
+
+def parse_config(raw: dict, source: str = "config.toml") -> Config:
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"])
+            reason = "неизвестный ключ" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"  {key}: {reason}")
+        raise ConfigError(f"Ошибка в {source}:\n" + "\n".join(lines)) from exc

@@ -1,0 +1,72 @@
+"""Names the whole desk shares: roles, states and networks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    reporter = "reporter"
+    editor = "editor"
+    admin = "admin"
+
+    @property
+    def title(self) -> str:
+        return {
+            "reporter": "руководитель подразделения",
+            "editor": "редактор",
+            "admin": "администратор",
+        }[self.value]
+
+    def can_edit(self) -> bool:
+        return self in (Role.editor, Role.admin)
+
+
+class PostState(StrEnum):
+    draft = "draft"
+    approved = "approved"
+    scheduled = "scheduled"
+    publishing = "publishing"
+    published = "published"
+    failed = "failed"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+    @property
+    def title(self) -> str:
+        return {
+            "draft": "ждёт решения",
+            "approved": "одобрено, время не выбрано",
+            "scheduled": "запланировано",
+            "publishing": "публикуется",
+            "published": "опубликовано",
+            "failed": "не удалось опубликовать",
+            "rejected": "отклонено",
+            "cancelled": "публикация отменена",
+        }[self.value]
+
+
+class PublicationState(StrEnum):
+    pending = "pending"
+    publishing = "publishing"
+    published = "published"
+    failed = "failed"
+
+
+class Network(StrEnum):
+    telegram = "telegram"
+    vk = "vk"
+
+    @property
+    def title(self) -> str:
+        return {"telegram": "Telegram", "vk": "ВКонтакте"}[self.value]
+
+
+class MediaKind(StrEnum):
+    photo = "photo"
+    video = "video"
+    document = "document"
+
+    @property
+    def short(self) -> str:
+        return {"photo": "фото", "video": "видео", "document": "документ"}[self.value]

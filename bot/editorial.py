@@ -1,0 +1,694 @@
+"""The editorial workflow: report -> draft -> approve / reject -> schedule -> publish.
+
+Each public method is one use case: it opens its own unit of work, checks who may act,
+moves the post between named states with a compare-and-set (so two editors pressing at
+once get one winner), commits, and only then tells people.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.cards import (
+    PostView,
+    approved_waiting_card,
+    decided_card,
+    draft_card,
+    edit_prompt,
+    failed_card,
+    published_card,
+    queue_line,
+    scheduled_card,
+    short_name,
+    when_card,
+    where_card,
+)
+from bot.config import Config
+from bot.dates import parse_when
+from bot.domain import MediaKind, Network, PostState, PublicationState, Role
+from bot.errors import Conflict, Denied, Invalid, NotFound
+from bot.media import MediaStore
+from bot.people import audit
+from bot.ports import (
+    Card,
+    CardRef,
+    Check,
+    MediaItem,
+    Notifier,
+    OutgoingPost,
+    Planner,
+    Publisher,
+    PublishError,
+)
+from storage.models import Attachment, Person, Post, Publication, Report
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+DECIDABLE = (PostState.draft,)
+EDITABLE = (PostState.draft, PostState.approved, PostState.scheduled, PostState.failed)
+MAX_ATTACHMENTS = 10
+
+
+@dataclass(frozen=True)
+class NewMedia:
+    kind: MediaKind
+    filename: str
+    mime_type: str
+    data: bytes
+    telegram_file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    title: str
+    event_date: date
+    place: str
+    description: str
+    media: Sequence[NewMedia] = ()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: int
+    post_id: int
+    is_late: bool
+
+
+class Desk:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        notifier: Notifier,
+        publishers: dict[Network, Publisher],
+        media: MediaStore,
+        config: Config,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._uow = uow
+        self._notifier = notifier
+        self._publishers = publishers
+        self._media = media
+        self._config = config
+        self._clock = clock
+        self._tz = config.desk.tz
+        self.planner: Planner | None = None
+
+    # ---- reporting --------------------------------------------------------------------------
+    def today(self) -> date:
+        return self._clock().astimezone(self._tz).date()
+
+    def is_late(self, event_date: date) -> bool:
+        """The order: a report is due no later than the day after the event."""
+        return self._clock().astimezone(self._tz).date() > event_date + timedelta(days=1)
+
+    async def submit_report(self, actor: Person, data: ReportInput) -> Submitted:
+        self._require_active(actor)
+        if len(data.media) > MAX_ATTACHMENTS:
+            raise Invalid(f"Можно приложить не больше {MAX_ATTACHMENTS} файлов.")
+        now = self._clock()
+        async with self._uow() as uow:
+            report = await uow.reports.add(
+                Report(
+                    author_id=actor.id,
+                    department_id=actor.department_id,
+                    title=data.title.strip(),
+                    event_date=data.event_date,
+                    place=data.place.strip(),
+                    description=data.description.strip(),
+                    is_late=self.is_late(data.event_date),
+                    created_at=now,
+                )
+            )
+            post = await uow.posts.add(
+                Post(
+                    report_id=report.id,
+                    text=self.compose(report),
+                    state=PostState.draft,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await uow.posts.replace_attachments(post.id, [self._store(m) for m in data.media])
+            await audit(uow, now, "report.submit", actor=actor, obj=f"report:{report.id}")
+            await uow.commit()
+        await self._show_draft_to_editors(post.id)
+        return Submitted(report.id, post.id, report.is_late)
+
+    def compose(self, report: Report) -> str:
+        """The first draft: the information policy's hashtags and signature are added here."""
+        parts = [report.title, report.description]
+        tail = " ".join(self._config.desk.hashtags)
+        if self._config.desk.signature:
+            tail = f"{tail}\n{self._config.desk.signature}".strip()
+        return "\n\n".join(p for p in [*parts, tail] if p)
+
+    def _store(self, media: NewMedia) -> Attachment:
+        digest, _ = self._media.save(media.data)
+        return Attachment(
+            post_id=0,
+            kind=media.kind,
+            filename=media.filename,
+            mime_type=media.mime_type,
+            sha256=digest,
+            size=len(media.data),
+            telegram_file_id=media.telegram_file_id,
+        )
+
+    # ---- deciding ---------------------------------------------------------------------------
+    async def approve(self, post_id: int, actor: Person) -> Card:
+        """Claim the draft; the returned card asks when to publish."""
+        self._require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            view = await self._view(uow, post_id)
+            checks = self.checks(view)
+            if all(c.problems for c in checks.values()):
+                problems = "\n".join(
+                    f"{n.title}: {'; '.join(c.problems)}" for n, c in checks.items()
+                )
+                raise Invalid(f"Эту публикацию не примет ни одна сеть:\n{problems}")
+            if not await uow.posts.move(
+                post_id, DECIDABLE, state=PostState.approved, decided_by=actor.id,
+                decided_at=now, updated_at=now,
+            ):  # fmt: skip
+                raise await self._conflict(uow, post_id)
+            await audit(uow, now, "post.approve", actor=actor, obj=f"post:{post_id}")
+            await uow.commit()
+            view.post.state, view.post.decided_by = PostState.approved, actor.id
+        await self._update_cards(post_id, decided_card(view, "Одобрено", actor, now, self._tz))
+        return when_card(view.post, self._quick_times())
+
+    async def start_edit(self, post_id: int, actor: Person) -> Card:
+        self._require_editor(actor)
+        async with self._uow() as uow:
+            post = await self._post(uow, post_id)
+            if post.state not in EDITABLE:
+                raise Conflict(f"Редактировать уже нельзя: {PostState(post.state).title}.")
+            return edit_prompt(post)
+
+    async def edit_text(self, post_id: int, actor: Person, text: str) -> Card:
+        text = text.strip()
+        if not text:
+            raise Invalid("Текст пустой. Пришлите текст публикации одним сообщением.")
+        return await self._edit(post_id, actor, "post.edit_text", text=text)
+
+    async def replace_media(self, post_id: int, actor: Person, media: Sequence[NewMedia]) -> Card:
+        if len(media) > MAX_ATTACHMENTS:
+            raise Invalid(f"Можно приложить не больше {MAX_ATTACHMENTS} файлов.")
+        return await self._edit(post_id, actor, "post.replace_media", media=media)
+
+    async def _edit(
+        self,
+        post_id: int,
+        actor: Person,
+        action: str,
+        text: str | None = None,
+        media: Sequence[NewMedia] | None = None,
+    ) -> Card:
+        self._require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            post = await self._post(uow, post_id)
+            values: dict[str, object] = {"updated_at": now}
+            if text is not None:
+                values["text"] = text
+            if not await uow.posts.move(post_id, EDITABLE, **values):
+                raise Conflict(f"Редактировать уже нельзя: {PostState(post.state).title}.")
+            if media is not None:
+                await uow.posts.replace_attachments(post_id, [self._store(m) for m in media])
+            await audit(uow, now, action, actor=actor, obj=f"post:{post_id}")
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        card = self.preview(view)
+        if view.post.state != PostState.draft:
+            card = Card(card.text + f"\n\nСостояние: {PostState(view.post.state).title}.")
+        return card
+
+    def preview(self, view: PostView) -> Card:
+        return draft_card(view, self.checks(view), self._clock(), self._tz)
+
+    async def start_reject(self, post_id: int, actor: Person) -> None:
+        self._require_editor(actor)
+        async with self._uow() as uow:
+            post = await self._post(uow, post_id)
+            if post.state not in DECIDABLE:
+                raise await self._conflict(uow, post_id)
+
+    async def reject(self, post_id: int, actor: Person, reason: str) -> Card:
+        self._require_editor(actor)
+        reason = reason.strip()
+        if not reason:
+            raise Invalid("Напишите причину — её увидит автор сообщения.")
+        now = self._clock()
+        async with self._uow() as uow:
+            if not await uow.posts.move(
+                post_id, DECIDABLE, state=PostState.rejected, decided_by=actor.id,
+                decided_at=now, reject_reason=reason[:1000], updated_at=now,
+            ):  # fmt: skip
+                raise await self._conflict(uow, post_id)
+            await audit(uow, now, "post.reject", actor=actor, obj=f"post:{post_id}", details=reason)
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        card = decided_card(view, "Отклонено", actor, now, self._tz)
+        await self._update_cards(post_id, card)
+        if view.author is not None and view.report is not None:
+            await self._notifier.send(
+                view.author,
+                Card(
+                    f"Сообщение № {view.report.id} «{view.title}» не будет опубликовано.\n"
+                    f"Причина: {reason}\nРедактор: {actor.full_name}."
+                ),
+            )
+        return card
+
+    # ---- scheduling -------------------------------------------------------------------------
+    def _quick_times(self) -> list[tuple[str, str]]:
+        now = self._clock()
+        quick = []
+        for index, label in enumerate(self._config.publish.quick_times):
+            moment = parse_when(label, now, self._tz)
+            if moment is not None and moment > now:
+                quick.append((label[:1].upper() + label[1:], f"q{index}"))
+        return quick
+
+    def resolve_when(self, arg: str) -> datetime:
+        if arg == "now":
+            return self._clock()
+        if (
+            arg.startswith("q")
+            and arg[1:].isdigit()
+            and int(arg[1:]) < len(self._config.publish.quick_times)
+        ):
+            moment = parse_when(
+                self._config.publish.quick_times[int(arg[1:])], self._clock(), self._tz
+            )
+            if moment is not None and moment > self._clock():
+                return moment
+        raise Invalid("Это время уже прошло. Выберите другое.")
+
+    def parse_time(self, text: str) -> datetime:
+        moment = parse_when(text, self._clock(), self._tz)
+        if moment is None:
+            raise Invalid(
+                "Не понял время. Напишите, например: «завтра 10:30», «25.11 14:00» или «18:00»."
+            )
+        if moment <= self._clock():
+            raise Invalid("Это время уже прошло. Напишите время в будущем.")
+        return moment
+
+    async def set_time(self, post_id: int, actor: Person, when: datetime) -> Card:
+        """Time chosen; publication rows default to every network that accepts the post."""
+        self._require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            view = await self._view(uow, post_id)
+            if not await uow.posts.move(
+                post_id, (PostState.approved,), scheduled_at=when, updated_at=now
+            ):
+                raise await self._conflict(uow, post_id)
+            if not view.publications:
+                for network, check in self.checks(view).items():
+                    if not check.problems:
+                        await uow.publications.add(self._new_publication(post_id, network, now))
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        return where_card(view, self.checks(view), now, self._tz)
+
+    async def toggle_network(self, post_id: int, actor: Person, network: str) -> Card:
+        self._require_editor(actor)
+        try:
+            target = Network(network)
+        except ValueError:
+            raise Invalid("Такой сети нет в настройках.") from None
+        now = self._clock()
+        async with self._uow() as uow:
+            view = await self._view(uow, post_id)
+            if view.post.state != PostState.approved:
+                raise await self._conflict(uow, post_id)
+            checks = self.checks(view)
+            if target not in checks:
+                raise Invalid(f"{target.title} не подключена в настройках.")
+            existing = next((p for p in view.publications if p.network == target), None)
+            if existing is not None:
+                await uow.publications.remove(existing)
+            elif checks[target].problems:
+                raise Invalid(f"{target.title}: {'; '.join(checks[target].problems)}")
+            else:
+                await uow.publications.add(self._new_publication(post_id, target, now))
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        return where_card(view, checks, now, self._tz)
+
+    async def confirm(self, post_id: int, actor: Person) -> Card:
+        self._require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            view = await self._view(uow, post_id)
+            if not view.publications:
+                raise Invalid("Выберите хотя бы одну сеть.")
+            if view.post.scheduled_at is None:
+                raise Invalid("Сначала выберите время.")
+            when = max(view.post.scheduled_at, now)
+            if not await uow.posts.move(
+                post_id, (PostState.approved,), state=PostState.scheduled, scheduled_at=when,
+                updated_at=now,
+            ):  # fmt: skip
+                raise await self._conflict(uow, post_id)
+            await audit(uow, now, "post.schedule", actor=actor, obj=f"post:{post_id}",
+                        details=when.isoformat())  # fmt: skip
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        self._plan(post_id, when)
+        return scheduled_card(view, now, self._tz)
+
+    async def reschedule(self, post_id: int, actor: Person) -> Card:
+        """Back from scheduled to approved (the timer stops), then ask the time again."""
+        self._require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            if not await uow.posts.move(
+                post_id, (PostState.scheduled, PostState.approved), state=PostState.approved,
+                updated_at=now,
+            ):  # fmt: skip
+                raise await self._conflict(uow, post_id)
+            await audit(uow, now, "post.reschedule", actor=actor, obj=f"post:{post_id}")
+            await uow.commit()
+            post = await self._post(uow, post_id)
+        self._unplan(post_id)
+        return when_card(post, self._quick_times())
+
+    async def cancel(self, post_id: int, actor: Person) -> Card:
+        self._require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            if not await uow.posts.move(
+                post_id, (PostState.scheduled, PostState.approved, PostState.failed),
+                state=PostState.cancelled, updated_at=now,
+            ):  # fmt: skip
+                raise await self._conflict(uow, post_id)
+            await audit(uow, now, "post.cancel", actor=actor, obj=f"post:{post_id}")
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        self._unplan(post_id)
+        return Card(f"Публикация «{view.title}» отменена. Черновик сохранён.")
+
+    async def retry(self, post_id: int, actor: Person) -> Card:
+        self._require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            if not await uow.posts.move(
+                post_id, (PostState.failed,), state=PostState.scheduled, scheduled_at=now,
+                updated_at=now,
+            ):  # fmt: skip
+                raise await self._conflict(uow, post_id)
+            await audit(uow, now, "post.retry", actor=actor, obj=f"post:{post_id}")
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        self._plan(post_id, now)
+        failed = [Network(p.network).title for p in view.publications if p.state != "published"]
+        return Card(f"Повторяю публикацию «{view.title}»: {', '.join(failed)}.")
+
+    async def ask_schedule(self, post_id: int, actor: Person) -> Card:
+        self._require_editor(actor)
+        async with self._uow() as uow:
+            post = await self._post(uow, post_id)
+            if post.state != PostState.approved:
+                raise await self._conflict(uow, post_id)
+        return when_card(post, self._quick_times())
+
+    # ---- publishing (called by the scheduler) -------------------------------------------------
+    async def publish(self, post_id: int) -> PostState | None:
+        """Publish a due post once: the claim scheduled -> publishing has one winner."""
+        now = self._clock()
+        async with self._uow() as uow:
+            post = await uow.posts.get(post_id)
+            if (
+                post is None
+                or post.scheduled_at is None
+                or post.scheduled_at > now + timedelta(seconds=1)
+            ):
+                return None
+            grace = timedelta(minutes=self._config.publish.misfire_grace_minutes)
+            if post.scheduled_at < now - grace:
+                return await self._missed(uow, post_id, now)
+            if not await uow.posts.move(post_id, (PostState.scheduled,), state=PostState.publishing,
+                                        updated_at=now):  # fmt: skip
+                return None
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        outgoing = OutgoingPost(post_id, view.post.text, view.media)
+        for publication in view.publications:
+            if publication.state != PublicationState.published:
+                await self._publish_one(publication, outgoing)
+        async with self._uow() as uow:
+            view = await self._view(uow, post_id)
+            ok = all(p.state == PublicationState.published for p in view.publications)
+            final = PostState.published if ok else PostState.failed
+            await uow.posts.move(
+                post_id, (PostState.publishing,), state=final, updated_at=self._clock()
+            )
+            await audit(uow, self._clock(), f"post.{final}", obj=f"post:{post_id}")
+            await uow.commit()
+            view = await self._view(uow, post_id)
+        await self._announce(view, ok)
+        return final
+
+    async def _missed(self, uow: UnitOfWork, post_id: int, now: datetime) -> PostState | None:
+        """Long past its time (the bot was off): ask a person instead of posting stale news."""
+        if not await uow.posts.move(post_id, (PostState.scheduled,), state=PostState.failed, updated_at=now):
+            return None
+        for pub in await uow.publications.for_post(post_id):
+            if pub.state != PublicationState.published:
+                pub.state, pub.error = PublicationState.failed, "время публикации пропущено: бот был выключен"
+        await audit(uow, now, "post.missed", obj=f"post:{post_id}")
+        await uow.commit()
+        await self._announce(await self._view(uow, post_id), ok=False)
+        return PostState.failed
+
+    async def _publish_one(self, publication: Publication, outgoing: OutgoingPost) -> None:
+        network = Network(publication.network)
+        publisher = self._publishers.get(network)
+        attempts = self._config.publish.retries + 1
+        error: PublishError | None = None
+        result = None
+        for attempt in range(attempts):
+            await self._mark(publication.id, state=PublicationState.publishing, attempts_inc=True)
+            if publisher is None:
+                error = PublishError("auth", f"{network.title} не подключена в настройках.")
+                break
+            try:
+                result = await publisher.publish(outgoing)
+                break
+            except PublishError as exc:
+                error = exc
+                log.warning(
+                    "publish %s to %s failed: %s %s",
+                    outgoing.post_id,
+                    network,
+                    exc.kind,
+                    exc.detail,
+                )
+                if exc.kind != "temporary" or attempt == attempts - 1:
+                    break
+                await asyncio.sleep(
+                    min(exc.retry_after or self._config.publish.retry_delay_seconds, 60)
+                )
+        if result is not None:
+            await self._mark(publication.id, state=PublicationState.published,
+                             external_id=result.external_id, url=result.url, error=None)  # fmt: skip
+        else:
+            await self._mark(publication.id, state=PublicationState.failed,
+                             error=error.message if error else "неизвестная ошибка")  # fmt: skip
+
+    async def _mark(
+        self, publication_id: int, attempts_inc: bool = False, **values: object
+    ) -> None:
+        async with self._uow() as uow:
+            publication = await uow.session.get(Publication, publication_id)
+            for key, value in values.items():
+                setattr(publication, key, value)
+            publication.attempts += 1 if attempts_inc else 0
+            publication.updated_at = self._clock()
+            await uow.commit()
+
+    async def _announce(self, view: PostView, ok: bool) -> None:
+        editor = view.decided_by
+        if ok:
+            card = published_card(view)
+            for person in {p.id: p for p in (editor, view.author) if p is not None}.values():
+                await self._notifier.send(person, card)
+            return
+        targets = [editor] if editor is not None else await self._editors()
+        for person in targets:
+            await self._notifier.send(person, failed_card(view))
+
+    async def recover(self) -> list[tuple[int, datetime]]:
+        """After a restart: what to plan again, and what was cut off mid-publication.
+
+        A publication left in 'publishing' may or may not have gone out. VK de-duplicates by
+        guid, so it is retried; the others are marked failed for a person to check, because
+        posting twice is worse than asking.
+        """
+        now = self._clock()
+        interrupted: list[int] = []
+        async with self._uow() as uow:
+            for post in await uow.posts.in_states([PostState.publishing]):
+                for pub in await uow.publications.for_post(post.id):
+                    if pub.state == PublicationState.publishing and pub.network != Network.vk:
+                        pub.state = PublicationState.failed
+                        pub.error = (
+                            "публикация прервалась при перезапуске — проверьте канал, вышла ли она"
+                        )
+                    elif pub.state == PublicationState.publishing:
+                        pub.state = PublicationState.pending
+                post.state = PostState.scheduled
+                interrupted.append(post.id)
+            await uow.commit()
+            due = [
+                (p.id, p.scheduled_at or now)
+                for p in await uow.posts.in_states([PostState.scheduled])
+            ]
+        return due
+
+    # ---- lists --------------------------------------------------------------------------------
+    async def drafts(self, actor: Person) -> list[Card]:
+        self._require_editor(actor)
+        async with self._uow() as uow:
+            posts = await uow.posts.in_states([PostState.draft, PostState.approved])
+            views = [await self._view(uow, p.id) for p in posts]
+        cards = []
+        for view in views:
+            if view.post.state == PostState.draft:
+                card = self.preview(view)
+            else:
+                card = approved_waiting_card(view)
+            cards.append(card)
+        return cards
+
+    async def queue(self, actor: Person) -> list[Card]:
+        self._require_editor(actor)
+        async with self._uow() as uow:
+            posts = await uow.posts.in_states(
+                [PostState.scheduled, PostState.publishing, PostState.failed]
+            )
+            views = [await self._view(uow, p.id) for p in posts]
+        now = self._clock()
+        return [queue_line(view, now, self._tz) for view in views]
+
+    async def remember_card(self, post_id: int, ref: CardRef) -> None:
+        async with self._uow() as uow:
+            await uow.cards.add("post", post_id, ref.chat, ref.message_id)
+            await uow.commit()
+
+    async def view(self, post_id: int) -> PostView:
+        async with self._uow() as uow:
+            return await self._view(uow, post_id)
+
+    # ---- checks -------------------------------------------------------------------------------
+    def checks(self, view: PostView) -> dict[Network, Check]:
+        outgoing = OutgoingPost(view.post.id, view.post.text, view.media)
+        return {network: p.check(outgoing) for network, p in self._publishers.items()}
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def _plan(self, post_id: int, when: datetime) -> None:
+        if self.planner is not None:
+            self.planner.plan(post_id, when)
+
+    def _unplan(self, post_id: int) -> None:
+        if self.planner is not None:
+            self.planner.unplan(post_id)
+
+    @staticmethod
+    def _require_active(actor: Person) -> None:
+        if not actor.active:
+            raise Denied("Ваш доступ к боту закрыт. Обратитесь к администратору.")
+
+    def _require_editor(self, actor: Person) -> None:
+        self._require_active(actor)
+        if not Role(actor.role).can_edit():
+            raise Denied("Это могут делать только редакторы пресс-службы.")
+
+    @staticmethod
+    def _new_publication(post_id: int, network: Network, now: datetime) -> Publication:
+        return Publication(
+            post_id=post_id, network=network, state=PublicationState.pending, updated_at=now
+        )
+
+    async def _post(self, uow: UnitOfWork, post_id: int) -> Post:
+        post = await uow.posts.get(post_id)
+        if post is None:
+            raise NotFound("Этого черновика больше нет.")
+        return post
+
+    async def _conflict(self, uow: UnitOfWork, post_id: int) -> Exception:
+        post = await uow.posts.get(post_id)
+        if post is None:
+            return NotFound("Этого черновика больше нет.")
+        await uow.session.refresh(post)
+        who = await uow.people.get(post.decided_by) if post.decided_by else None
+        verbs = {
+            PostState.approved: "Уже одобрено",
+            PostState.scheduled: "Уже запланировано",
+            PostState.rejected: "Уже отклонено",
+            PostState.published: "Уже опубликовано",
+            PostState.publishing: "Уже публикуется",
+            PostState.cancelled: "Публикация уже отменена",
+            PostState.failed: "Публикация не удалась",
+            PostState.draft: "Черновик ещё не одобрен",
+        }
+        verb = verbs[PostState(post.state)]
+        suffix = (
+            f" ({short_name(who)})"
+            if who and post.state in ("approved", "rejected", "scheduled")
+            else ""
+        )
+        return Conflict(f"{verb}{suffix}.")
+
+    async def _view(self, uow: UnitOfWork, post_id: int) -> PostView:
+        post = await self._post(uow, post_id)
+        report = await uow.reports.get(post.report_id)
+        author = await uow.people.get(report.author_id) if report else None
+        department = await uow.departments.get(report.department_id) if report else None
+        media = tuple(
+            MediaItem(
+                MediaKind(a.kind),
+                a.filename,
+                a.mime_type,
+                self._media.path_for(a.sha256),
+                a.telegram_file_id,
+            )  # fmt: skip
+            for a in await uow.posts.attachments(post_id)
+        )
+        return PostView(
+            post=post,
+            report=report,
+            author=author,
+            department=department.name if department else "",
+            media=media,
+            publications=await uow.publications.for_post(post_id),
+            decided_by=await uow.people.get(post.decided_by) if post.decided_by else None,
+        )
+
+    async def _editors(self) -> list[Person]:
+        async with self._uow() as uow:
+            return await uow.people.with_roles([Role.editor, Role.admin])
+
+    async def _show_draft_to_editors(self, post_id: int) -> None:
+        view = await self.view(post_id)
+        card = draft_card(view, self.checks(view), self._clock(), self._tz)
+        card = Card(card.text, card.buttons, media=view.media)
+        for editor in await self._editors():
+            ref = await self._notifier.send(editor, card)
+            if ref is not None:
+                await self.remember_card(post_id, ref)
+
+    async def _update_cards(self, post_id: int, card: Card) -> None:
+        async with self._uow() as uow:
+            refs = await uow.cards.of("post", post_id)
+        for ref in refs:
+            await self._notifier.edit(CardRef(ref.chat, ref.message_id), card)

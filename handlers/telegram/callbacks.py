@@ -1,0 +1,27 @@
+"""Typed button data. A short prefix per kind; unknown or damaged data fails to parse."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.ports import Action
+
+
+class DeskCB(CallbackData, prefix="d1"):
+    """A core action on a post; the "1" is the format version, so old buttons fail clearly."""
+
+    action: Action
+    ref: int
+    arg: str = ""
+
+
+class ReportCB(CallbackData, prefix="r1"):
+    """A step of the report dialog."""
+
+    step: str
+    arg: str = ""
+
+
+class InviteCB(CallbackData, prefix="i1"):
+    role: str = ""
+    department: int = -1

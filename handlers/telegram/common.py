@@ -1,0 +1,96 @@
+"""Start, invites by deep link, help, cancel, the menu, and refusals the core gives."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import ErrorEvent, KeyboardButton, Message, ReplyKeyboardMarkup
+
+from bot.domain import Role
+from bot.errors import Denied, DeskError
+from bot.people import Account, PeopleService
+from handlers.telegram.middlewares import REFUSAL, full_name
+from storage.models import Person
+
+router = Router(name="common")
+router.message.filter(F.chat.type == "private")
+
+MENU_REPORT = "Сообщить о мероприятии"
+MENU_DRAFTS = "Черновики"
+MENU_QUEUE = "График публикаций"
+MENU_INVITE = "Пригласить"
+
+
+def menu(person: Person) -> ReplyKeyboardMarkup:
+    rows = [[KeyboardButton(text=MENU_REPORT)]]
+    if Role(person.role).can_edit():
+        rows.append([KeyboardButton(text=MENU_DRAFTS), KeyboardButton(text=MENU_QUEUE)])
+    if person.role == Role.admin:
+        rows.append([KeyboardButton(text=MENU_INVITE)])
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True)
+
+
+def help_text(person: Person) -> str:
+    lines = [f"Вы — {Role(person.role).title}. Что можно сделать:", "/report — сообщить о мероприятии"]
+    if Role(person.role).can_edit():
+        lines += ["/drafts — черновики, ждущие решения", "/queue — график публикаций"]
+    if person.role == Role.admin:
+        lines.append("/invite — пригласить сотрудника")
+    lines.append("/cancel — прервать текущее действие")
+    return "\n".join(lines)
+
+
+@router.message(CommandStart(deep_link=True))
+async def start_with_invite(
+    message: Message, command: CommandObject, people: PeopleService, person: Person | None
+) -> None:
+    if person is not None:
+        await message.answer("Вы уже зарегистрированы.\n" + help_text(person), reply_markup=menu(person))
+        return
+    new = await people.accept_invite(
+        command.args or "", Account("tg", message.from_user.id), full_name(message.from_user)
+    )
+    department = await people.department_name(new.department_id)
+    where = f", {department}" if department else ""
+    await message.answer(
+        f"Добро пожаловать, {new.full_name}! Вы зарегистрированы: {Role(new.role).title}{where}.\n\n"
+        + help_text(new),
+        reply_markup=menu(new),
+    )
+
+
+@router.message(CommandStart())
+async def start(message: Message, person: Person | None) -> None:
+    if person is None:
+        await message.answer(REFUSAL)
+        return
+    await message.answer(f"Здравствуйте, {person.full_name}!\n" + help_text(person), reply_markup=menu(person))
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, person: Person) -> None:
+    await message.answer(help_text(person), reply_markup=menu(person))
+
+
+@router.message(Command("cancel"))
+@router.message(F.text.lower() == "отмена")
+async def cancel(message: Message, state: FSMContext, person: Person) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    text = "Отменено. Ничего не сохранено." if had_state else "Сейчас нечего отменять."
+    await message.answer(text, reply_markup=menu(person))
+
+
+@router.errors(ExceptionTypeFilter(DeskError))
+async def desk_refusal(event: ErrorEvent, people: PeopleService) -> None:
+    """The core's refusals reach the person in Russian; denials also go to the audit log."""
+    error = event.exception
+    update = event.update
+    if isinstance(error, Denied):
+        user = (update.callback_query or update.message).from_user
+        await people.refuse(Account("tg", user.id), error.message, action="access.denied")
+    if update.callback_query:
+        await update.callback_query.answer(error.message, show_alert=True)
+    elif update.message:
+        await update.message.answer(error.message)

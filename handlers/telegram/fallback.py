@@ -1,0 +1,25 @@
+"""Last resort: damaged or outdated buttons, and messages nothing else understood."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.people import Account, PeopleService
+from storage.models import Person
+
+router = Router(name="fallback")
+
+
+@router.callback_query()
+async def unknown_button(query: CallbackQuery, people: PeopleService) -> None:
+    # Data that no factory parses is either a very old button or a forged one: say so, keep a trace.
+    await people.refuse(Account("tg", query.from_user.id), f"unknown button data {query.data!r:.80}",
+                        action="callback.invalid")  # fmt: skip
+    await query.answer("Эта кнопка устарела. Откройте /drafts или /queue, чтобы увидеть актуальное.",
+                       show_alert=True)  # fmt: skip
+
+
+@router.message(F.chat.type == "private")
+async def not_understood(message: Message, person: Person | None) -> None:
+    await message.answer("Не понял. Наберите /help, чтобы увидеть, что я умею.")

@@ -1,0 +1,88 @@
+"""/invite: an admin picks a role and a department and gets a one-time deep link."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.domain import Role
+from bot.people import PeopleService
+from handlers.telegram.callbacks import InviteCB
+from handlers.telegram.common import MENU_INVITE
+from handlers.telegram.states import InviteDialog
+from storage.models import Person
+
+router = Router(name="invite")
+router.message.filter(F.chat.type == "private")
+NEW_DEPARTMENT = 0
+
+
+@router.message(Command("invite"))
+@router.message(F.text == MENU_INVITE)
+async def invite(message: Message, person: Person) -> None:
+    if person.role != Role.admin:
+        await message.answer("Приглашать новых участников может только администратор.")
+        return
+    buttons = [
+        [InlineKeyboardButton(text=role.title.capitalize(), callback_data=InviteCB(role=role).pack())]
+        for role in Role
+    ]
+    await message.answer("Кого приглашаем?", reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
+
+
+@router.callback_query(InviteCB.filter(F.department == -1))
+async def choose_department(query: CallbackQuery, callback_data: InviteCB, people: PeopleService) -> None:
+    if callback_data.role not in set(Role):
+        await query.answer("Кнопка устарела. Наберите /invite ещё раз.", show_alert=True)
+        return
+    rows = [
+        [InlineKeyboardButton(text=d.name, callback_data=InviteCB(role=callback_data.role, department=d.id).pack())]
+        for d in await people.departments()
+    ]
+    rows.append([InlineKeyboardButton(text="➕ Новый отдел", callback_data=InviteCB(role=callback_data.role, department=NEW_DEPARTMENT).pack())])  # fmt: skip
+    await query.message.edit_text(
+        f"{Role(callback_data.role).title.capitalize()}. Из какого отдела?",
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+    await query.answer()
+
+
+@router.callback_query(InviteCB.filter(F.department == NEW_DEPARTMENT))
+async def ask_department_name(query: CallbackQuery, callback_data: InviteCB, state: FSMContext) -> None:
+    await state.set_state(InviteDialog.department_name)
+    await state.update_data(role=callback_data.role)
+    await query.message.edit_text("Напишите название отдела, например «Отдел культуры».")
+    await query.answer()
+
+
+@router.message(InviteDialog.department_name, F.text)
+async def department_named(
+    message: Message, state: FSMContext, person: Person, people: PeopleService, bot: Bot
+) -> None:
+    role = (await state.get_data())["role"]
+    invite = await people.create_invite(person, Role(role), department_name=message.text)
+    await state.clear()
+    await message.answer(await link_text(bot, invite.code, role, people, invite.department_id))
+
+
+@router.callback_query(InviteCB.filter(F.department > 0))
+async def create_invite(
+    query: CallbackQuery, callback_data: InviteCB, person: Person, people: PeopleService, bot: Bot
+) -> None:
+    invite = await people.create_invite(person, Role(callback_data.role), callback_data.department)
+    await query.message.edit_text(
+        await link_text(bot, invite.code, callback_data.role, people, invite.department_id)
+    )
+    await query.answer()
+
+
+async def link_text(bot: Bot, code: str, role: str, people: PeopleService, department_id: int | None) -> str:
+    me = await bot.me()
+    department = await people.department_name(department_id)
+    return (
+        f"Приглашение: {Role(role).title}, {department}.\n"
+        f"Перешлите эту ссылку сотруднику. Она сработает один раз в течение "
+        f"{people.invite_ttl_hours} ч:\nhttps://t.me/{me.username}?start={code}"
+    )

@@ -1,0 +1,42 @@
+"""/drafts and /queue: what waits for a decision and what is scheduled."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.editorial import Desk
+from bot.ports import Card, CardRef
+from handlers.telegram.common import MENU_DRAFTS, MENU_QUEUE
+from handlers.telegram.render import keyboard
+from storage.models import Person
+
+router = Router(name="lists")
+router.message.filter(F.chat.type == "private")
+SHOWN_AT_ONCE = 20
+
+
+async def send_cards(message: Message, cards: list[Card], desk: Desk, empty: str) -> None:
+    if not cards:
+        await message.answer(empty)
+        return
+    if len(cards) > SHOWN_AT_ONCE:
+        await message.answer(f"Всего {len(cards)}, показываю первые {SHOWN_AT_ONCE}.")
+    for card in cards[:SHOWN_AT_ONCE]:
+        sent = await message.answer(card.text, reply_markup=keyboard(card))
+        post_id = next((b.ref for row in card.buttons for b in row), 0)
+        if post_id:
+            await desk.remember_card(post_id, CardRef(f"tg:{sent.chat.id}", sent.message_id))
+
+
+@router.message(Command("drafts"))
+@router.message(F.text == MENU_DRAFTS)
+async def drafts(message: Message, desk: Desk, person: Person) -> None:
+    await send_cards(message, await desk.drafts(person), desk, "Черновиков, ждущих решения, нет.")
+
+
+@router.message(Command("queue"))
+@router.message(F.text == MENU_QUEUE)
+async def queue(message: Message, desk: Desk, person: Person) -> None:
+    await send_cards(message, await desk.queue(person), desk, "В графике публикаций пока пусто.")

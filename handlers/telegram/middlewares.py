@@ -1,0 +1,52 @@
+"""Who is writing: the registered person reaches handlers as `person`; strangers stop here."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Chat, TelegramObject, Update, User
+
+from bot.people import Account, PeopleService
+
+REFUSAL = (
+    "Здравствуйте! Это рабочий бот пресс-службы администрации, он доступен только по приглашению. "
+    "Если Вы сотрудник, попросите приглашение у администратора."
+)
+
+
+def full_name(user: User) -> str:
+    return " ".join(x for x in (user.first_name, user.last_name) if x) or (user.username or "")
+
+
+class PersonMiddleware(BaseMiddleware):
+    def __init__(self, people: PeopleService) -> None:
+        self.people = people
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        if user is None or not isinstance(event, Update):
+            return await handler(event, data)
+        account = Account("tg", user.id)
+        person = await self.people.identify(account, full_name(user))
+        data["person"] = person
+        data["account"] = account
+        # Strangers may still be read in groups (comments under posts), but never press buttons.
+        in_group = chat is None or chat.type != "private"
+        if person is not None or (in_group and event.callback_query is None):
+            return await handler(event, data)
+        if event.message and (event.message.text or "").startswith("/start "):
+            return await handler(event, data)  # an invite link is the one way in
+        await self.people.refuse(account, what=event.event_type)
+        if event.callback_query:
+            await event.callback_query.answer(REFUSAL, show_alert=True)
+        elif event.message:
+            await event.message.answer(REFUSAL)
+        return None

@@ -1,0 +1,100 @@
+"""Cards from the core rendered as Telegram messages, and the Notifier that sends them."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+)
+
+from bot.domain import MediaKind
+from bot.ports import Card, CardRef, MediaItem
+from handlers.telegram.callbacks import DeskCB
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+
+def keyboard(card: Card) -> InlineKeyboardMarkup | None:
+    if not card.buttons:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=b.text, callback_data=DeskCB(action=b.action, ref=b.ref, arg=b.arg).pack()
+            )
+            for b in row
+        ]
+        for row in card.buttons
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _input_file(item: MediaItem) -> str | BufferedInputFile:
+    return item.telegram_file_id or BufferedInputFile(item.read(), filename=item.filename)
+
+
+async def send_media(bot: Bot, chat_id: int, media: tuple[MediaItem, ...]) -> None:
+    """Attachments go first, as albums of at most 10 (documents can't mix with photos)."""
+    visual = [m for m in media if m.kind != MediaKind.document]
+    documents = [m for m in media if m.kind == MediaKind.document]
+    for group in (visual, documents):
+        if len(group) == 1:
+            item = group[0]
+            send = {MediaKind.photo: bot.send_photo, MediaKind.video: bot.send_video,
+                    MediaKind.document: bot.send_document}[item.kind]  # fmt: skip
+            await send(chat_id, _input_file(item))
+        elif group:
+            kinds = {MediaKind.photo: InputMediaPhoto, MediaKind.video: InputMediaVideo,
+                     MediaKind.document: InputMediaDocument}  # fmt: skip
+            for start in range(0, len(group), 10):
+                chunk = group[start : start + 10]
+                if len(chunk) == 1:
+                    await send_media(bot, chat_id, tuple(chunk))
+                    continue
+                await bot.send_media_group(
+                    chat_id, [kinds[m.kind](media=_input_file(m)) for m in chunk]
+                )
+
+
+class TelegramNotifier:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, person: Person, card: Card) -> CardRef | None:
+        if person.telegram_id is None:
+            return None
+        try:
+            if card.media:
+                await send_media(self._bot, person.telegram_id, card.media)
+            message = await self._bot.send_message(
+                person.telegram_id, card.text, reply_markup=keyboard(card)
+            )
+        except TelegramAPIError as exc:
+            # One unreachable person (blocked the bot) must not stop the others being told.
+            log.warning("could not notify person %s: %s", person.id, exc)
+            return None
+        return CardRef(f"tg:{message.chat.id}", message.message_id)
+
+    async def edit(self, ref: CardRef, card: Card) -> None:
+        kind, _, chat = ref.chat.partition(":")
+        if kind != "tg":
+            return
+        try:
+            await self._bot.edit_message_text(
+                text=card.text,
+                chat_id=int(chat),
+                message_id=ref.message_id,
+                reply_markup=keyboard(card),
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" not in exc.message:
+                log.info("card %s not updated: %s", ref, exc.message)

@@ -1,0 +1,269 @@
+"""/report: a department head tells about an event, step by step (aiogram FSM)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.dates import human_date, parse_date
+from bot.domain import MediaKind
+from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia, ReportInput
+from handlers.telegram.callbacks import ReportCB
+from handlers.telegram.common import MENU_REPORT, menu
+from handlers.telegram.states import ReportDialog
+from storage.models import Person
+
+router = Router(name="report")
+router.message.filter(F.chat.type == "private")
+
+TITLE_LIMIT, PLACE_LIMIT = 300, 300
+FILE_LIMIT = 20 * 1024 * 1024  # the Bot API lets a bot download files up to 20 MB
+DOCUMENT_TYPES = {
+    "application/pdf", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "image/jpeg", "image/png",
+}  # fmt: skip
+UNSUPPORTED = (
+    "Такой файл я не могу принять. Пришлите фото, видео или документ (PDF, Word, Excel, PowerPoint)."
+)
+
+
+def buttons(*rows: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=t, callback_data=ReportCB(step=s, arg=a).pack()) for t, s, a in row]
+            for row in rows
+        ]
+    )
+
+
+DATE_BUTTONS = buttons([("Сегодня", "date", "сегодня"), ("Вчера", "date", "вчера")])
+MEDIA_BUTTONS = buttons([("Готово", "media", "done"), ("Без вложений", "media", "none")])
+CONFIRM_BUTTONS = buttons([("Отправить", "send", ""), ("Изменить", "change", ""), ("Отмена", "cancel", "")])
+CHANGE_BUTTONS = buttons(
+    [("Название", "goto", "title"), ("Дату", "goto", "date"), ("Место", "goto", "place")],
+    [("Описание", "goto", "description"), ("Вложения", "goto", "media")],
+)
+PROMPTS = {
+    "title": ("Расскажите о мероприятии. Как оно называется?", None),
+    "date": ("Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11.", DATE_BUTTONS),
+    "place": ("Где?", None),
+    "description": ("Коротко опишите, что произошло: кто участвовал, что важно для жителей.", None),
+    "media": (f"Пришлите фото или видео (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово».", MEDIA_BUTTONS),
+}  # fmt: skip
+
+
+async def ask(message: Message, state: FSMContext, step: str) -> None:
+    await state.set_state(getattr(ReportDialog, step))
+    text, markup = PROMPTS[step]
+    await message.answer(text, reply_markup=markup)
+
+
+async def next_step(message: Message, state: FSMContext, step: str, desk: Desk) -> None:
+    """Go on to `step`, or back to the summary when the person was changing one field."""
+    if (await state.get_data()).get("changing"):
+        await show_summary(message, state, desk)
+    else:
+        await ask(message, state, step)
+
+
+@router.message(Command("report"))
+@router.message(F.text == MENU_REPORT)
+async def start_report(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await ask(message, state, "title")
+
+
+@router.message(ReportDialog.title, F.text)
+async def got_title(message: Message, state: FSMContext, desk: Desk) -> None:
+    title = " ".join(message.text.split())
+    if len(title) > TITLE_LIMIT:
+        await message.answer(f"Название длиннее {TITLE_LIMIT} знаков ({len(title)}). Сократите, пожалуйста.")
+        return
+    await state.update_data(title=title)
+    await next_step(message, state, "date", desk)
+
+
+async def set_date(message: Message, state: FSMContext, text: str, desk: Desk) -> None:
+    today = desk.today()
+    event_date = parse_date(text, today)
+    if event_date is None:
+        await message.answer("Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».",
+                             reply_markup=DATE_BUTTONS)  # fmt: skip
+        return
+    await state.update_data(date=event_date.isoformat())
+    await next_step(message, state, "place", desk)
+
+
+@router.message(ReportDialog.date, F.text)
+async def got_date(message: Message, state: FSMContext, desk: Desk) -> None:
+    await set_date(message, state, message.text, desk)
+
+
+@router.callback_query(ReportDialog.date, ReportCB.filter(F.step == "date"))
+async def pressed_date(query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk) -> None:
+    await query.answer()
+    await set_date(query.message, state, callback_data.arg, desk)
+
+
+@router.message(ReportDialog.place, F.text)
+async def got_place(message: Message, state: FSMContext, desk: Desk) -> None:
+    place = " ".join(message.text.split())
+    if len(place) > PLACE_LIMIT:
+        await message.answer(f"Слишком длинно ({len(place)} знаков, можно до {PLACE_LIMIT}). Сократите, пожалуйста.")
+        return
+    await state.update_data(place=place)
+    await next_step(message, state, "description", desk)
+
+
+@router.message(ReportDialog.description, F.text)
+async def got_description(message: Message, state: FSMContext, desk: Desk) -> None:
+    await state.update_data(description=message.text.strip())
+    await next_step(message, state, "media", desk)
+
+
+def attachment_of(message: Message) -> dict | str:
+    """The file in a message as dialog data, or the Russian reason it can't be taken."""
+    if message.photo:
+        photo = message.photo[-1]
+        return {"kind": MediaKind.photo, "file_id": photo.file_id, "name": f"{photo.file_unique_id}.jpg",
+                "mime": "image/jpeg", "size": photo.file_size or 0}  # fmt: skip
+    if message.video:
+        video = message.video
+        return {"kind": MediaKind.video, "file_id": video.file_id, "name": video.file_name or "video.mp4",
+                "mime": video.mime_type or "video/mp4", "size": video.file_size or 0}  # fmt: skip
+    if message.document and message.document.mime_type in DOCUMENT_TYPES:
+        doc = message.document
+        return {"kind": MediaKind.document, "file_id": doc.file_id, "name": doc.file_name or "document",
+                "mime": doc.mime_type, "size": doc.file_size or 0}  # fmt: skip
+    return UNSUPPORTED
+
+
+@router.message(ReportDialog.media, F.photo | F.video | F.document)
+async def got_attachment(message: Message, state: FSMContext) -> None:
+    # Albums arrive as several updates; the dispatcher's event isolation handles them in turn.
+    item = attachment_of(message)
+    data = await state.get_data()
+    media = list(data.get("media", []))
+    if isinstance(item, str):
+        await message.answer(item, reply_markup=MEDIA_BUTTONS)
+        return
+    if item["size"] > FILE_LIMIT:
+        await message.answer("Файл больше 20 МБ — бот не сможет его забрать. Пришлите файл поменьше.",
+                             reply_markup=MEDIA_BUTTONS)  # fmt: skip
+        return
+    if len(media) >= MAX_ATTACHMENTS:
+        await message.answer(f"Уже {MAX_ATTACHMENTS} вложений — это максимум. Нажмите «Готово».",
+                             reply_markup=MEDIA_BUTTONS)  # fmt: skip
+        return
+    media.append(item)
+    await state.update_data(media=media)
+    text = f"Получено вложений: {len(media)}. Пришлите ещё или нажмите «Готово»."
+    status = data.get("status_message")
+    if status:
+        try:
+            await message.bot.edit_message_text(text, chat_id=message.chat.id, message_id=status,
+                                                reply_markup=MEDIA_BUTTONS)  # fmt: skip
+            return
+        except Exception:  # noqa: BLE001 - the status message was deleted: send a new one
+            pass
+    sent = await message.answer(text, reply_markup=MEDIA_BUTTONS)
+    await state.update_data(status_message=sent.message_id)
+
+
+@router.message(ReportDialog.media)
+async def unsupported_attachment(message: Message) -> None:
+    await message.answer(UNSUPPORTED, reply_markup=MEDIA_BUTTONS)
+
+
+@router.callback_query(ReportDialog.media, ReportCB.filter(F.step == "media"))
+async def media_done(query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk) -> None:
+    await query.answer()
+    if callback_data.arg == "none":
+        await state.update_data(media=[])
+    await state.update_data(status_message=None)
+    await show_summary(query.message, state, desk)
+
+
+async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
+    data = await state.get_data()
+    await state.set_state(ReportDialog.confirm)
+    await state.update_data(changing=False)
+    event_date = date.fromisoformat(data["date"])
+    count = len(data.get("media", []))
+    attachments = f" · вложений: {count}" if count else " · без вложений"
+    await message.answer(
+        f"Проверьте:\n«{data['title']}», {human_date(event_date, desk.today())}, {data['place']}\n\n"
+        f"{data['description']}{attachments}",
+        reply_markup=CONFIRM_BUTTONS,
+    )
+
+
+@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "change"))
+async def change(query: CallbackQuery) -> None:
+    await query.answer()
+    await query.message.answer("Что изменить?", reply_markup=CHANGE_BUTTONS)
+
+
+@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "goto"))
+async def change_field(query: CallbackQuery, callback_data: ReportCB, state: FSMContext) -> None:
+    await query.answer()
+    if callback_data.arg not in PROMPTS:
+        return
+    await state.update_data(changing=callback_data.arg != "media", **({"media": []} if callback_data.arg == "media" else {}))
+    await ask(query.message, state, callback_data.arg)
+
+
+@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "cancel"))
+async def cancel_report(query: CallbackQuery, state: FSMContext, person: Person) -> None:
+    await state.clear()
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer("Отменено. Сообщение не отправлено.", reply_markup=menu(person))
+
+
+@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "send"))
+async def send_report(query: CallbackQuery, state: FSMContext, person: Person, desk: Desk, bot: Bot) -> None:
+    await query.answer("Отправляю…")
+    data = await state.get_data()
+    media = [
+        NewMedia(MediaKind(m["kind"]), m["name"], m["mime"], (await bot.download(m["file_id"])).read(), m["file_id"])
+        for m in data.get("media", [])
+    ]
+    result = await desk.submit_report(
+        person,
+        ReportInput(data["title"], date.fromisoformat(data["date"]), data["place"], data["description"], media),
+    )
+    await state.clear()
+    await query.message.edit_reply_markup(reply_markup=None)
+    text = f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. Я напишу, когда его опубликуют."
+    if result.is_late:
+        text = (
+            f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии нужно не позднее "
+            "следующего дня — в следующий раз, пожалуйста, чуть раньше. Я напишу, когда его опубликуют."
+        )
+    await query.message.answer(text, reply_markup=menu(person))
+
+
+@router.callback_query(ReportCB.filter())
+async def stale_report_button(query: CallbackQuery) -> None:
+    await query.answer("Эта кнопка уже не действует. Начните заново: /report", show_alert=True)
+
+
+@router.message(ReportDialog.title)
+@router.message(ReportDialog.date)
+@router.message(ReportDialog.place)
+@router.message(ReportDialog.description)
+async def need_text(message: Message) -> None:
+    await message.answer("Пришлите, пожалуйста, текстом. Прервать: /cancel")
+
+
+@router.message(ReportDialog.confirm)
+async def waiting_confirm(message: Message) -> None:
+    await message.answer("Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше.")

@@ -1,0 +1,21 @@
+from aiogram.fsm.state import State, StatesGroup
+
+
+class ReportDialog(StatesGroup):
+    title = State()
+    date = State()
+    place = State()
+    description = State()
+    media = State()
+    confirm = State()
+
+
+class EditorDialog(StatesGroup):
+    text = State()
+    media = State()
+    reject_reason = State()
+    time = State()
+
+
+class InviteDialog(StatesGroup):
+    department_name = State()

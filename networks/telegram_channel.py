@@ -1,0 +1,115 @@
+"""The Telegram channel, through aiogram's Bot (the bot must be an admin of the channel)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+)
+
+from bot.domain import MediaKind, Network
+from bot.ports import Check, MediaItem, OutgoingPost, Published, PublishError
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts limits in UTF-16 code units, so an emoji counts as two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class TelegramChannel:
+    network = Network.telegram
+
+    def __init__(self, bot: Bot, channel_id: int | str, username: str = "", timeout: float = 20) -> None:
+        self._bot = bot
+        self._channel_id = channel_id
+        self._username = username.lstrip("@") or (
+            channel_id.lstrip("@") if isinstance(channel_id, str) else ""
+        )
+        self._timeout = timeout
+
+    def check(self, post: OutgoingPost) -> Check:
+        size = utf16_len(post.text)
+        if not post.text.strip() and not post.media:
+            return Check(problems=("пустая публикация: нет ни текста, ни вложений",))
+        if size > TEXT_LIMIT:
+            return Check(problems=(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {size})",))
+        if post.media and size > CAPTION_LIMIT:
+            return Check(notes=(f"текст длиннее {CAPTION_LIMIT} знаков — вложения и текст уйдут двумя сообщениями",))
+        return Check()
+
+    async def publish(self, post: OutgoingPost) -> Published:
+        try:
+            async with asyncio.timeout(self._timeout * 3):
+                first = await self._send(post)
+        except TelegramRetryAfter as exc:
+            raise PublishError("temporary", "Telegram просит подождать", exc.retry_after, str(exc)) from exc
+        except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
+            raise PublishError("temporary", "Telegram не ответил вовремя", None, repr(exc)) from exc
+        except (TelegramUnauthorizedError, TelegramForbiddenError) as exc:
+            raise PublishError(
+                "auth", "у бота нет прав публиковать в канале — сделайте его администратором канала",
+                None, str(exc),
+            ) from exc  # fmt: skip
+        except TelegramBadRequest as exc:
+            raise PublishError("rejected", f"Telegram отклонил публикацию: {exc.message}", None, str(exc)) from exc
+        return Published(str(first.message_id), self._link(first))
+
+    async def close(self) -> None:
+        """The Bot's session belongs to the application, which closes it."""
+
+    async def _send(self, post: OutgoingPost) -> Message:
+        text = post.text.strip()
+        caption = text if text and utf16_len(text) <= CAPTION_LIMIT else None
+        visual = [m for m in post.media if m.kind in (MediaKind.photo, MediaKind.video)]
+        documents = [m for m in post.media if m.kind == MediaKind.document]
+        sent: list[Message] = []
+        for group in (visual, documents):
+            if group:
+                sent += await self._send_group(group, caption if not sent else None)
+        if not sent or caption is None:
+            sent.append(await self._bot.send_message(self._channel_id, text))
+        return sent[0]
+
+    async def _send_group(self, items: list[MediaItem], caption: str | None) -> list[Message]:
+        if len(items) == 1:
+            item = items[0]
+            send = {
+                MediaKind.photo: self._bot.send_photo,
+                MediaKind.video: self._bot.send_video,
+                MediaKind.document: self._bot.send_document,
+            }[item.kind]
+            return [await send(self._channel_id, self._file(item), caption=caption)]
+        media = []
+        for index, item in enumerate(items):
+            kind = {MediaKind.photo: InputMediaPhoto, MediaKind.video: InputMediaVideo,
+                    MediaKind.document: InputMediaDocument}[item.kind]  # fmt: skip
+            media.append(kind(media=self._file(item), caption=caption if index == 0 else None))
+        return await self._bot.send_media_group(self._channel_id, media)
+
+    @staticmethod
+    def _file(item: MediaItem) -> str | BufferedInputFile:
+        if item.telegram_file_id:
+            return item.telegram_file_id
+        return BufferedInputFile(item.read(), filename=item.filename)
+
+    def _link(self, message: Message) -> str:
+        if self._username:
+            return f"https://t.me/{self._username}/{message.message_id}"
+        return f"https://t.me/c/{str(message.chat.id).removeprefix('-100')}/{message.message_id}"

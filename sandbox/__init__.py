@@ -1,0 +1,1 @@
+"""The sandbox: the whole desk against local emulators, with demo people and a web page."""

@@ -1,0 +1,99 @@
+"""The emulated world: Telegram and VK emulators and the real desk wired to them.
+
+Used by the sandbox, the end-to-end tests and the benchmarks, so all three run the product
+exactly as production does; only the API base URLs differ.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import Application
+from bot.config import Config, Secrets, parse_config
+from emulators.telegram import TelegramEmulator
+from emulators.vk import VKEmulator
+
+BOT_TOKEN = "7000000001:SANDBOX-telegram-bot-token"
+BOT_USERNAME = "pressdesk_sandbox_bot"
+CHANNEL_ID = -1001000000001
+CHANNEL_USERNAME = "tomsk_district_demo"
+DISCUSSION_ID = -1001000000002
+MODERATION_CHAT_ID = -1001000000003
+VK_GROUP_ID = 100001
+VK_ADMIN_ID = 900001
+ADMIN_ID = 1001  # the first admin, named in config as a real office would
+
+
+class Stage:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.clock = clock
+        self.settings = settings or {}
+        self.tg = TelegramEmulator(clock=clock)
+        self.vk = VKEmulator(clock=clock)
+        self.app: Application | None = None
+
+    async def start_emulators(self, tg_port: int = 0, vk_port: int = 0) -> None:
+        await self.tg.start(port=tg_port)
+        await self.vk.start(port=vk_port)
+        self.tg.add_bot(BOT_TOKEN, username=BOT_USERNAME)
+        self.tg.add_group(DISCUSSION_ID, "Обсуждение канала администрации")
+        self.tg.add_channel(CHANNEL_ID, "Администрация Томского района", CHANNEL_USERNAME, DISCUSSION_ID)
+        self.tg.add_group(MODERATION_CHAT_ID, "Пресс-служба: модерация")
+        self.tg.add_user(ADMIN_ID, "Анна", "Петрова")
+        self.vk.add_group(VK_GROUP_ID, "Администрация Томского района", "tomsk_district_demo")
+        self.vk.add_user(VK_ADMIN_ID, "Анна", "Петрова")
+        self.vk_user_token = self.vk.issue_user_token(VK_ADMIN_ID, admin_of=[VK_GROUP_ID])
+        self.vk_group_token = self.vk.issue_group_token(VK_GROUP_ID)
+
+    def config(self) -> Config:
+        raw: dict[str, Any] = {
+            "desk": {"admins": [ADMIN_ID], "hashtags": ["#ТомскийРайон"]},
+            "telegram": {
+                "api_base_url": self.tg.base_url,
+                "channel_id": CHANNEL_ID,
+                "channel_username": CHANNEL_USERNAME,
+                "request_timeout": 5.0,
+            },
+            "vk": {"api_base_url": self.vk.base_url + "/method/", "group_id": VK_GROUP_ID, "request_timeout": 5.0},
+            "database": {"url": f"sqlite+aiosqlite:///{self.data_dir / 'pressdesk.db'}"},
+            "storage": {"media_dir": str(self.data_dir / "media")},
+            "publish": {"retry_delay_seconds": 0.2},
+        }
+        for section, values in self.settings.items():
+            raw.setdefault(section, {}).update(values)
+        return parse_config(raw, source="sandbox")
+
+    def secrets(self) -> Secrets:
+        return Secrets(telegram=BOT_TOKEN, vk_user=self.vk_user_token, vk_group=self.vk_group_token)
+
+    async def start_app(self, polling_timeout: int = 1) -> Application:
+        clock = self.clock
+        self.app = Application(
+            self.config(),
+            self.secrets(),
+            clock=lambda: datetime.fromtimestamp(clock(), UTC),
+            polling_timeout=polling_timeout,
+        )
+        await self.app.start()
+        return self.app
+
+    async def stop_app(self) -> None:
+        if self.app is not None:
+            await self.app.stop()
+            self.app = None
+
+    async def stop(self) -> None:
+        await self.stop_app()
+        await self.tg.stop()
+        await self.vk.stop()

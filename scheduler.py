@@ -1,0 +1,62 @@
+"""APScheduler jobs that publish posts on time. The database is the source of truth:
+jobs live in memory and are rebuilt from it at every start, and the publish itself claims
+the post in the database, so a job that fires twice still publishes once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from bot.editorial import Desk
+
+log = logging.getLogger(__name__)
+
+
+class PublishScheduler:
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def plan(self, post_id: int, at: datetime) -> None:
+        self.scheduler.add_job(
+            self._publish,
+            DateTrigger(run_date=at, timezone=UTC),
+            args=[post_id],
+            id=f"post:{post_id}",
+            replace_existing=True,
+            misfire_grace_time=None,  # lateness is judged by Desk.publish against the database
+        )
+
+    def unplan(self, post_id: int) -> None:
+        if self.scheduler.get_job(f"post:{post_id}") is not None:
+            self.scheduler.remove_job(f"post:{post_id}")
+
+    def daily(self, job_id: str, func: Callable[[], Awaitable[object]], at: str, timezone: str) -> None:
+        """A job at a local time every day, such as the morning digest."""
+        hour, minute = (int(x) for x in at.split(":"))
+        trigger = CronTrigger(hour=hour, minute=minute, timezone=timezone)
+        self.scheduler.add_job(func, trigger, id=job_id, replace_existing=True, misfire_grace_time=3600)
+
+    def planned(self) -> list[str]:
+        return [job.id for job in self.scheduler.get_jobs()]
+
+    async def start(self) -> None:
+        for post_id, at in await self._desk.recover():
+            self.plan(post_id, at)
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def _publish(self, post_id: int) -> None:
+        try:
+            await self._desk.publish(post_id)
+        except Exception:
+            # The post stays in the database in its state; a restart or «Повторить» picks it up.
+            log.exception("publishing post %s failed unexpectedly", post_id)

@@ -1,0 +1,153 @@
+"""SQLModel tables. Datetimes are timezone-aware UTC (SQLModel's UTCDateTime keeps them so)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Department(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    telegram_id: int | None = Field(default=None, unique=True, index=True, sa_type=BigInteger)
+    vk_id: int | None = Field(default=None, unique=True, index=True, sa_type=BigInteger)
+    active: bool = True
+    created_at: datetime
+
+
+class Invite(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=20)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    created_by: int = Field(foreign_key="person.id")
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None = Field(default=None, foreign_key="person.id")
+    used_at: datetime | None = None
+
+
+class Report(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="person.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    title: str = Field(max_length=500)
+    event_date: date
+    place: str = Field(max_length=500)
+    description: str
+    is_late: bool = False
+    created_at: datetime
+
+
+class Post(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    text: str
+    state: str = Field(max_length=20, index=True)
+    scheduled_at: datetime | None = Field(default=None, index=True)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+    reject_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    position: int = 0
+    kind: str = Field(max_length=20)
+    filename: str = Field(max_length=255)
+    mime_type: str = Field(max_length=100)
+    sha256: str = Field(max_length=64)
+    size: int
+    telegram_file_id: str | None = Field(default=None, max_length=255)
+
+
+class Publication(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("post_id", "network"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    network: str = Field(max_length=20)
+    state: str = Field(max_length=20)
+    external_id: str | None = Field(default=None, max_length=100)
+    url: str | None = Field(default=None, max_length=500)
+    error: str | None = None
+    attempts: int = 0
+    updated_at: datetime
+
+
+class CardMessage(SQLModel, table=True):
+    """Where a card about an object was shown, so a decision can update every copy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)
+    object_id: int = Field(index=True)
+    chat: str = Field(max_length=64)
+    message_id: int = Field(sa_type=BigInteger)
+
+
+class AuditLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    actor_ref: str = Field(max_length=64)
+    action: str = Field(max_length=64, index=True)
+    object_ref: str = Field(default="", max_length=64)
+    details: str = ""
+
+
+class FsmRecord(SQLModel, table=True):
+    """aiogram dialog state, kept in the database so a restart loses no half-filled report."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    state: str | None = Field(default=None, max_length=200)
+    data: bytes = Field(default=b"{}", sa_column=Column(LargeBinary, nullable=False))
+
+
+class Comment(SQLModel, table=True):
+    """A comment under one of the administration's posts, stored once per (network, id)."""
+
+    __table_args__ = (UniqueConstraint("network", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = Field(max_length=20)
+    external_id: str = Field(max_length=100)
+    post_ref: str = Field(default="", max_length=100)
+    post_url: str = Field(default="", max_length=500)
+    url: str = Field(default="", max_length=500)
+    author_id: int = Field(default=0, sa_type=BigInteger)
+    author_name: str = Field(default="", max_length=200)
+    author_url: str = Field(default="", max_length=500)
+    text: str = ""
+    written_at: datetime
+    seen_at: datetime
+    state: str = Field(max_length=20, index=True)
+    categories: str = Field(default="", max_length=200)
+    score: float = 0.0
+    reasons: str = ""
+    marked: str = ""
+    source: str = Field(default="classifier", max_length=20)
+    decision: str | None = Field(default=None, max_length=20)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+    deletable_until: datetime | None = None
+    raised_again_at: datetime | None = None
+
+
+class ModerationExample(SQLModel, table=True):
+    """A decision turned into a training example for `pressdesk moderation train`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
+    text: str
+    head: str = Field(max_length=10)  # "toxic" or "spam"
+    label: bool
+    created_at: datetime

@@ -1,0 +1,255 @@
+"""Repositories: queries over one session. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Attachment,
+    AuditLog,
+    CardMessage,
+    Comment,
+    Department,
+    Invite,
+    ModerationExample,
+    Person,
+    Post,
+    Publication,
+    Report,
+)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class People(Repository):
+    async def get(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def by_telegram(self, telegram_id: int) -> Person | None:
+        result = await self.session.exec(select(Person).where(Person.telegram_id == telegram_id))
+        return result.first()
+
+    async def by_vk(self, vk_id: int) -> Person | None:
+        return (await self.session.exec(select(Person).where(Person.vk_id == vk_id))).first()
+
+    async def with_roles(self, roles: Sequence[str]) -> list[Person]:
+        query = select(Person).where(col(Person.role).in_(roles), Person.active == True)  # noqa: E712
+        return list((await self.session.exec(query.order_by(Person.id))).all())
+
+    async def add(self, person: Person) -> Person:
+        self.session.add(person)
+        await self.session.flush()
+        return person
+
+
+class Departments(Repository):
+    async def all(self) -> list[Department]:
+        return list((await self.session.exec(select(Department).order_by(Department.name))).all())
+
+    async def get(self, department_id: int | None) -> Department | None:
+        if department_id is None:
+            return None
+        return await self.session.get(Department, department_id)
+
+    async def get_or_create(self, name: str) -> Department:
+        found = (await self.session.exec(select(Department).where(Department.name == name))).first()
+        if found:
+            return found
+        department = Department(name=name)
+        self.session.add(department)
+        await self.session.flush()
+        return department
+
+
+class Invites(Repository):
+    async def add(self, invite: Invite) -> None:
+        self.session.add(invite)
+        await self.session.flush()
+
+    async def claim(self, code: str, person_id: int, now: datetime) -> bool:
+        """Mark an invite used; False when it was used or expired meanwhile (one winner)."""
+        result = await self.session.exec(
+            update(Invite)
+            .where(Invite.code == code, col(Invite.used_by).is_(None), Invite.expires_at > now)
+            .values(used_by=person_id, used_at=now)
+        )
+        return result.rowcount == 1
+
+    async def get(self, code: str) -> Invite | None:
+        return await self.session.get(Invite, code)
+
+
+class Reports(Repository):
+    async def add(self, report: Report) -> Report:
+        self.session.add(report)
+        await self.session.flush()
+        return report
+
+    async def get(self, report_id: int | None) -> Report | None:
+        if report_id is None:
+            return None
+        return await self.session.get(Report, report_id)
+
+
+class Posts(Repository):
+    async def add(self, post: Post) -> Post:
+        self.session.add(post)
+        await self.session.flush()
+        return post
+
+    async def get(self, post_id: int) -> Post | None:
+        return await self.session.get(Post, post_id)
+
+    async def move(self, post_id: int, from_states: Sequence[str], **values: object) -> bool:
+        """Compare-and-set on the state: of two editors pressing at once, exactly one wins."""
+        result = await self.session.exec(
+            update(Post)
+            .where(Post.id == post_id, col(Post.state).in_(from_states))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            post = await self.session.get(Post, post_id)
+            if post is not None:
+                await self.session.refresh(post)
+        return result.rowcount == 1
+
+    async def in_states(self, states: Sequence[str]) -> list[Post]:
+        query = select(Post).where(col(Post.state).in_(states))
+        query = query.order_by(col(Post.scheduled_at).asc(), col(Post.id).asc())
+        return list((await self.session.exec(query)).all())
+
+    async def attachments(self, post_id: int) -> list[Attachment]:
+        query = select(Attachment).where(Attachment.post_id == post_id)
+        return list((await self.session.exec(query.order_by(Attachment.position))).all())
+
+    async def replace_attachments(self, post_id: int, items: Sequence[Attachment]) -> None:
+        for old in await self.attachments(post_id):
+            await self.session.delete(old)
+        for position, item in enumerate(items):
+            item.post_id, item.position = post_id, position
+            self.session.add(item)
+        await self.session.flush()
+
+    async def count_attachments(self, post_id: int) -> int:
+        query = select(func.count()).select_from(Attachment).where(Attachment.post_id == post_id)
+        return (await self.session.exec(query)).one()
+
+
+class Publications(Repository):
+    async def for_post(self, post_id: int) -> list[Publication]:
+        query = select(Publication).where(Publication.post_id == post_id)
+        return list((await self.session.exec(query.order_by(Publication.id))).all())
+
+    async def add(self, publication: Publication) -> None:
+        self.session.add(publication)
+        await self.session.flush()
+
+    async def remove(self, publication: Publication) -> None:
+        await self.session.delete(publication)
+        await self.session.flush()
+
+    async def stuck(self) -> list[Publication]:
+        query = select(Publication).where(Publication.state == "publishing")
+        return list((await self.session.exec(query)).all())
+
+
+class Cards(Repository):
+    async def add(self, kind: str, object_id: int, chat: str, message_id: int) -> None:
+        self.session.add(
+            CardMessage(kind=kind, object_id=object_id, chat=chat, message_id=message_id)
+        )
+        await self.session.flush()
+
+    async def of(self, kind: str, object_id: int) -> list[CardMessage]:
+        query = select(CardMessage).where(
+            CardMessage.kind == kind, CardMessage.object_id == object_id
+        )
+        return list((await self.session.exec(query)).all())
+
+
+class Audit(Repository):
+    async def write(self, entry: AuditLog) -> None:
+        self.session.add(entry)
+        await self.session.flush()
+
+    async def last(self, limit: int = 50) -> list[AuditLog]:
+        query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
+        return list((await self.session.exec(query)).all())
+
+
+class Comments(Repository):
+    async def get(self, comment_id: int) -> Comment | None:
+        return await self.session.get(Comment, comment_id)
+
+    async def by_external(self, network: str, external_id: str) -> Comment | None:
+        query = select(Comment).where(
+            Comment.network == network, Comment.external_id == external_id
+        )
+        return (await self.session.exec(query)).first()
+
+    async def known(self, network: str, external_ids: Sequence[str]) -> set[str]:
+        """Which of these ids are stored already (one query per batch, for the catch-up)."""
+        found: set[str] = set()
+        ids = list(external_ids)
+        for start in range(0, len(ids), 500):  # SQLite allows a limited number of parameters
+            query = select(Comment.external_id).where(
+                Comment.network == network, col(Comment.external_id).in_(ids[start : start + 500])
+            )
+            found.update((await self.session.exec(query)).all())
+        return found
+
+    async def add(self, comment: Comment) -> Comment:
+        self.session.add(comment)
+        await self.session.flush()
+        return comment
+
+    async def move(self, comment_id: int, from_states: Sequence[str], **values: object) -> bool:
+        """Compare-and-set on the state: of two editors pressing at once, exactly one wins."""
+        result = await self.session.exec(
+            update(Comment)
+            .where(Comment.id == comment_id, col(Comment.state).in_(from_states))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            comment = await self.session.get(Comment, comment_id)
+            if comment is not None:
+                await self.session.refresh(comment)
+        return result.rowcount == 1
+
+    async def in_states(self, states: Sequence[str]) -> list[Comment]:
+        query = select(Comment).where(col(Comment.state).in_(states))
+        return list((await self.session.exec(query.order_by(col(Comment.written_at)))).all())
+
+    async def to_raise_again(self, written_before: datetime, now: datetime) -> list[Comment]:
+        """Waiting comments past the warning age that the network will soon refuse to delete."""
+        query = select(Comment).where(
+            Comment.state == "flagged",
+            col(Comment.raised_again_at).is_(None),
+            col(Comment.deletable_until).is_not(None),
+            Comment.written_at <= written_before,
+            col(Comment.deletable_until) > now,
+        )
+        return list((await self.session.exec(query.order_by(col(Comment.written_at)))).all())
+
+    async def count(self) -> int:
+        return (await self.session.exec(select(func.count()).select_from(Comment))).one()
+
+
+class Examples(Repository):
+    async def add(self, example: ModerationExample) -> None:
+        self.session.add(example)
+        await self.session.flush()
+
+    async def all(self) -> list[ModerationExample]:
+        query = select(ModerationExample).order_by(col(ModerationExample.id))
+        return list((await self.session.exec(query)).all())

@@ -1,0 +1,55 @@
+"""The unit of work: one session, the repositories over it, and the only commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.repositories import (
+    Audit,
+    Cards,
+    Comments,
+    Departments,
+    Examples,
+    Invites,
+    People,
+    Posts,
+    Publications,
+    Reports,
+)
+
+
+class UnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.people = People(self.session)
+        self.departments = Departments(self.session)
+        self.invites = Invites(self.session)
+        self.reports = Reports(self.session)
+        self.posts = Posts(self.session)
+        self.publications = Publications(self.session)
+        self.cards = Cards(self.session)
+        self.audit = Audit(self.session)
+        self.comments = Comments(self.session)
+        self.examples = Examples(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is not None:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()

@@ -1,0 +1,171 @@
+"""End-to-end harness: the real aiogram Dispatcher polls the Telegram emulator over HTTP and
+vkbottle talks to the VK emulator; tests play the people and wait on conditions, never sleep."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.stage import ADMIN_ID, BOT_USERNAME, CHANNEL_ID, VK_GROUP_ID, Stage
+
+TIMEOUT = 15.0
+
+
+class Chat:
+    """One person's private chat with the bot, seen from the person's phone."""
+
+    def __init__(self, stage: Stage, user_id: int) -> None:
+        self.stage = stage
+        self.user_id = user_id
+        self.cursor = 0  # bot messages before this index were already looked at
+
+    @property
+    def tg(self) -> Any:
+        return self.stage.tg
+
+    def bot_messages(self) -> list[dict]:
+        return [m for m in self.tg.chat_messages(self.user_id) if m.get("from", {}).get("is_bot")]
+
+    def send(self, text: str) -> dict:
+        return self.tg.user_sends_text(self.user_id, text)
+
+    async def expect(self, fragment: str, timeout: float = TIMEOUT) -> dict:
+        """The next bot message (after the cursor) whose text contains `fragment`."""
+
+        def found() -> dict | None:
+            messages = self.bot_messages()
+            for index in range(self.cursor, len(messages)):
+                if fragment in (messages[index].get("text") or messages[index].get("caption") or ""):
+                    self.cursor = index + 1
+                    return messages[index]
+            return None
+
+        try:
+            return await self.tg.wait_until(found, timeout=timeout)
+        except TimeoutError:
+            texts = [m.get("text") for m in self.bot_messages()[self.cursor :]]
+            raise AssertionError(f"no bot message with {fragment!r}; new ones: {texts}") from None
+
+    def press(self, message: dict, button: str) -> str:
+        return self.tg.press(self.user_id, self.user_id, message["message_id"], button)
+
+    async def alert(self, query_id: str, timeout: float = TIMEOUT) -> str:
+        answer = await self.tg.wait_until(lambda: self.tg.callback_answer(query_id), timeout=timeout)
+        return answer.get("text") or ""
+
+    def current(self, message: dict) -> dict:
+        """The message as it is now (after the bot edited it)."""
+        return next(m for m in self.tg.chat_messages(self.user_id) if m["message_id"] == message["message_id"])
+
+
+def buttons(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@pytest.fixture
+async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
+    stage = Stage(tmp_path)
+    await stage.start_emulators()
+    await stage.start_app()
+    yield stage
+    await stage.stop()
+
+
+@pytest.fixture
+async def admin(stage: Stage) -> Chat:
+    chat = Chat(stage, ADMIN_ID)
+    chat.send("/start")
+    await chat.expect("Здравствуйте")
+    return chat
+
+
+async def invite(admin: Chat, role_title: str, department: str) -> str:
+    admin.send("/invite")
+    card = await admin.expect("Кого приглашаем?")
+    admin.press(card, role_title)
+    await admin.tg.wait_until(lambda: "Из какого отдела" in (admin.current(card).get("text") or ""))
+    names = buttons(admin.current(card))
+    admin.press(admin.current(card), department if department in names else "➕ Новый отдел")
+    if department not in names:
+        await admin.tg.wait_until(lambda: "Напишите название" in (admin.current(card).get("text") or ""))
+        admin.send(department)
+        link = await admin.expect(f"t.me/{BOT_USERNAME}?start=")
+    else:
+        await admin.tg.wait_until(lambda: "start=" in (admin.current(card).get("text") or ""))
+        link = admin.current(card)
+    return re.search(r"start=(\S+)", link["text"])[1]
+
+
+async def join(stage: Stage, admin: Chat, user_id: int, name: str, role_title: str, department: str) -> Chat:
+    first, _, last = name.partition(" ")
+    stage.tg.add_user(user_id, first, last)
+    code = await invite(admin, role_title, department)
+    chat = Chat(stage, user_id)
+    chat.send(f"/start {code}")
+    await chat.expect("Добро пожаловать")
+    return chat
+
+
+@pytest.fixture
+async def reporter(stage: Stage, admin: Chat) -> Chat:
+    return await join(stage, admin, 2001, "Иван Иванов", "Руководитель подразделения", "Отдел спорта")
+
+
+@pytest.fixture
+async def editor(stage: Stage, admin: Chat) -> Chat:
+    return await join(stage, admin, 3001, "Мария Соколова", "Редактор", "Пресс-служба")
+
+
+PHOTO_A = b"\xff\xd8\xff\xe0" + b"photo-A" * 50
+PHOTO_B = b"\xff\xd8\xff\xe0" + b"photo-B" * 50
+
+
+async def report_event(
+    reporter: Chat, title: str = "Открытие спортивной площадки в с. Корнилово",
+    description: str = "Площадку открыли глава района и школьники.",
+    photos: tuple[bytes, ...] = (PHOTO_A, PHOTO_B),
+) -> dict:  # fmt: skip
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send(title)
+    ask_date = await reporter.expect("Когда оно прошло?")
+    reporter.press(ask_date, "Вчера")
+    await reporter.expect("Где?")
+    reporter.send("с. Корнилово, ул. Школьная, 12")
+    await reporter.expect("Коротко опишите")
+    reporter.send(description)
+    await reporter.expect("Пришлите фото или видео")
+    if photos:
+        reporter.stage.tg.user_sends_photos(reporter.user_id, list(photos))
+        status = await reporter.expect(f"Получено вложений: {len(photos)}" if len(photos) == 1 else "Получено вложений")
+        await reporter.tg.wait_until(lambda: f"Получено вложений: {len(photos)}" in reporter.current(status)["text"])
+        reporter.press(reporter.current(status), "Готово")
+    else:
+        reporter.press(reporter.bot_messages()[-1], "Без вложений")
+    summary = await reporter.expect("Проверьте:")
+    reporter.press(summary, "Отправить")
+    return await reporter.expect("Сообщение № ")
+
+
+def local_time_in(stage: Stage, seconds: float) -> str:
+    """A moment `seconds` ahead, typed as a person would (with seconds, so tests stay short)."""
+    config = stage.app.config
+    moment = (stage.app.clock() + timedelta(seconds=seconds)).astimezone(config.desk.tz)
+    return f"{moment:%d.%m.%Y %H:%M:%S}"
+
+
+def channel_posts(stage: Stage) -> list[dict]:
+    return stage.tg.chat_messages(CHANNEL_ID)
+
+
+def wall(stage: Stage) -> list[dict]:
+    return stage.vk.wall_posts(-VK_GROUP_ID)
+
+
+__all__ = ["Chat", "buttons", "datetime", "join", "local_time_in", "report_event"]

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Secrets, load_config, parse_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_config_is_valid() -> None:
+    config = load_config(ROOT / "config.toml")
+    assert config.desk.timezone == "Asia/Tomsk"
+    assert config.telegram.api_base_url.startswith("https://")
+
+
+def test_unknown_key_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"vk\.grup_id: неизвестный ключ"):
+        parse_config({"vk": {"grup_id": 1}})
+
+
+def test_wrong_type_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"vk\.group_id"):
+        parse_config({"vk": {"group_id": "много"}})
+
+
+def test_bad_timezone_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"desk\.timezone"):
+        parse_config({"desk": {"timezone": "Mars/Olympus"}})
+
+
+def test_missing_tokens_are_named_and_secret_values_are_hidden() -> None:
+    config = parse_config({})
+    secrets = Secrets.from_env({"PRESSDESK_TELEGRAM_TOKEN": "123:SECRET"})
+    assert secrets.missing(config) == ["PRESSDESK_VK_USER_TOKEN", "PRESSDESK_VK_GROUP_TOKEN"]
+    assert "SECRET" not in repr(secrets) and "SECRET" not in str(secrets)
+
+
+def test_cli_names_missing_tokens(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import main
+
+    for name in ("PRESSDESK_TELEGRAM_TOKEN", "PRESSDESK_VK_USER_TOKEN", "PRESSDESK_VK_GROUP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["run", "--config", str(ROOT / "config.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "PRESSDESK_TELEGRAM_TOKEN" in err and "BotFather" in err
+
+
+def test_cli_stops_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    bad = tmp_path / "config.toml"
+    bad.write_text('[desk]\ntimezone = "Nowhere/Land"\n', encoding="utf-8")
+    assert main(["run", "--config", str(bad)]) == 2
+    assert "desk.timezone" in capsys.readouterr().err
