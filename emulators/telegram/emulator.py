@@ -1,0 +1,451 @@
+"""TelegramEmulator: the state of a fake Telegram plus what people do in it."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from aiohttp import web
+
+from .entities import format_text
+from .state import BotState, ChatState, FileStore, MessageRecord, StoredFile, strip_reply
+
+FaultKind = Literal["timeout", "500", "429", "lost_response"]
+
+
+class TelegramEmulator:
+    """A local Telegram Bot API: aiogram talks to it over HTTP, tests play the people."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.bots: dict[int, BotState] = {}
+        self.users: dict[int, dict[str, Any]] = {}
+        self.chats: dict[int, ChatState] = {}
+        self.files = FileStore()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.faults: list[dict[str, Any]] = []
+        # How long a "timeout" fault holds the request; longer than aiogram's 60 s by default
+        # would slow tests down, so tests shorten the client timeout instead.
+        self.fault_timeout_seconds: float = 30.0
+        # Seconds after which answerCallbackQuery says "query is too old".
+        self.callback_answer_timeout: float = 15 * 60.0
+        # The real API ignores unknown parameters; rejecting them catches typos in our bot.
+        self.reject_unknown_params: bool = True
+        # Check every answer against aiogram's types; a mismatch is an emulator bug (HTTP 500).
+        self.validate_responses: bool = True
+        self.wait_recheck_interval: float = 0.05
+        self._seq = itertools.count(1)
+        self._changed: asyncio.Event | None = None
+        self._closing: asyncio.Event | None = None
+        self._subscribers: list[asyncio.Queue[dict[str, Any]]] = []
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        from .server import build_app  # server imports this module
+
+        self.app: web.Application = build_app(self)
+
+    # ----- lifecycle -------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._closing = asyncio.Event()
+        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        real_port = sockets[0].getsockname()[1] if sockets else port
+        self.base_url = f"http://{host}:{real_port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._closing is not None:
+            self._closing.set()  # wakes long polls and held requests
+        self._notify_change()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ----- setup -----------------------------------------------------------------------------
+
+    def add_bot(
+        self, token: str, username: str = "pressdesk_bot", first_name: str = "Пресс-служба"
+    ) -> dict[str, Any]:
+        user = {
+            "id": int(token.split(":")[0]),
+            "is_bot": True,
+            "first_name": first_name,
+            "username": username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": True,
+            "supports_inline_queries": False,
+        }
+        bot = BotState(token=token, user=user)
+        self.bots[bot.id] = bot
+        for chat in self.chats.values():
+            if chat.type != "private":
+                chat.bots.add(bot.id)
+        return self._public_user(user)
+
+    def add_user(
+        self, user_id: int, first_name: str, last_name: str = "", username: str | None = None
+    ) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if last_name:
+            user["last_name"] = last_name
+        if username:
+            user["username"] = username
+        user["language_code"] = "ru"
+        self.users[user_id] = user
+        return dict(user)
+
+    def add_channel(
+        self,
+        chat_id: int,
+        title: str,
+        username: str | None = None,
+        discussion_group_id: int | None = None,
+    ) -> dict[str, Any]:
+        chat = {"id": chat_id, "type": "channel", "title": title}
+        if username:
+            chat["username"] = username
+        state = ChatState(chat=chat, bots=set(self.bots), discussion_group_id=discussion_group_id)
+        self.chats[chat_id] = state
+        if discussion_group_id is not None and discussion_group_id in self.chats:
+            self.chats[discussion_group_id].linked_channel_id = chat_id
+        return dict(chat)
+
+    def add_group(self, chat_id: int, title: str) -> dict[str, Any]:
+        chat = {"id": chat_id, "type": "supergroup", "title": title}
+        state = ChatState(chat=chat, bots=set(self.bots))
+        for channel in self.chats.values():
+            if channel.discussion_group_id == chat_id:
+                state.linked_channel_id = channel.id
+        self.chats[chat_id] = state
+        return dict(chat)
+
+    def open_private_chat(self, user_id: int, bot_id: int | None = None) -> ChatState:
+        """The user has started the bot (without sending anything the bot would see)."""
+        chat = self.chats.get(user_id)
+        if chat is None:
+            user = self._user(user_id)
+            info = {k: user[k] for k in ("first_name", "last_name", "username") if k in user}
+            chat = ChatState(chat={"id": user_id, "type": "private", **info})
+            chat.bots.add(bot_id if bot_id is not None else self._default_bot().id)
+            self.chats[user_id] = chat
+        return chat
+
+    def user_blocks_bot(self, user_id: int, blocked: bool = True) -> None:
+        for bot in self.bots.values():
+            (bot.blocked_by.add if blocked else bot.blocked_by.discard)(user_id)
+
+    # ----- what people do --------------------------------------------------------------------
+
+    def user_sends_text(
+        self,
+        user_id: int,
+        text: str,
+        chat_id: int | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> dict[str, Any]:
+        chat = self._people_chat(user_id, chat_id)
+        plain, entities = format_text(text, None, None)
+        if not plain:
+            raise ValueError("Telegram doesn't send empty messages")
+        content: dict[str, Any] = {"text": plain}
+        if entities:
+            content["entities"] = entities
+        msg = self._post(chat, self.users[user_id], None, content, reply_to_message_id)
+        return copy.deepcopy(msg)
+
+    def user_sends_photos(
+        self,
+        user_id: int,
+        photos: list[bytes],
+        caption: str | None = None,
+        chat_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        if not 1 <= len(photos) <= 10:
+            raise ValueError("an album holds 1..10 photos")
+        chat = self._people_chat(user_id, chat_id)
+        group = self._media_group_id() if len(photos) > 1 else None
+        sent = []
+        for i, data in enumerate(photos):
+            content = self.files.content(self.files.add_photo(data))
+            if group:
+                content["media_group_id"] = group
+            if caption and i == 0:
+                content.update(self._caption(caption))
+            sent.append(copy.deepcopy(self._post(chat, self.users[user_id], None, content)))
+        return sent
+
+    def user_sends_video(
+        self, user_id: int, data: bytes, caption: str | None = None, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        stored = self.files.add(data, "video", mime_type="video/mp4")
+        return self._user_sends_file(user_id, stored, caption, chat_id)
+
+    def user_sends_document(
+        self,
+        user_id: int,
+        data: bytes,
+        filename: str,
+        mime_type: str,
+        caption: str | None = None,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
+        stored = self.files.add(data, "document", mime_type=mime_type, file_name=filename)
+        return self._user_sends_file(user_id, stored, caption, chat_id)
+
+    def user_sends_sticker(self, user_id: int, chat_id: int | None = None) -> dict[str, Any]:
+        stored = self.files.add(b"RIFF-sticker-webp", "sticker", mime_type="image/webp")
+        return self._user_sends_file(user_id, stored, None, chat_id)
+
+    def user_presses_button(
+        self, user_id: int, chat_id: int, message_id: int, callback_data: str
+    ) -> str:
+        """Presses a button with this data; the button itself isn't checked (tests forge data)."""
+        chat = self._chat(chat_id)
+        record = chat.messages.get(message_id)
+        if record is None:
+            raise LookupError(f"no message {message_id} in chat {chat_id}")
+        if record.bot_id is None:
+            raise ValueError(f"message {message_id} in chat {chat_id} was not sent by a bot")
+        query_id = str(4_000_000_000_000_000_000 + next(self._seq))
+        query = {
+            "id": query_id,
+            "from": self._user(user_id),
+            "message": copy.deepcopy(record.message),
+            "chat_instance": str(abs(hash((chat_id, record.bot_id))) % 10**18),
+            "data": callback_data[:-1],
+        }
+        self.callback_queries[query_id] = {
+            "bot_id": record.bot_id,
+            "chat_id": chat_id,
+            "created_at": self.clock(),
+            "answered": False,
+            "answer": None,
+        }
+        self._enqueue(self.bots[record.bot_id], "callback_query", query)
+        self._notify_change()
+        return query_id
+
+    def press(self, user_id: int, chat_id: int, message_id: int, button_text: str) -> str:
+        """Finds the inline button by its visible text and presses it."""
+        record = self._chat(chat_id).messages.get(message_id)
+        rows = ((record.message.get("reply_markup") or {}) if record else {}).get(
+            "inline_keyboard", []
+        )
+        texts = []
+        for row in rows:
+            for button in row:
+                texts.append(button["text"])
+                if button["text"] == button_text:
+                    if "callback_data" not in button:
+                        raise ValueError(f"button {button_text!r} has no callback_data")
+                    return self.user_presses_button(
+                        user_id, chat_id, message_id, button["callback_data"]
+                    )
+        raise LookupError(
+            f"no button {button_text!r} on message {message_id} in chat {chat_id}; buttons: {texts}"
+        )
+
+    def callback_answer(self, callback_query_id: str) -> dict[str, Any] | None:
+        query = self.callback_queries.get(callback_query_id)
+        return copy.deepcopy(query["answer"]) if query else None
+
+    # ----- what there is to see --------------------------------------------------------------
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            return []
+        return [copy.deepcopy(r.message) for r in chat.messages.values()]
+
+    def deleted_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        chat = self.chats.get(chat_id)
+        return copy.deepcopy(chat.deleted) if chat else []
+
+    def reply_keyboard(self, chat_id: int) -> dict[str, Any] | None:
+        """The custom reply keyboard the user currently sees in this chat, if any."""
+        chat = self.chats.get(chat_id)
+        return copy.deepcopy(chat.reply_keyboard) if chat else None
+
+    def file_bytes(self, file_id: str) -> bytes:
+        return self.files.by_id[file_id].data
+
+    def discussion_message_for(self, channel_id: int, channel_message_id: int) -> dict[str, Any]:
+        group_id = self._chat(channel_id).discussion_group_id
+        if group_id is None:
+            raise LookupError(f"channel {channel_id} has no discussion group")
+        for record in self._chat(group_id).messages.values():
+            origin = record.message.get("forward_origin") or {}
+            if (
+                record.message.get("is_automatic_forward")
+                and origin.get("chat", {}).get("id") == channel_id
+                and origin.get("message_id") == channel_message_id
+            ):
+                return copy.deepcopy(record.message)
+        raise LookupError(f"no automatic forward of {channel_id}/{channel_message_id}")
+
+    def inject_fault(
+        self, method: str, kind: FaultKind, count: int = 1, retry_after: int = 1
+    ) -> None:
+        """The next `count` calls of `method` ("*" = any) fail: timeout, 500, 429.
+
+        "lost_response" is a timeout after the method took effect (message posted, answer lost).
+        """
+        self.faults.append(
+            {"method": method.lower(), "kind": kind, "left": count, "retry_after": retry_after}
+        )
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the agreed API
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                recent = [m for m, _ in self.calls if m.lower() != "getupdates"][-10:]
+                raise TimeoutError(
+                    f"condition {getattr(predicate, '__name__', predicate)} not met within "
+                    f"{timeout}s; last bot calls: {recent}; pending updates: "
+                    f"{[len(b.updates) for b in self.bots.values()]}"
+                )
+            event = self._change_event()
+            try:
+                # Wakes on every emulator change; the short cap re-checks predicates that look
+                # at the test's own state (e.g. what a handler recorded), which we can't observe.
+                await asyncio.wait_for(event.wait(), min(remaining, self.wait_recheck_interval))
+            except TimeoutError:
+                pass
+
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        if queue in self._subscribers:
+            self._subscribers.remove(queue)
+
+    # ----- internals shared with the method handlers -----------------------------------------
+
+    def _change_event(self) -> asyncio.Event:
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
+
+    def _notify_change(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    def _emit(self, kind: str, chat_id: int, message: dict[str, Any]) -> None:
+        event = {"type": kind, "chat_id": chat_id, "message": copy.deepcopy(message)}
+        for queue in self._subscribers:
+            queue.put_nowait(event)
+        self._notify_change()
+
+    def _public_user(self, user: dict[str, Any]) -> dict[str, Any]:
+        return {k: user[k] for k in ("id", "is_bot", "first_name", "username") if k in user}
+
+    def _default_bot(self) -> BotState:
+        if not self.bots:
+            raise RuntimeError("add_bot() first")
+        return next(iter(self.bots.values()))
+
+    def _user(self, user_id: int) -> dict[str, Any]:
+        if user_id not in self.users:
+            raise LookupError(f"unknown user {user_id}; add_user() first")
+        return dict(self.users[user_id])
+
+    def _chat(self, chat_id: int) -> ChatState:
+        if chat_id not in self.chats:
+            raise LookupError(f"unknown chat {chat_id}")
+        return self.chats[chat_id]
+
+    def _people_chat(self, user_id: int, chat_id: int | None) -> ChatState:
+        self._user(user_id)
+        if chat_id is None or chat_id == user_id:
+            return self.open_private_chat(user_id)
+        chat = self._chat(chat_id)
+        if chat.type == "channel":
+            raise ValueError("people can't post in a channel here; only the bot posts")
+        if user_id in chat.banned:
+            raise PermissionError(f"user {user_id} is banned in chat {chat_id}")
+        chat.members.add(user_id)
+        return chat
+
+    def _media_group_id(self) -> str:
+        return str(13_900_000_000_000_000 + next(self._seq))
+
+    def _caption(self, caption: str) -> dict[str, Any]:
+        plain, entities = format_text(caption, None, None)
+        out: dict[str, Any] = {"caption": plain} if plain else {}
+        if plain and entities:
+            out["caption_entities"] = entities
+        return out
+
+    def _user_sends_file(
+        self, user_id: int, stored: StoredFile, caption: str | None, chat_id: int | None
+    ) -> dict[str, Any]:
+        chat = self._people_chat(user_id, chat_id)
+        content = self.files.content(stored)
+        if caption:
+            content.update(self._caption(caption))
+        return copy.deepcopy(self._post(chat, self.users[user_id], None, content))
+
+    def _post(
+        self,
+        chat: ChatState,
+        sender: dict[str, Any] | None,
+        bot_id: int | None,
+        content: dict[str, Any],
+        reply_to_message_id: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Stores a new message, tells subscribers and enqueues updates for the other bots."""
+        msg: dict[str, Any] = {
+            "message_id": chat.take_message_id(),
+            "date": int(self.clock()),
+            "chat": dict(chat.chat),
+        }
+        if chat.type == "channel":
+            msg["sender_chat"] = dict(chat.chat)
+        elif sender is not None:
+            msg["from"] = dict(sender)
+        msg.update(extra or {})
+        if reply_to_message_id is not None:
+            replied = chat.messages.get(reply_to_message_id)
+            if replied is None:
+                raise LookupError(f"message {reply_to_message_id} not found in {chat.id}")
+            msg["reply_to_message"] = strip_reply(copy.deepcopy(replied.message))
+            root = replied.message.get("message_thread_id")
+            if root is None and replied.message.get("is_automatic_forward"):
+                root = reply_to_message_id
+            if root is not None:
+                msg["message_thread_id"] = root
+        msg.update(content)
+        chat.messages[msg["message_id"]] = MessageRecord(msg, bot_id, self.clock())
+        self._emit("message", chat.id, msg)
+        kind = "channel_post" if chat.type == "channel" else "message"
+        for other in chat.bots:
+            if other != bot_id and other in self.bots:
+                pass
+        return msg
+
+    def _enqueue(self, bot: BotState, kind: str, payload: dict[str, Any]) -> None:
+        bot.updates.append({"update_id": bot.next_update_id, kind: payload})
+        bot.next_update_id += 1
+        self._notify_change()
