@@ -22,13 +22,18 @@ from bot.dates import utcnow
 from bot.domain import Network
 from bot.editorial import Desk
 from bot.media import MediaStore
+from bot.moderation.service import Moderation
 from bot.people import PeopleService
-from bot.ports import Publisher
+from bot.ports import CommentModerator, Publisher
 from handlers.telegram import detach_routers, get_routers
 from handlers.telegram.middlewares import PersonMiddleware
+from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
+from handlers.vk.comments import VKCommentFeed
 from networks.telegram_channel import TelegramChannel
-from networks.vk_api import USER_RPS, RateLimitedAPI
+from networks.telegram_comments import TelegramComments
+from networks.vk_api import GROUP_RPS, USER_RPS, RateLimitedAPI
+from networks.vk_comments import VKComments
 from networks.vk_wall import VKWall
 from scheduler import PublishScheduler
 from storage.db import create_engine, migrate, session_factory
@@ -60,6 +65,10 @@ class Application:
         self.clock = clock
         self.polling_timeout = polling_timeout
         self._polling: asyncio.Task | None = None
+        self._catch_up: asyncio.Task | None = None
+        self.vk_feed: VKCommentFeed | None = None
+        self.vk_user_api: RateLimitedAPI | None = None
+        self.vk_group_api: RateLimitedAPI | None = None
 
     async def start(self) -> None:
         config, secrets = self.config, self.secrets
@@ -72,6 +81,7 @@ class Application:
         def uow() -> UnitOfWork:
             return UnitOfWork(sessions)
 
+        self.uow = uow
         self.bot = Bot(
             secrets.telegram.get_secret_value(),
             session=AiohttpSession(
@@ -88,17 +98,25 @@ class Application:
         )  # fmt: skip
         self.scheduler = PublishScheduler(self.desk)
         self.desk.planner = self.scheduler
+        self.tg_comments = TelegramComments(self.bot, config.telegram.channel_username)
+        self.moderation = Moderation(
+            uow, TelegramNotifier(self.bot), TelegramRoom(self.bot), await self._moderators(),
+            config, self.clock,
+        )  # fmt: skip
         self.dispatcher = Dispatcher(
             storage=DatabaseStorage(sessions),
             events_isolation=SimpleEventIsolation(),
             desk=self.desk,
             people=self.people,
+            moderation=self.moderation,
+            tg_comments=self.tg_comments,
         )
         self.dispatcher.update.outer_middleware(PersonMiddleware(self.people))
         self.routers = get_routers()
         self.dispatcher.include_routers(*self.routers)
         await self.bot.set_my_commands(COMMANDS)
         await self.scheduler.start()
+        self._start_moderation()
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot, polling_timeout=self.polling_timeout, handle_signals=False, close_bot_session=False
@@ -115,8 +133,43 @@ class Application:
             )  # fmt: skip
         if config.vk.enabled and secrets.vk_user is not None:
             api = RateLimitedAPI(secrets.vk_user.get_secret_value(), config.vk.api_base_url, USER_RPS)
+            self.vk_user_api = api  # comment moderation shares it, and so VK's pace
             publishers[Network.vk] = VKWall(api, config.vk.group_id, config.vk.request_timeout)
         return publishers
+
+    async def _moderators(self) -> dict[Network, CommentModerator]:
+        config, secrets = self.config, self.secrets
+        moderators: dict[Network, CommentModerator] = {}
+        if not config.moderation.enabled:
+            return moderators
+        if config.telegram.channel_id:
+            await self.tg_comments.resolve(config.telegram.channel_id)
+            if self.tg_comments.discussion_id is not None:
+                moderators[Network.telegram] = self.tg_comments
+        if self.vk_user_api is not None and secrets.vk_group is not None:
+            self.vk_group_api = RateLimitedAPI(
+                secrets.vk_group.get_secret_value(), config.vk.api_base_url, GROUP_RPS
+            )
+            moderators[Network.vk] = VKComments(
+                self.vk_user_api, self.vk_group_api, config.vk.group_id,
+                config.vk.request_timeout, config.moderation.catchup_max_posts,
+            )  # fmt: skip
+        return moderators
+
+    def _start_moderation(self) -> None:
+        settings = self.config.moderation
+        if not settings.enabled:
+            return
+        moderation = self.moderation
+        self.scheduler.daily("moderation:digest", moderation.send_digest, settings.digest_time,
+                             self.config.desk.timezone)  # fmt: skip
+        self.scheduler.every("moderation:raise-again", moderation.raise_again, settings.check_every_minutes)
+        vk = moderation.moderator(Network.vk)
+        if isinstance(vk, VKComments) and self.vk_group_api is not None:
+            # The long poll first, then the catch-up: whatever arrives meanwhile is stored once.
+            self.vk_feed = VKCommentFeed(self.vk_group_api, self.config.vk.group_id, moderation, vk)
+            self.vk_feed.start()
+        self._catch_up = asyncio.create_task(moderation.catch_up(), name="moderation-catch-up")
 
     async def stop(self) -> None:
         if self._polling is not None:
@@ -125,11 +178,17 @@ class Application:
             except RuntimeError:
                 pass  # polling had already stopped
             await asyncio.gather(self._polling, return_exceptions=True)
+        if self.vk_feed is not None:
+            await self.vk_feed.stop()
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+            await asyncio.gather(self._catch_up, return_exceptions=True)
         self.scheduler.shutdown()
         detach_routers(self.routers)
         await self.bot.session.close()
         for publisher in self.publishers.values():
             await publisher.close()
+        await self.moderation.close()
         await self.engine.dispose()
 
     async def run_forever(self) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Literal, Protocol
 
 from bot.domain import MediaKind, Network
@@ -34,6 +35,12 @@ class Action(StrEnum):
     schedule = "sc"
     open_drafts = "od"
     open_queue = "oq"
+    open_comments = "oc"
+    comment_delete = "md"
+    comment_keep = "mk"
+    comment_ban = "mb"
+    comment_hide = "mh"
+    comment_restore = "mr"
 
 
 @dataclass(frozen=True)
@@ -127,3 +134,74 @@ class Planner(Protocol):
     def plan(self, post_id: int, at: datetime) -> None: ...
 
     def unplan(self, post_id: int) -> None: ...
+
+
+class RoomNotifier(Protocol):
+    """Sends a card to a shared chat (the editors' moderation group), named like CardRef.chat."""
+
+    async def send_to(self, chat: str, card: Card) -> CardRef | None: ...
+
+
+@dataclass(frozen=True)
+class IncomingComment:
+    """A comment as a network adapter saw it; external_id is unique within the network."""
+
+    network: Network
+    external_id: str
+    post_ref: str
+    author_id: int
+    text: str
+    written_at: datetime
+    author_name: str = ""
+    author_url: str = ""
+    url: str = ""
+    post_url: str = ""
+    parent_ref: str = ""  # the comment it answers, when the network does not name the post
+
+
+@dataclass
+class ModerationFailed(Exception):
+    """The network refused an action; `message` is the Russian sentence for the editor."""
+
+    message: str
+    gone: bool = False  # the comment is not there any more: nothing left to do
+    detail: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CommentModerator(Protocol):
+    """What the moderation loop may do on one network; adapters say what the network allows."""
+
+    network: Network
+    can_hide: bool
+    can_restore: bool
+
+    def can_ban(self, comment: IncomingComment) -> bool: ...
+
+    def deletable_until(self, written_at: datetime) -> datetime | None: ...
+
+    async def delete(self, comment: IncomingComment) -> None: ...
+
+    async def ban(self, comment: IncomingComment) -> None: ...
+
+    async def hide(self, comment: IncomingComment) -> None: ...
+
+    async def restore(self, comment: IncomingComment) -> None: ...
+
+    def parse_link(self, url: str) -> str | None:
+        """The external id of a comment named by this link, or None if the link is not ours."""
+        ...
+
+    async def fetch(self, external_id: str) -> IncomingComment | None: ...
+
+    async def author(self, author_id: int) -> tuple[str, str]:
+        """The author's name and profile link ("" when unknown)."""
+        ...
+
+    def history(self, since: datetime) -> AsyncIterator[list[IncomingComment]]:
+        """Comments under recent posts, in batches (a catch-up after a gap); may yield nothing."""
+        ...
+
+    async def close(self) -> None: ...

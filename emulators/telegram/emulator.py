@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from .core import EmulatorCore
 from .entities import format_text
-from .state import BotState, ChatState, FileStore, MessageRecord, StoredFile, strip_reply
+from .state import BotState, ChatState, FileStore
 
 FaultKind = Literal["timeout", "500", "429", "lost_response"]
 
 
-class TelegramEmulator:
+class TelegramEmulator(EmulatorCore):
     """A local Telegram Bot API: aiogram talks to it over HTTP, tests play the people."""
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
@@ -29,8 +30,8 @@ class TelegramEmulator:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.faults: list[dict[str, Any]] = []
-        # How long a "timeout" fault holds the request; longer than aiogram's 60 s by default
-        # would slow tests down, so tests shorten the client timeout instead.
+        # How long a "timeout" fault holds the request. It must outlast the client's timeout
+        # (aiogram: 60 s), so tests pass a short request_timeout rather than wait that long.
         self.fault_timeout_seconds: float = 30.0
         # Seconds after which answerCallbackQuery says "query is too old".
         self.callback_answer_timeout: float = 15 * 60.0
@@ -57,8 +58,7 @@ class TelegramEmulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        real_port = sockets[0].getsockname()[1] if sockets else port
+        real_port = self._runner.addresses[0][1]  # the OS-chosen port when port=0
         self.base_url = f"http://{host}:{real_port}"
         return self.base_url
 
@@ -127,17 +127,6 @@ class TelegramEmulator:
                 state.linked_channel_id = channel.id
         self.chats[chat_id] = state
         return dict(chat)
-
-    def open_private_chat(self, user_id: int, bot_id: int | None = None) -> ChatState:
-        """The user has started the bot (without sending anything the bot would see)."""
-        chat = self.chats.get(user_id)
-        if chat is None:
-            user = self._user(user_id)
-            info = {k: user[k] for k in ("first_name", "last_name", "username") if k in user}
-            chat = ChatState(chat={"id": user_id, "type": "private", **info})
-            chat.bots.add(bot_id if bot_id is not None else self._default_bot().id)
-            self.chats[user_id] = chat
-        return chat
 
     def user_blocks_bot(self, user_id: int, blocked: bool = True) -> None:
         for bot in self.bots.values():
@@ -221,7 +210,7 @@ class TelegramEmulator:
             "from": self._user(user_id),
             "message": copy.deepcopy(record.message),
             "chat_instance": str(abs(hash((chat_id, record.bot_id))) % 10**18),
-            "data": callback_data[:-1],
+            "data": callback_data,
         }
         self.callback_queries[query_id] = {
             "bot_id": record.bot_id,
@@ -338,114 +327,3 @@ class TelegramEmulator:
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         if queue in self._subscribers:
             self._subscribers.remove(queue)
-
-    # ----- internals shared with the method handlers -----------------------------------------
-
-    def _change_event(self) -> asyncio.Event:
-        if self._changed is None:
-            self._changed = asyncio.Event()
-        return self._changed
-
-    def _notify_change(self) -> None:
-        if self._changed is not None:
-            self._changed.set()
-            self._changed = None
-
-    def _emit(self, kind: str, chat_id: int, message: dict[str, Any]) -> None:
-        event = {"type": kind, "chat_id": chat_id, "message": copy.deepcopy(message)}
-        for queue in self._subscribers:
-            queue.put_nowait(event)
-        self._notify_change()
-
-    def _public_user(self, user: dict[str, Any]) -> dict[str, Any]:
-        return {k: user[k] for k in ("id", "is_bot", "first_name", "username") if k in user}
-
-    def _default_bot(self) -> BotState:
-        if not self.bots:
-            raise RuntimeError("add_bot() first")
-        return next(iter(self.bots.values()))
-
-    def _user(self, user_id: int) -> dict[str, Any]:
-        if user_id not in self.users:
-            raise LookupError(f"unknown user {user_id}; add_user() first")
-        return dict(self.users[user_id])
-
-    def _chat(self, chat_id: int) -> ChatState:
-        if chat_id not in self.chats:
-            raise LookupError(f"unknown chat {chat_id}")
-        return self.chats[chat_id]
-
-    def _people_chat(self, user_id: int, chat_id: int | None) -> ChatState:
-        self._user(user_id)
-        if chat_id is None or chat_id == user_id:
-            return self.open_private_chat(user_id)
-        chat = self._chat(chat_id)
-        if chat.type == "channel":
-            raise ValueError("people can't post in a channel here; only the bot posts")
-        if user_id in chat.banned:
-            raise PermissionError(f"user {user_id} is banned in chat {chat_id}")
-        chat.members.add(user_id)
-        return chat
-
-    def _media_group_id(self) -> str:
-        return str(13_900_000_000_000_000 + next(self._seq))
-
-    def _caption(self, caption: str) -> dict[str, Any]:
-        plain, entities = format_text(caption, None, None)
-        out: dict[str, Any] = {"caption": plain} if plain else {}
-        if plain and entities:
-            out["caption_entities"] = entities
-        return out
-
-    def _user_sends_file(
-        self, user_id: int, stored: StoredFile, caption: str | None, chat_id: int | None
-    ) -> dict[str, Any]:
-        chat = self._people_chat(user_id, chat_id)
-        content = self.files.content(stored)
-        if caption:
-            content.update(self._caption(caption))
-        return copy.deepcopy(self._post(chat, self.users[user_id], None, content))
-
-    def _post(
-        self,
-        chat: ChatState,
-        sender: dict[str, Any] | None,
-        bot_id: int | None,
-        content: dict[str, Any],
-        reply_to_message_id: int | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Stores a new message, tells subscribers and enqueues updates for the other bots."""
-        msg: dict[str, Any] = {
-            "message_id": chat.take_message_id(),
-            "date": int(self.clock()),
-            "chat": dict(chat.chat),
-        }
-        if chat.type == "channel":
-            msg["sender_chat"] = dict(chat.chat)
-        elif sender is not None:
-            msg["from"] = dict(sender)
-        msg.update(extra or {})
-        if reply_to_message_id is not None:
-            replied = chat.messages.get(reply_to_message_id)
-            if replied is None:
-                raise LookupError(f"message {reply_to_message_id} not found in {chat.id}")
-            msg["reply_to_message"] = strip_reply(copy.deepcopy(replied.message))
-            root = replied.message.get("message_thread_id")
-            if root is None and replied.message.get("is_automatic_forward"):
-                root = reply_to_message_id
-            if root is not None:
-                msg["message_thread_id"] = root
-        msg.update(content)
-        chat.messages[msg["message_id"]] = MessageRecord(msg, bot_id, self.clock())
-        self._emit("message", chat.id, msg)
-        kind = "channel_post" if chat.type == "channel" else "message"
-        for other in chat.bots:
-            if other != bot_id and other in self.bots:
-                pass
-        return msg
-
-    def _enqueue(self, bot: BotState, kind: str, payload: dict[str, Any]) -> None:
-        bot.updates.append({"update_id": bot.next_update_id, kind: payload})
-        bot.next_update_id += 1
-        self._notify_change()

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from . import api_edits, api_messages, api_misc
 from .api_messages import Call, FilePart
-from .validation import METHODS, ApiError, validate
+from .validation import METHODS, ApiError, decode_params, validate
 
 if TYPE_CHECKING:
     from .emulator import TelegramEmulator
@@ -84,7 +84,11 @@ async def _bot_api(request: web.Request) -> web.StreamResponse:
         for key in files:  # a file part named like a parameter, e.g. photo=@file.jpg
             if key in model_cls.model_fields and key not in raw:
                 raw[key] = f"attach://{key}"
-        emu.calls.append((model_cls.__api_method__, dict(raw)))
+        try:  # log typed values (chat_id as int, reply_markup as dict) for assertions
+            logged = decode_params(model_cls, raw)
+        except ApiError:
+            logged = dict(raw)
+        emu.calls.append((model_cls.__api_method__, logged))
         emu._notify_change()
         fault = _take_fault(emu, name)
         if fault and fault["kind"] == "timeout":

@@ -2,12 +2,16 @@
 
 from aiogram import Router
 
-from handlers.telegram import common, fallback, invite, lists, report, review
+from handlers.telegram import common, fallback, invite, lists, moderation, report, review
 
 
 def get_routers() -> list[Router]:
-    # The fallback goes last: it answers whatever no feature router took.
-    return [common.router, invite.router, report.router, review.router, lists.router, fallback.router]
+    # The fallback goes last: it answers whatever no feature router took. Moderation comes
+    # before review, whose button handler takes every DeskCB action left.
+    return [
+        common.router, invite.router, report.router, moderation.router, review.router,
+        lists.router, fallback.router,
+    ]  # fmt: skip
 
 
 def detach_routers(routers: list[Router]) -> None:

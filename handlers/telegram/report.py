@@ -9,6 +9,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.cards import clip
 from bot.dates import human_date, parse_date
 from bot.domain import MediaKind
 from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia, ReportInput
@@ -200,7 +201,7 @@ async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
     attachments = f" · вложений: {count}" if count else " · без вложений"
     await message.answer(
         f"Проверьте:\n«{data['title']}», {human_date(event_date, desk.today())}, {data['place']}\n\n"
-        f"{data['description']}{attachments}",
+        f"{clip(data['description'])}{attachments}",
         reply_markup=CONFIRM_BUTTONS,
     )
 

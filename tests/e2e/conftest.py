@@ -58,6 +58,14 @@ class Chat:
         answer = await self.tg.wait_until(lambda: self.tg.callback_answer(query_id), timeout=timeout)
         return answer.get("text") or ""
 
+    async def edited(self, message: dict, fragment: str, timeout: float = TIMEOUT) -> dict:
+        """Wait until the bot has edited `message` to contain `fragment`; the message as it is now."""
+        try:
+            await self.tg.wait_until(lambda: fragment in (self.current(message).get("text") or ""), timeout=timeout)
+        except TimeoutError:
+            raise AssertionError(f"message never said {fragment!r}: {self.current(message).get('text')!r}") from None
+        return self.current(message)
+
     def current(self, message: dict) -> dict:
         """The message as it is now (after the bot edited it)."""
         return next(m for m in self.tg.chat_messages(self.user_id) if m["message_id"] == message["message_id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,11 +24,13 @@ from aiogram.exceptions import (
 )
 from aiogram.filters import CommandStart
 from aiogram.types import (
+    BotCommand,
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    MenuButtonCommands,
     Message,
 )
 
@@ -332,6 +335,7 @@ async def test_injected_429(emu: TelegramEmulator, bot: Bot) -> None:
     assert caught.value.retry_after == 7
     assert emu.chat_messages(CHANNEL) == []
     await bot.send_message(CHANNEL, "два")
+    assert [(m, p["chat_id"]) for m, p in emu.calls] == [("sendMessage", CHANNEL)] * 2
     assert [m["text"] for m in emu.chat_messages(CHANNEL)] == ["два"]
 
 
@@ -447,7 +451,82 @@ async def test_control_api_and_events(emu: TelegramEmulator, bot: Bot) -> None:
     event = events.get_nowait()
     assert (event["type"], event["chat_id"]) == ("message", USER)
 
+    # The sandbox page follows changes as Server-Sent Events.
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{emu.base_url}/_emu/events") as stream,
+    ):
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        await emu.wait_until(lambda: len(emu._subscribers) == 2)
+        await bot.send_message(CHANNEL, "Событие")
+        line = await asyncio.wait_for(stream.content.readline(), 5)
+        assert json.loads(line.removeprefix(b"data: "))["message"]["text"] == "Событие"
+
     # The bot downloads what the user sent through getFile + /file/.
     downloaded = await bot.download(file_id)
     assert downloaded is not None
     assert downloaded.read() == png(6, 6, b"b")
+
+
+async def test_other_methods_answer_in_aiogram_types(emu: TelegramEmulator, bot: Bot) -> None:
+    assert await bot.set_my_commands([BotCommand(command="start", description="Начать")])
+    assert [c.command for c in await bot.get_my_commands()] == ["start"]
+    assert await bot.delete_my_commands()
+    assert await bot.get_my_commands() == []
+    assert await bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+    with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
+        await bot.set_my_commands([BotCommand(command="Start Now", description="x")])
+
+    channel = await bot.get_chat(CHANNEL)
+    assert (channel.type, channel.linked_chat_id) == ("channel", GROUP)
+    me = await bot.get_chat_member(CHANNEL, BOT_ID)
+    assert me.status == "administrator"
+    assert me.can_post_messages
+    assert [a.user.id for a in await bot.get_chat_administrators(GROUP)] == [BOT_ID]
+    emu.user_sends_text(USER, "спам", chat_id=GROUP)
+    assert (await bot.get_chat_member(GROUP, USER)).status == "member"
+    assert await bot.ban_chat_member(GROUP, USER)
+    assert (await bot.get_chat_member(GROUP, USER)).status == "kicked"
+    with pytest.raises(PermissionError):
+        emu.user_sends_text(USER, "снова спам", chat_id=GROUP)
+    assert await bot.unban_chat_member(GROUP, USER, only_if_banned=True)
+    assert await bot.send_chat_action(CHANNEL, "upload_photo")
+
+    doc = await bot.send_document(
+        CHANNEL, BufferedInputFile(b"%PDF-1.4 report", "report.pdf"), caption="Отчёт"
+    )
+    assert (doc.document.file_name, doc.document.mime_type) == ("report.pdf", "application/pdf")
+    video = await bot.send_video(CHANNEL, BufferedInputFile(b"\x00\x00mp4", "clip.mp4"))
+    assert emu.file_bytes(video.video.file_id) == b"\x00\x00mp4"
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Document as Photo"):
+        await bot.send_photo(CHANNEL, doc.document.file_id)
+
+    edited = await bot.edit_message_caption(
+        chat_id=CHANNEL, message_id=doc.message_id, caption="<b>Отчёт</b> за май", parse_mode="HTML"
+    )
+    assert (edited.caption, edited.caption_entities[0].type) == ("Отчёт за май", "bold")
+    photo = BufferedInputFile(png(20, 10, b"new"), "n.png")
+    replaced = await bot.edit_message_media(
+        InputMediaPhoto(media=photo, caption="Фото"), chat_id=CHANNEL, message_id=video.message_id
+    )
+    assert replaced.video is None
+    assert emu.file_bytes(replaced.photo[-1].file_id) == png(20, 10, b"new")
+
+    emu.open_private_chat(USER)
+    copied = await bot.copy_message(USER, CHANNEL, doc.message_id)
+    forwarded = await bot.forward_message(USER, CHANNEL, doc.message_id)
+    private = emu.chat_messages(USER)
+    assert private[0]["message_id"] == copied.message_id
+    assert "forward_origin" not in private[0]
+    assert forwarded.forward_origin.chat.id == CHANNEL
+    assert await bot.set_message_reaction(USER, forwarded.message_id)
+
+    incoming = emu.user_sends_sticker(USER)
+    video_in = emu.user_sends_video(USER, b"video-bytes", caption="Видео")
+    doc_in = emu.user_sends_document(USER, b"text", "note.txt", "text/plain")
+    updates = await bot.get_updates(timeout=0)
+    assert updates[-3].message.sticker.file_unique_id == incoming["sticker"]["file_unique_id"]
+    assert updates[-2].message.caption == "Видео"
+    assert updates[-2].message.video.file_id == video_in["video"]["file_id"]
+    assert updates[-1].message.document.file_name == "note.txt"
+    assert emu.file_bytes(doc_in["document"]["file_id"]) == b"text"

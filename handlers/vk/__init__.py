@@ -1,0 +1,1 @@
+"""VK transport: the community's Bots Long Poll (vkbottle), feeding comments to the core."""

@@ -1,0 +1,91 @@
+"""VK wall comments through the Bots Long Poll: wall_reply_new / _edit / _delete -> Moderation.
+
+Thin: the adapter turns an event into an IncomingComment, the core does the rest. When the
+long poll loses events (VK answers "failed": 1 or 3) the catch-up re-reads recent posts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from vkbottle import API, Bot, GroupEventType
+from vkbottle.framework.labeler import BotLabeler
+from vkbottle.polling import BotPolling
+
+from bot.domain import Network
+from bot.moderation.service import Moderation
+from networks.vk_comments import VKComments
+
+log = logging.getLogger(__name__)
+
+LOST_EVENTS = {1, 3}  # history outdated / information lost: some events will never come
+
+
+class GapAwarePolling(BotPolling):
+    """Bot polling that keeps no file in the working directory (the catch-up covers restarts)
+    and calls `on_gap` when VK says events were lost."""
+
+    def __init__(self, api: API, group_id: int, wait: int, on_gap: Callable[[], Awaitable[Any]]) -> None:
+        super().__init__(api, group_id=group_id, wait=wait)
+        self._on_gap = on_gap
+        self.connected = asyncio.Event()
+
+    async def get_server(self) -> dict[str, Any]:
+        server = await super().get_server()
+        self.connected.set()
+        return server
+
+    def save_server_ts(self, server: dict[str, Any]) -> None:
+        """Nothing on disk: after a restart the catch-up pass finds what was missed."""
+
+    async def handle_failed_event(self, server: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        if event.get("failed") in LOST_EVENTS:
+            log.info("VK long poll lost events (%s): catching up", event.get("failed"))
+            asyncio.get_running_loop().create_task(self._on_gap())
+        return await super().handle_failed_event(server, event)
+
+
+def make_labeler(moderation: Moderation, vk: VKComments) -> BotLabeler:
+    labeler = BotLabeler()
+
+    @labeler.raw_event([GroupEventType.WALL_REPLY_NEW, GroupEventType.WALL_REPLY_RESTORE], dict)
+    async def reply_new(event: dict) -> None:
+        incoming = vk.from_event(event["object"])
+        if incoming is not None:
+            await moderation.ingest([incoming])
+
+    @labeler.raw_event(GroupEventType.WALL_REPLY_EDIT, dict)
+    async def reply_edit(event: dict) -> None:
+        incoming = vk.from_event(event["object"])
+        if incoming is not None:
+            await moderation.edited(incoming)
+
+    @labeler.raw_event(GroupEventType.WALL_REPLY_DELETE, dict)
+    async def reply_delete(event: dict) -> None:
+        await moderation.removed(Network.vk, vk.external_id(event["object"]["id"]))
+
+    return labeler
+
+
+class VKCommentFeed:
+    """The running long poll: start() returns at once, stop() ends it cleanly."""
+
+    def __init__(
+        self, group_api: API, group_id: int, moderation: Moderation, vk: VKComments, wait: int = 25
+    ) -> None:
+        self.polling = GapAwarePolling(group_api, group_id, wait, moderation.catch_up)
+        self.bot = Bot(api=group_api, labeler=make_labeler(moderation, vk), polling=self.polling)
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.bot.run_polling(), name="vk-long-poll")
+
+    async def stop(self) -> None:
+        self.polling.stop()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None

@@ -1,0 +1,172 @@
+"""Strangers, wrong roles, forged and stale buttons, files and texts the networks won't take,
+and networks that fail: each gets a clear Russian answer and loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import select
+
+from bot.domain import PostState
+from bot.ports import Action
+from handlers.telegram.callbacks import DeskCB
+from sandbox.stage import ADMIN_ID, Stage
+from storage.models import AuditLog, Person, Post
+from tests.e2e.conftest import Chat, buttons, channel_posts, report_event, wall
+
+
+async def approve_now(editor: Chat) -> None:
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Сейчас")
+    editor.press(await editor.edited(ask, "Куда публикуем"), "Готово")
+
+
+async def audit_lines(stage: Stage, action: str) -> list[AuditLog]:
+    async with stage.app.uow() as uow:
+        return list((await uow.session.exec(select(AuditLog).where(AuditLog.action == action))).all())
+
+
+async def post_state(stage: Stage, post_id: int) -> str:
+    async with stage.app.uow() as uow:
+        post = await uow.session.get(Post, post_id)
+        await uow.session.refresh(post)
+        return post.state
+
+
+async def test_unknown_user_is_refused_and_only_one_audit_line_is_kept(stage: Stage) -> None:
+    stage.tg.add_user(5555, "Случайный", "Прохожий")
+    stranger = Chat(stage, 5555)
+    stranger.send("Здравствуйте, вот мой телефон 8-913-000-00-00")
+    refusal = await stranger.expect("доступен только по приглашению")
+    assert "администратора" in refusal["text"]
+    stranger.send("/start not-a-real-code")
+    await stranger.expect("Приглашение недействительно")
+    lines = await audit_lines(stage, "access.refused")
+    assert [line.actor_ref for line in lines] == ["tg:5555"]
+    assert "8-913" not in lines[0].details
+    async with stage.app.uow() as uow:
+        assert await uow.people.by_telegram(5555) is None
+
+
+async def test_reporter_pressing_an_editors_button_is_refused(stage: Stage, reporter: Chat, editor: Chat) -> None:
+    await report_event(reporter, photos=())
+    await editor.expect("Новое сообщение № 1")
+    forged = DeskCB(action=Action.approve, ref=1).pack()
+    query = stage.tg.user_presses_button(reporter.user_id, reporter.user_id, reporter.bot_messages()[-1]["message_id"], forged)
+    assert "только редакторы" in await reporter.alert(query)
+    assert await post_state(stage, 1) == PostState.draft
+    assert len(await audit_lines(stage, "access.denied")) == 1
+
+
+async def test_forged_and_stale_buttons(stage: Stage, editor: Chat) -> None:
+    last = editor.bot_messages()[-1]["message_id"]
+    garbage = stage.tg.user_presses_button(editor.user_id, editor.user_id, last, "d1:zz:1:")
+    assert "устарела" in await editor.alert(garbage)
+    gone = stage.tg.user_presses_button(editor.user_id, editor.user_id, last, DeskCB(action=Action.approve, ref=999).pack())
+    assert "больше нет" in await editor.alert(gone)
+    assert len(await audit_lines(stage, "callback.invalid")) == 1
+
+
+async def test_approve_twice_and_two_editors_at_once(stage: Stage, reporter: Chat, editor: Chat, admin: Chat) -> None:
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    admin_card = await admin.expect("Новое сообщение № 1")
+    first = editor.press(card, "Одобрить")
+    second = editor.press(card, "Одобрить")
+    third = admin.press(admin_card, "Одобрить")
+    await editor.expect("Когда публикуем?")
+    answers = [await editor.alert(first), await editor.alert(second), await admin.alert(third)]
+    refusals = [a for a in answers if a.startswith("Уже одобрено")]
+    assert len(refusals) == 2 and all("Мария Соколова" in a for a in refusals)
+    await admin.tg.wait_until(lambda: "Одобрено: Мария Соколова" in admin.current(admin_card)["text"])
+    assert not any("Когда публикуем" in (m.get("text") or "") for m in admin.bot_messages())
+
+
+async def test_unsupported_file_is_refused_and_the_dialog_goes_on(stage: Stage, reporter: Chat) -> None:
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send("Субботник")
+    await reporter.expect("Когда оно прошло?")
+    reporter.send("сегодня")
+    await reporter.expect("Где?")
+    reporter.send("Парк")
+    await reporter.expect("Коротко опишите")
+    reporter.send("Убрали парк.")
+    await reporter.expect("Пришлите фото или видео")
+    stage.tg.user_sends_sticker(reporter.user_id)
+    await reporter.expect("не могу принять")
+    stage.tg.user_sends_document(reporter.user_id, b"MZ\x90\x00", "setup.exe", "application/x-msdownload")
+    refusal = await reporter.expect("не могу принять")
+    reporter.press(refusal, "Без вложений")
+    summary = await reporter.expect("Проверьте:")
+    assert "Субботник" in summary["text"] and "без вложений" in summary["text"]
+
+
+async def test_unreadable_date_asks_again(stage: Stage, reporter: Chat) -> None:
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send("Субботник")
+    await reporter.expect("Когда оно прошло?")
+    reporter.send("на днях")
+    await reporter.expect("Не понял дату")
+    reporter.send("25.11")
+    await reporter.expect("Где?")
+
+
+async def test_text_over_telegrams_limit_goes_only_where_it_fits(stage: Stage, reporter: Chat, editor: Chat) -> None:
+    await report_event(reporter, description="Очень подробный отчёт. " * 176, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    assert "Telegram: ✗ текст длиннее 4096" in card["text"]
+    assert "ВКонтакте: ✓" in card["text"]
+    editor.press(card, "Одобрить")
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Сейчас")
+    where = await editor.edited(ask, "Куда публикуем")
+    assert buttons(where) == ["Telegram", "✓ ВКонтакте", "Готово"]
+    refused = editor.press(where, "Telegram")
+    assert "длиннее 4096" in await editor.alert(refused)
+    editor.press(editor.current(where), "Готово")
+    await editor.expect("Опубликовано")
+    assert len(wall(stage)) == 1 and channel_posts(stage) == []
+
+
+async def test_network_errors_are_retried_then_reported_with_a_retry_button(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await report_event(reporter)
+    card = await editor.expect("Новое сообщение № 1")
+    stage.vk.inject_fault("wall.post", "500", count=1)
+    stage.tg.inject_fault("sendMediaGroup", "429", count=1, retry_after=1)
+    stage.vk.inject_fault("photos.saveWallPhoto", "error", count=1, error_code=10)
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    await editor.expect("Опубликовано", timeout=30)
+    assert len(wall(stage)) == 1
+    assert len(channel_posts(stage)) == 2  # one album of two photos
+
+
+async def test_a_refused_token_reaches_the_editor_and_retry_publishes(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    stage.vk.inject_fault("wall.post", "error", count=1, error_code=5)
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    failure = await editor.expect("Не удалось опубликовать")
+    assert "ключ доступа администратора сообщества больше не действует" in failure["text"]
+    assert "Telegram https://t.me/" in failure["text"]
+    assert buttons(failure) == ["Повторить", "Отменить"]
+    editor.press(failure, "Повторить")
+    await editor.expect("Опубликовано")
+    assert len(wall(stage)) == 1 and len(channel_posts(stage)) == 1
+
+
+async def test_admin_from_config_registers_by_start(stage: Stage) -> None:
+    chat = Chat(stage, ADMIN_ID)
+    chat.send("/start")
+    await chat.expect("Вы — администратор")
+    async with stage.app.uow() as uow:
+        person = await uow.people.by_telegram(ADMIN_ID)
+        assert isinstance(person, Person) and person.full_name == "Анна Петрова"
+    await asyncio.sleep(0)
