@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.editorial import Desk
 
@@ -42,8 +43,14 @@ class PublishScheduler:
         trigger = CronTrigger(hour=hour, minute=minute, timezone=timezone)
         self.scheduler.add_job(func, trigger, id=job_id, replace_existing=True, misfire_grace_time=3600)
 
+    def every(self, job_id: str, func: Callable[[], Awaitable[object]], minutes: float) -> None:
+        """A job repeated every few minutes, such as re-raising comments near a deadline."""
+        trigger = IntervalTrigger(minutes=minutes, timezone=UTC)
+        self.scheduler.add_job(func, trigger, id=job_id, replace_existing=True, coalesce=True)
+
     def planned(self) -> list[str]:
-        return [job.id for job in self.scheduler.get_jobs()]
+        """Posts waiting for their time (the daily and repeating jobs are not posts)."""
+        return [job.id for job in self.scheduler.get_jobs() if job.id.startswith("post:")]
 
     async def start(self) -> None:
         for post_id, at in await self._desk.recover():

@@ -6,11 +6,11 @@ transport renders it its own way. Networks are Publishers; their errors come in 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from collections.abc import AsyncIterator
 from typing import Literal, Protocol
 
 from bot.domain import MediaKind, Network

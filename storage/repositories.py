@@ -244,6 +244,28 @@ class Comments(Repository):
     async def count(self) -> int:
         return (await self.session.exec(select(func.count()).select_from(Comment))).one()
 
+    async def post_title(self, network: str, post_ref: str) -> str:
+        """The first line of our post published there, for «под публикацией «…»»."""
+        if not post_ref:
+            return ""
+        query = (
+            select(Post.text)
+            .join(Publication, Publication.post_id == Post.id)
+            .where(Publication.network == network, Publication.external_id == post_ref)
+        )
+        text = (await self.session.exec(query)).first()
+        return (text or "").strip().split("\n", 1)[0][:80]
+
+    async def late_reports_since(self, since: datetime) -> list[tuple[Report, str]]:
+        """Reports that came later than the order allows, with their department's name."""
+        query = (
+            select(Report, Department.name)
+            .join(Department, Department.id == Report.department_id, isouter=True)
+            .where(Report.is_late == True, Report.created_at >= since)  # noqa: E712
+            .order_by(col(Report.id))
+        )
+        return [(report, name or "") for report, name in (await self.session.exec(query)).all()]
+
 
 class Examples(Repository):
     async def add(self, example: ModerationExample) -> None:

@@ -42,7 +42,7 @@ def plural(n: int, forms: tuple[str, str, str]) -> str:
 
 
 def hours(delta: timedelta) -> int:
-    return max(0, int(delta.total_seconds() // 3600))
+    return max(0, round(delta.total_seconds() / 3600))
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,12 @@ def comment_body(comment: Comment, post_title: str, tz: ZoneInfo) -> str:
 
 def decision_buttons(comment: Comment, can: Abilities) -> tuple[tuple[Button, ...], ...]:
     ref = comment.id or 0
-    rows = [(Button("Удалить", Action.comment_delete, ref), Button("Оставить", Action.comment_keep, ref))]
+    rows = [
+        (
+            Button("Удалить", Action.comment_delete, ref),
+            Button("Оставить", Action.comment_keep, ref),
+        )
+    ]
     if can.can_hide:
         rows.append((Button("Скрыть", Action.comment_hide, ref),))
     if can.can_ban:
@@ -133,7 +138,8 @@ def auto_card(comment: Comment, post_title: str, can_undo: bool, tz: ZoneInfo) -
 def gone_card(comment: Comment, post_title: str, tz: ZoneInfo) -> Card:
     return Card(
         f"{comment_body(comment, post_title, tz)}\n\n"
-        "Комментарий уже удалён в сети (автором или другим администратором). Решать ничего не нужно."
+        "Комментарий уже удалён в сети (автором или другим администратором). "
+        "Решать ничего не нужно."
     )
 
 

@@ -141,7 +141,9 @@ class Moderation:
                     if item.external_id in known:
                         continue
                     known.add(item.external_id)
-                    verdict = self.classifier.classify(item.text) if item.text else Verdict((), 0, (), ())
+                    verdict = (
+                        self.classifier.classify(item.text) if item.text else Verdict((), 0, (), ())
+                    )
                     row = await self._new_row(uow, item, verdict, force, now)
                     uow.session.add(row)
                     rows.append((row, verdict))
@@ -232,7 +234,9 @@ class Moderation:
             await uow.commit()
         moderator = self._moderators[Network(comment.network)]
         try:
-            await (moderator.hide if action == "hide" else moderator.delete)(self._incoming(comment))
+            await (moderator.hide if action == "hide" else moderator.delete)(
+                self._incoming(comment)
+            )
         except ModerationFailed as exc:
             log.warning("auto %s of comment %s failed: %s", action, comment_id, exc.detail or exc)
             async with self._uow() as uow:
@@ -364,13 +368,15 @@ class Moderation:
                     note = f"Заблокировать автора не получилось: {exc.message}."
         async with self._uow() as uow:
             await uow.comments.move(comment_id, ("deciding",), state=final, decision=decision)
-            await audit(uow, now, action, actor=actor, obj=f"comment:{comment_id}",
-                        details=f"{comment.network} {comment.external_id} {comment.categories} {note}")  # fmt: skip
+            details = f"{comment.network} {comment.external_id} {comment.categories} {note}"
+            await audit(uow, now, action, actor=actor, obj=f"comment:{comment_id}", details=details)
             await self._learn(uow, comment, keep=decision == "keep", now=now)
             await uow.commit()
             comment = await uow.comments.get(comment_id)
             title = await uow.comments.post_title(comment.network, comment.post_ref)
-        await self._update_cards(comment_id, cards.decided_card(comment, title, actor, self._tz, note))
+        await self._update_cards(
+            comment_id, cards.decided_card(comment, title, actor, self._tz, note)
+        )
         return note or f"Готово: {cards.OUTCOMES[final].lower()}."
 
     async def restore(self, comment_id: int, actor: Person) -> str:
@@ -382,7 +388,11 @@ class Moderation:
             if comment is None:
                 raise NotFound("Этого комментария больше нет.")
             if not (comment.decision or "").startswith("auto_") or not await uow.comments.move(
-                comment_id, ("deleted", "hidden"), state="deciding", decided_by=actor.id, decided_at=now
+                comment_id,
+                ("deleted", "hidden"),
+                state="deciding",
+                decided_by=actor.id,
+                decided_at=now,
             ):
                 raise await self._conflict(uow, comment_id)
             await uow.commit()
@@ -421,8 +431,9 @@ class Moderation:
             await uow.comments.move(
                 comment_id, ("deciding",), state="flagged", decided_by=None, decided_at=None
             )
+            details = f"{decision}: {exc.detail or exc.message}"
             await audit(uow, self._clock(), "comment.action_failed", actor=actor,
-                        obj=f"comment:{comment_id}", details=f"{decision}: {exc.detail or exc.message}")  # fmt: skip
+                        obj=f"comment:{comment_id}", details=details)  # fmt: skip
             await uow.commit()
 
     async def _learn(self, uow: UnitOfWork, comment: Comment, keep: bool, now: datetime) -> None:
@@ -442,7 +453,11 @@ class Moderation:
         for head in sorted(heads):
             await uow.examples.add(
                 ModerationExample(
-                    comment_id=comment.id, text=comment.text, head=head, label=not keep, created_at=now
+                    comment_id=comment.id,
+                    text=comment.text,
+                    head=head,
+                    label=not keep,
+                    created_at=now,
                 )
             )
 
@@ -628,5 +643,7 @@ class Moderation:
     async def _conflict_for(comment: Comment, who: Person | None = None) -> Exception:
         text = CONFLICT.get(comment.state, "Комментарий уже не ждёт решения")
         if who is not None:
-            text += f" ({short_name(who)})" if comment.state != "deciding" else f" {short_name(who)}"
+            text += (
+                f" ({short_name(who)})" if comment.state != "deciding" else f" {short_name(who)}"
+            )
         return Conflict(text + ".")

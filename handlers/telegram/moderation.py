@@ -46,7 +46,9 @@ class TelegramRoom:
         if kind != "tg":
             return None
         try:
-            sent = await self._bot.send_message(int(chat_id), card.text, reply_markup=keyboard(card))
+            sent = await self._bot.send_message(
+                int(chat_id), card.text, reply_markup=keyboard(card)
+            )
         except TelegramAPIError as exc:
             log.warning("could not post to the moderation chat %s: %s", chat_id, exc)
             return None
@@ -119,7 +121,9 @@ async def send_waiting(message: Message, moderation: Moderation, person: Person)
         await message.answer("Комментариев, ждущих решения, нет.")
         return
     if len(waiting) > SHOWN_AT_ONCE:
-        await message.answer(f"Всего {len(waiting)}, показываю первые {SHOWN_AT_ONCE}, самые старые.")
+        await message.answer(
+            f"Всего {len(waiting)}, показываю первые {SHOWN_AT_ONCE}, самые старые."
+        )
     for comment_id, card in waiting[:SHOWN_AT_ONCE]:
         sent = await message.answer(card.text, reply_markup=keyboard(card))
         await moderation.remember_card(comment_id, CardRef(f"tg:{sent.chat.id}", sent.message_id))

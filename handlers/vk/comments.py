@@ -28,7 +28,9 @@ class GapAwarePolling(BotPolling):
     """Bot polling that keeps no file in the working directory (the catch-up covers restarts)
     and calls `on_gap` when VK says events were lost."""
 
-    def __init__(self, api: API, group_id: int, wait: int, on_gap: Callable[[], Awaitable[Any]]) -> None:
+    def __init__(
+        self, api: API, group_id: int, wait: int, on_gap: Callable[[], Awaitable[Any]]
+    ) -> None:
         super().__init__(api, group_id=group_id, wait=wait)
         self._on_gap = on_gap
         self.connected = asyncio.Event()
@@ -41,7 +43,9 @@ class GapAwarePolling(BotPolling):
     def save_server_ts(self, server: dict[str, Any]) -> None:
         """Nothing on disk: after a restart the catch-up pass finds what was missed."""
 
-    async def handle_failed_event(self, server: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    async def handle_failed_event(
+        self, server: dict[str, Any], event: dict[str, Any]
+    ) -> dict[str, Any]:
         if event.get("failed") in LOST_EVENTS:
             log.info("VK long poll lost events (%s): catching up", event.get("failed"))
             asyncio.get_running_loop().create_task(self._on_gap())
