@@ -1,0 +1,112 @@
+"""The demo world: emulators, the production Application wired to them, demo staff.
+
+Heavy to import (aiogram, vkbottle, SQLAlchemy): `sandbox.__main__` loads it after the page is up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config
+from bot.domain import Role
+from sandbox.stage import (
+    ADMIN_ID,
+    BOT_USERNAME,
+    CHANNEL_ID,
+    CHANNEL_USERNAME,
+    DISCUSSION_ID,
+    MODERATION_CHAT_ID,
+    VK_GROUP_ID,
+    Stage,
+)
+from sandbox.web import SandboxWeb
+from storage.models import Person
+
+EDITOR_ID = 3001
+REPORTER_ID = 2001
+CITIZEN_TG_ID = 5001
+CITIZEN_VK_ID = 600001
+PRESS_OFFICE = "Пресс-служба"
+SPORT = "отдел по физической культуре и спорту"
+DEPARTMENTS = [PRESS_OFFICE, SPORT, "отдел культуры", "отдел ЖКХ", "отдел образования"]
+
+# (telegram id, first name, last name, role, department, what the page says about them)
+PEOPLE = [
+    (REPORTER_ID, "Иван", "Иванов", Role.reporter, SPORT, "руководитель, " + SPORT),
+    (ADMIN_ID, "Анна", "Петрова", Role.admin, PRESS_OFFICE, "администратор и редактор"),
+    (EDITOR_ID, "Мария", "Соколова", Role.editor, PRESS_OFFICE, "редактор пресс-службы"),
+]
+
+
+def sandbox_settings(config: Config) -> dict[str, dict[str, Any]]:
+    """What the sandbox takes from the visitor's config.toml; the rest is the demo world's."""
+    return {
+        "desk": {"timezone": config.desk.timezone, "hashtags": config.desk.hashtags},
+        "telegram": {"moderation_chat_id": MODERATION_CHAT_ID},
+        "moderation": {"model_path": config.moderation.model_path},
+    }
+
+
+def page_setup(config: Config) -> dict[str, Any]:
+    return {
+        "timezone": config.desk.timezone,
+        "bot": {"username": BOT_USERNAME, "name": "Пресс-служба"},
+        "people": [
+            {"id": uid, "name": f"{first} {last}", "about": about, "role": str(role)}
+            for uid, first, last, role, _, about in PEOPLE
+        ],
+        "moderation_chat": {"id": MODERATION_CHAT_ID, "title": "Пресс-служба: модерация"},
+        "channel": {
+            "id": CHANNEL_ID,
+            "username": CHANNEL_USERNAME,
+            "title": "Администрация Томского района",
+            "discussion_id": DISCUSSION_ID,
+        },
+        "vk": {"owner_id": -VK_GROUP_ID, "title": "Администрация Томского района"},
+        "citizen": {"tg_id": CITIZEN_TG_ID, "vk_id": CITIZEN_VK_ID, "name": "Сергей Кузнецов"},
+    }
+
+
+async def seed(stage: Stage) -> None:
+    """Demo departments and staff, straight into the desk's database."""
+    assert stage.app is not None
+    async with stage.app.uow() as uow:
+        if await uow.people.by_telegram(REPORTER_ID) is not None:
+            return  # a kept --data folder was seeded before
+        ids = {}
+        for name in DEPARTMENTS:
+            ids[name] = (await uow.departments.get_or_create(name)).id
+        now = datetime.now(UTC)
+        for uid, first, last, role, department, _ in PEOPLE:
+            person = await uow.people.by_telegram(uid) or Person(telegram_id=uid, created_at=now)
+            person.full_name = f"{first} {last}"
+            person.role = str(role)
+            person.department_id = ids[department]
+            await uow.people.add(person)
+        await uow.commit()
+
+
+class Sandbox:
+    """The demo world in the running loop: emulators, the real bot, demo people and the page."""
+
+    def __init__(self, config: Config, data_dir: Path, page: SandboxWeb) -> None:
+        self.config = config
+        self.stage = Stage(data_dir, settings=sandbox_settings(config))
+        self.page = page
+
+    async def start(self) -> None:
+        await self.stage.start_emulators()
+        for uid, first, last, *_ in PEOPLE:
+            self.stage.tg.add_user(uid, first, last)
+            # They started the bot long ago: it may write to them (Telegram forbids it otherwise).
+            self.stage.tg.open_private_chat(uid)
+        self.stage.tg.add_user(CITIZEN_TG_ID, "Сергей", "Кузнецов")
+        self.stage.vk.add_user(CITIZEN_VK_ID, "Сергей", "Кузнецов")
+        await self.stage.start_app()
+        await seed(self.stage)
+        self.page.attach(self.stage, page_setup(self.config))
+
+    async def stop(self) -> None:
+        await self.stage.stop()

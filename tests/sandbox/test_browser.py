@@ -1,0 +1,279 @@
+"""The sandbox page in real headless Chromium: a report, its approval, publishing, a comment.
+
+Needs Debian's `chromium` at /usr/bin/chromium; Playwright drives it and downloads nothing.
+Waits are on conditions (Playwright's expect), never fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Locator, Page, async_playwright, expect
+
+from bot.config import Config
+from bot.domain import Network
+from sandbox.stage import MODERATION_CHAT_ID
+from sandbox.web import SandboxWeb
+from sandbox.world import EDITOR_ID, REPORTER_ID, Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+TITLE = "Открытие спортивной площадки в с. Корнилово"
+OBSCENE = "Да это пиздец, а не площадка, бля"
+
+
+def png(width: int = 320, height: int = 200) -> bytes:
+    """A small gradient picture, written by hand so the test needs no imaging library."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x % 256, (y * 2) % 256, 180))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+async def sandbox(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str]]:
+    web = SandboxWeb()
+    url = await web.start("127.0.0.1", 0)
+    box = Sandbox(Config(), tmp_path, web)
+    await box.start()
+    yield box, url
+    await web.stop()
+    await box.stop()
+
+
+@pytest.fixture
+async def page(sandbox: tuple[Sandbox, str]) -> AsyncIterator[Page]:
+    if not HAVE_CHROMIUM:
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(
+            viewport={"width": 1680, "height": 1000}, locale="ru-RU"
+        )
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page
+        await browser.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+class Shots:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.n = 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    async def __call__(self, name: str) -> None:
+        self.n += 1
+        await self.page.screenshot(path=str(ARTIFACTS / f"sandbox-{self.n:02d}-{name}.png"))
+
+
+def bot_message(page: Page, text: str) -> Locator:
+    """The newest bot message in the open chat that contains `text`."""
+    return page.locator("#messages .msg.bot", has_text=text).last
+
+
+async def tap(page: Page, message: Locator, button: str) -> None:
+    await message.locator(".ikb-button", has_text=re.compile(f"^{re.escape(button)}$")).click()
+
+
+async def type_message(page: Page, text: str) -> None:
+    await page.fill("#chat-input", text)
+    await page.press("#chat-input", "Enter")
+
+
+async def test_report_approve_publish_comment_moderate(
+    sandbox: tuple[Sandbox, str], page: Page, tmp_path: Path
+) -> None:
+    box, url = sandbox
+    shot = Shots(page)
+    picture = tmp_path / "площадка.png"
+    picture.write_bytes(png())
+
+    await page.goto(url)
+    await expect(page.locator("body")).to_have_attribute("data-live", "1")
+    await expect(page.locator(".banner")).to_contain_text("Песочница")
+    await shot("loaded")
+
+    # The reporter starts the bot, then reports by typing and tapping.
+    await page.click(f'.contact[data-chat="{REPORTER_ID}"]')
+    await page.click("#start-button")
+    await expect(bot_message(page, "Здравствуйте")).to_be_visible()
+    await expect(page.locator("#rkb button", has_text="Сообщить о мероприятии")).to_be_visible()
+    await type_message(page, "/report")
+    await expect(bot_message(page, "Как оно называется?")).to_be_visible()
+    await type_message(page, TITLE)
+    ask_date = bot_message(page, "Когда оно прошло?")
+    await tap(page, ask_date, "Сегодня")
+    await expect(bot_message(page, "Где?")).to_be_visible()
+    await type_message(page, "с. Корнилово, ул. Школьная, 12")
+    await expect(bot_message(page, "Коротко опишите")).to_be_visible()
+    await type_message(page, "Площадку открыли глава района и школьники. Пришли 120 жителей.")
+    await expect(bot_message(page, "Пришлите фото")).to_be_visible()
+    await page.set_input_files("#chat-file", str(picture))
+    status = bot_message(page, "Получено вложений: 1")
+    await expect(status).to_be_visible()
+    await expect(page.locator("#messages .msg.out img")).to_be_visible()
+    await shot("reporter-photo")
+    await tap(page, status, "Готово")
+    summary = bot_message(page, "Проверьте:")
+    await expect(summary).to_be_visible()
+    await tap(page, summary, "Отправить")
+    await expect(bot_message(page, "Сообщение № ")).to_be_visible()
+    await shot("reporter-sent")
+
+    # The editor approves it for now, on every network.
+    editor = page.locator(f'.contact[data-chat="{EDITOR_ID}"]')
+    await expect(editor.locator(".badge")).to_be_visible()
+    await editor.click()
+    card = bot_message(page, "Новое сообщение")
+    await expect(card).to_contain_text(TITLE)
+    await expect(page.locator("#messages .media img").first).to_be_visible()
+    await shot("editor-card")
+    await tap(page, card, "Одобрить")
+    when = bot_message(page, "Когда публикуем?")
+    await tap(page, when, "Сейчас")
+    where = bot_message(page, "Куда публикуем")
+    await expect(where.locator(".ikb-button", has_text="Готово")).to_be_visible()
+    await shot("editor-where")
+    await tap(page, where, "Готово")
+    await expect(bot_message(page, "Опубликовано")).to_be_visible()
+
+    channel_post = page.locator("#channel-feed .post", has_text=TITLE)
+    wall_post = page.locator("#vk-feed .post", has_text=TITLE)
+    await expect(channel_post).to_be_visible()
+    await expect(channel_post.locator(".media img")).to_be_visible()
+    await expect(wall_post).to_be_visible()
+    await expect(wall_post.locator(".media img")).to_be_visible()
+    await shot("published")
+
+    # A citizen thanks the office on VK, then swears under the channel post.
+    vk_form = wall_post.locator(".comment-form")
+    await vk_form.locator("input").fill("Спасибо, площадка отличная!")
+    await vk_form.locator("button").click()
+    await expect(wall_post.locator(".comment-text", has_text="площадка отличная")).to_be_visible()
+
+    form = channel_post.locator(".comment-form")
+    await form.locator("input").fill(OBSCENE)
+    await form.locator("button").click()
+    comment = channel_post.locator(".comment-text", has_text=OBSCENE)
+    await expect(comment).to_be_visible()
+    await shot("comment")
+
+    await page.click(f'.contact[data-chat="{MODERATION_CHAT_ID}"]')
+    flagged = (
+        page.locator("#messages .msg.bot", has_text="Удалить").filter(has_text="площадка").last
+    )
+    try:
+        await expect(flagged).to_be_visible(timeout=20_000)
+    except AssertionError:
+        await shot("no-moderation-card")
+        assert box.stage.app is not None
+        wired = box.stage.app.moderation.moderator(Network.telegram) is not None
+        if wired:
+            raise  # moderation is in the app: the card must come
+        pytest.skip("comment moderation of the Telegram discussion is not in the app yet")
+    await shot("moderation-card")
+    await tap(page, flagged, "Удалить")
+    await expect(comment).to_have_count(0)
+    await expect(channel_post.locator(".comment.removed")).to_be_visible()
+    await shot("comment-deleted")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+    except OSError:
+        return 0, ""
+
+
+def _poll(url: str, until: float, proc: subprocess.Popen[str]) -> tuple[int, str]:
+    """GETs `url` until it answers 200, the deadline passes or the process ends."""
+    status, body = _get(url)
+    while status != 200 and time.monotonic() < until and proc.poll() is None:
+        time.sleep(0.1)  # polling the port; the condition is the answer itself
+        status, body = _get(url)
+    return status, body
+
+
+def test_sandbox_command_answers_within_10_seconds_and_stops_on_ctrl_c() -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = Path(sys.executable).parent / "pressdesk"
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(command), "sandbox", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        status, page = _poll(f"{base}/", started + 10, proc)
+        answered = time.monotonic() - started
+        assert status == 200 and "Песочница" in page, f"no page in 10 s (exit {proc.poll()})"
+        assert answered < 10
+        # The bot itself is up when the page learns the demo world (it waits on this too).
+        status, _ = _poll(f"{base}/api/setup", started + 30, proc)
+        assert status == 200, "the demo world did not start within 30 s"
+        ready = time.monotonic() - started
+        print(f"page answered after {answered:.1f} s, bot ready after {ready:.1f} s")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "Traceback" not in out, err
+    assert f"{base}/" in out
