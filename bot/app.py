@@ -25,7 +25,7 @@ from bot.media import MediaStore
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
 from bot.ports import CommentModerator, Publisher
-from handlers.telegram import detach_routers, get_routers
+from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram.middlewares import PersonMiddleware
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
@@ -104,7 +104,7 @@ class Application:
             config, self.clock,
         )  # fmt: skip
         self.dispatcher = Dispatcher(
-            storage=DatabaseStorage(sessions),
+            storage=DatabaseStorage(self.engine),
             events_isolation=SimpleEventIsolation(),
             desk=self.desk,
             people=self.people,
@@ -114,6 +114,7 @@ class Application:
         self.dispatcher.update.outer_middleware(PersonMiddleware(self.people))
         self.routers = get_routers()
         self.dispatcher.include_routers(*self.routers)
+        prepare_response_types()
         await self.bot.set_my_commands(COMMANDS)
         await self.scheduler.start()
         self._start_moderation()
@@ -161,9 +162,10 @@ class Application:
         if not settings.enabled:
             return
         moderation = self.moderation
-        self.scheduler.daily("moderation:digest", moderation.send_digest, settings.digest_time,
-                             self.config.desk.timezone)  # fmt: skip
-        self.scheduler.every("moderation:raise-again", moderation.raise_again, settings.check_every_minutes)
+        tz = self.config.desk.timezone
+        self.scheduler.daily("moderation:digest", moderation.send_digest, settings.digest_time, tz)
+        every = settings.check_every_minutes
+        self.scheduler.every("moderation:raise-again", moderation.raise_again, every)
         vk = moderation.moderator(Network.vk)
         if isinstance(vk, VKComments) and self.vk_group_api is not None:
             # The long poll first, then the catch-up: whatever arrives meanwhile is stored once.

@@ -31,14 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--config", type=Path, default=Path("config.toml"))
     sandbox = sub.add_parser("sandbox", help="песочница: весь продукт на местных эмуляторах")
     sandbox.add_argument("--config", type=Path, default=Path("config.toml"))
-    sandbox.add_argument("--data", type=Path, default=None, help="папка для базы (по умолчанию временная)")
+    sandbox.add_argument(
+        "--data", type=Path, default=None, help="папка для базы (по умолчанию временная)"
+    )
     sandbox.add_argument("--port", type=int, default=None)
     sub.add_parser("classify", help="классифицировать комментарии: JSON lines на входе и выходе")
     moderation = sub.add_parser("moderation", help="модерация комментариев")
     moderation.add_argument("action", choices=["train"])
     moderation.add_argument("--config", type=Path, default=Path("config.toml"))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     command = args.command or "run"
     if command == "classify":
         from bot.moderation import classify_stream
@@ -52,14 +56,27 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     if command == "moderation":
+        from bot.moderation.examples import local_examples
         from bot.moderation.train import train
 
-        report = train()
+        # The shipped data plus this office's decisions; the result goes to model_path,
+        # which the bot prefers over the shipped model from its next start.
+        examples = local_examples(config.database.url)
+        out = config.moderation.model_path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        report = train(examples, out=out)
         print(report)
+        print(f"Решений редакторов в обучении: {len(examples)}. Модель сохранена: {out}. "
+              "Перезапустите бота, чтобы он начал ею пользоваться.")  # fmt: skip
         return 0
     if command == "sandbox":
         return _sandbox(config, args)
     secrets = Secrets.from_env()
+    if secrets.telegram is None and secrets.vk_user is None and secrets.vk_group is None:
+        # A fresh machine: show the whole product on local emulators instead of an error.
+        names = ", ".join(TOKEN_ENV.values())
+        print(f"Ключи доступа не заданы — запускаю песочницу. Для работы задайте {names}.")
+        return _sandbox(config, args)
     if missing := secrets.missing(config):
         print(HOW_TO_GET_TOKENS.format(missing=", ".join(missing)), file=sys.stderr)
         return 2
@@ -73,9 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sandbox(config, args) -> int:  # type: ignore[no-untyped-def]
-    try:
-        from sandbox.__main__ import run_sandbox
-    except ImportError:
-        print("Песочница ещё не собрана в этой версии.", file=sys.stderr)
-        return 2
-    return run_sandbox(config, data_dir=args.data, port=args.port)
+    from sandbox.__main__ import run_sandbox
+
+    return run_sandbox(
+        config, data_dir=getattr(args, "data", None), port=getattr(args, "port", None)
+    )

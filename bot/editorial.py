@@ -434,8 +434,11 @@ class Desk:
             ):
                 return None
             grace = timedelta(minutes=self._config.publish.misfire_grace_minutes)
-            if post.scheduled_at < now - grace:
-                return await self._missed(uow, post_id, now)
+            missed = post.scheduled_at < now - grace and await self._missed(uow, post_id, now)
+        if missed:
+            await self._announce(await self.view(post_id), ok=False)
+            return PostState.failed
+        async with self._uow() as uow:
             if not await uow.posts.move(post_id, (PostState.scheduled,), state=PostState.publishing,
                                         updated_at=now):  # fmt: skip
                 return None
@@ -467,7 +470,6 @@ class Desk:
                 pub.state, pub.error = PublicationState.failed, "время публикации пропущено: бот был выключен"
         await audit(uow, now, "post.missed", obj=f"post:{post_id}")
         await uow.commit()
-        await self._announce(await self._view(uow, post_id), ok=False)
         return PostState.failed
 
     async def _publish_one(self, publication: Publication, outgoing: OutgoingPost) -> None:

@@ -64,6 +64,9 @@ class PeopleService:
         self._uow = uow
         self._settings = settings
         self._clock = clock
+        # Every update asks who is writing; people change only through this service, so a
+        # per-process cache stays right and spares a database round trip per update.
+        self._known: dict[Account, Person] = {}
 
     @property
     def invite_ttl_hours(self) -> int:
@@ -71,6 +74,18 @@ class PeopleService:
 
     async def identify(self, account: Account, full_name: str = "") -> Person | None:
         """The registered person behind an account; the configured first admins register here."""
+        if account in self._known:
+            return self._known[account]
+        person = await self._identify(account, full_name)
+        if person is not None:
+            self._known[account] = person
+        return person
+
+    def forget(self, account: Account) -> None:
+        """Drop a cached person after their record changed (role, department, access)."""
+        self._known.pop(account, None)
+
+    async def _identify(self, account: Account, full_name: str) -> Person | None:
         async with self._uow() as uow:
             person = await self._find(uow, account)
             if person is not None:

@@ -19,6 +19,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "sqlite":
+        # SQLite has one writer at a time; one shared connection queues work in asyncio, fairly,
+        # instead of connections polling the file lock. A use case must therefore never open a
+        # second unit of work while it holds one.
+        options = {"pool_size": 1, "max_overflow": 0, **options}
     engine = create_async_engine(url, pool_pre_ping=parsed.get_backend_name() != "sqlite", **options)
     if parsed.get_backend_name() == "sqlite":
         # Foreign keys are off in SQLite unless asked; WAL lets the scheduler read while a handler writes.
@@ -28,7 +33,18 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=5000")
+            # In WAL mode NORMAL cannot corrupt the database; it only skips an fsync per commit.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # We open transactions ourselves (below); pysqlite's own deferred BEGIN lets a
+            # reader upgrade to a writer and fail with "database is locked" under load.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+            # Take the write lock at the start, so concurrent writers wait (busy_timeout)
+            # instead of failing on a stale snapshot.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

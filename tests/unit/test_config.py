@@ -35,14 +35,18 @@ def test_missing_tokens_are_named_and_secret_values_are_hidden() -> None:
     assert "SECRET" not in repr(secrets) and "SECRET" not in str(secrets)
 
 
-def test_cli_names_missing_tokens(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_names_the_tokens_still_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.cli import main
 
-    for name in ("PRESSDESK_TELEGRAM_TOKEN", "PRESSDESK_VK_USER_TOKEN", "PRESSDESK_VK_GROUP_TOKEN"):
+    monkeypatch.setenv("PRESSDESK_TELEGRAM_TOKEN", "1:x")
+    for name in ("PRESSDESK_VK_USER_TOKEN", "PRESSDESK_VK_GROUP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     assert main(["run", "--config", str(ROOT / "config.toml")]) == 2
     err = capsys.readouterr().err
-    assert "PRESSDESK_TELEGRAM_TOKEN" in err and "BotFather" in err
+    assert "PRESSDESK_VK_USER_TOKEN" in err and "PRESSDESK_VK_GROUP_TOKEN" in err
+    assert "PRESSDESK_TELEGRAM_TOKEN" not in err.split("\n")[0] and "pressdesk sandbox" in err
 
 
 def test_cli_stops_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,216 @@
+"""Update throughput: `uv run --frozen python -m bench.updates [--reporters N]`.
+
+N simulated reporters go through the whole /report dialog (8 updates each, one photo) against
+the Telegram emulator, while the desk runs as its own process (`python -m bot run`) polling it
+over HTTP, as in production. In the same run a bare aiogram echo bot answers the same number of
+updates from the same number of users on a fresh emulator: the ratio of the two throughputs
+says what the desk's own work costs on top of aiogram's dispatch. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from emulators.telegram import TelegramEmulator
+from storage.db import create_engine, migrate
+from storage.models import Person
+
+TOKEN = "7100000001:BENCH-token"
+EDITOR_ID = 10
+FIRST_USER = 1000
+PHOTO = b"\xff\xd8\xff\xe0" + b"bench-photo" * 200
+BASELINE_IMPORTS = "import aiogram, vkbottle, sqlmodel, apscheduler"
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def baseline_rss_mb() -> float:
+    code = f"{BASELINE_IMPORTS}; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
+class Driver:
+    """Plays users: each action waits for the bot's next message in that user's chat."""
+
+    def __init__(self, tg: TelegramEmulator, bot_id: int) -> None:
+        self.tg = tg
+        self.bot_id = bot_id
+        self.latencies: list[float] = []
+        self.by_step: dict[int, list[float]] = {}
+
+    def bot_messages(self, user_id: int) -> list[dict]:
+        return [m for m in self.tg.chat_messages(user_id) if m.get("from", {}).get("id") == self.bot_id]
+
+    async def step(self, user_id: int, action: Callable[[], object]) -> dict:
+        before = len(self.bot_messages(user_id))
+        started = time.perf_counter()
+        action()
+        await self.tg.wait_until(lambda: len(self.bot_messages(user_id)) > before, timeout=30)
+        self.latencies.append(time.perf_counter() - started)
+        self.by_step.setdefault(len(self.by_step.get(-user_id, [])), []).append(self.latencies[-1])
+        self.by_step.setdefault(-user_id, []).append(0.0)
+        return self.bot_messages(user_id)[before]
+
+    def press(self, user_id: int, message: dict, text: str) -> Callable[[], object]:
+        return lambda: self.tg.press(user_id, user_id, message["message_id"], text)
+
+
+async def reporter_dialog(driver: Driver, user_id: int) -> None:
+    tg, step = driver.tg, driver.step
+    await step(user_id, lambda: tg.user_sends_text(user_id, "/report"))
+    ask_date = await step(user_id, lambda: tg.user_sends_text(user_id, f"Субботник № {user_id}"))
+    await step(user_id, driver.press(user_id, ask_date, "Вчера"))
+    await step(user_id, lambda: tg.user_sends_text(user_id, "Парк Победы"))
+    await step(user_id, lambda: tg.user_sends_text(user_id, "Жители убрали парк и посадили деревья."))
+    status = await step(user_id, lambda: tg.user_sends_photos(user_id, [PHOTO]))
+    summary = await step(user_id, driver.press(user_id, status, "Готово"))
+    done = await step(user_id, driver.press(user_id, summary, "Отправить"))
+    assert "Сообщение №" in done["text"], done["text"]
+
+
+async def echo_dialog(driver: Driver, user_id: int) -> None:
+    for index in range(8):
+        await driver.step(user_id, lambda i=index: driver.tg.user_sends_text(user_id, f"эхо {i}"))
+
+
+async def run_phase(
+    tg: TelegramEmulator, users: list[int], dialog: Callable[[Driver, int], Awaitable[None]]
+) -> tuple[Driver, float]:
+    driver = Driver(tg, int(TOKEN.split(":")[0]))
+    started = time.perf_counter()
+    await asyncio.gather(*(dialog(driver, user) for user in users))
+    return driver, time.perf_counter() - started
+
+
+async def start_emulator(users: list[int]) -> TelegramEmulator:
+    tg = TelegramEmulator()
+    await tg.start()
+    tg.add_bot(TOKEN, username="bench_bot")
+    for user in [*users, EDITOR_ID]:
+        tg.add_user(user, "Пользователь", str(user))
+        tg.open_private_chat(user)
+    return tg
+
+
+async def wait_polling(tg: TelegramEmulator, proc: subprocess.Popen) -> None:
+    def polling() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"bot process exited with {proc.returncode}")
+        return any(method == "getUpdates" for method, _ in tg.calls)
+
+    await tg.wait_until(polling, timeout=60)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, float]:
+    tg = await start_emulator(users)
+    db_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    engine = create_engine(db_url)
+    await migrate(engine)
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    now = datetime.now(UTC)
+    async with AsyncSession(engine) as session:
+        session.add(Person(full_name="Редактор", role="editor", telegram_id=EDITOR_ID, created_at=now))
+        for user in users:
+            session.add(Person(full_name=f"Руководитель {user}", role="reporter", telegram_id=user, created_at=now))
+        await session.commit()
+    await engine.dispose()
+    config = workdir / "config.toml"
+    config.write_text(
+        f'[telegram]\napi_base_url = "{tg.base_url}"\n[vk]\nenabled = false\n'
+        f'[database]\nurl = "{db_url}"\n[storage]\nmedia_dir = "{workdir / "media"}"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PRESSDESK_TELEGRAM_TOKEN": TOKEN}
+    env.pop("PRESSDESK_DATABASE_URL", None)
+    profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+    spy = ["py-spy", "record", "-r", "200", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--"] if os.environ.get("BENCH_PYSPY") else []
+    proc = subprocess.Popen([*spy, sys.executable, *profile, "-m", "bot", "run", "--config", str(config)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=open(workdir / "bot.log", "w"))  # fmt: skip
+    try:
+        await wait_polling(tg, proc)
+        driver, elapsed = await run_phase(tg, users, reporter_dialog)
+        rss = peak_rss_mb(proc.pid)
+    finally:
+        stop(proc)
+        await tg.stop()
+    return driver, elapsed, rss
+
+
+async def echo_phase(users: list[int]) -> tuple[Driver, float]:
+    tg = await start_emulator(users)
+    proc = subprocess.Popen([sys.executable, "-m", "bench.echo_bot", tg.base_url, TOKEN],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        await wait_polling(tg, proc)
+        return await run_phase(tg, users, echo_dialog)
+    finally:
+        stop(proc)
+        await tg.stop()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def main(reporters: int) -> dict:
+    users = list(range(FIRST_USER, FIRST_USER + reporters))
+    workdir = Path(tempfile.mkdtemp(prefix="pressdesk-bench-"))
+    try:
+        desk, desk_time, rss = await desk_phase(users, workdir)
+    except Exception:
+        print(f"the desk phase failed; its log: {workdir / 'bot.log'}", file=sys.stderr)
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)
+    echo, echo_time = await echo_phase(users)
+    result = {
+        "updates": len(desk.latencies),
+        "updates_per_s": round(len(desk.latencies) / desk_time, 1),
+        "echo_updates_per_s": round(len(echo.latencies) / echo_time, 1),
+        "ratio": round((len(desk.latencies) / desk_time) / (len(echo.latencies) / echo_time), 3),
+        "p99_ms": round(percentile(desk.latencies, 0.99) * 1000, 1),
+        "rss_mb": round(rss, 1),
+        "baseline_rss_mb": round(baseline_rss_mb(), 1),
+    }
+    print(f"desk: {result['updates']} updates from {reporters} reporters in {desk_time:.2f} s; "
+          f"p50 {percentile(desk.latencies, 0.5) * 1000:.1f} ms, p99 {result['p99_ms']} ms")  # fmt: skip
+    print(f"echo: {len(echo.latencies)} updates in {echo_time:.2f} s; "
+          f"p50 {percentile(echo.latencies, 0.5) * 1000:.1f} ms, p99 {percentile(echo.latencies, 0.99) * 1000:.1f} ms")  # fmt: skip
+    steps = {k: v for k, v in sorted(desk.by_step.items()) if k >= 0}
+    print("desk p99 by dialog step (ms):", [round(percentile(v, 0.99) * 1000) for v in steps.values()])
+    print(f"desk peak RSS {result['rss_mb']} MB; baseline (imports only) {result['baseline_rss_mb']} MB")
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reporters", type=int, default=40)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.reporters))))
