@@ -37,11 +37,15 @@ class PublishScheduler:
         if self.scheduler.get_job(f"post:{post_id}") is not None:
             self.scheduler.remove_job(f"post:{post_id}")
 
-    def daily(self, job_id: str, func: Callable[[], Awaitable[object]], at: str, timezone: str) -> None:
+    def daily(
+        self, job_id: str, func: Callable[[], Awaitable[object]], at: str, timezone: str
+    ) -> None:
         """A job at a local time every day, such as the morning digest."""
         hour, minute = (int(x) for x in at.split(":"))
         trigger = CronTrigger(hour=hour, minute=minute, timezone=timezone)
-        self.scheduler.add_job(func, trigger, id=job_id, replace_existing=True, misfire_grace_time=3600)
+        self.scheduler.add_job(
+            func, trigger, id=job_id, replace_existing=True, misfire_grace_time=3600
+        )
 
     def every(self, job_id: str, func: Callable[[], Awaitable[object]], minutes: float) -> None:
         """A job repeated every few minutes, such as re-raising comments near a deadline."""

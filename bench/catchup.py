@@ -34,9 +34,13 @@ POSTS = 1000
 PER_POST = 100  # 70 top-level comments and a thread of 30 replies under the first one
 REPLIES = 30
 TEXTS = [
-    "Спасибо за информацию!", "Когда починят дорогу на Ленина?", "Позор, опять ничего не сделали",
-    "А во сколько начало?", "Отличная новость для района", "Где можно записаться?",
-]  # fmt: skip
+    "Спасибо за информацию!",
+    "Когда починят дорогу на Ленина?",
+    "Позор, опять ничего не сделали",
+    "А во сколько начало?",
+    "Отличная новость для района",
+    "Где можно записаться?",
+]
 
 
 class Silent:
@@ -108,10 +112,12 @@ async def run() -> dict[str, float | int]:
 
     emu.dispatcher.rate_limit = spy  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as tmp:
-        config = parse_config({
-            "database": {"url": f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"},
-            "vk": {"group_id": GROUP},
-        })  # fmt: skip
+        config = parse_config(
+            {
+                "database": {"url": f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"},
+                "vk": {"group_id": GROUP},
+            }
+        )
         engine = create_engine(config.database.url)
         await migrate(engine)
         sessions = session_factory(engine)
@@ -119,9 +125,13 @@ async def run() -> dict[str, float | int]:
         group_api = RateLimitedAPI(emu.issue_group_token(GROUP), emu.base_url + "/method/", 20)
         vk = Counting(VKComments(api, group_api, GROUP, timeout=60, max_posts=POSTS))
         moderation = Moderation(
-            lambda: UnitOfWork(sessions), Silent(), None, {Network.vk: vk}, config,  # type: ignore[dict-item]
+            lambda: UnitOfWork(sessions),
+            Silent(),
+            None,
+            {Network.vk: vk},
+            config,  # type: ignore[dict-item]
             lambda: datetime.now(UTC),
-        )  # fmt: skip
+        )
         before = len(emu.requests)
         started = time.perf_counter()
         new = await moderation.catch_up()

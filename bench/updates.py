@@ -42,7 +42,8 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def baseline_rss_mb() -> float:
-    code = f"{BASELINE_IMPORTS}; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    peak = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    code = f"{BASELINE_IMPORTS}; {peak}"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip()) / 1024
 
@@ -57,7 +58,9 @@ class Driver:
         self.by_step: dict[int, list[float]] = {}
 
     def bot_messages(self, user_id: int) -> list[dict]:
-        return [m for m in self.tg.chat_messages(user_id) if m.get("from", {}).get("id") == self.bot_id]
+        return [
+            m for m in self.tg.chat_messages(user_id) if m.get("from", {}).get("id") == self.bot_id
+        ]
 
     async def step(self, user_id: int, action: Callable[[], object]) -> dict:
         before = len(self.bot_messages(user_id))
@@ -79,7 +82,9 @@ async def reporter_dialog(driver: Driver, user_id: int) -> None:
     ask_date = await step(user_id, lambda: tg.user_sends_text(user_id, f"Субботник № {user_id}"))
     await step(user_id, driver.press(user_id, ask_date, "Вчера"))
     await step(user_id, lambda: tg.user_sends_text(user_id, "Парк Победы"))
-    await step(user_id, lambda: tg.user_sends_text(user_id, "Жители убрали парк и посадили деревья."))
+    await step(
+        user_id, lambda: tg.user_sends_text(user_id, "Жители убрали парк и посадили деревья.")
+    )
     status = await step(user_id, lambda: tg.user_sends_photos(user_id, [PHOTO]))
     summary = await step(user_id, driver.press(user_id, status, "Готово"))
     done = await step(user_id, driver.press(user_id, summary, "Отправить"))
@@ -136,9 +141,18 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
 
     now = datetime.now(UTC)
     async with AsyncSession(engine) as session:
-        session.add(Person(full_name="Редактор", role="editor", telegram_id=EDITOR_ID, created_at=now))
+        session.add(
+            Person(full_name="Редактор", role="editor", telegram_id=EDITOR_ID, created_at=now)
+        )
         for user in users:
-            session.add(Person(full_name=f"Руководитель {user}", role="reporter", telegram_id=user, created_at=now))
+            session.add(
+                Person(
+                    full_name=f"Руководитель {user}",
+                    role="reporter",
+                    telegram_id=user,
+                    created_at=now,
+                )
+            )
         await session.commit()
     await engine.dispose()
     config = workdir / "config.toml"
@@ -149,10 +163,22 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
     )
     env = {**os.environ, "PRESSDESK_TELEGRAM_TOKEN": TOKEN}
     env.pop("PRESSDESK_DATABASE_URL", None)
-    profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
-    spy = ["py-spy", "record", "-r", "200", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--"] if os.environ.get("BENCH_PYSPY") else []
-    proc = subprocess.Popen([*spy, sys.executable, *profile, "-m", "bot", "run", "--config", str(config)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(workdir / "bot.log", "w"))  # fmt: skip
+    profile = (
+        ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
+        if os.environ.get("BENCH_PROFILE")
+        else []
+    )
+    spy = (
+        ["py-spy", "record", "-r", "200", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--"]
+        if os.environ.get("BENCH_PYSPY")
+        else []
+    )
+    proc = subprocess.Popen(  # noqa: ASYNC220 - Popen starts the process and returns at once
+        [*spy, sys.executable, *profile, "-m", "bot", "run", "--config", str(config)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "bot.log").open("w"),
+    )
     try:
         await wait_polling(tg, proc)
         driver, elapsed = await run_phase(tg, users, reporter_dialog)
@@ -165,8 +191,11 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
 
 async def echo_phase(users: list[int]) -> tuple[Driver, float]:
     tg = await start_emulator(users)
-    proc = subprocess.Popen([sys.executable, "-m", "bench.echo_bot", tg.base_url, TOKEN],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(  # noqa: ASYNC220 - Popen starts the process and returns at once
+        [sys.executable, "-m", "bench.echo_bot", tg.base_url, TOKEN],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         await wait_polling(tg, proc)
         return await run_phase(tg, users, echo_dialog)
@@ -177,7 +206,7 @@ async def echo_phase(users: list[int]) -> tuple[Driver, float]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def main(reporters: int) -> dict:
@@ -199,13 +228,23 @@ async def main(reporters: int) -> dict:
         "rss_mb": round(rss, 1),
         "baseline_rss_mb": round(baseline_rss_mb(), 1),
     }
-    print(f"desk: {result['updates']} updates from {reporters} reporters in {desk_time:.2f} s; "
-          f"p50 {percentile(desk.latencies, 0.5) * 1000:.1f} ms, p99 {result['p99_ms']} ms")  # fmt: skip
-    print(f"echo: {len(echo.latencies)} updates in {echo_time:.2f} s; "
-          f"p50 {percentile(echo.latencies, 0.5) * 1000:.1f} ms, p99 {percentile(echo.latencies, 0.99) * 1000:.1f} ms")  # fmt: skip
+    print(
+        f"desk: {result['updates']} updates from {reporters} reporters in {desk_time:.2f} s; "
+        f"p50 {percentile(desk.latencies, 0.5) * 1000:.1f} ms, p99 {result['p99_ms']} ms"
+    )
+    print(
+        f"echo: {len(echo.latencies)} updates in {echo_time:.2f} s; "
+        f"p50 {percentile(echo.latencies, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(echo.latencies, 0.99) * 1000:.1f} ms"
+    )
     steps = {k: v for k, v in sorted(desk.by_step.items()) if k >= 0}
-    print("desk p99 by dialog step (ms):", [round(percentile(v, 0.99) * 1000) for v in steps.values()])
-    print(f"desk peak RSS {result['rss_mb']} MB; baseline (imports only) {result['baseline_rss_mb']} MB")
+    print(
+        "desk p99 by dialog step (ms):", [round(percentile(v, 0.99) * 1000) for v in steps.values()]
+    )
+    print(
+        f"desk peak RSS {result['rss_mb']} MB; "
+        f"baseline (imports only) {result['baseline_rss_mb']} MB"
+    )
     return result
 
 

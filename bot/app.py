@@ -93,16 +93,24 @@ class Application:
         self.publishers = self._publishers()
         self.people = PeopleService(uow, config.desk, self.clock)
         self.desk = Desk(
-            uow, TelegramNotifier(self.bot), self.publishers, MediaStore(config.storage.media_dir),
-            config, self.clock,
-        )  # fmt: skip
+            uow,
+            TelegramNotifier(self.bot),
+            self.publishers,
+            MediaStore(config.storage.media_dir),
+            config,
+            self.clock,
+        )
         self.scheduler = PublishScheduler(self.desk)
         self.desk.planner = self.scheduler
         self.tg_comments = TelegramComments(self.bot, config.telegram.channel_username)
         self.moderation = Moderation(
-            uow, TelegramNotifier(self.bot), TelegramRoom(self.bot), await self._moderators(),
-            config, self.clock,
-        )  # fmt: skip
+            uow,
+            TelegramNotifier(self.bot),
+            TelegramRoom(self.bot),
+            await self._moderators(),
+            config,
+            self.clock,
+        )
         self.dispatcher = Dispatcher(
             storage=DatabaseStorage(self.engine),
             events_isolation=SimpleEventIsolation(),
@@ -120,7 +128,10 @@ class Application:
         self._start_moderation()
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
-                self.bot, polling_timeout=self.polling_timeout, handle_signals=False, close_bot_session=False
+                self.bot,
+                polling_timeout=self.polling_timeout,
+                handle_signals=False,
+                close_bot_session=False,
             )
         )
 
@@ -129,11 +140,15 @@ class Application:
         publishers: dict[Network, Publisher] = {}
         if config.telegram.channel_id:
             publishers[Network.telegram] = TelegramChannel(
-                self.bot, config.telegram.channel_id, config.telegram.channel_username,
+                self.bot,
+                config.telegram.channel_id,
+                config.telegram.channel_username,
                 config.telegram.request_timeout,
-            )  # fmt: skip
+            )
         if config.vk.enabled and secrets.vk_user is not None:
-            api = RateLimitedAPI(secrets.vk_user.get_secret_value(), config.vk.api_base_url, USER_RPS)
+            api = RateLimitedAPI(
+                secrets.vk_user.get_secret_value(), config.vk.api_base_url, USER_RPS
+            )
             self.vk_user_api = api  # comment moderation shares it, and so VK's pace
             publishers[Network.vk] = VKWall(api, config.vk.group_id, config.vk.request_timeout)
         return publishers
@@ -152,9 +167,12 @@ class Application:
                 secrets.vk_group.get_secret_value(), config.vk.api_base_url, GROUP_RPS
             )
             moderators[Network.vk] = VKComments(
-                self.vk_user_api, self.vk_group_api, config.vk.group_id,
-                config.vk.request_timeout, config.moderation.catchup_max_posts,
-            )  # fmt: skip
+                self.vk_user_api,
+                self.vk_group_api,
+                config.vk.group_id,
+                config.vk.request_timeout,
+                config.moderation.catchup_max_posts,
+            )
         return moderators
 
     def _start_moderation(self) -> None:

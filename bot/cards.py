@@ -111,7 +111,7 @@ def where_card(
     chosen = {p.network for p in view.publications}
     when = human_when(view.post.scheduled_at, now, tz) if view.post.scheduled_at else "сейчас"
     buttons = []
-    for network, check in available.items():
+    for network in available:
         mark = "✓ " if network in chosen else ""
         buttons.append(
             Button(f"{mark}{network.title}", Action.toggle_network, view.post.id, network)

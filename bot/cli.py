@@ -17,8 +17,9 @@ HOW_TO_GET_TOKENS = f"""\
   {TOKEN_ENV["telegram"]}: создайте бота у @BotFather в Telegram (/newbot), скопируйте токен.
   {TOKEN_ENV["vk_group"]}: ВКонтакте → Управление сообществом → Работа с API → Ключи доступа
       (права: управление сообществом, сообщения, стена).
-  {TOKEN_ENV["vk_user"]}: ключ пользователя-администратора сообщества с правами wall, groups, photos,
-      offline — wall.post и удаление комментариев VK принимает только с ключом пользователя.
+  {TOKEN_ENV["vk_user"]}: ключ пользователя-администратора сообщества
+      с правами wall, groups, photos, offline: публикацию на стене и удаление
+      комментариев VK принимает только с ключом пользователя.
 Задайте их как переменные окружения и запустите снова.
 
 Чтобы попробовать всё без ключей, запустите песочницу: pressdesk sandbox"""
@@ -66,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         report = train(examples, out=out)
         print(report)
-        print(f"Решений редакторов в обучении: {len(examples)}. Модель сохранена: {out}. "
-              "Перезапустите бота, чтобы он начал ею пользоваться.")  # fmt: skip
+        print(
+            f"Решений редакторов в обучении: {len(examples)}. Модель сохранена: {out}. "
+            "Перезапустите бота, чтобы он начал ею пользоваться."
+        )
         return 0
     if command == "sandbox":
         return _sandbox(config, args)

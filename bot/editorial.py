@@ -173,9 +173,13 @@ class Desk:
                 )
                 raise Invalid(f"Эту публикацию не примет ни одна сеть:\n{problems}")
             if not await uow.posts.move(
-                post_id, DECIDABLE, state=PostState.approved, decided_by=actor.id,
-                decided_at=now, updated_at=now,
-            ):  # fmt: skip
+                post_id,
+                DECIDABLE,
+                state=PostState.approved,
+                decided_by=actor.id,
+                decided_at=now,
+                updated_at=now,
+            ):
                 raise await self._conflict(uow, post_id)
             await audit(uow, now, "post.approve", actor=actor, obj=f"post:{post_id}")
             await uow.commit()
@@ -247,9 +251,14 @@ class Desk:
         now = self._clock()
         async with self._uow() as uow:
             if not await uow.posts.move(
-                post_id, DECIDABLE, state=PostState.rejected, decided_by=actor.id,
-                decided_at=now, reject_reason=reason[:1000], updated_at=now,
-            ):  # fmt: skip
+                post_id,
+                DECIDABLE,
+                state=PostState.rejected,
+                decided_by=actor.id,
+                decided_at=now,
+                reject_reason=reason[:1000],
+                updated_at=now,
+            ):
                 raise await self._conflict(uow, post_id)
             await audit(uow, now, "post.reject", actor=actor, obj=f"post:{post_id}", details=reason)
             await uow.commit()
@@ -355,12 +364,21 @@ class Desk:
                 raise Invalid("Сначала выберите время.")
             when = max(view.post.scheduled_at, now)
             if not await uow.posts.move(
-                post_id, (PostState.approved,), state=PostState.scheduled, scheduled_at=when,
+                post_id,
+                (PostState.approved,),
+                state=PostState.scheduled,
+                scheduled_at=when,
                 updated_at=now,
-            ):  # fmt: skip
+            ):
                 raise await self._conflict(uow, post_id)
-            await audit(uow, now, "post.schedule", actor=actor, obj=f"post:{post_id}",
-                        details=when.isoformat())  # fmt: skip
+            await audit(
+                uow,
+                now,
+                "post.schedule",
+                actor=actor,
+                obj=f"post:{post_id}",
+                details=when.isoformat(),
+            )
             await uow.commit()
             view = await self._view(uow, post_id)
         self._plan(post_id, when)
@@ -372,9 +390,11 @@ class Desk:
         now = self._clock()
         async with self._uow() as uow:
             if not await uow.posts.move(
-                post_id, (PostState.scheduled, PostState.approved), state=PostState.approved,
+                post_id,
+                (PostState.scheduled, PostState.approved),
+                state=PostState.approved,
                 updated_at=now,
-            ):  # fmt: skip
+            ):
                 raise await self._conflict(uow, post_id)
             await audit(uow, now, "post.reschedule", actor=actor, obj=f"post:{post_id}")
             await uow.commit()
@@ -387,9 +407,11 @@ class Desk:
         now = self._clock()
         async with self._uow() as uow:
             if not await uow.posts.move(
-                post_id, (PostState.scheduled, PostState.approved, PostState.failed),
-                state=PostState.cancelled, updated_at=now,
-            ):  # fmt: skip
+                post_id,
+                (PostState.scheduled, PostState.approved, PostState.failed),
+                state=PostState.cancelled,
+                updated_at=now,
+            ):
                 raise await self._conflict(uow, post_id)
             await audit(uow, now, "post.cancel", actor=actor, obj=f"post:{post_id}")
             await uow.commit()
@@ -402,9 +424,12 @@ class Desk:
         now = self._clock()
         async with self._uow() as uow:
             if not await uow.posts.move(
-                post_id, (PostState.failed,), state=PostState.scheduled, scheduled_at=now,
+                post_id,
+                (PostState.failed,),
+                state=PostState.scheduled,
+                scheduled_at=now,
                 updated_at=now,
-            ):  # fmt: skip
+            ):
                 raise await self._conflict(uow, post_id)
             await audit(uow, now, "post.retry", actor=actor, obj=f"post:{post_id}")
             await uow.commit()
@@ -439,8 +464,9 @@ class Desk:
             await self._announce(await self.view(post_id), ok=False)
             return PostState.failed
         async with self._uow() as uow:
-            if not await uow.posts.move(post_id, (PostState.scheduled,), state=PostState.publishing,
-                                        updated_at=now):  # fmt: skip
+            if not await uow.posts.move(
+                post_id, (PostState.scheduled,), state=PostState.publishing, updated_at=now
+            ):
                 return None
             await uow.commit()
             view = await self._view(uow, post_id)
@@ -463,11 +489,16 @@ class Desk:
 
     async def _missed(self, uow: UnitOfWork, post_id: int, now: datetime) -> PostState | None:
         """Long past its time (the bot was off): ask a person instead of posting stale news."""
-        if not await uow.posts.move(post_id, (PostState.scheduled,), state=PostState.failed, updated_at=now):
+        if not await uow.posts.move(
+            post_id, (PostState.scheduled,), state=PostState.failed, updated_at=now
+        ):
             return None
         for pub in await uow.publications.for_post(post_id):
             if pub.state != PublicationState.published:
-                pub.state, pub.error = PublicationState.failed, "время публикации пропущено: бот был выключен"
+                pub.state, pub.error = (
+                    PublicationState.failed,
+                    "время публикации пропущено: бот был выключен",
+                )
         await audit(uow, now, "post.missed", obj=f"post:{post_id}")
         await uow.commit()
         return PostState.failed
@@ -501,11 +532,19 @@ class Desk:
                     min(exc.retry_after or self._config.publish.retry_delay_seconds, 60)
                 )
         if result is not None:
-            await self._mark(publication.id, state=PublicationState.published,
-                             external_id=result.external_id, url=result.url, error=None)  # fmt: skip
+            await self._mark(
+                publication.id,
+                state=PublicationState.published,
+                external_id=result.external_id,
+                url=result.url,
+                error=None,
+            )
         else:
-            await self._mark(publication.id, state=PublicationState.failed,
-                             error=error.message if error else "неизвестная ошибка")  # fmt: skip
+            await self._mark(
+                publication.id,
+                state=PublicationState.failed,
+                error=error.message if error else "неизвестная ошибка",
+            )
 
     async def _mark(
         self, publication_id: int, attempts_inc: bool = False, **values: object
@@ -663,7 +702,7 @@ class Desk:
                 a.mime_type,
                 self._media.path_for(a.sha256),
                 a.telegram_file_id,
-            )  # fmt: skip
+            )
             for a in await uow.posts.attachments(post_id)
         )
         return PostView(

@@ -156,7 +156,8 @@ class PeopleService:
                 await uow.commit()
                 raise Denied(
                     "Приглашение недействительно: оно уже использовано или истёк срок "
-                    f"({self._settings.invite_ttl_hours} ч). Попросите администратора прислать новое."
+                    f"({self._settings.invite_ttl_hours} ч). "
+                    "Попросите администратора прислать новое."
                 )
             person = Person(
                 full_name=(full_name or "Без имени")[:200],

@@ -36,7 +36,9 @@ def utf16_len(text: str) -> int:
 class TelegramChannel:
     network = Network.telegram
 
-    def __init__(self, bot: Bot, channel_id: int | str, username: str = "", timeout: float = 20) -> None:
+    def __init__(
+        self, bot: Bot, channel_id: int | str, username: str = "", timeout: float = 20
+    ) -> None:
         self._bot = bot
         self._channel_id = channel_id
         self._username = username.lstrip("@") or (
@@ -51,7 +53,12 @@ class TelegramChannel:
         if size > TEXT_LIMIT:
             return Check(problems=(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {size})",))
         if post.media and size > CAPTION_LIMIT:
-            return Check(notes=(f"текст длиннее {CAPTION_LIMIT} знаков — вложения и текст уйдут двумя сообщениями",))
+            return Check(
+                notes=(
+                    f"текст длиннее {CAPTION_LIMIT} знаков — "
+                    "вложения и текст уйдут двумя сообщениями",
+                )
+            )
         return Check()
 
     async def publish(self, post: OutgoingPost) -> Published:
@@ -59,16 +66,22 @@ class TelegramChannel:
             async with asyncio.timeout(self._timeout * 3):
                 first = await self._send(post)
         except TelegramRetryAfter as exc:
-            raise PublishError("temporary", "Telegram просит подождать", exc.retry_after, str(exc)) from exc
+            raise PublishError(
+                "temporary", "Telegram просит подождать", exc.retry_after, str(exc)
+            ) from exc
         except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
             raise PublishError("temporary", "Telegram не ответил вовремя", None, repr(exc)) from exc
         except (TelegramUnauthorizedError, TelegramForbiddenError) as exc:
             raise PublishError(
-                "auth", "у бота нет прав публиковать в канале — сделайте его администратором канала",
-                None, str(exc),
-            ) from exc  # fmt: skip
+                "auth",
+                "у бота нет прав публиковать в канале — сделайте его администратором канала",
+                None,
+                str(exc),
+            ) from exc
         except TelegramBadRequest as exc:
-            raise PublishError("rejected", f"Telegram отклонил публикацию: {exc.message}", None, str(exc)) from exc
+            raise PublishError(
+                "rejected", f"Telegram отклонил публикацию: {exc.message}", None, str(exc)
+            ) from exc
         return Published(str(first.message_id), self._link(first))
 
     async def close(self) -> None:
@@ -98,8 +111,11 @@ class TelegramChannel:
             return [await send(self._channel_id, self._file(item), caption=caption)]
         media = []
         for index, item in enumerate(items):
-            kind = {MediaKind.photo: InputMediaPhoto, MediaKind.video: InputMediaVideo,
-                    MediaKind.document: InputMediaDocument}[item.kind]  # fmt: skip
+            kind = {
+                MediaKind.photo: InputMediaPhoto,
+                MediaKind.video: InputMediaVideo,
+                MediaKind.document: InputMediaDocument,
+            }[item.kind]
             media.append(kind(media=self._file(item), caption=caption if index == 0 else None))
         return await self._bot.send_media_group(self._channel_id, media)
 

@@ -123,8 +123,9 @@ class TelegramComments:
             if "can't be deleted" in exc.message:
                 raise ModerationFailed(
                     "Telegram не даёт удалять сообщения старше 48 часов — удалите его вручную "
-                    "в группе обсуждения", detail=exc.message,
-                ) from exc  # fmt: skip
+                    "в группе обсуждения",
+                    detail=exc.message,
+                ) from exc
             raise ModerationFailed(f"Telegram отказал: {exc.message}", detail=exc.message) from exc
         except TelegramAPIError as exc:
             raise self._failed(exc) from exc

@@ -40,6 +40,8 @@ class RateLimitedAPI(API):
         # A small margin under VK's limit: VK counts by its own clock, not ours.
         self.limiter = RateLimiter(rps, per=1.05)
 
-    async def request(self, method: str, data: dict[str, Any], version: str | None = None) -> dict[str, Any]:
+    async def request(
+        self, method: str, data: dict[str, Any], version: str | None = None
+    ) -> dict[str, Any]:
         await self.limiter.acquire()
         return await super().request(method, data, version)

@@ -125,9 +125,13 @@ class VKComments:
     async def ban(self, comment: IncomingComment) -> None:
         await self._call(
             "groups.ban",
-            {"group_id": self._group_id, "owner_id": comment.author_id,
-             "comment": "Комментарий нарушил правила сообщества", "comment_visible": 1},
-        )  # fmt: skip
+            {
+                "group_id": self._group_id,
+                "owner_id": comment.author_id,
+                "comment": "Комментарий нарушил правила сообщества",
+                "comment_visible": 1,
+            },
+        )
 
     async def hide(self, comment: IncomingComment) -> None:
         raise ModerationFailed("ВКонтакте не умеет скрывать комментарии, их можно только удалить")
@@ -200,10 +204,14 @@ class VKComments:
         # The wall is named by its short address: VK documents `domain` for wall.get as well
         # as owner_id, and the emulator's copy of the schema knows only `domain`.
         domain = await self._screen_name()
-        code = "return [" + ",".join(
-            f'API.wall.get({{domain: "{domain}", offset: {k * PAGE}, count: {PAGE}}})'
-            for k in range(calls)
-        ) + "];"  # fmt: skip
+        code = (
+            "return ["
+            + ",".join(
+                f'API.wall.get({{domain: "{domain}", offset: {k * PAGE}, count: {PAGE}}})'
+                for k in range(calls)
+            )
+            + "];"
+        )
         results = await self._call("execute", {"code": code})
         posts: list[int] = []
         seen: set[int] = set()

@@ -15,11 +15,13 @@ PHOTO_LIMIT = 10
 
 # VK error codes sorted into what a person can do about them.
 TEMPORARY = {1, 6, 9, 10, 29}
-AUTH = {5: "ключ доступа администратора сообщества больше не действует — обновите его (см. README)",
-        27: "для публикации нужен ключ администратора сообщества, а настроен ключ сообщества",
-        15: "у ключа нет доступа к стене сообщества — нужен ключ администратора с правом wall",
-        214: "публикация на стене сообщества запрещена его настройками",
-        1051: "ключ VK ID (vk2.a.*) не подходит — нужен ключ администратора сообщества"}  # fmt: skip
+AUTH = {
+    5: "ключ доступа администратора сообщества больше не действует — обновите его (см. README)",
+    27: "для публикации нужен ключ администратора сообщества, а настроен ключ сообщества",
+    15: "у ключа нет доступа к стене сообщества — нужен ключ администратора с правом wall",
+    214: "публикация на стене сообщества запрещена его настройками",
+    1051: "ключ VK ID (vk2.a.*) не подходит — нужен ключ администратора сообщества",
+}
 
 
 class VKWall:
@@ -35,7 +37,10 @@ class VKWall:
         if len(post.text) > TEXT_LIMIT:
             problems.append(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {len(post.text)})")
         if any(m.kind != MediaKind.photo for m in post.media):
-            problems.append("видео и документы во ВКонтакте бот пока не загружает — уберите их или снимите отметку")
+            problems.append(
+                "видео и документы во ВКонтакте бот пока не загружает — "
+                "уберите их или снимите отметку"
+            )
         if sum(m.kind == MediaKind.photo for m in post.media) > PHOTO_LIMIT:
             problems.append(f"не больше {PHOTO_LIMIT} фото")
         if not post.text.strip() and not post.media:
@@ -50,7 +55,7 @@ class VKWall:
                     await uploader.upload(item.read(), group_id=self._group_id)
                     for item in post.media
                 ]
-                # guid: a retried call with the same guid returns the first post instead of a second one.
+                # guid: a retried call with the same guid returns the first post, not a second one.
                 response = await self._api.request(
                     "wall.post",
                     {
@@ -64,9 +69,13 @@ class VKWall:
         except VKAPIError as exc:
             raise self._sorted(exc) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise PublishError("temporary", "ВКонтакте не ответил вовремя", None, repr(exc)) from exc
+            raise PublishError(
+                "temporary", "ВКонтакте не ответил вовремя", None, repr(exc)
+            ) from exc
         except ValueError as exc:  # a 5xx page instead of JSON
-            raise PublishError("temporary", "ВКонтакте ответил ошибкой сервера", None, repr(exc)) from exc
+            raise PublishError(
+                "temporary", "ВКонтакте ответил ошибкой сервера", None, repr(exc)
+            ) from exc
         post_id = response["response"]["post_id"]
         return Published(str(post_id), f"https://vk.com/wall-{self._group_id}_{post_id}")
 
@@ -81,4 +90,6 @@ class VKWall:
             return PublishError("temporary", "ВКонтакте временно не принимает запросы", 1.0, detail)
         if code in AUTH:
             return PublishError("auth", AUTH[code], None, detail)
-        return PublishError("rejected", f"ВКонтакте отклонил публикацию: {exc.error_msg}", None, detail)
+        return PublishError(
+            "rejected", f"ВКонтакте отклонил публикацию: {exc.error_msg}", None, detail
+        )

@@ -48,7 +48,9 @@ class Stage:
         await self.vk.start(port=vk_port)
         self.tg.add_bot(BOT_TOKEN, username=BOT_USERNAME)
         self.tg.add_group(DISCUSSION_ID, "Обсуждение канала администрации")
-        self.tg.add_channel(CHANNEL_ID, "Администрация Томского района", CHANNEL_USERNAME, DISCUSSION_ID)
+        self.tg.add_channel(
+            CHANNEL_ID, "Администрация Томского района", CHANNEL_USERNAME, DISCUSSION_ID
+        )
         self.tg.add_group(MODERATION_CHAT_ID, "Пресс-служба: модерация")
         self.tg.add_user(ADMIN_ID, "Анна", "Петрова")
         self.vk.add_group(VK_GROUP_ID, "Администрация Томского района", "tomsk_district_demo")
@@ -65,7 +67,11 @@ class Stage:
                 "channel_username": CHANNEL_USERNAME,
                 "request_timeout": 5.0,
             },
-            "vk": {"api_base_url": self.vk.base_url + "/method/", "group_id": VK_GROUP_ID, "request_timeout": 5.0},
+            "vk": {
+                "api_base_url": self.vk.base_url + "/method/",
+                "group_id": VK_GROUP_ID,
+                "request_timeout": 5.0,
+            },
             "database": {"url": f"sqlite+aiosqlite:///{self.data_dir / 'pressdesk.db'}"},
             "storage": {"media_dir": str(self.data_dir / "media")},
             "publish": {"retry_delay_seconds": 0.2},

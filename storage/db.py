@@ -24,9 +24,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         # instead of connections polling the file lock. A use case must therefore never open a
         # second unit of work while it holds one.
         options = {"pool_size": 1, "max_overflow": 0, **options}
-    engine = create_async_engine(url, pool_pre_ping=parsed.get_backend_name() != "sqlite", **options)
+    engine = create_async_engine(
+        url, pool_pre_ping=parsed.get_backend_name() != "sqlite", **options
+    )
     if parsed.get_backend_name() == "sqlite":
-        # Foreign keys are off in SQLite unless asked; WAL lets the scheduler read while a handler writes.
+        # Foreign keys are off in SQLite unless asked; WAL lets readers and a writer coexist.
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()

@@ -24,7 +24,14 @@ TABLE = FsmRecord.__table__
 
 
 def _key(key: StorageKey) -> str:
-    parts = (key.bot_id, key.chat_id, key.user_id, key.thread_id, key.business_connection_id, key.destiny)
+    parts = (
+        key.bot_id,
+        key.chat_id,
+        key.user_id,
+        key.thread_id,
+        key.business_connection_id,
+        key.destiny,
+    )
     return ":".join("" if part is None else str(part) for part in parts)
 
 
@@ -37,7 +44,11 @@ class DatabaseStorage(BaseStorage):
     async def _load(self, key: str) -> tuple[str | None, dict[str, Any]]:
         if key not in self._cache:
             async with self._engine.connect() as conn:
-                row = (await conn.execute(select(TABLE.c.state, TABLE.c.data).where(TABLE.c.key == key))).first()
+                row = (
+                    await conn.execute(
+                        select(TABLE.c.state, TABLE.c.data).where(TABLE.c.key == key)
+                    )
+                ).first()
             self._cache[key] = (row.state, json.loads(row.data)) if row else (None, {})
         return self._cache[key]
 

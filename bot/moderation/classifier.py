@@ -18,11 +18,31 @@ CATEGORIES = ("obscenity", "insult", "threat", "spam", "unlawful")
 
 # Official domains: a link there is information, not spam.
 OFFICIAL_DOMAINS = (
-    "gov.ru", "gosuslugi.ru", "tomsk.ru", "tomsk.gov.ru", "admin.tomsk.ru", "tomskraion.ru",
-    "rtomsk.ru", "tomsk-district.ru", "mos.ru", "nalog.ru", "nalog.gov.ru", "pfr.gov.ru",
-    "sfr.gov.ru", "mchs.gov.ru", "kremlin.ru", "government.ru", "duma.gov.ru", "rosreestr.ru",
-    "zakupki.gov.ru", "bus.gov.ru", "pos.gosuslugi.ru", "edu.ru", "mvd.ru", "xn--b1aew.xn--p1ai",
-)  # fmt: skip
+    "gov.ru",
+    "gosuslugi.ru",
+    "tomsk.ru",
+    "tomsk.gov.ru",
+    "admin.tomsk.ru",
+    "tomskraion.ru",
+    "rtomsk.ru",
+    "tomsk-district.ru",
+    "mos.ru",
+    "nalog.ru",
+    "nalog.gov.ru",
+    "pfr.gov.ru",
+    "sfr.gov.ru",
+    "mchs.gov.ru",
+    "kremlin.ru",
+    "government.ru",
+    "duma.gov.ru",
+    "rosreestr.ru",
+    "zakupki.gov.ru",
+    "bus.gov.ru",
+    "pos.gosuslugi.ru",
+    "edu.ru",
+    "mvd.ru",
+    "xn--b1aew.xn--p1ai",
+)
 MONEY_RE = re.compile(
     r"(?:[$€₽]\s?\d[\d\s.,]*\d|[$€₽]\s?\d|\d[\d.,]*(?:\s\d{3})*\s?(?:руб\w*|р\.?(?![а-яa-z])|₽|\$|"
     r"usd\w*|usdt|долл\w*|бакс\w*|евро|€|тыс\w*|т\.р\.?|тр(?![а-я])|к(?![а-яa-z])|k(?![a-z])|"

@@ -150,8 +150,13 @@ class Moderation:
             await uow.session.flush()
             for row, _ in rows:
                 if row.state == "flagged":
-                    await audit(uow, now, "comment.flagged", obj=f"comment:{row.id}",
-                                details=f"{row.categories} {row.score:.2f}")  # fmt: skip
+                    await audit(
+                        uow,
+                        now,
+                        "comment.flagged",
+                        obj=f"comment:{row.id}",
+                        details=f"{row.categories} {row.score:.2f}",
+                    )
             await uow.commit()
         return len(rows), [
             Flagged(row.id, self._auto_rule(row) is not None)
@@ -248,8 +253,13 @@ class Moderation:
             await uow.comments.move(
                 comment_id, ("deciding",), state=final, decision=f"auto_{action}", decided_at=now
             )
-            await audit(uow, now, f"comment.auto_{action}", obj=f"comment:{comment_id}",
-                        details=f"{comment.categories} {comment.score:.2f}")  # fmt: skip
+            await audit(
+                uow,
+                now,
+                f"comment.auto_{action}",
+                obj=f"comment:{comment_id}",
+                details=f"{comment.categories} {comment.score:.2f}",
+            )
             await uow.commit()
             comment = await uow.comments.get(comment_id)
             title = await uow.comments.post_title(comment.network, comment.post_ref)
@@ -432,8 +442,14 @@ class Moderation:
                 comment_id, ("deciding",), state="flagged", decided_by=None, decided_at=None
             )
             details = f"{decision}: {exc.detail or exc.message}"
-            await audit(uow, self._clock(), "comment.action_failed", actor=actor,
-                        obj=f"comment:{comment_id}", details=details)  # fmt: skip
+            await audit(
+                uow,
+                self._clock(),
+                "comment.action_failed",
+                actor=actor,
+                obj=f"comment:{comment_id}",
+                details=details,
+            )
             await uow.commit()
 
     async def _learn(self, uow: UnitOfWork, comment: Comment, keep: bool, now: datetime) -> None:

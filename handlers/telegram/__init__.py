@@ -10,9 +10,14 @@ def get_routers() -> list[Router]:
     # The fallback goes last: it answers whatever no feature router took. Moderation comes
     # before review, whose button handler takes every DeskCB action left.
     return [
-        common.router, invite.router, report.router, moderation.router, review.router,
-        lists.router, fallback.router,
-    ]  # fmt: skip
+        common.router,
+        invite.router,
+        report.router,
+        moderation.router,
+        review.router,
+        lists.router,
+        fallback.router,
+    ]
 
 
 def detach_routers(routers: list[Router]) -> None:
@@ -24,10 +29,18 @@ def detach_routers(routers: list[Router]) -> None:
 
 
 USED_METHODS = (
-    methods.GetUpdates, methods.GetMe, methods.SendMessage, methods.SendMediaGroup,
-    methods.EditMessageText, methods.AnswerCallbackQuery, methods.GetFile, methods.SetMyCommands,
-    methods.GetChatMember, methods.GetChatAdministrators, methods.SendChatAction,
-)  # fmt: skip
+    methods.GetUpdates,
+    methods.GetMe,
+    methods.SendMessage,
+    methods.SendMediaGroup,
+    methods.EditMessageText,
+    methods.AnswerCallbackQuery,
+    methods.GetFile,
+    methods.SetMyCommands,
+    methods.GetChatMember,
+    methods.GetChatAdministrators,
+    methods.SendChatAction,
+)
 
 
 _response_types: list[type] = []

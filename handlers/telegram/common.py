@@ -32,7 +32,10 @@ def menu(person: Person) -> ReplyKeyboardMarkup:
 
 
 def help_text(person: Person) -> str:
-    lines = [f"Вы — {Role(person.role).title}. Что можно сделать:", "/report — сообщить о мероприятии"]
+    lines = [
+        f"Вы — {Role(person.role).title}. Что можно сделать:",
+        "/report — сообщить о мероприятии",
+    ]
     if Role(person.role).can_edit():
         lines += ["/drafts — черновики, ждущие решения", "/queue — график публикаций"]
     if person.role == Role.admin:
@@ -46,7 +49,9 @@ async def start_with_invite(
     message: Message, command: CommandObject, people: PeopleService, person: Person | None
 ) -> None:
     if person is not None:
-        await message.answer("Вы уже зарегистрированы.\n" + help_text(person), reply_markup=menu(person))
+        await message.answer(
+            "Вы уже зарегистрированы.\n" + help_text(person), reply_markup=menu(person)
+        )
         return
     new = await people.accept_invite(
         command.args or "", Account("tg", message.from_user.id), full_name(message.from_user)
@@ -54,8 +59,8 @@ async def start_with_invite(
     department = await people.department_name(new.department_id)
     where = f", {department}" if department else ""
     await message.answer(
-        f"Добро пожаловать, {new.full_name}! Вы зарегистрированы: {Role(new.role).title}{where}.\n\n"
-        + help_text(new),
+        f"Добро пожаловать, {new.full_name}! "
+        f"Вы зарегистрированы: {Role(new.role).title}{where}.\n\n" + help_text(new),
         reply_markup=menu(new),
     )
 
@@ -65,7 +70,9 @@ async def start(message: Message, person: Person | None) -> None:
     if person is None:
         await message.answer(REFUSAL)
         return
-    await message.answer(f"Здравствуйте, {person.full_name}!\n" + help_text(person), reply_markup=menu(person))
+    await message.answer(
+        f"Здравствуйте, {person.full_name}!\n" + help_text(person), reply_markup=menu(person)
+    )
 
 
 @router.message(Command("help"))

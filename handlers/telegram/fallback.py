@@ -14,10 +14,15 @@ router = Router(name="fallback")
 @router.callback_query()
 async def unknown_button(query: CallbackQuery, people: PeopleService) -> None:
     # Data that no factory parses is either a very old button or a forged one: say so, keep a trace.
-    await people.refuse(Account("tg", query.from_user.id), f"unknown button data {query.data!r:.80}",
-                        action="callback.invalid")  # fmt: skip
-    await query.answer("Эта кнопка устарела. Откройте /drafts или /queue, чтобы увидеть актуальное.",
-                       show_alert=True)  # fmt: skip
+    await people.refuse(
+        Account("tg", query.from_user.id),
+        f"unknown button data {query.data!r:.80}",
+        action="callback.invalid",
+    )
+    await query.answer(
+        "Эта кнопка устарела. Откройте /drafts или /queue, чтобы увидеть актуальное.",
+        show_alert=True,
+    )
 
 
 @router.message(F.chat.type == "private")

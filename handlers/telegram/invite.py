@@ -26,22 +26,41 @@ async def invite(message: Message, person: Person) -> None:
         await message.answer("Приглашать новых участников может только администратор.")
         return
     buttons = [
-        [InlineKeyboardButton(text=role.title.capitalize(), callback_data=InviteCB(role=role).pack())]
+        [
+            InlineKeyboardButton(
+                text=role.title.capitalize(), callback_data=InviteCB(role=role).pack()
+            )
+        ]
         for role in Role
     ]
-    await message.answer("Кого приглашаем?", reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
+    await message.answer(
+        "Кого приглашаем?", reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
+    )
 
 
 @router.callback_query(InviteCB.filter(F.department == -1))
-async def choose_department(query: CallbackQuery, callback_data: InviteCB, people: PeopleService) -> None:
+async def choose_department(
+    query: CallbackQuery, callback_data: InviteCB, people: PeopleService
+) -> None:
     if callback_data.role not in set(Role):
         await query.answer("Кнопка устарела. Наберите /invite ещё раз.", show_alert=True)
         return
     rows = [
-        [InlineKeyboardButton(text=d.name, callback_data=InviteCB(role=callback_data.role, department=d.id).pack())]
+        [
+            InlineKeyboardButton(
+                text=d.name, callback_data=InviteCB(role=callback_data.role, department=d.id).pack()
+            )
+        ]
         for d in await people.departments()
     ]
-    rows.append([InlineKeyboardButton(text="➕ Новый отдел", callback_data=InviteCB(role=callback_data.role, department=NEW_DEPARTMENT).pack())])  # fmt: skip
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text="➕ Новый отдел",
+                callback_data=InviteCB(role=callback_data.role, department=NEW_DEPARTMENT).pack(),
+            )
+        ]
+    )
     await query.message.edit_text(
         f"{Role(callback_data.role).title.capitalize()}. Из какого отдела?",
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
@@ -50,7 +69,9 @@ async def choose_department(query: CallbackQuery, callback_data: InviteCB, peopl
 
 
 @router.callback_query(InviteCB.filter(F.department == NEW_DEPARTMENT))
-async def ask_department_name(query: CallbackQuery, callback_data: InviteCB, state: FSMContext) -> None:
+async def ask_department_name(
+    query: CallbackQuery, callback_data: InviteCB, state: FSMContext
+) -> None:
     await state.set_state(InviteDialog.department_name)
     await state.update_data(role=callback_data.role)
     await query.message.edit_text("Напишите название отдела, например «Отдел культуры».")
@@ -78,7 +99,9 @@ async def create_invite(
     await query.answer()
 
 
-async def link_text(bot: Bot, code: str, role: str, people: PeopleService, department_id: int | None) -> str:
+async def link_text(
+    bot: Bot, code: str, role: str, people: PeopleService, department_id: int | None
+) -> str:
     me = await bot.me()
     department = await people.department_name(department_id)
     return (

@@ -49,12 +49,18 @@ async def send_media(bot: Bot, chat_id: int, media: tuple[MediaItem, ...]) -> No
     for group in (visual, documents):
         if len(group) == 1:
             item = group[0]
-            send = {MediaKind.photo: bot.send_photo, MediaKind.video: bot.send_video,
-                    MediaKind.document: bot.send_document}[item.kind]  # fmt: skip
+            send = {
+                MediaKind.photo: bot.send_photo,
+                MediaKind.video: bot.send_video,
+                MediaKind.document: bot.send_document,
+            }[item.kind]
             await send(chat_id, _input_file(item))
         elif group:
-            kinds = {MediaKind.photo: InputMediaPhoto, MediaKind.video: InputMediaVideo,
-                     MediaKind.document: InputMediaDocument}  # fmt: skip
+            kinds = {
+                MediaKind.photo: InputMediaPhoto,
+                MediaKind.video: InputMediaVideo,
+                MediaKind.document: InputMediaDocument,
+            }
             for start in range(0, len(group), 10):
                 chunk = group[start : start + 10]
                 if len(chunk) == 1:

@@ -24,21 +24,30 @@ router.message.filter(F.chat.type == "private")
 TITLE_LIMIT, PLACE_LIMIT = 300, 300
 FILE_LIMIT = 20 * 1024 * 1024  # the Bot API lets a bot download files up to 20 MB
 DOCUMENT_TYPES = {
-    "application/pdf", "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text", "image/jpeg", "image/png",
-}  # fmt: skip
+    "application/vnd.oasis.opendocument.text",
+    "image/jpeg",
+    "image/png",
+}
 UNSUPPORTED = (
-    "Такой файл я не могу принять. Пришлите фото, видео или документ (PDF, Word, Excel, PowerPoint)."
+    "Такой файл я не могу принять. "
+    "Пришлите фото, видео или документ (PDF, Word, Excel, PowerPoint)."
 )
 
 
 def buttons(*rows: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=t, callback_data=ReportCB(step=s, arg=a).pack()) for t, s, a in row]
+            [
+                InlineKeyboardButton(text=t, callback_data=ReportCB(step=s, arg=a).pack())
+                for t, s, a in row
+            ]
             for row in rows
         ]
     )
@@ -46,18 +55,26 @@ def buttons(*rows: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
 
 DATE_BUTTONS = buttons([("Сегодня", "date", "сегодня"), ("Вчера", "date", "вчера")])
 MEDIA_BUTTONS = buttons([("Готово", "media", "done"), ("Без вложений", "media", "none")])
-CONFIRM_BUTTONS = buttons([("Отправить", "send", ""), ("Изменить", "change", ""), ("Отмена", "cancel", "")])
+CONFIRM_BUTTONS = buttons(
+    [("Отправить", "send", ""), ("Изменить", "change", ""), ("Отмена", "cancel", "")]
+)
 CHANGE_BUTTONS = buttons(
     [("Название", "goto", "title"), ("Дату", "goto", "date"), ("Место", "goto", "place")],
     [("Описание", "goto", "description"), ("Вложения", "goto", "media")],
 )
 PROMPTS = {
     "title": ("Расскажите о мероприятии. Как оно называется?", None),
-    "date": ("Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11.", DATE_BUTTONS),
+    "date": (
+        "Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11.",
+        DATE_BUTTONS,
+    ),
     "place": ("Где?", None),
     "description": ("Коротко опишите, что произошло: кто участвовал, что важно для жителей.", None),
-    "media": (f"Пришлите фото или видео (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово».", MEDIA_BUTTONS),
-}  # fmt: skip
+    "media": (
+        f"Пришлите фото или видео (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово».",
+        MEDIA_BUTTONS,
+    ),
+}
 
 
 async def ask(message: Message, state: FSMContext, step: str) -> None:
@@ -85,7 +102,9 @@ async def start_report(message: Message, state: FSMContext) -> None:
 async def got_title(message: Message, state: FSMContext, desk: Desk) -> None:
     title = " ".join(message.text.split())
     if len(title) > TITLE_LIMIT:
-        await message.answer(f"Название длиннее {TITLE_LIMIT} знаков ({len(title)}). Сократите, пожалуйста.")
+        await message.answer(
+            f"Название длиннее {TITLE_LIMIT} знаков ({len(title)}). Сократите, пожалуйста."
+        )
         return
     await state.update_data(title=title)
     await next_step(message, state, "date", desk)
@@ -95,8 +114,10 @@ async def set_date(message: Message, state: FSMContext, text: str, desk: Desk) -
     today = desk.today()
     event_date = parse_date(text, today)
     if event_date is None:
-        await message.answer("Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».",
-                             reply_markup=DATE_BUTTONS)  # fmt: skip
+        await message.answer(
+            "Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».",
+            reply_markup=DATE_BUTTONS,
+        )
         return
     await state.update_data(date=event_date.isoformat())
     await next_step(message, state, "place", desk)
@@ -108,7 +129,9 @@ async def got_date(message: Message, state: FSMContext, desk: Desk) -> None:
 
 
 @router.callback_query(ReportDialog.date, ReportCB.filter(F.step == "date"))
-async def pressed_date(query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk) -> None:
+async def pressed_date(
+    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk
+) -> None:
     await query.answer()
     await set_date(query.message, state, callback_data.arg, desk)
 
@@ -117,7 +140,9 @@ async def pressed_date(query: CallbackQuery, callback_data: ReportCB, state: FSM
 async def got_place(message: Message, state: FSMContext, desk: Desk) -> None:
     place = " ".join(message.text.split())
     if len(place) > PLACE_LIMIT:
-        await message.answer(f"Слишком длинно ({len(place)} знаков, можно до {PLACE_LIMIT}). Сократите, пожалуйста.")
+        await message.answer(
+            f"Слишком длинно ({len(place)} знаков, можно до {PLACE_LIMIT}). Сократите, пожалуйста."
+        )
         return
     await state.update_data(place=place)
     await next_step(message, state, "description", desk)
@@ -133,16 +158,31 @@ def attachment_of(message: Message) -> dict | str:
     """The file in a message as dialog data, or the Russian reason it can't be taken."""
     if message.photo:
         photo = message.photo[-1]
-        return {"kind": MediaKind.photo, "file_id": photo.file_id, "name": f"{photo.file_unique_id}.jpg",
-                "mime": "image/jpeg", "size": photo.file_size or 0}  # fmt: skip
+        return {
+            "kind": MediaKind.photo,
+            "file_id": photo.file_id,
+            "name": f"{photo.file_unique_id}.jpg",
+            "mime": "image/jpeg",
+            "size": photo.file_size or 0,
+        }
     if message.video:
         video = message.video
-        return {"kind": MediaKind.video, "file_id": video.file_id, "name": video.file_name or "video.mp4",
-                "mime": video.mime_type or "video/mp4", "size": video.file_size or 0}  # fmt: skip
+        return {
+            "kind": MediaKind.video,
+            "file_id": video.file_id,
+            "name": video.file_name or "video.mp4",
+            "mime": video.mime_type or "video/mp4",
+            "size": video.file_size or 0,
+        }
     if message.document and message.document.mime_type in DOCUMENT_TYPES:
         doc = message.document
-        return {"kind": MediaKind.document, "file_id": doc.file_id, "name": doc.file_name or "document",
-                "mime": doc.mime_type, "size": doc.file_size or 0}  # fmt: skip
+        return {
+            "kind": MediaKind.document,
+            "file_id": doc.file_id,
+            "name": doc.file_name or "document",
+            "mime": doc.mime_type,
+            "size": doc.file_size or 0,
+        }
     return UNSUPPORTED
 
 
@@ -156,12 +196,16 @@ async def got_attachment(message: Message, state: FSMContext) -> None:
         await message.answer(item, reply_markup=MEDIA_BUTTONS)
         return
     if item["size"] > FILE_LIMIT:
-        await message.answer("Файл больше 20 МБ — бот не сможет его забрать. Пришлите файл поменьше.",
-                             reply_markup=MEDIA_BUTTONS)  # fmt: skip
+        await message.answer(
+            "Файл больше 20 МБ — бот не сможет его забрать. Пришлите файл поменьше.",
+            reply_markup=MEDIA_BUTTONS,
+        )
         return
     if len(media) >= MAX_ATTACHMENTS:
-        await message.answer(f"Уже {MAX_ATTACHMENTS} вложений — это максимум. Нажмите «Готово».",
-                             reply_markup=MEDIA_BUTTONS)  # fmt: skip
+        await message.answer(
+            f"Уже {MAX_ATTACHMENTS} вложений — это максимум. Нажмите «Готово».",
+            reply_markup=MEDIA_BUTTONS,
+        )
         return
     media.append(item)
     await state.update_data(media=media)
@@ -169,10 +213,11 @@ async def got_attachment(message: Message, state: FSMContext) -> None:
     status = data.get("status_message")
     if status:
         try:
-            await message.bot.edit_message_text(text, chat_id=message.chat.id, message_id=status,
-                                                reply_markup=MEDIA_BUTTONS)  # fmt: skip
+            await message.bot.edit_message_text(
+                text, chat_id=message.chat.id, message_id=status, reply_markup=MEDIA_BUTTONS
+            )
             return
-        except Exception:  # noqa: BLE001 - the status message was deleted: send a new one
+        except Exception:
             pass
     sent = await message.answer(text, reply_markup=MEDIA_BUTTONS)
     await state.update_data(status_message=sent.message_id)
@@ -184,7 +229,9 @@ async def unsupported_attachment(message: Message) -> None:
 
 
 @router.callback_query(ReportDialog.media, ReportCB.filter(F.step == "media"))
-async def media_done(query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk) -> None:
+async def media_done(
+    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk
+) -> None:
     await query.answer()
     if callback_data.arg == "none":
         await state.update_data(media=[])
@@ -200,7 +247,8 @@ async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
     count = len(data.get("media", []))
     attachments = f" · вложений: {count}" if count else " · без вложений"
     await message.answer(
-        f"Проверьте:\n«{data['title']}», {human_date(event_date, desk.today())}, {data['place']}\n\n"
+        f"Проверьте:\n«{data['title']}», {human_date(event_date, desk.today())}, "
+        f"{data['place']}\n\n"
         f"{clip(data['description'])}{attachments}",
         reply_markup=CONFIRM_BUTTONS,
     )
@@ -217,7 +265,10 @@ async def change_field(query: CallbackQuery, callback_data: ReportCB, state: FSM
     await query.answer()
     if callback_data.arg not in PROMPTS:
         return
-    await state.update_data(changing=callback_data.arg != "media", **({"media": []} if callback_data.arg == "media" else {}))
+    await state.update_data(
+        changing=callback_data.arg != "media",
+        **({"media": []} if callback_data.arg == "media" else {}),
+    )
     await ask(query.message, state, callback_data.arg)
 
 
@@ -230,24 +281,40 @@ async def cancel_report(query: CallbackQuery, state: FSMContext, person: Person)
 
 
 @router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "send"))
-async def send_report(query: CallbackQuery, state: FSMContext, person: Person, desk: Desk, bot: Bot) -> None:
+async def send_report(
+    query: CallbackQuery, state: FSMContext, person: Person, desk: Desk, bot: Bot
+) -> None:
     await query.answer("Отправляю…")
     data = await state.get_data()
     media = [
-        NewMedia(MediaKind(m["kind"]), m["name"], m["mime"], (await bot.download(m["file_id"])).read(), m["file_id"])
+        NewMedia(
+            MediaKind(m["kind"]),
+            m["name"],
+            m["mime"],
+            (await bot.download(m["file_id"])).read(),
+            m["file_id"],
+        )
         for m in data.get("media", [])
     ]
     result = await desk.submit_report(
         person,
-        ReportInput(data["title"], date.fromisoformat(data["date"]), data["place"], data["description"], media),
+        ReportInput(
+            data["title"],
+            date.fromisoformat(data["date"]),
+            data["place"],
+            data["description"],
+            media,
+        ),
     )
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
-    text = f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. Я напишу, когда его опубликуют."
+    promise = "Я напишу, когда его опубликуют."
+    text = f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. {promise}"
     if result.is_late:
         text = (
-            f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии нужно не позднее "
-            "следующего дня — в следующий раз, пожалуйста, чуть раньше. Я напишу, когда его опубликуют."
+            f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии "
+            "нужно не позднее следующего дня — в следующий раз, пожалуйста, чуть раньше. "
+            f"{promise}"
         )
     await query.message.answer(text, reply_markup=menu(person))
 

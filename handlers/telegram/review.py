@@ -18,11 +18,18 @@ router = Router(name="review")
 router.message.filter(F.chat.type == "private")
 
 MEDIA_DONE = InlineKeyboardMarkup(
-    inline_keyboard=[[
-        InlineKeyboardButton(text="Готово", callback_data=DeskCB(action=Action.keep_media, ref=0, arg="done").pack()),
-        InlineKeyboardButton(text="Отмена", callback_data=DeskCB(action=Action.stop, ref=0).pack()),
-    ]]
-)  # fmt: skip
+    inline_keyboard=[
+        [
+            InlineKeyboardButton(
+                text="Готово",
+                callback_data=DeskCB(action=Action.keep_media, ref=0, arg="done").pack(),
+            ),
+            InlineKeyboardButton(
+                text="Отмена", callback_data=DeskCB(action=Action.stop, ref=0).pack()
+            ),
+        ]
+    ]
+)
 
 
 async def show(message: Message, card: Card, desk: Desk | None = None, post_id: int = 0) -> None:
@@ -51,12 +58,16 @@ async def on_button(
             await desk.start_reject(post_id, person)
             await state.set_state(EditorDialog.reject_reason)
             await state.update_data(post_id=post_id)
-            await message.answer("Напишите причину отказа — её увидит автор сообщения. Передумали: /cancel")
+            await message.answer(
+                "Напишите причину отказа — её увидит автор сообщения. Передумали: /cancel"
+            )
         case Action.when if arg == "other":
             await desk.ask_schedule(post_id, person)
             await state.set_state(EditorDialog.time)
             await state.update_data(post_id=post_id)
-            await message.answer("Напишите дату и время, например: «завтра 10:30» или «25.11 14:00».")
+            await message.answer(
+                "Напишите дату и время, например: «завтра 10:30» или «25.11 14:00»."
+            )
         case Action.when:
             card = await desk.set_time(post_id, person, desk.resolve_when(arg))
             await message.edit_text(card.text, reply_markup=keyboard(card))
@@ -80,7 +91,9 @@ async def on_button(
             await desk.start_edit(post_id, person)
             await state.set_state(EditorDialog.media)
             await state.update_data(post_id=post_id, media=[])
-            await message.answer("Пришлите новые фото или видео (до 10) и нажмите «Готово».", reply_markup=MEDIA_DONE)
+            await message.answer(
+                "Пришлите новые фото или видео (до 10) и нажмите «Готово».", reply_markup=MEDIA_DONE
+            )
         case Action.keep_media:
             await media_done(message, state, desk, person, query.bot)
         case Action.stop:
@@ -89,7 +102,9 @@ async def on_button(
         case Action.open_drafts | Action.open_queue:
             from handlers.telegram.lists import send_cards
 
-            cards = await (desk.drafts(person) if action == Action.open_drafts else desk.queue(person))
+            cards = await (
+                desk.drafts(person) if action == Action.open_drafts else desk.queue(person)
+            )
             await send_cards(message, cards, desk, "Черновиков, ждущих решения, нет.")
     await query.answer()
 
@@ -128,13 +143,17 @@ async def new_media(message: Message, state: FSMContext) -> None:
     await state.update_data(media=media)
 
 
-async def media_done(message: Message, state: FSMContext, desk: Desk, person: Person, bot: Bot) -> None:
+async def media_done(
+    message: Message, state: FSMContext, desk: Desk, person: Person, bot: Bot
+) -> None:
     data = await state.get_data()
     if await state.get_state() != EditorDialog.media.state or not data.get("media"):
         await message.answer("Сначала пришлите фото или видео, потом нажмите «Готово».")
         return
     media = [
-        NewMedia(m["kind"], m["name"], m["mime"], (await bot.download(m["file_id"])).read(), m["file_id"])
+        NewMedia(
+            m["kind"], m["name"], m["mime"], (await bot.download(m["file_id"])).read(), m["file_id"]
+        )
         for m in data["media"]
     ]
     card = await desk.replace_media(data["post_id"], person, media)

@@ -34,19 +34,21 @@ class Chat:
     def send(self, text: str) -> dict:
         return self.tg.user_sends_text(self.user_id, text)
 
-    async def expect(self, fragment: str, timeout: float = TIMEOUT) -> dict:
+    async def expect(self, fragment: str, within: float = TIMEOUT) -> dict:
         """The next bot message (after the cursor) whose text contains `fragment`."""
 
         def found() -> dict | None:
             messages = self.bot_messages()
             for index in range(self.cursor, len(messages)):
-                if fragment in (messages[index].get("text") or messages[index].get("caption") or ""):
+                if fragment in (
+                    messages[index].get("text") or messages[index].get("caption") or ""
+                ):
                     self.cursor = index + 1
                     return messages[index]
             return None
 
         try:
-            return await self.tg.wait_until(found, timeout=timeout)
+            return await self.tg.wait_until(found, timeout=within)
         except TimeoutError:
             texts = [m.get("text") for m in self.bot_messages()[self.cursor :]]
             raise AssertionError(f"no bot message with {fragment!r}; new ones: {texts}") from None
@@ -54,21 +56,29 @@ class Chat:
     def press(self, message: dict, button: str) -> str:
         return self.tg.press(self.user_id, self.user_id, message["message_id"], button)
 
-    async def alert(self, query_id: str, timeout: float = TIMEOUT) -> str:
-        answer = await self.tg.wait_until(lambda: self.tg.callback_answer(query_id), timeout=timeout)
+    async def alert(self, query_id: str, within: float = TIMEOUT) -> str:
+        answer = await self.tg.wait_until(lambda: self.tg.callback_answer(query_id), timeout=within)
         return answer.get("text") or ""
 
-    async def edited(self, message: dict, fragment: str, timeout: float = TIMEOUT) -> dict:
-        """Wait until the bot has edited `message` to contain `fragment`; the message as it is now."""
+    async def edited(self, message: dict, fragment: str, within: float = TIMEOUT) -> dict:
+        """Wait until the bot has edited `message` to contain `fragment`; return it as it is."""
         try:
-            await self.tg.wait_until(lambda: fragment in (self.current(message).get("text") or ""), timeout=timeout)
+            await self.tg.wait_until(
+                lambda: fragment in (self.current(message).get("text") or ""), timeout=within
+            )
         except TimeoutError:
-            raise AssertionError(f"message never said {fragment!r}: {self.current(message).get('text')!r}") from None
+            raise AssertionError(
+                f"message never said {fragment!r}: {self.current(message).get('text')!r}"
+            ) from None
         return self.current(message)
 
     def current(self, message: dict) -> dict:
         """The message as it is now (after the bot edited it)."""
-        return next(m for m in self.tg.chat_messages(self.user_id) if m["message_id"] == message["message_id"])
+        return next(
+            m
+            for m in self.tg.chat_messages(self.user_id)
+            if m["message_id"] == message["message_id"]
+        )
 
 
 def buttons(message: dict) -> list[str]:
@@ -101,7 +111,9 @@ async def invite(admin: Chat, role_title: str, department: str) -> str:
     names = buttons(admin.current(card))
     admin.press(admin.current(card), department if department in names else "➕ Новый отдел")
     if department not in names:
-        await admin.tg.wait_until(lambda: "Напишите название" in (admin.current(card).get("text") or ""))
+        await admin.tg.wait_until(
+            lambda: "Напишите название" in (admin.current(card).get("text") or "")
+        )
         admin.send(department)
         link = await admin.expect(f"t.me/{BOT_USERNAME}?start=")
     else:
@@ -110,7 +122,9 @@ async def invite(admin: Chat, role_title: str, department: str) -> str:
     return re.search(r"start=(\S+)", link["text"])[1]
 
 
-async def join(stage: Stage, admin: Chat, user_id: int, name: str, role_title: str, department: str) -> Chat:
+async def join(
+    stage: Stage, admin: Chat, user_id: int, name: str, role_title: str, department: str
+) -> Chat:
     first, _, last = name.partition(" ")
     stage.tg.add_user(user_id, first, last)
     code = await invite(admin, role_title, department)
@@ -122,7 +136,9 @@ async def join(stage: Stage, admin: Chat, user_id: int, name: str, role_title: s
 
 @pytest.fixture
 async def reporter(stage: Stage, admin: Chat) -> Chat:
-    return await join(stage, admin, 2001, "Иван Иванов", "Руководитель подразделения", "Отдел спорта")
+    return await join(
+        stage, admin, 2001, "Иван Иванов", "Руководитель подразделения", "Отдел спорта"
+    )
 
 
 @pytest.fixture
@@ -135,10 +151,11 @@ PHOTO_B = b"\xff\xd8\xff\xe0" + b"photo-B" * 50
 
 
 async def report_event(
-    reporter: Chat, title: str = "Открытие спортивной площадки в с. Корнилово",
+    reporter: Chat,
+    title: str = "Открытие спортивной площадки в с. Корнилово",
     description: str = "Площадку открыли глава района и школьники.",
     photos: tuple[bytes, ...] = (PHOTO_A, PHOTO_B),
-) -> dict:  # fmt: skip
+) -> dict:
     reporter.send("/report")
     await reporter.expect("Как оно называется?")
     reporter.send(title)
@@ -151,8 +168,12 @@ async def report_event(
     await reporter.expect("Пришлите фото или видео")
     if photos:
         reporter.stage.tg.user_sends_photos(reporter.user_id, list(photos))
-        status = await reporter.expect(f"Получено вложений: {len(photos)}" if len(photos) == 1 else "Получено вложений")
-        await reporter.tg.wait_until(lambda: f"Получено вложений: {len(photos)}" in reporter.current(status)["text"])
+        status = await reporter.expect(
+            f"Получено вложений: {len(photos)}" if len(photos) == 1 else "Получено вложений"
+        )
+        await reporter.tg.wait_until(
+            lambda: f"Получено вложений: {len(photos)}" in reporter.current(status)["text"]
+        )
         reporter.press(reporter.current(status), "Готово")
     else:
         reporter.press(reporter.bot_messages()[-1], "Без вложений")

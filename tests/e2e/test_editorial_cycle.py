@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from sandbox.stage import VK_GROUP_ID, Stage
-from tests.e2e.conftest import PHOTO_A, PHOTO_B, Chat, buttons, channel_posts, local_time_in, report_event, wall
+from tests.e2e.conftest import (
+    PHOTO_A,
+    PHOTO_B,
+    Chat,
+    buttons,
+    channel_posts,
+    local_time_in,
+    report_event,
+    wall,
+)
 
 EDITED = "На улице Школьной в селе Корнилово открыли новую спортивную площадку. #ТомскийРайон"
 
@@ -25,7 +34,9 @@ async def approve_for(editor: Chat, card: dict, when: str | None) -> dict:
     return editor.current(where)
 
 
-async def test_report_edit_approve_schedule_publish(stage: Stage, reporter: Chat, editor: Chat) -> None:
+async def test_report_edit_approve_schedule_publish(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
     done = await report_event(reporter)
     assert "передано в пресс-службу" in done["text"]
 
@@ -45,7 +56,7 @@ async def test_report_edit_approve_schedule_publish(stage: Stage, reporter: Chat
     assert "Одобрено: Мария Соколова" in editor.current(card)["text"]
     assert buttons(editor.current(card)) == []
 
-    published = await editor.expect("Опубликовано", timeout=20)
+    published = await editor.expect("Опубликовано", within=20)
     await reporter.expect("Опубликовано")
     assert f"https://vk.com/wall-{VK_GROUP_ID}_" in published["text"]
     assert "https://t.me/tomsk_district_demo/" in published["text"]
@@ -60,7 +71,9 @@ async def test_report_edit_approve_schedule_publish(stage: Stage, reporter: Chat
     assert {stage.vk.photo_bytes(p["owner_id"], p["id"]) for p in photos} == {PHOTO_A, PHOTO_B}
 
 
-async def test_restart_before_the_time_publishes_exactly_once(stage: Stage, reporter: Chat, editor: Chat) -> None:
+async def test_restart_before_the_time_publishes_exactly_once(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
     await report_event(reporter, photos=())
     card = await editor.expect("Новое сообщение № 1")
     await approve_for(editor, card, local_time_in(stage, 4))
@@ -69,13 +82,15 @@ async def test_restart_before_the_time_publishes_exactly_once(stage: Stage, repo
     assert channel_posts(stage) == [] and wall(stage) == []
     await stage.start_app()
 
-    await editor.expect("Опубликовано", timeout=20)
+    await editor.expect("Опубликовано", within=20)
     assert len(channel_posts(stage)) == 1
     assert len(wall(stage)) == 1
     assert stage.app.scheduler.planned() == []
 
 
-async def test_reject_reaches_the_reporter_with_the_reason(stage: Stage, reporter: Chat, editor: Chat) -> None:
+async def test_reject_reaches_the_reporter_with_the_reason(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
     await report_event(reporter, photos=())
     card = await editor.expect("Новое сообщение № 1")
     editor.press(card, "Отклонить")

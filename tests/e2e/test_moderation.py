@@ -137,9 +137,13 @@ async def add_editor(stage: Stage, telegram_id: int, name: str) -> Person:
     stage.tg.add_user(telegram_id, first, last)
     async with stage.app.uow() as uow:
         person = await uow.people.add(
-            Person(full_name=name, role=Role.editor, telegram_id=telegram_id,
-                   created_at=datetime.now(UTC))
-        )  # fmt: skip
+            Person(
+                full_name=name,
+                role=Role.editor,
+                telegram_id=telegram_id,
+                created_at=datetime.now(UTC),
+            )
+        )
         await uow.commit()
     return person
 
@@ -205,10 +209,12 @@ async def test_vk_clean_comment_sends_nothing_and_ban(stage: Stage) -> None:
 async def test_telegram_discussion_reply_flagged_and_deleted(stage: Stage) -> None:
     await start(stage)
     forward = await tg_post(stage)
-    reply = stage.tg.user_sends_text(CITIZEN, RUDE, chat_id=DISCUSSION_ID,
-                                     reply_to_message_id=forward["message_id"])  # fmt: skip
-    stage.tg.user_sends_text(CITIZEN, CLEAN, chat_id=DISCUSSION_ID,
-                             reply_to_message_id=forward["message_id"])  # fmt: skip
+    reply = stage.tg.user_sends_text(
+        CITIZEN, RUDE, chat_id=DISCUSSION_ID, reply_to_message_id=forward["message_id"]
+    )
+    stage.tg.user_sends_text(
+        CITIZEN, CLEAN, chat_id=DISCUSSION_ID, reply_to_message_id=forward["message_id"]
+    )
 
     card = await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
     assert "Telegram" in card["text"] and "Сергей Кузнецов" in card["text"]
@@ -264,8 +270,13 @@ async def test_catch_up_after_a_gap(stage: Stage) -> None:
         for k in range(1, tops):
             stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, f"Спасибо за новость {n}.{k}")
         for k in range(15 - tops):
-            stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN + k + 1, f"Ответ {n}.{k}",
-                                  reply_to_comment=first["id"])  # fmt: skip
+            stage.vk.post_comment(
+                -VK_GROUP_ID,
+                post_id,
+                VK_CITIZEN + k + 1,
+                f"Ответ {n}.{k}",
+                reply_to_comment=first["id"],
+            )
         expected += 15
     assert expected == 300
     refused: list[str] = []
@@ -295,8 +306,9 @@ async def test_digest_at_its_time(stage: Stage, clock: Clock) -> None:
     job = stage.app.scheduler.scheduler.get_job("moderation:digest")
     assert str(job.trigger.fields[5]) == "9" and str(job.trigger.fields[6]) == "0"
     forward = await tg_post(stage)
-    stage.tg.user_sends_text(CITIZEN, RUDE, chat_id=DISCUSSION_ID,
-                             reply_to_message_id=forward["message_id"])  # fmt: skip
+    stage.tg.user_sends_text(
+        CITIZEN, RUDE, chat_id=DISCUSSION_ID, reply_to_message_id=forward["message_id"]
+    )
     await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
     clock.advance(19)
     before = len(bot_texts(stage, ADMIN_ID))
@@ -315,8 +327,9 @@ async def test_digest_at_its_time(stage: Stage, clock: Clock) -> None:
 async def test_telegram_comment_raised_again_after_40_hours(stage: Stage, clock: Clock) -> None:
     await start(stage)
     forward = await tg_post(stage)
-    reply = stage.tg.user_sends_text(CITIZEN, RUDE, chat_id=DISCUSSION_ID,
-                                     reply_to_message_id=forward["message_id"])  # fmt: skip
+    reply = stage.tg.user_sends_text(
+        CITIZEN, RUDE, chat_id=DISCUSSION_ID, reply_to_message_id=forward["message_id"]
+    )
     await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
     clock.advance(39)
     assert await stage.app.moderation.raise_again() == 0

@@ -1,4 +1,4 @@
-"""One storage suite for every engine: SQLite always, PostgreSQL when PRESSDESK_TEST_PG_URL is set."""
+"""One storage suite per engine: SQLite always; PostgreSQL when PRESSDESK_TEST_PG_URL is set."""
 
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ async def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         schema = None
     else:
         if not PG_URL:
-            pytest.skip("PostgreSQL suite: set PRESSDESK_TEST_PG_URL=postgresql+asyncpg://… to run it")
+            pytest.skip(
+                "PostgreSQL suite: set PRESSDESK_TEST_PG_URL=postgresql+asyncpg://… to run it"
+            )
         schema = f"t_{uuid.uuid4().hex[:10]}"
         admin = create_engine(PG_URL)
         async with admin.begin() as conn:
@@ -47,7 +49,7 @@ async def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         await admin.dispose()
 
 
-async def add_person(uow_factory, telegram_id: int, role: Role = Role.editor) -> Person:  # noqa: ANN001
+async def add_person(uow_factory, telegram_id: int, role: Role = Role.editor) -> Person:
     async with uow_factory() as uow:
         person = await uow.people.add(
             Person(full_name="Петрова А. С.", role=role, telegram_id=telegram_id, created_at=NOW)
@@ -56,23 +58,29 @@ async def add_person(uow_factory, telegram_id: int, role: Role = Role.editor) ->
         return person
 
 
-async def test_large_telegram_ids_and_aware_times_round_trip(uow_factory) -> None:  # noqa: ANN001
+async def test_large_telegram_ids_and_aware_times_round_trip(uow_factory) -> None:
     big = 7_000_000_123  # above 2**31: real Telegram ids are
     await add_person(uow_factory, big)
     async with uow_factory() as uow:
         person = await uow.people.by_telegram(big)
-        assert person is not None and person.created_at == NOW and person.created_at.tzinfo is not None
+        assert (
+            person is not None and person.created_at == NOW and person.created_at.tzinfo is not None
+        )
 
 
-async def test_only_one_of_two_concurrent_decisions_wins(uow_factory) -> None:  # noqa: ANN001
+async def test_only_one_of_two_concurrent_decisions_wins(uow_factory) -> None:
     editor = await add_person(uow_factory, 1)
     async with uow_factory() as uow:
-        post = await uow.posts.add(Post(text="t", state=PostState.draft, created_at=NOW, updated_at=NOW))
+        post = await uow.posts.add(
+            Post(text="t", state=PostState.draft, created_at=NOW, updated_at=NOW)
+        )
         await uow.commit()
 
     async def approve() -> bool:
         async with uow_factory() as uow:
-            ok = await uow.posts.move(post.id, [PostState.draft], state=PostState.approved, decided_by=editor.id)
+            ok = await uow.posts.move(
+                post.id, [PostState.draft], state=PostState.approved, decided_by=editor.id
+            )
             await uow.commit()
             return ok
 
@@ -80,15 +88,29 @@ async def test_only_one_of_two_concurrent_decisions_wins(uow_factory) -> None:  
     assert sorted(results) == [False, False, False, False, True]
 
 
-async def test_invite_is_claimed_once_and_not_after_expiry(uow_factory) -> None:  # noqa: ANN001
+async def test_invite_is_claimed_once_and_not_after_expiry(uow_factory) -> None:
     admin = await add_person(uow_factory, 1, Role.admin)
     first = await add_person(uow_factory, 2, Role.reporter)
     second = await add_person(uow_factory, 3, Role.reporter)
     async with uow_factory() as uow:
-        await uow.invites.add(Invite(code="abc", role=Role.reporter, created_by=admin.id, created_at=NOW,
-                                     expires_at=NOW + timedelta(hours=72)))  # fmt: skip
-        await uow.invites.add(Invite(code="old", role=Role.reporter, created_by=admin.id, created_at=NOW,
-                                     expires_at=NOW - timedelta(seconds=1)))  # fmt: skip
+        await uow.invites.add(
+            Invite(
+                code="abc",
+                role=Role.reporter,
+                created_by=admin.id,
+                created_at=NOW,
+                expires_at=NOW + timedelta(hours=72),
+            )
+        )
+        await uow.invites.add(
+            Invite(
+                code="old",
+                role=Role.reporter,
+                created_by=admin.id,
+                created_at=NOW,
+                expires_at=NOW - timedelta(seconds=1),
+            )
+        )
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.invites.claim("abc", first.id, NOW)
@@ -97,10 +119,12 @@ async def test_invite_is_claimed_once_and_not_after_expiry(uow_factory) -> None:
         await uow.commit()
 
 
-async def test_nothing_is_written_without_commit(uow_factory) -> None:  # noqa: ANN001
+async def test_nothing_is_written_without_commit(uow_factory) -> None:
     with pytest.raises(RuntimeError):
         async with uow_factory() as uow:
-            await uow.people.add(Person(full_name="X", role=Role.reporter, telegram_id=5, created_at=NOW))
+            await uow.people.add(
+                Person(full_name="X", role=Role.reporter, telegram_id=5, created_at=NOW)
+            )
             raise RuntimeError("handler failed")
     async with uow_factory() as uow:
         assert await uow.people.by_telegram(5) is None
