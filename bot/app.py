@@ -204,6 +204,7 @@ class Application:
             self._catch_up.cancel()
             await asyncio.gather(self._catch_up, return_exceptions=True)
         self.scheduler.shutdown()
+        await self.desk.drain()
         detach_routers(self.routers)
         await self.bot.session.close()
         for publisher in self.publishers.values():

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.cards import (
     PostView,
@@ -97,6 +98,7 @@ class Desk:
         self._clock = clock
         self._tz = config.desk.tz
         self.planner: Planner | None = None
+        self._background: set[asyncio.Task] = set()
 
     # ---- reporting --------------------------------------------------------------------------
     def today(self) -> date:
@@ -136,8 +138,20 @@ class Desk:
             await uow.posts.replace_attachments(post.id, [self._store(m) for m in data.media])
             await audit(uow, now, "report.submit", actor=actor, obj=f"report:{report.id}")
             await uow.commit()
-        await self._show_draft_to_editors(post.id)
+        # The report is safe once committed: the reporter hears back at once, and the editors'
+        # cards (an album and a card each) go out meanwhile; /drafts shows the draft regardless.
+        self._in_background(self._show_draft_to_editors(post.id))
         return Submitted(report.id, post.id, report.is_late)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Let notifications already under way finish (called before shutting down)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def compose(self, report: Report) -> str:
         """The first draft: the information policy's hashtags and signature are added here."""

@@ -1,12 +1,14 @@
 """aiogram FSM storage in the database, so a half-filled report survives a restart.
 
-Reads come from memory after the first load and every write goes straight to the database
-(one upsert), so the dialog costs one small write per step. It assumes one bot process per
-database, which is how the desk runs.
+Reads come from memory after the first load. Writes are group-committed: every write that
+arrives while one transaction is running goes into the next one, and each caller returns only
+once its own write is committed. Under load many dialogs then share one commit instead of
+queueing for SQLite's single writer. It assumes one bot process per database, as the desk runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -21,44 +23,63 @@ from sqlmodel import select
 from storage.models import FsmRecord
 
 TABLE = FsmRecord.__table__
+Entry = tuple[str | None, dict[str, Any]]
 
 
 def _key(key: StorageKey) -> str:
-    parts = (
-        key.bot_id,
-        key.chat_id,
-        key.user_id,
-        key.thread_id,
-        key.business_connection_id,
-        key.destiny,
-    )
-    return ":".join("" if part is None else str(part) for part in parts)
+    parts = (key.bot_id, key.chat_id, key.user_id, key.thread_id, key.business_connection_id)
+    return ":".join("" if part is None else str(part) for part in (*parts, key.destiny))
 
 
 class DatabaseStorage(BaseStorage):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        self._cache: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        self._cache: dict[str, Entry] = {}
+        self._dirty: dict[str, Entry] = {}
+        self._next_commit: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
 
-    async def _load(self, key: str) -> tuple[str | None, dict[str, Any]]:
+    async def _load(self, key: str) -> Entry:
         if key not in self._cache:
+            query = select(TABLE.c.state, TABLE.c.data).where(TABLE.c.key == key)
             async with self._engine.connect() as conn:
-                row = (
-                    await conn.execute(
-                        select(TABLE.c.state, TABLE.c.data).where(TABLE.c.key == key)
-                    )
-                ).first()
+                row = (await conn.execute(query)).first()
             self._cache[key] = (row.state, json.loads(row.data)) if row else (None, {})
         return self._cache[key]
 
     async def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
-        self._cache[key] = (state, data)
-        payload = {"state": state, "data": json.dumps(data, ensure_ascii=False).encode()}
-        statement = self._insert(TABLE).values(key=key, **payload)
-        statement = statement.on_conflict_do_update(index_elements=[TABLE.c.key], set_=payload)
+        self._cache[key] = self._dirty[key] = (state, data)
+        if self._next_commit is None:
+            self._next_commit = asyncio.get_running_loop().create_future()
+        committed = self._next_commit
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches())
+        await asyncio.shield(committed)
+
+    async def _write_batches(self) -> None:
+        while self._dirty:
+            batch, self._dirty = self._dirty, {}
+            committed, self._next_commit = self._next_commit, None
+            try:
+                await self._write(batch)
+            except Exception as exc:  # each waiting handler sees the failure as its own
+                committed.set_exception(exc)
+            else:
+                committed.set_result(None)
+
+    async def _write(self, batch: dict[str, Entry]) -> None:
+        rows = [
+            {"key": key, "state": state, "data": json.dumps(data, ensure_ascii=False).encode()}
+            for key, (state, data) in batch.items()
+        ]
+        statement = self._insert(TABLE)
+        statement = statement.on_conflict_do_update(
+            index_elements=[TABLE.c.key],
+            set_={"state": statement.excluded.state, "data": statement.excluded.data},
+        )
         async with self._engine.begin() as conn:
-            await conn.execute(statement)
+            await conn.execute(statement, rows)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
@@ -76,4 +97,6 @@ class DatabaseStorage(BaseStorage):
         return dict((await self._load(_key(key)))[1])
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         self._cache.clear()

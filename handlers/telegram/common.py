@@ -10,11 +10,12 @@ from aiogram.types import ErrorEvent, KeyboardButton, Message, ReplyKeyboardMark
 from bot.domain import Role
 from bot.errors import Denied, DeskError
 from bot.people import Account, PeopleService
+from handlers.telegram.filters import PRIVATE, Inline
 from handlers.telegram.middlewares import REFUSAL, full_name
 from storage.models import Person
 
 router = Router(name="common")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 MENU_REPORT = "Сообщить о мероприятии"
 MENU_DRAFTS = "Черновики"
@@ -81,7 +82,7 @@ async def help_command(message: Message, person: Person) -> None:
 
 
 @router.message(Command("cancel"))
-@router.message(F.text.lower() == "отмена")
+@router.message(Inline(F.text.lower() == "отмена"))
 async def cancel(message: Message, state: FSMContext, person: Person) -> None:
     had_state = await state.get_state() is not None
     await state.clear()

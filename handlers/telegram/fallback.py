@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.people import Account, PeopleService
+from handlers.telegram.filters import PRIVATE
 from storage.models import Person
 
 router = Router(name="fallback")
@@ -25,6 +26,6 @@ async def unknown_button(query: CallbackQuery, people: PeopleService) -> None:
     )
 
 
-@router.message(F.chat.type == "private")
+@router.message(PRIVATE)
 async def not_understood(message: Message, person: Person | None) -> None:
     await message.answer("Не понял. Наберите /help, чтобы увидеть, что я умею.")

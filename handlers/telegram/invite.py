@@ -11,16 +11,17 @@ from bot.domain import Role
 from bot.people import PeopleService
 from handlers.telegram.callbacks import InviteCB
 from handlers.telegram.common import MENU_INVITE
+from handlers.telegram.filters import HAS_TEXT, PRIVATE, text_is
 from handlers.telegram.states import InviteDialog
 from storage.models import Person
 
 router = Router(name="invite")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 NEW_DEPARTMENT = 0
 
 
 @router.message(Command("invite"))
-@router.message(F.text == MENU_INVITE)
+@router.message(text_is(MENU_INVITE))
 async def invite(message: Message, person: Person) -> None:
     if person.role != Role.admin:
         await message.answer("Приглашать новых участников может только администратор.")
@@ -78,7 +79,7 @@ async def ask_department_name(
     await query.answer()
 
 
-@router.message(InviteDialog.department_name, F.text)
+@router.message(InviteDialog.department_name, HAS_TEXT)
 async def department_named(
     message: Message, state: FSMContext, person: Person, people: PeopleService, bot: Bot
 ) -> None:

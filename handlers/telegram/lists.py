@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.editorial import Desk
 from bot.ports import Card, CardRef
 from handlers.telegram.common import MENU_DRAFTS, MENU_QUEUE
+from handlers.telegram.filters import PRIVATE, text_is
 from handlers.telegram.render import keyboard
 from storage.models import Person
 
 router = Router(name="lists")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 SHOWN_AT_ONCE = 20
 
 
@@ -31,12 +32,12 @@ async def send_cards(message: Message, cards: list[Card], desk: Desk, empty: str
 
 
 @router.message(Command("drafts"))
-@router.message(F.text == MENU_DRAFTS)
+@router.message(text_is(MENU_DRAFTS))
 async def drafts(message: Message, desk: Desk, person: Person) -> None:
     await send_cards(message, await desk.drafts(person), desk, "Черновиков, ждущих решения, нет.")
 
 
 @router.message(Command("queue"))
-@router.message(F.text == MENU_QUEUE)
+@router.message(text_is(MENU_QUEUE))
 async def queue(message: Message, desk: Desk, person: Person) -> None:
     await send_cards(message, await desk.queue(person), desk, "В графике публикаций пока пусто.")

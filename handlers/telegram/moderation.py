@@ -17,6 +17,7 @@ from bot.domain import Role
 from bot.moderation.service import SHOWN_AT_ONCE, Moderation
 from bot.ports import Action, Card, CardRef
 from handlers.telegram.callbacks import DeskCB
+from handlers.telegram.filters import GROUP, PRIVATE, Inline
 from handlers.telegram.render import keyboard
 from networks.telegram_comments import TelegramComments
 from storage.models import Person
@@ -55,7 +56,7 @@ class TelegramRoom:
         return CardRef(f"tg:{sent.chat.id}", sent.message_id)
 
 
-@router.message(F.chat.type.in_({"group", "supergroup"}))
+@router.message(GROUP)
 async def discussion_comment(
     message: Message, moderation: Moderation, tg_comments: TelegramComments
 ) -> None:
@@ -64,7 +65,7 @@ async def discussion_comment(
         await moderation.ingest([incoming])
 
 
-@router.edited_message(F.chat.type.in_({"group", "supergroup"}))
+@router.edited_message(GROUP)
 async def discussion_edit(
     message: Message, moderation: Moderation, tg_comments: TelegramComments
 ) -> None:
@@ -89,15 +90,15 @@ async def on_button(
     await query.answer(answer)
 
 
-@router.message(Command("comments"), F.chat.type == "private")
+@router.message(Command("comments"), PRIVATE)
 async def comments_command(message: Message, moderation: Moderation, person: Person) -> None:
     await send_waiting(message, moderation, person)
 
 
 @router.message(
-    F.chat.type == "private",
+    PRIVATE,
     StateFilter(None),
-    F.text.func(lambda text: any(hint in text for hint in LINK_HINT)),
+    Inline(F.text.func(lambda text: any(hint in text for hint in LINK_HINT))),
 )
 async def comment_link(message: Message, moderation: Moderation, person: Person | None) -> None:
     """An editor sends a link to a comment the bot missed; anything else goes on to others."""

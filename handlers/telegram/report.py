@@ -15,11 +15,12 @@ from bot.domain import MediaKind
 from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia, ReportInput
 from handlers.telegram.callbacks import ReportCB
 from handlers.telegram.common import MENU_REPORT, menu
+from handlers.telegram.filters import HAS_FILE, HAS_TEXT, PRIVATE, text_is
 from handlers.telegram.states import ReportDialog
 from storage.models import Person
 
 router = Router(name="report")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 TITLE_LIMIT, PLACE_LIMIT = 300, 300
 FILE_LIMIT = 20 * 1024 * 1024  # the Bot API lets a bot download files up to 20 MB
@@ -92,13 +93,13 @@ async def next_step(message: Message, state: FSMContext, step: str, desk: Desk) 
 
 
 @router.message(Command("report"))
-@router.message(F.text == MENU_REPORT)
+@router.message(text_is(MENU_REPORT))
 async def start_report(message: Message, state: FSMContext) -> None:
     await state.clear()
     await ask(message, state, "title")
 
 
-@router.message(ReportDialog.title, F.text)
+@router.message(ReportDialog.title, HAS_TEXT)
 async def got_title(message: Message, state: FSMContext, desk: Desk) -> None:
     title = " ".join(message.text.split())
     if len(title) > TITLE_LIMIT:
@@ -123,7 +124,7 @@ async def set_date(message: Message, state: FSMContext, text: str, desk: Desk) -
     await next_step(message, state, "place", desk)
 
 
-@router.message(ReportDialog.date, F.text)
+@router.message(ReportDialog.date, HAS_TEXT)
 async def got_date(message: Message, state: FSMContext, desk: Desk) -> None:
     await set_date(message, state, message.text, desk)
 
@@ -136,7 +137,7 @@ async def pressed_date(
     await set_date(query.message, state, callback_data.arg, desk)
 
 
-@router.message(ReportDialog.place, F.text)
+@router.message(ReportDialog.place, HAS_TEXT)
 async def got_place(message: Message, state: FSMContext, desk: Desk) -> None:
     place = " ".join(message.text.split())
     if len(place) > PLACE_LIMIT:
@@ -148,7 +149,7 @@ async def got_place(message: Message, state: FSMContext, desk: Desk) -> None:
     await next_step(message, state, "description", desk)
 
 
-@router.message(ReportDialog.description, F.text)
+@router.message(ReportDialog.description, HAS_TEXT)
 async def got_description(message: Message, state: FSMContext, desk: Desk) -> None:
     await state.update_data(description=message.text.strip())
     await next_step(message, state, "media", desk)
@@ -186,7 +187,7 @@ def attachment_of(message: Message) -> dict | str:
     return UNSUPPORTED
 
 
-@router.message(ReportDialog.media, F.photo | F.video | F.document)
+@router.message(ReportDialog.media, HAS_FILE)
 async def got_attachment(message: Message, state: FSMContext) -> None:
     # Albums arrive as several updates; the dispatcher's event isolation handles them in turn.
     item = attachment_of(message)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.editorial import Desk, NewMedia
 from bot.ports import Action, Card, CardRef
 from handlers.telegram.callbacks import DeskCB
+from handlers.telegram.filters import HAS_FILE, HAS_TEXT, PRIVATE
 from handlers.telegram.render import keyboard
 from handlers.telegram.report import attachment_of
 from handlers.telegram.states import EditorDialog
 from storage.models import Person
 
 router = Router(name="review")
-router.message.filter(F.chat.type == "private")
+router.message.filter(PRIVATE)
 
 MEDIA_DONE = InlineKeyboardMarkup(
     inline_keyboard=[
@@ -109,7 +110,7 @@ async def on_button(
     await query.answer()
 
 
-@router.message(EditorDialog.text, F.text)
+@router.message(EditorDialog.text, HAS_TEXT)
 async def new_text(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     card = await desk.edit_text(post_id, person, message.text)
@@ -117,7 +118,7 @@ async def new_text(message: Message, state: FSMContext, desk: Desk, person: Pers
     await show(message, card, desk, post_id)
 
 
-@router.message(EditorDialog.reject_reason, F.text)
+@router.message(EditorDialog.reject_reason, HAS_TEXT)
 async def reject_reason(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     await state.clear()
@@ -125,7 +126,7 @@ async def reject_reason(message: Message, state: FSMContext, desk: Desk, person:
     await message.answer(card.text + "\nАвтор получил причину.")
 
 
-@router.message(EditorDialog.time, F.text)
+@router.message(EditorDialog.time, HAS_TEXT)
 async def typed_time(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     card = await desk.set_time(post_id, person, desk.parse_time(message.text))
@@ -133,7 +134,7 @@ async def typed_time(message: Message, state: FSMContext, desk: Desk, person: Pe
     await show(message, card)
 
 
-@router.message(EditorDialog.media, F.photo | F.video | F.document)
+@router.message(EditorDialog.media, HAS_FILE)
 async def new_media(message: Message, state: FSMContext) -> None:
     item = attachment_of(message)
     if isinstance(item, str):
