@@ -132,11 +132,14 @@ async def run() -> dict[str, float | int]:
             config,  # type: ignore[dict-item]
             lambda: datetime.now(UTC),
         )
-        before = len(emu.requests)
+        before, inner_before = len(emu.requests), len(emu.inner_requests)
         started = time.perf_counter()
         new = await moderation.catch_up()
         seconds = time.perf_counter() - started
         requests = len(emu.requests) - before  # every API request, whatever the token
+        # The reference: the same pages fetched one wall.getComments call per request.
+        batched = sum(1 for method, _ in emu.requests[before:] if method == "execute")
+        unbatched = requests - batched + (len(emu.inner_requests) - inner_before)
         async with UnitOfWork(sessions) as uow:
             stored = await uow.comments.count()
             from sqlmodel import func, select
@@ -160,6 +163,12 @@ async def run() -> dict[str, float | int]:
         file=sys.stderr,
     )
     print(f"time: {seconds:.1f} s", file=sys.stderr)
+    print(
+        f"reference, one call per request: {unbatched} requests "
+        f"({found / max(unbatched, 1):.1f} comments per request, "
+        f"about {unbatched / 3:.0f} s at VK's 3 requests a second)",
+        file=sys.stderr,
+    )
     return {
         "comments": comments,
         "found": found,
@@ -168,6 +177,8 @@ async def run() -> dict[str, float | int]:
         "requests": requests,
         "comments_per_request": round(found / max(requests, 1), 1),
         "rate_limit_errors": refused,
+        "reference_requests": unbatched,
+        "requests_ratio": round(requests / max(unbatched, 1), 4),
         "seconds": round(seconds, 1),
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.moderation import Classifier
@@ -37,6 +38,50 @@ def binary(
         fp += hit and not label
         fn += (not hit) and label
     return prf(tp, fp, fn)
+
+
+class DictionaryBot:
+    """The reference: how a typical word-list moderation bot decides (substring stop-words for
+    мат and insults, links and money words for spam), to compare quality and speed with."""
+
+    TOXIC = (
+        "хуй",
+        "хуе",
+        "пизд",
+        "еба",
+        "ебу",
+        "бля",
+        "сука",
+        "мудак",
+        "пидор",
+        "дебил",
+        "идиот",
+        "урод",
+        "тварь",
+        "мраз",
+        "дура",
+        "козел",
+        "быдл",
+        "убью",
+    )
+    SPAM = ("http", "t.me/", "заработ", "в лс", "доход", "казино", "крипт", "подпис")
+
+    @dataclass(frozen=True)
+    class Result:
+        categories: tuple[str, ...]
+
+        @property
+        def flagged(self) -> bool:
+            return bool(self.categories)
+
+    def classify(self, text: str) -> Result:
+        low = text.lower()
+        cats = []
+        if any(w in low for w in self.TOXIC):
+            cats.append("insult")
+        if any(w in low for w in self.SPAM):
+            cats.append("spam")
+        return self.Result(tuple(cats))
 
 
 def main() -> dict[str, float]:
@@ -103,6 +148,19 @@ def main() -> dict[str, float]:
     dt = time.perf_counter() - t0
     cps = len(texts) / dt
     print(f"throughput: {len(texts)} comments in {dt:.2f}s = {cps:.0f} comments/s (one process)")
+    ref = DictionaryBot()
+    _, _, ref_tf = binary(ref, tox, TOXIC_CATS)
+    _, _, ref_sf = binary(ref, spam, {"spam"})
+    ref_fp = sum(ref.classify(t).flagged for t in crit) / max(1, len(crit))
+    t0 = time.perf_counter()
+    for t in texts:
+        ref.classify(t)
+    ref_cps = len(texts) / (time.perf_counter() - t0)
+    print(
+        f"reference (a word-list bot): toxic F1={ref_tf:.3f} spam F1={ref_sf:.3f} "
+        f"criticism FP={ref_fp:.3f} {ref_cps:.0f} comments/s; "
+        f"our speed is {cps / ref_cps:.3f} of it"
+    )
     size = Path(md.DEFAULT_MODEL_PATH).stat().st_size
     result = {
         "spam_f1": round(sf_, 4),
@@ -115,6 +173,11 @@ def main() -> dict[str, float]:
         "criticism_n": len(crit),
         "comments_per_s": round(cps, 1),
         "model_bytes": size,
+        "reference_toxic_f1": round(ref_tf, 4),
+        "reference_spam_f1": round(ref_sf, 4),
+        "reference_criticism_fp": round(ref_fp, 4),
+        "reference_comments_per_s": round(ref_cps, 1),
+        "speed_ratio": round(cps / ref_cps, 4),
     }
     print(json.dumps(result, ensure_ascii=False))
     return result

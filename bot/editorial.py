@@ -113,6 +113,7 @@ class Desk:
         if len(data.media) > MAX_ATTACHMENTS:
             raise Invalid(f"Можно приложить не больше {MAX_ATTACHMENTS} файлов.")
         now = self._clock()
+        attachments = [self._store(m) for m in data.media]  # files first, outside the transaction
         async with self._uow() as uow:
             report = await uow.reports.add(
                 Report(
@@ -135,7 +136,7 @@ class Desk:
                     updated_at=now,
                 )
             )
-            await uow.posts.replace_attachments(post.id, [self._store(m) for m in data.media])
+            await uow.posts.replace_attachments(post.id, attachments)
             await audit(uow, now, "report.submit", actor=actor, obj=f"report:{report.id}")
             await uow.commit()
         # The report is safe once committed: the reporter hears back at once, and the editors'
@@ -230,6 +231,7 @@ class Desk:
     ) -> Card:
         self._require_editor(actor)
         now = self._clock()
+        attachments = None if media is None else [self._store(m) for m in media]
         async with self._uow() as uow:
             post = await self._post(uow, post_id)
             values: dict[str, object] = {"updated_at": now}
@@ -237,8 +239,8 @@ class Desk:
                 values["text"] = text
             if not await uow.posts.move(post_id, EDITABLE, **values):
                 raise Conflict(f"Редактировать уже нельзя: {PostState(post.state).title}.")
-            if media is not None:
-                await uow.posts.replace_attachments(post_id, [self._store(m) for m in media])
+            if attachments is not None:
+                await uow.posts.replace_attachments(post_id, attachments)
             await audit(uow, now, action, actor=actor, obj=f"post:{post_id}")
             await uow.commit()
             view = await self._view(uow, post_id)

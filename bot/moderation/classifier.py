@@ -256,6 +256,9 @@ class Classifier:
         for a, b, reason in lx.threat_hits(phrase):
             sp = prep.span_of(a, b)
             add("threat", 0.9, f"{reason}: «{_q(text, sp)}»", sp)
+        for a, b, reason in lx.rude_hits(phrase):
+            sp = prep.span_of(a, b)
+            add("insult", 0.8, f"{reason}: «{_q(text, sp)}»", sp)
         for a, b, reason in lx.unlawful_hits(phrase) + lx.private_hits(phrase):
             sp = prep.span_of(a, b)
             add("unlawful", 0.9, f"{reason}: «{_q(text, sp)}»", sp)

@@ -169,6 +169,20 @@ THREAT = [
     (r"\b(?:пожалеешь|пожалеете|ответишь за это|ответите за это)\b", "угроза"),
     (r"\bжди(?:те)? гостей\b|\bходи(?:те)? оглядывайся\b", "угроза"),
 ]
+# Rude phrases aimed at the reader, which single-word lexicons miss ("пошла ты", "заткнитесь").
+RUDE = [
+    (r"\bпош(?:[её]л|ла|ли|лите) (?:ты|вы|вон|прочь|к черту|на фиг|нафиг|лесом)\b", "грубость"),
+    (
+        r"\bзаткн(?:ись|итесь|и пасть|ите пасть)\b|\bзавали(?:те)? (?:рот|хлебало|пасть|ебало)\b",
+        "грубость",
+    ),
+    (r"\b(?:закрой|закройте) (?:рот|пасть|хлебало|варежку)\b", "грубость"),
+    (r"\bгори(?:те)? в аду\b", "пожелание смерти"),
+    (
+        r"\b(?:сдохни|сдохните|подохни|подохните|чтоб (?:ты|вы) (?:сдох|сдохла|сдохли|подох\w*))\b",
+        "пожелание смерти",
+    ),
+]
 UNLAWFUL = [
     (
         r"\b(?:выходи(?:те|м)?|пошли|идем|айда|давайте) (?:\w+ )?(?:громить|жечь|бить|крушить|"
@@ -408,6 +422,13 @@ def phrase_hits(rules: list[tuple[re.Pattern[str], str]], text: str) -> list[tup
 
 def threat_hits(text: str) -> list[tuple[int, int, str]]:
     return phrase_hits(_THREAT_RE, text) if _ANY_THREAT.search(text) else []
+
+
+_RUDE_RE = [(re.compile(p), r) for p, r in RUDE]
+
+
+def rude_hits(text: str) -> list[tuple[int, int, str]]:
+    return phrase_hits(_RUDE_RE, text)
 
 
 def unlawful_hits(text: str) -> list[tuple[int, int, str]]:

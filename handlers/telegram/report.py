@@ -236,14 +236,13 @@ async def media_done(
     await query.answer()
     if callback_data.arg == "none":
         await state.update_data(media=[])
-    await state.update_data(status_message=None)
     await show_summary(query.message, state, desk)
 
 
 async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
     data = await state.get_data()
     await state.set_state(ReportDialog.confirm)
-    await state.update_data(changing=False)
+    await state.update_data(changing=False, status_message=None)
     event_date = date.fromisoformat(data["date"])
     count = len(data.get("media", []))
     attachments = f" · вложений: {count}" if count else " · без вложений"

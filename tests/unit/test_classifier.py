@@ -332,3 +332,18 @@ def test_no_chat_library_imports() -> None:
 def test_mark_merges_overlaps() -> None:
     v = Verdict(("obscenity",), 0.9, ("x",), ((0, 3), (2, 5), (7, 8)))
     assert mark("abcdefgh", v) == "‹abcde›fg‹h›"
+
+
+@pytest.mark.parametrize(
+    "text", ["Пошла ты.", "Заткнитесь все", "Гори в аду", "Закрой рот", "Чтоб ты сдох"]
+)
+def test_short_rude_phrases_aimed_at_the_reader_are_flagged(text: str) -> None:
+    assert "insult" in load_default().classify(text).categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Пошли в парк всей семьёй", "Отвали уже со своей рекламой, спамер", "Закрой вопрос с дорогой"],
+)
+def test_everyday_phrases_near_the_rude_ones_stay_clean(text: str) -> None:
+    assert load_default().classify(text).categories == ()
