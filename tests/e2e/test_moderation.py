@@ -393,3 +393,38 @@ async def test_keep_becomes_a_clean_example(stage: Stage) -> None:
         examples = await uow.examples.all()
     assert [(e.head, e.label) for e in examples] == [("toxic", False)]
     assert not stage.vk.comments(-VK_GROUP_ID, post_id, include_deleted=True)[0]["deleted"]
+
+
+async def test_auto_delete_by_rule_and_undo(tmp_path: Path, clock: Clock) -> None:
+    stage = Stage(
+        tmp_path,
+        clock=clock,
+        settings={
+            "telegram": {"moderation_chat_id": MODERATION_CHAT_ID},
+            "moderation": {
+                "auto_actions": [{"category": "obscenity", "min_score": 0.9, "action": "delete"}]
+            },
+        },
+    )
+    await stage.start_emulators()
+    stage.vk.add_user(VK_CITIZEN, "Сергей", "Кузнецов")
+    try:
+        await start(stage)
+        post_id = await vk_post(stage)
+        stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, RUDE)
+        await stage.vk.wait_until(
+            lambda: stage.vk.comments(-VK_GROUP_ID, post_id, include_deleted=True)[0]["deleted"],
+            timeout=TIMEOUT,
+        )
+        card = await card_in(stage, MODERATION_CHAT_ID, "Бот удалил его сам")
+        assert buttons(card) == ["Вернуть"]
+        stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Вернуть")
+        await stage.vk.wait_until(
+            lambda: (
+                not stage.vk.comments(-VK_GROUP_ID, post_id, include_deleted=True)[0]["deleted"]
+            ),
+            timeout=TIMEOUT,
+        )
+        assert "comment.restore" in await audit_actions(stage)
+    finally:
+        await stage.stop()

@@ -1,0 +1,104 @@
+"""The parts of the report dialog and the queue that people use less often."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sandbox.stage import Stage
+from tests.e2e.conftest import PHOTO_A, PHOTO_B, Chat, buttons, channel_posts, report_event
+
+
+async def test_cancel_works_in_the_middle_and_nothing_is_kept(stage: Stage, reporter: Chat) -> None:
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send("Субботник")
+    await reporter.expect("Когда оно прошло?")
+    reporter.send("/cancel")
+    await reporter.expect("Отменено. Ничего не сохранено.")
+    reporter.send("вчера")
+    await reporter.expect("Не понял")  # the dialog is over: a date alone means nothing now
+    async with stage.app.uow() as uow:
+        assert await uow.posts.in_states(["draft"]) == []
+
+
+async def test_a_late_report_is_accepted_and_marked(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send("Турнир по шахматам")
+    await reporter.expect("Когда оно прошло?")
+    five_days_ago = stage.app.desk.today() - timedelta(days=5)
+    reporter.send(f"{five_days_ago:%d.%m.%Y}")
+    await reporter.expect("Где?")
+    reporter.send("Дом культуры")
+    await reporter.expect("Коротко опишите")
+    reporter.send("Сыграли 12 партий.")
+    ask = await reporter.expect("Пришлите фото или видео")
+    reporter.press(ask, "Без вложений")
+    reporter.press(await reporter.expect("Проверьте:"), "Отправить")
+    notice = await reporter.expect("принято")
+    assert "не позднее следующего дня" in notice["text"]
+    card = await editor.expect("Новое сообщение № 1")
+    assert "Прислано позже срока" in card["text"]
+
+
+async def test_change_a_field_before_sending(stage: Stage, reporter: Chat) -> None:
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send("Субботник")
+    reporter.press(await reporter.expect("Когда оно прошло?"), "Сегодня")
+    await reporter.expect("Где?")
+    reporter.send("Парк")
+    await reporter.expect("Коротко опишите")
+    reporter.send("Убрали парк.")
+    reporter.press(await reporter.expect("Пришлите фото или видео"), "Без вложений")
+    reporter.press(await reporter.expect("Проверьте:"), "Изменить")
+    reporter.press(await reporter.expect("Что изменить?"), "Место")
+    await reporter.expect("Где?")
+    reporter.send("Сквер Победы")
+    summary = await reporter.expect("Проверьте:")
+    assert "Сквер Победы" in summary["text"] and "Убрали парк." in summary["text"]
+
+
+async def test_reschedule_from_the_queue(stage: Stage, reporter: Chat, editor: Chat) -> None:
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "Одобрить")
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Другое время")
+    await editor.expect("Напишите дату и время")
+    editor.send("завтра 10:30")
+    where = await editor.expect("Куда публикуем")
+    editor.press(where, "Готово")
+    scheduled = await editor.edited(where, "запланировано на завтра в 10:30")
+    editor.press(scheduled, "Перенести")
+    again = await editor.expect("Когда публикуем?")
+    editor.press(again, "Сейчас")
+    editor.press(await editor.edited(again, "Куда публикуем"), "Готово")
+    await editor.expect("Опубликовано")
+    assert len(channel_posts(stage)) == 1
+    assert stage.app.scheduler.planned() == []
+
+
+async def test_editor_replaces_the_photos(stage: Stage, reporter: Chat, editor: Chat) -> None:
+    await report_event(reporter, photos=(PHOTO_A,))
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "Редактировать")
+    prompt = await editor.expect("Пришлите новый текст")
+    editor.press(prompt, "Заменить вложения")
+    ask = await editor.expect("Пришлите новые фото")
+    stage.tg.user_sends_photos(editor.user_id, [PHOTO_B])
+    await stage.tg.wait_until(
+        lambda: any(m.get("photo") for m in stage.tg.chat_messages(editor.user_id)[-1:])
+    )
+    editor.press(ask, "Готово")
+    preview = await editor.expect("1 фото")
+    assert buttons(preview) == ["Одобрить", "Редактировать", "Отклонить"]
+    editor.press(preview, "Одобрить")
+    ask_when = await editor.expect("Когда публикуем?")
+    editor.press(ask_when, "Сейчас")
+    editor.press(await editor.edited(ask_when, "Куда публикуем"), "Готово")
+    await editor.expect("Опубликовано")
+    [post] = channel_posts(stage)
+    assert stage.tg.file_bytes(post["photo"][-1]["file_id"]) == PHOTO_B
