@@ -58,14 +58,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if command == "moderation":
         from bot.moderation.examples import local_examples
-        from bot.moderation.train import train
+        from bot.moderation.train import MissingTrainingData, train
 
         # The shipped data plus this office's decisions; the result goes to model_path,
         # which the bot prefers over the shipped model from its next start.
         examples = local_examples(config.database.url)
         out = config.moderation.model_path
         out.parent.mkdir(parents=True, exist_ok=True)
-        report = train(examples, out=out)
+        try:
+            report = train(examples, out=out)
+        except MissingTrainingData as exc:
+            print(exc, file=sys.stderr)
+            return 2
         print(report)
         print(
             f"Решений редакторов в обучении: {len(examples)}. Модель сохранена: {out}. "

@@ -230,9 +230,22 @@ def _save(out: Path, weights: np.ndarray, bias: np.ndarray, th: dict[str, float]
     tmp.replace(out)
 
 
+SHARED_FILES = ("toxic.txt", "neutral.txt", "spam-samples.txt", "ham-samples.txt")
+
+
+class MissingTrainingData(FileNotFoundError):
+    """Training without the labelled data would quietly build a much weaker model."""
+
+
 def train(
     extra_examples: Iterable[tuple[str, str, bool]] = (), out: Path = DEFAULT_MODEL_PATH
 ) -> TrainReport:
+    missing = [name for name in SHARED_FILES if not (shared_data_dir() / name).exists()]
+    if missing:
+        raise MissingTrainingData(
+            f"Нет обучающих данных в {shared_data_dir()}: {', '.join(missing)}. "
+            "Укажите папку с ними в переменной PRESSDESK_MODERATION_DATA."
+        )
     tr = load_corpus(held_out=False, extra=extra_examples)
     weights = np.zeros((len(HEADS), DIM), dtype=np.float32)
     bias = np.zeros(len(HEADS), dtype=np.float64)

@@ -56,3 +56,16 @@ def test_cli_stops_on_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[s
     bad.write_text('[desk]\ntimezone = "Nowhere/Land"\n', encoding="utf-8")
     assert main(["run", "--config", str(bad)]) == 2
     assert "desk.timezone" in capsys.readouterr().err
+
+
+def test_training_without_the_labelled_data_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRESSDESK_MODERATION_DATA", str(tmp_path / "nowhere"))
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    assert main(["moderation", "train", "--config", "config.toml"]) == 2
+    assert "PRESSDESK_MODERATION_DATA" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "moderation-model.npz").exists()
