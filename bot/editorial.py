@@ -547,6 +547,12 @@ class Desk:
                 await asyncio.sleep(
                     min(exc.retry_after or self._config.publish.retry_delay_seconds, 60)
                 )
+            except Exception as exc:
+                # A bug or an answer nobody expected: the post must still fail loudly, not hang
+                # in "publishing" with nobody told.
+                log.exception("publishing post %s to %s broke", outgoing.post_id, network)
+                error = PublishError("rejected", f"непредвиденная ошибка ({type(exc).__name__})")
+                break
         if result is not None:
             await self._mark(
                 publication.id,

@@ -197,3 +197,24 @@ async def test_admin_from_config_registers_by_start(stage: Stage) -> None:
         person = await uow.people.by_telegram(ADMIN_ID)
         assert isinstance(person, Person) and person.full_name == "Анна Петрова"
     await asyncio.sleep(0)
+
+
+async def test_an_unexpected_answer_fails_loudly(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    """A network answer the adapter does not understand must not leave the post hanging."""
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    original = stage.vk.dispatcher.invoke
+
+    async def odd_wall_post(method: str, params: dict, token: object, **kw: object) -> object:
+        if method == "wall.post":
+            return {"unexpected": True}
+        return await original(method, params, token, **kw)
+
+    stage.vk.dispatcher.invoke = odd_wall_post
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    failure = await editor.expect("Не удалось опубликовать")
+    assert "ВКонтакте: непредвиденная ошибка" in failure["text"]
+    assert "Повторить" in buttons(failure)
