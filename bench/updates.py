@@ -34,6 +34,12 @@ PHOTO = b"\xff\xd8\xff\xe0" + b"bench-photo" * 200
 BASELINE_IMPORTS = "import aiogram, vkbottle, sqlmodel, apscheduler"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -204,8 +210,13 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
     )
     try:
         await wait_polling(tg, proc)
+        bot_cpu, own_cpu = cpu_seconds(proc.pid), time.process_time()
         driver, elapsed = await run_phase(tg, users, reporter_dialog)
         rss = peak_rss_mb(proc.pid)
+        print(
+            f"desk phase CPU: bot {cpu_seconds(proc.pid) - bot_cpu:.2f} s, "
+            f"emulator and driver {time.process_time() - own_cpu:.2f} s, wall {elapsed:.2f} s"
+        )
     finally:
         stop(proc)
         await tg.stop()
@@ -221,7 +232,13 @@ async def echo_phase(users: list[int]) -> tuple[Driver, float]:
     )
     try:
         await wait_polling(tg, proc)
-        return await run_phase(tg, users, echo_dialog)
+        bot_cpu, own_cpu = cpu_seconds(proc.pid), time.process_time()
+        driver, elapsed = await run_phase(tg, users, echo_dialog)
+        print(
+            f"echo phase CPU: bot {cpu_seconds(proc.pid) - bot_cpu:.2f} s, "
+            f"emulator and driver {time.process_time() - own_cpu:.2f} s, wall {elapsed:.2f} s"
+        )
+        return driver, elapsed
     finally:
         stop(proc)
         await tg.stop()
