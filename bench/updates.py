@@ -198,7 +198,7 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
         else []
     )
     spy = (
-        ["py-spy", "record", "-r", "200", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--"]
+        ["py-spy", "record", "--gil", "-r", "200", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--"]
         if os.environ.get("BENCH_PYSPY")
         else []
     )
