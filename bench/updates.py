@@ -31,6 +31,7 @@ TOKEN = "7100000001:BENCH-token"
 EDITOR_ID = 10
 FIRST_USER = 1000
 PHOTO = b"\xff\xd8\xff\xe0" + b"bench-photo" * 200
+PY_SPY = ["py-spy", "record", "--gil", "-r", "200", "-f", "raw"]  # what holds the GIL is CPU
 BASELINE_IMPORTS = "import aiogram, vkbottle, sqlmodel, apscheduler"
 
 
@@ -197,11 +198,7 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
         if os.environ.get("BENCH_PROFILE")
         else []
     )
-    spy = (
-        ["py-spy", "record", "--gil", "-r", "200", "-f", "raw", "-o", os.environ["BENCH_PYSPY"], "--"]
-        if os.environ.get("BENCH_PYSPY")
-        else []
-    )
+    spy = [*PY_SPY, "-o", os.environ["BENCH_PYSPY"], "--"] if os.environ.get("BENCH_PYSPY") else []
     proc = subprocess.Popen(  # noqa: ASYNC220 - Popen starts the process and returns at once
         [*spy, sys.executable, *profile, "-m", "bot", "run", "--config", str(config)],
         env=env,

@@ -25,11 +25,17 @@ from bot.media import MediaStore
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
 from bot.ports import CommentModerator, Publisher
+from handlers.notify import RoutingNotifier
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram.middlewares import PersonMiddleware
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
-from handlers.vk.comments import VKCommentFeed
+from handlers.vk.chat import VKChat
+from handlers.vk.comments import make_labeler as comments_labeler
+from handlers.vk.feed import VKFeed
+from handlers.vk.messages import make_labeler as messages_labeler
+from handlers.vk.render import VKNotifier
+from handlers.vk.state import DatabaseStateDispenser
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
 from networks.vk_api import GROUP_RPS, USER_RPS, RateLimitedAPI
@@ -66,7 +72,8 @@ class Application:
         self.polling_timeout = polling_timeout
         self._polling: asyncio.Task | None = None
         self._catch_up: asyncio.Task | None = None
-        self.vk_feed: VKCommentFeed | None = None
+        self.vk_feed: VKFeed | None = None
+        self.vk_chat: VKChat | None = None
         self.vk_user_api: RateLimitedAPI | None = None
         self.vk_group_api: RateLimitedAPI | None = None
 
@@ -91,12 +98,23 @@ class Application:
             default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
         )
         self.publishers = self._publishers()
+        if config.vk.enabled and config.vk.group_id and secrets.vk_group is not None:
+            # The community token: comment events and the reporters' private messages.
+            self.vk_group_api = RateLimitedAPI(
+                secrets.vk_group.get_secret_value(), config.vk.api_base_url, GROUP_RPS
+            )
+        vk_notifier = None
+        if self.vk_group_api is not None:
+            vk_notifier = VKNotifier(self.vk_group_api, config.vk.group_id)
+        self.notifier = RoutingNotifier(TelegramNotifier(self.bot), vk_notifier)
+        self.fsm = DatabaseStorage(self.engine)
+        self.media = MediaStore(config.storage.media_dir)
         self.people = PeopleService(uow, config.desk, self.clock)
         self.desk = Desk(
             uow,
-            TelegramNotifier(self.bot),
+            self.notifier,
             self.publishers,
-            MediaStore(config.storage.media_dir),
+            self.media,
             config,
             self.clock,
         )
@@ -105,19 +123,20 @@ class Application:
         self.tg_comments = TelegramComments(self.bot, config.telegram.channel_username)
         self.moderation = Moderation(
             uow,
-            TelegramNotifier(self.bot),
+            self.notifier,
             TelegramRoom(self.bot),
             await self._moderators(),
             config,
             self.clock,
         )
         self.dispatcher = Dispatcher(
-            storage=DatabaseStorage(self.engine),
+            storage=self.fsm,
             events_isolation=SimpleEventIsolation(),
             desk=self.desk,
             people=self.people,
             moderation=self.moderation,
             tg_comments=self.tg_comments,
+            vk_link=self._vk_link(),
         )
         self.dispatcher.update.outer_middleware(PersonMiddleware(self.people))
         self.routers = get_routers()
@@ -125,6 +144,7 @@ class Application:
         prepare_response_types()
         await self.bot.set_my_commands(COMMANDS)
         await self.scheduler.start()
+        self._start_vk()
         self._start_moderation()
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
@@ -154,7 +174,7 @@ class Application:
         return publishers
 
     async def _moderators(self) -> dict[Network, CommentModerator]:
-        config, secrets = self.config, self.secrets
+        config = self.config
         moderators: dict[Network, CommentModerator] = {}
         if not config.moderation.enabled:
             return moderators
@@ -162,10 +182,7 @@ class Application:
             await self.tg_comments.resolve(config.telegram.channel_id)
             if self.tg_comments.discussion_id is not None:
                 moderators[Network.telegram] = self.tg_comments
-        if self.vk_user_api is not None and secrets.vk_group is not None:
-            self.vk_group_api = RateLimitedAPI(
-                secrets.vk_group.get_secret_value(), config.vk.api_base_url, GROUP_RPS
-            )
+        if self.vk_user_api is not None and self.vk_group_api is not None:
             moderators[Network.vk] = VKComments(
                 self.vk_user_api,
                 self.vk_group_api,
@@ -174,6 +191,36 @@ class Application:
                 config.moderation.catchup_max_posts,
             )
         return moderators
+
+    def _vk_link(self) -> str:
+        """Where a person writes to the community, for invites; "" when VK messages are off."""
+        if self.vk_group_api is None:
+            return ""
+        return f"https://vk.com/im?sel=-{self.config.vk.group_id}"
+
+    def _start_vk(self) -> None:
+        """One long poll for the community: reporters' messages, and comments when moderated."""
+        if self.vk_group_api is None:
+            return
+        group_id = self.config.vk.group_id
+        states = DatabaseStateDispenser(self.fsm, group_id)
+        self.vk_chat = VKChat(
+            self.vk_group_api,
+            group_id,
+            self.people,
+            self.desk,
+            states,
+            self.media,
+            self.config.vk.request_timeout,
+        )
+        labelers = [messages_labeler(self.vk_chat)]
+        on_gap = None
+        vk = self.moderation.moderator(Network.vk) if self.config.moderation.enabled else None
+        if isinstance(vk, VKComments):
+            labelers.append(comments_labeler(self.moderation, vk))
+            on_gap = self.moderation.catch_up
+        self.vk_feed = VKFeed(self.vk_group_api, group_id, labelers, on_gap, states)
+        self.vk_feed.start()
 
     def _start_moderation(self) -> None:
         settings = self.config.moderation
@@ -184,11 +231,8 @@ class Application:
         self.scheduler.daily("moderation:digest", moderation.send_digest, settings.digest_time, tz)
         every = settings.check_every_minutes
         self.scheduler.every("moderation:raise-again", moderation.raise_again, every)
-        vk = moderation.moderator(Network.vk)
-        if isinstance(vk, VKComments) and self.vk_group_api is not None:
-            # The long poll first, then the catch-up: whatever arrives meanwhile is stored once.
-            self.vk_feed = VKCommentFeed(self.vk_group_api, self.config.vk.group_id, moderation, vk)
-            self.vk_feed.start()
+        # The long poll (_start_vk) first, then the catch-up: whatever arrives meanwhile is
+        # stored once.
         self._catch_up = asyncio.create_task(moderation.catch_up(), name="moderation-catch-up")
 
     async def stop(self) -> None:
@@ -200,6 +244,9 @@ class Application:
             await asyncio.gather(self._polling, return_exceptions=True)
         if self.vk_feed is not None:
             await self.vk_feed.stop()
+        if self.vk_chat is not None:
+            await self.vk_chat.close()
+        await self.fsm.close()  # the last dialog steps are on disk before the engine goes
         if self._catch_up is not None:
             self._catch_up.cancel()
             await asyncio.gather(self._catch_up, return_exceptions=True)

@@ -28,6 +28,8 @@ EDITOR_ID = 3001
 REPORTER_ID = 2001
 CITIZEN_TG_ID = 5001
 CITIZEN_VK_ID = 600001
+# A department head who reports through the VK community's messages (no Telegram).
+VK_REPORTER = (700001, "Ольга", "Смирнова", "отдел культуры")
 PRESS_OFFICE = "Пресс-служба"
 SPORT = "отдел по физической культуре и спорту"
 DEPARTMENTS = [PRESS_OFFICE, SPORT, "отдел культуры", "отдел ЖКХ", "отдел образования"]
@@ -66,6 +68,7 @@ def page_setup(config: Config) -> dict[str, Any]:
         },
         "vk": {"owner_id": -VK_GROUP_ID, "title": "Администрация Томского района"},
         "citizen": {"tg_id": CITIZEN_TG_ID, "vk_id": CITIZEN_VK_ID, "name": "Сергей Кузнецов"},
+        "vk_reporter": {"vk_id": VK_REPORTER[0], "name": f"{VK_REPORTER[1]} {VK_REPORTER[2]}"},
     }
 
 
@@ -85,6 +88,12 @@ async def seed(stage: Stage) -> None:
             person.role = str(role)
             person.department_id = ids[department]
             await uow.people.add(person)
+        vk_id, first, last, department = VK_REPORTER
+        person = await uow.people.by_vk(vk_id) or Person(vk_id=vk_id, created_at=now)
+        person.full_name = f"{first} {last}"
+        person.role = str(Role.reporter)
+        person.department_id = ids[department]
+        await uow.people.add(person)
         await uow.commit()
 
 
@@ -104,6 +113,9 @@ class Sandbox:
             self.stage.tg.open_private_chat(uid)
         self.stage.tg.add_user(CITIZEN_TG_ID, "Сергей", "Кузнецов")
         self.stage.vk.add_user(CITIZEN_VK_ID, "Сергей", "Кузнецов")
+        vk_id, first, last, _ = VK_REPORTER
+        self.stage.vk.add_user(vk_id, first, last)
+        self.stage.vk.allow_messages(vk_id, VK_GROUP_ID)  # she wrote to the community before
         await self.stage.start_app()
         await seed(self.stage)
         self.page.attach(self.stage, page_setup(self.config))

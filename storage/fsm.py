@@ -96,6 +96,14 @@ class DatabaseStorage(BaseStorage):
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return dict((await self._load(_key(key)))[1])
 
+    # Other transports (the VK dialog) keep their state here too, under their own key prefix.
+    async def load(self, key: str) -> Entry:
+        state, data = await self._load(key)
+        return state, dict(data)
+
+    async def save(self, key: str, state: str | None, data: Mapping[str, Any]) -> None:
+        await self._save(key, state, dict(data))
+
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)

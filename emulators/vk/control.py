@@ -41,6 +41,25 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response(comment)
 
+    async def send_message(request: web.Request) -> web.Response:
+        """A person writes to the community (text and an optional button payload)."""
+        body = await request.json()
+        try:
+            message = emu.user_sends_message(
+                int(body["from_id"]),
+                int(request.match_info["group_id"]),
+                str(body.get("text") or ""),
+                payload=body.get("payload"),
+            )
+        except (KeyError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(message)
+
+    async def dialogue(request: web.Request) -> web.Response:
+        """What the community wrote to one person, oldest first."""
+        peer_id = int(request.match_info["peer_id"])
+        return web.json_response({"peer_id": peer_id, "messages": emu.sent_messages(peer_id)})
+
     async def photo(request: web.Request) -> web.Response:
         owner_id, _, photo_id = request.match_info["ref"].partition("_")
         try:
@@ -75,5 +94,7 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
         web.get("/_emu/walls/{owner_id}", walls),
         web.post("/_emu/walls/{owner_id}/{post_id}/comments", add_comment),
         web.get("/_emu/photos/{ref}", photo),
+        web.post("/_emu/messages/{group_id}", send_message),
+        web.get("/_emu/messages/{peer_id}", dialogue),
         web.get("/_emu/events", events),
     ]

@@ -16,7 +16,7 @@ from .context import registry
 from .methods_misc import new_message
 from .methods_wall import announce_comment
 from .schema import Schema
-from .server import Dispatcher, Fault
+from .server import Dispatcher, Fault, image_size
 from .state import State, Token, public_comment, public_post
 
 _SCHEMA: Schema | None = None
@@ -156,12 +156,24 @@ class VKEmulator:
         return dict(comment)
 
     def user_sends_message(
-        self, user_id: int, group_id: int, text: str, payload: dict | None = None
+        self,
+        user_id: int,
+        group_id: int,
+        text: str,
+        payload: dict | None = None,
+        photos: Iterable[bytes] = (),
+        attachments: Iterable[dict] = (),
     ) -> dict:
+        """A person writes to the community: text, photos (stored and served like VK's, under
+        /_emu/photos/), and any other ready-made attachment objects (a sticker, an audio...)."""
         self.allow_messages(user_id, group_id)
         msg = new_message(self.state, group_id, user_id, user_id, text, out=0)
         if payload is not None:
             msg["payload"] = json.dumps(payload, ensure_ascii=False)
+        msg["attachments"] = [
+            *({"type": "photo", "photo": self._message_photo(user_id, data)} for data in photos),
+            *attachments,
+        ]
         self.state.notify({"kind": "message", "group_id": group_id, "peer_id": user_id})
         client_info = {
             "button_actions": ["text", "vkpay", "open_app", "location", "open_link", "callback"],
@@ -172,6 +184,31 @@ class VKEmulator:
         }
         self.state.emit(group_id, "message_new", {"message": msg, "client_info": client_info})
         return dict(msg)
+
+    def _message_photo(self, owner_id: int, data: bytes) -> dict:
+        """A photo as VK 5.199 puts it in a message: several sizes, the biggest last."""
+        state = self.state
+        state.photo_seq[owner_id] += 1
+        photo_id = state.photo_seq[owner_id]
+        url = f"{self.base_url}/_emu/photos/{owner_id}_{photo_id}"
+        width, height = image_size(data)
+        small = max(1, min(width, 130) * height // max(width, 1))
+        photo = {
+            "id": photo_id,
+            "owner_id": owner_id,
+            "album_id": -3,  # "photos from messages"
+            "date": state.now(),
+            "text": "",
+            "access_key": secrets.token_hex(9),
+            "has_tags": False,
+            "sizes": [
+                {"type": "m", "url": f"{url}?size=m", "width": min(width, 130), "height": small},
+                {"type": "w", "url": url, "width": width, "height": height},
+            ],
+        }
+        state.photos[(owner_id, photo_id)] = photo
+        state.photo_data[(owner_id, photo_id)] = data
+        return dict(photo)
 
     def user_presses_button(
         self, user_id: int, group_id: int, payload: dict, conversation_message_id: int

@@ -231,13 +231,13 @@ def messages_edit(ctx: Ctx, p: dict[str, Any]) -> int:
     group_id = _community(ctx)
     msgs = ctx.state.messages[group_id]
     msg = msgs.get(p.get("message_id") or 0)
-    if msg is None and p.get("conversation_message_id"):
+    cmid = p.get("cmid") or p.get("conversation_message_id")  # 5.199 names it "cmid"
+    if msg is None and cmid:
         msg = next(
             (
                 m
                 for m in msgs.values()
-                if m["peer_id"] == p["peer_id"]
-                and m["conversation_message_id"] == p["conversation_message_id"]
+                if m["peer_id"] == p["peer_id"] and m["conversation_message_id"] == cmid
             ),
             None,
         )

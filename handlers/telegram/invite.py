@@ -81,32 +81,54 @@ async def ask_department_name(
 
 @router.message(InviteDialog.department_name, HAS_TEXT)
 async def department_named(
-    message: Message, state: FSMContext, person: Person, people: PeopleService, bot: Bot
+    message: Message,
+    state: FSMContext,
+    person: Person,
+    people: PeopleService,
+    bot: Bot,
+    vk_link: str = "",
 ) -> None:
     role = (await state.get_data())["role"]
     invite = await people.create_invite(person, Role(role), department_name=message.text)
     await state.clear()
-    await message.answer(await link_text(bot, invite.code, role, people, invite.department_id))
+    await message.answer(
+        await link_text(bot, invite.code, role, people, invite.department_id, vk_link)
+    )
 
 
 @router.callback_query(InviteCB.filter(F.department > 0))
 async def create_invite(
-    query: CallbackQuery, callback_data: InviteCB, person: Person, people: PeopleService, bot: Bot
+    query: CallbackQuery,
+    callback_data: InviteCB,
+    person: Person,
+    people: PeopleService,
+    bot: Bot,
+    vk_link: str = "",
 ) -> None:
     invite = await people.create_invite(person, Role(callback_data.role), callback_data.department)
     await query.message.edit_text(
-        await link_text(bot, invite.code, callback_data.role, people, invite.department_id)
+        await link_text(bot, invite.code, callback_data.role, people, invite.department_id, vk_link)
     )
     await query.answer()
 
 
 async def link_text(
-    bot: Bot, code: str, role: str, people: PeopleService, department_id: int | None
+    bot: Bot,
+    code: str,
+    role: str,
+    people: PeopleService,
+    department_id: int | None,
+    vk_link: str = "",
 ) -> str:
+    """The invite as the admin forwards it; `vk_link` (the community's dialogue) adds the VK way,
+    with the same one-time code."""
     me = await bot.me()
     department = await people.department_name(department_id)
-    return (
+    text = (
         f"Приглашение: {Role(role).title}, {department}.\n"
         f"Перешлите эту ссылку сотруднику. Она сработает один раз в течение "
         f"{people.invite_ttl_hours} ч:\nhttps://t.me/{me.username}?start={code}"
     )
+    if vk_link:
+        text += f"\nВо ВКонтакте: напишите сообществу {vk_link} код {code}"
+    return text

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from vkbottle import API, Bot, GroupEventType
+from vkbottle import API, GroupEventType
 from vkbottle.framework.labeler import BotLabeler
 from vkbottle.polling import BotPolling
 
@@ -72,24 +72,3 @@ def make_labeler(moderation: Moderation, vk: VKComments) -> BotLabeler:
         await moderation.removed(Network.vk, vk.external_id(event["object"]["id"]))
 
     return labeler
-
-
-class VKCommentFeed:
-    """The running long poll: start() returns at once, stop() ends it cleanly."""
-
-    def __init__(
-        self, group_api: API, group_id: int, moderation: Moderation, vk: VKComments, wait: int = 25
-    ) -> None:
-        self.polling = GapAwarePolling(group_api, group_id, wait, moderation.catch_up)
-        self.bot = Bot(api=group_api, labeler=make_labeler(moderation, vk), polling=self.polling)
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.bot.run_polling(), name="vk-long-poll")
-
-    async def stop(self) -> None:
-        self.polling.stop()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None

@@ -1,0 +1,153 @@
+"""What the VK dialog handlers share: one turn of a conversation, and the ways to answer it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from vkbottle import API, VKAPIError
+
+from bot.editorial import Desk
+from bot.media import MediaStore
+from bot.people import PeopleService
+from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
+from handlers.vk.state import DatabaseStateDispenser
+
+log = logging.getLogger(__name__)
+
+SNACKBAR_LIMIT = 90  # VK cuts a snackbar's text at 90 characters
+
+
+@dataclass
+class Turn:
+    """One thing a person did in the community's messages: wrote, or pressed a callback button."""
+
+    peer_id: int
+    text: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    key: str = ""  # what is being answered ("m<message id>", "e<event id>"): seeds random_id
+    event_id: str = ""  # set for a callback press, which must be answered
+    cmid: int = 0  # conversation_message_id of the message whose button was pressed
+    replies: int = 0
+    answered: bool = False
+
+    @property
+    def pressed(self) -> bool:
+        return bool(self.event_id)
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> Turn:
+        return cls(
+            peer_id=message["peer_id"],
+            text=message.get("text") or "",
+            payload=_payload(message.get("payload")),
+            attachments=list(message.get("attachments") or []),
+            key=f"m{message['id']}",
+        )
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Turn:
+        return cls(
+            peer_id=event["peer_id"],
+            payload=_payload(event.get("payload")),
+            key=f"e{event['event_id']}",
+            event_id=event["event_id"],
+            cmid=event.get("conversation_message_id") or 0,
+        )
+
+
+def _payload(raw: Any) -> dict[str, Any]:
+    """A button's payload: a JSON string in message_new, an object in message_event."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+class VKChat:
+    """The community's side of its private dialogues: replies, button answers, files, state."""
+
+    def __init__(
+        self,
+        api: API,
+        group_id: int,
+        people: PeopleService,
+        desk: Desk,
+        states: DatabaseStateDispenser,
+        media: MediaStore,
+        timeout: float,
+    ) -> None:
+        self.api = api
+        self.group_id = group_id
+        self.people = people
+        self.desk = desk
+        self.states = states
+        self.media = media
+        self._timeout = timeout
+        self._http: aiohttp.ClientSession | None = None
+        # One event per person at a time (as aiogram's event isolation does): a photo and a
+        # quick «Готово» must not both read the same half-filled report.
+        self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def say(self, turn: Turn, text: str, keyboard: str | None = None) -> int:
+        turn.replies += 1
+        return await send_message(
+            self.api,
+            peer_id=turn.peer_id,
+            random_id=stable_random_id(self.group_id, turn.peer_id, turn.key, turn.replies),
+            message=text,
+            keyboard=keyboard,
+        )
+
+    async def answer(self, turn: Turn, snackbar: str = "") -> None:
+        """Stop the button's spinner, with a short note over the chat if there is one."""
+        if not turn.pressed or turn.answered:
+            return
+        turn.answered = True
+        data = None
+        if snackbar:
+            data = json.dumps({"type": "show_snackbar", "text": snackbar[:SNACKBAR_LIMIT]})
+        params = {"event_id": turn.event_id, "user_id": turn.peer_id, "peer_id": turn.peer_id}
+        await call(self.api, "messages.sendMessageEventAnswer", {**params, "event_data": data})
+
+    async def take_buttons_away(self, turn: Turn, text: str) -> None:
+        """The pressed message keeps its text and loses its buttons, so they can't act twice."""
+        if not turn.cmid or not text:
+            return
+        params = {"peer_id": turn.peer_id, "cmid": turn.cmid, "message": text}
+        try:  # 5.199 names the message "cmid" (vkbottle's typed method still says otherwise)
+            await call(self.api, "messages.edit", {**params, "keyboard": NO_BUTTONS})
+        except VKAPIError as exc:  # only cosmetic: a stale button is refused anyway
+            log.info("buttons of message %s stay: %s", turn.cmid, exc)
+
+    async def full_name(self, user_id: int) -> str:
+        users = await self.api.users.get(user_ids=[user_id])
+        if not users:
+            return ""
+        return " ".join(x for x in (users[0].first_name, users[0].last_name) if x)
+
+    async def download(self, url: str, limit: int) -> bytes | None:
+        """A file from VK's servers; None if it is bigger than `limit` or can't be fetched."""
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
+        try:
+            async with self._http.get(url) as response:
+                response.raise_for_status()
+                data = await response.content.read(limit + 1)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("could not download a VK attachment: %s", exc)
+            return None
+        return data if len(data) <= limit else None
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None

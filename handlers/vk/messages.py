@@ -1,0 +1,168 @@
+"""The community's private messages: joining by invite code, help, cancel, and the report dialog.
+
+Each VK event becomes a Turn; the person behind it comes from PeopleService, the work from the
+Desk. Strangers get the same polite refusal as in Telegram, and one audit line each time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from vkbottle import GroupEventType
+from vkbottle.framework.labeler import BotLabeler
+
+from bot.domain import Role
+from bot.errors import Denied, DeskError
+from bot.people import Account
+from handlers.vk import report
+from handlers.vk.chat import Turn, VKChat
+from handlers.vk.render import MENU_REPORT, menu_keyboard
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+# The same words as handlers/telegram/middlewares.REFUSAL (kept here: no aiogram in handlers/vk).
+REFUSAL = (
+    "Здравствуйте! Это рабочий бот пресс-службы администрации, он доступен только по приглашению. "
+    "Если Вы сотрудник, попросите приглашение у администратора."
+)
+SHORT_REFUSAL = "Бот доступен только по приглашению."
+# «Начать» is VK's own first button; an invite code may follow it, or come alone.
+START_RE = re.compile(r"^/?(?:начать|start|старт)(?:\s+(\S+))?$", re.IGNORECASE)
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{12,64}$")
+
+Handler = Callable[[VKChat, Turn, Person | None], Awaitable[None]]
+
+
+def help_text(person: Person) -> str:
+    lines = [
+        f"Вы — {Role(person.role).title}. Что можно сделать здесь:",
+        f"«{MENU_REPORT}» (или /report) — рассказать о мероприятии",
+        "«Отмена» (или /cancel) — прервать текущее действие",
+    ]
+    if Role(person.role).can_edit():
+        lines.append("Черновики, график публикаций и приглашения — в Telegram-боте пресс-службы.")
+    return "\n".join(lines)
+
+
+def command(turn: Turn) -> tuple[str, str]:
+    """What a message asks for, if it is a command: ("report", ""), ("start", code), ..."""
+    if turn.payload.get("cmd") == "report":
+        return "report", ""
+    if turn.payload.get("command") == "start":  # VK's «Начать» button
+        return "start", ""
+    text = " ".join(turn.text.split())
+    lowered = text.lower().lstrip("/")
+    if lowered in ("report", MENU_REPORT.lower()):
+        return "report", ""
+    if lowered in ("cancel", "отмена"):
+        return "cancel", ""
+    if lowered in ("help", "помощь"):
+        return "help", ""
+    match = START_RE.match(text)
+    if match:
+        return "start", match[1] or ""
+    return "", ""
+
+
+async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
+    if person is None:
+        await stranger(chat, turn)
+        return
+    name, arg = command(turn)
+    peer = await chat.states.get(turn.peer_id)
+    step = report.step_of(peer)
+    if name == "report":
+        await report.start(chat, turn)
+    elif name == "cancel":
+        await chat.states.delete(turn.peer_id)
+        text = "Отменено. Ничего не сохранено." if step else "Сейчас нечего отменять."
+        await chat.say(turn, text, menu_keyboard())
+    elif name in ("help", "start"):
+        already = "Вы уже зарегистрированы.\n" if arg else ""
+        await chat.say(turn, already + help_text(person), menu_keyboard())
+    elif step is not None and peer is not None:
+        await report.on_message(chat, turn, person, step, dict(peer.payload))
+    else:
+        await chat.say(
+            turn,
+            f"Чтобы сообщить о мероприятии, нажмите «{MENU_REPORT}» или напишите /report.",
+            menu_keyboard(),
+        )
+
+
+async def stranger(chat: VKChat, turn: Turn) -> None:
+    account = Account("vk", turn.peer_id)
+    name, code = command(turn)
+    text = " ".join(turn.text.split())
+    if not code and not name and CODE_RE.match(text):
+        code = text
+    if not code:
+        await chat.people.refuse(account, what="message_new")
+        await chat.say(turn, REFUSAL)
+        return
+    new = await chat.people.accept_invite(code, account, await chat.full_name(turn.peer_id))
+    department = await chat.people.department_name(new.department_id)
+    where = f", {department}" if department else ""
+    await chat.say(
+        turn,
+        f"Добро пожаловать, {new.full_name}! "
+        f"Вы зарегистрированы: {Role(new.role).title}{where}.\n\n" + help_text(new),
+        menu_keyboard(),
+    )
+
+
+async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
+    if person is None:
+        await chat.people.refuse(Account("vk", turn.peer_id), what="message_event")
+        await chat.answer(turn, SHORT_REFUSAL)
+        return
+    if "d" in turn.payload:  # a core card's button: the editors' actions live in Telegram
+        await chat.answer(turn, "Это действие доступно в Telegram-боте пресс-службы.")
+        return
+    peer = await chat.states.get(turn.peer_id)
+    data = dict(peer.payload) if peer is not None else {}
+    await report.on_press(chat, turn, person, report.step_of(peer), data)
+
+
+async def handle(chat: VKChat, turn: Turn, handler: Handler) -> None:
+    """Who is writing, one event per person at a time, and the core's refusals in Russian."""
+    account = Account("vk", turn.peer_id)
+    async with chat.locks[turn.peer_id]:
+        try:
+            person = await chat.people.identify(account)
+            await handler(chat, turn, person)
+        except DeskError as error:
+            if isinstance(error, Denied):
+                await chat.people.refuse(account, error.message, action="access.denied")
+            await chat.answer(turn)
+            await chat.say(turn, error.message)
+        except Exception:
+            log.exception("VK message from %s failed", turn.peer_id)
+            await chat.answer(turn)
+            await chat.say(turn, "Не получилось. Попробуйте ещё раз чуть позже.")
+        finally:
+            await chat.answer(turn)  # a pressed button stops spinning whatever happened
+
+
+def make_labeler(chat: VKChat) -> BotLabeler:
+    labeler = BotLabeler()
+
+    @labeler.raw_event(GroupEventType.MESSAGE_NEW, dict)
+    async def message_new(event: dict[str, Any]) -> None:
+        message = event["object"]["message"]
+        if message.get("out") or message["peer_id"] != message["from_id"]:
+            return  # only people's private dialogues with the community, not chats
+        await handle(chat, Turn.from_message(message), on_message)
+
+    @labeler.raw_event(GroupEventType.MESSAGE_EVENT, dict)
+    async def message_event(event: dict[str, Any]) -> None:
+        obj = event["object"]
+        if obj["peer_id"] != obj["user_id"]:
+            return
+        await handle(chat, Turn.from_event(obj), on_press)
+
+    return labeler

@@ -1,0 +1,126 @@
+"""Cards from the core rendered as VK community messages, and the Notifier that sends them."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from vkbottle import API, Callback, Keyboard, Text, VKAPIError
+
+from bot.ports import Card, CardRef
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+MENU_REPORT = "Сообщить о мероприятии"
+# An inline keyboard with no buttons: how messages.edit takes buttons away from a message.
+NO_BUTTONS = Keyboard(inline=True).get_json()
+
+ButtonSpec = tuple[str, dict[str, Any]]  # label and callback payload
+
+
+def stable_random_id(*parts: object) -> int:
+    """VK drops a second messages.send with the same random_id to the same peer (for an hour):
+    deriving it from what is being answered makes a repeated delivery or retry send nothing."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF or 1  # 0 would mean "no check"
+
+
+RETRIED = {6, 10}  # too many requests per second; VK's internal error
+RETRY_DELAYS = (0.5, 1.0, 2.0)
+
+
+async def call(api: API, method: str, params: dict[str, Any]) -> Any:
+    """One messages.* call, tried again when VK asks to slow down or fails inside: a restart
+    loses our rate limiter's memory, while VK still counts the last second's calls."""
+    params = {k: v for k, v in params.items() if v is not None}
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return (await api.request(method, params))["response"]
+        except VKAPIError as exc:
+            if exc.code not in RETRIED or delay is None:
+                raise
+            await asyncio.sleep(delay)
+    return None  # unreachable: the last attempt returns or raises
+
+
+async def send_message(api: API, **params: Any) -> int:
+    """messages.send to one peer; its random_id makes the retries safe (VK keeps one copy)."""
+    return int(await call(api, "messages.send", params))
+
+
+def inline_keyboard(rows: Sequence[Sequence[ButtonSpec]]) -> str:
+    """Callback buttons under a message: a press comes as message_event, not as text."""
+    keyboard = Keyboard(inline=True)
+    for row in rows:
+        keyboard.row()
+        for label, payload in row:
+            keyboard.add(Callback(label, payload=payload))
+    return keyboard.get_json()
+
+
+def menu_keyboard() -> str:
+    """The keyboard under the input field: one button that starts a report."""
+    return Keyboard().add(Text(MENU_REPORT, payload={"cmd": "report"})).get_json()
+
+
+def card_keyboard(card: Card) -> str | None:
+    if not card.buttons:
+        return None
+    return inline_keyboard(
+        [
+            [(b.text, {"d": str(b.action), "r": b.ref, "a": b.arg}) for b in row]
+            for row in card.buttons
+        ]
+    )
+
+
+class VKNotifier:
+    """The core's cards for people who use the desk through the community's messages."""
+
+    def __init__(self, api: API, group_id: int) -> None:
+        self._api = api
+        self._group_id = group_id
+
+    async def send(self, person: Person, card: Card) -> CardRef | None:
+        if person.vk_id is None:
+            return None
+        # card.media is not sent: VK people are reporters, and reporters get no albums (the
+        # editors, who review photos, work in Telegram).
+        keyboard = card_keyboard(card)
+        try:
+            message_id = await send_message(
+                self._api,
+                peer_id=person.vk_id,
+                random_id=stable_random_id(
+                    "card", self._group_id, person.vk_id, card.text, keyboard
+                ),
+                message=card.text,
+                keyboard=keyboard,
+            )
+        except VKAPIError as exc:
+            # One unreachable person (messages closed: error 901) must not stop the others.
+            log.warning("could not notify person %s in VK: %s", person.id, exc)
+            return None
+        return CardRef(f"vk:{person.vk_id}", message_id)
+
+    async def edit(self, ref: CardRef, card: Card) -> None:
+        kind, _, peer = ref.chat.partition(":")
+        if kind != "vk":
+            return
+        try:
+            await call(
+                self._api,
+                "messages.edit",
+                {
+                    "peer_id": int(peer),
+                    "message_id": ref.message_id,
+                    "message": card.text,
+                    "keyboard": card_keyboard(card) or NO_BUTTONS,
+                },
+            )
+        except VKAPIError as exc:
+            log.info("VK card %s not updated: %s", ref, exc)

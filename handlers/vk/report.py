@@ -1,0 +1,301 @@
+"""Reporting an event in the community's messages: the same steps and words as in Telegram.
+
+The dialog only collects the answers; the report itself goes to the core (Desk.submit_report).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import date
+from typing import Any
+
+from vkbottle import BaseStateGroup, StatePeer
+
+from bot.cards import clip
+from bot.dates import human_date, parse_date
+from bot.domain import MediaKind
+from bot.editorial import MAX_ATTACHMENTS, NewMedia, ReportInput
+from handlers.vk.chat import Turn, VKChat
+from handlers.vk.render import inline_keyboard, menu_keyboard
+from storage.models import Person
+
+
+class ReportState(BaseStateGroup):
+    TITLE = "title"
+    DATE = "date"
+    PLACE = "place"
+    DESCRIPTION = "description"
+    MEDIA = "media"
+    CONFIRM = "confirm"
+
+
+TITLE_LIMIT, PLACE_LIMIT = 300, 300
+FILE_LIMIT = 20 * 1024 * 1024  # as in Telegram, so a report is the same whichever way it came
+DOCUMENT_EXTENSIONS = {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "jpg", "png"}
+UNSUPPORTED = (
+    "Такой файл я не могу принять. Пришлите фото или документ (PDF, Word, Excel, PowerPoint)."
+)
+NO_VIDEO = (
+    "Видео из сообщений ВКонтакте бот забрать не может. Пришлите фото, "
+    "а видео — через Telegram-бот или ссылкой редактору."
+)
+FETCH_FAILED = "Не удалось получить файл из ВКонтакте. Пришлите его ещё раз, пожалуйста."
+
+
+def _b(label: str, step: str, arg: str = "") -> tuple[str, dict[str, Any]]:
+    return label, {"r": step, "a": arg}
+
+
+DATE_BUTTONS = inline_keyboard([[_b("Сегодня", "date", "сегодня"), _b("Вчера", "date", "вчера")]])
+MEDIA_BUTTONS = inline_keyboard(
+    [[_b("Готово", "media", "done"), _b("Без вложений", "media", "none")]]
+)
+CONFIRM_BUTTONS = inline_keyboard(
+    [[_b("Отправить", "send")], [_b("Изменить", "change"), _b("Отмена", "cancel")]]
+)
+CHANGE_BUTTONS = inline_keyboard(
+    [
+        [_b("Название", "goto", "title"), _b("Дату", "goto", "date"), _b("Место", "goto", "place")],
+        [_b("Описание", "goto", "description"), _b("Вложения", "goto", "media")],
+    ]
+)
+PROMPTS: dict[str, tuple[str, str | None]] = {
+    "title": ("Расскажите о мероприятии. Как оно называется?", None),
+    "date": (
+        "Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11.",
+        DATE_BUTTONS,
+    ),
+    "place": ("Где?", None),
+    "description": ("Коротко опишите, что произошло: кто участвовал, что важно для жителей.", None),
+    "media": (
+        f"Пришлите фото или документы (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово».",
+        MEDIA_BUTTONS,
+    ),
+}
+STALE = "Эта кнопка уже не действует. Начните заново: /report"
+
+
+def step_of(peer: StatePeer | None) -> str | None:
+    """The report step a person is at, or None when they are not reporting."""
+    if peer is None:
+        return None
+    group, _, step = str(peer.state).partition(":")
+    known = group == ReportState.__name__ and step in (*PROMPTS, "confirm")
+    return step if known else None
+
+
+async def ask(chat: VKChat, turn: Turn, step: str, data: dict[str, Any]) -> None:
+    await chat.states.set(turn.peer_id, ReportState(step), **data)
+    text, keyboard = PROMPTS[step]
+    await chat.say(turn, text, keyboard)
+
+
+async def start(chat: VKChat, turn: Turn) -> None:
+    await ask(chat, turn, "title", {})
+
+
+async def next_step(chat: VKChat, turn: Turn, step: str, data: dict[str, Any]) -> None:
+    """Go on to `step`, or back to the summary when the person was changing one field."""
+    if data.get("changing"):
+        await show_summary(chat, turn, data)
+    else:
+        await ask(chat, turn, step, data)
+
+
+async def on_message(
+    chat: VKChat, turn: Turn, person: Person, step: str, data: dict[str, Any]
+) -> None:
+    if step == "media":
+        await got_media(chat, turn, data)
+        return
+    if step == "confirm":
+        await chat.say(turn, "Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше.")
+        return
+    text = " ".join(turn.text.split())
+    if not text:
+        await chat.say(turn, "Пришлите, пожалуйста, текстом. Прервать: «Отмена».")
+        return
+    if step == "title":
+        if len(text) > TITLE_LIMIT:
+            await chat.say(
+                turn, f"Название длиннее {TITLE_LIMIT} знаков ({len(text)}). Сократите, пожалуйста."
+            )
+            return
+        await next_step(chat, turn, "date", {**data, "title": text})
+    elif step == "date":
+        await set_date(chat, turn, text, data)
+    elif step == "place":
+        if len(text) > PLACE_LIMIT:
+            await chat.say(
+                turn,
+                f"Слишком длинно ({len(text)} знаков, можно до {PLACE_LIMIT}). "
+                "Сократите, пожалуйста.",
+            )
+            return
+        await next_step(chat, turn, "description", {**data, "place": text})
+    elif step == "description":
+        await next_step(chat, turn, "media", {**data, "description": turn.text.strip()})
+
+
+async def set_date(chat: VKChat, turn: Turn, text: str, data: dict[str, Any]) -> None:
+    event_date = parse_date(text, chat.desk.today())
+    if event_date is None:
+        await chat.say(
+            turn,
+            "Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».",
+            DATE_BUTTONS,
+        )
+        return
+    await next_step(chat, turn, "place", {**data, "date": event_date.isoformat()})
+
+
+def attachment_source(attachment: dict[str, Any]) -> dict[str, Any] | str:
+    """Where to fetch one VK attachment (5.199 shapes), or the Russian reason it can't be taken."""
+    kind = attachment.get("type")
+    if kind == "photo":
+        photo = attachment["photo"]
+        sizes = [photo["orig_photo"]] if photo.get("orig_photo") else photo.get("sizes") or []
+        if not sizes:
+            return FETCH_FAILED
+        biggest = max(sizes, key=lambda s: (s.get("width") or 0) * (s.get("height") or 0))
+        return {
+            "kind": MediaKind.photo,
+            "url": biggest["url"],
+            "name": f"vk_photo{photo['owner_id']}_{photo['id']}.jpg",
+            "mime": "image/jpeg",
+        }
+    if kind == "doc":
+        doc = attachment["doc"]
+        ext = (doc.get("ext") or "").lower()
+        if ext not in DOCUMENT_EXTENSIONS:
+            return UNSUPPORTED
+        if (doc.get("size") or 0) > FILE_LIMIT:
+            return "Файл больше 20 МБ. Пришлите файл поменьше."
+        title = doc.get("title") or f"document.{ext}"
+        return {
+            "kind": MediaKind.document,
+            "url": doc["url"],
+            "name": title if title.lower().endswith(f".{ext}") else f"{title}.{ext}",
+            "mime": mimetypes.guess_type(f"x.{ext}")[0] or "application/octet-stream",
+        }
+    if kind == "video":
+        return NO_VIDEO
+    return UNSUPPORTED
+
+
+async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
+    if not turn.attachments:
+        word = turn.text.strip().lower()
+        if word in ("готово", "без вложений"):
+            media = data.get("media", []) if word == "готово" else []
+            await show_summary(chat, turn, {**data, "media": media})
+            return
+        await chat.say(
+            turn, "Пришлите фото или документ, а когда закончите, нажмите «Готово».", MEDIA_BUTTONS
+        )
+        return
+    media = list(data.get("media", []))
+    problems: list[str] = []
+    for attachment in turn.attachments:
+        source = attachment_source(attachment)
+        if isinstance(source, str):
+            problems.append(source)
+            continue
+        if len(media) >= MAX_ATTACHMENTS:
+            problems.append(f"Уже {MAX_ATTACHMENTS} вложений — это максимум. Нажмите «Готово».")
+            break
+        # Fetched now, not at «Отправить»: VK's file links expire, the media store does not.
+        content = await chat.download(source.pop("url"), FILE_LIMIT)
+        if content is None:
+            problems.append(FETCH_FAILED)
+            continue
+        source["sha256"], _ = chat.media.save(content)
+        media.append(source)
+    if len(media) != len(data.get("media", [])):
+        await chat.states.set(turn.peer_id, ReportState.MEDIA, **{**data, "media": media})
+    for problem in dict.fromkeys(problems):  # each reason once
+        await chat.say(turn, problem, None if media else MEDIA_BUTTONS)
+    if media:
+        await chat.say(
+            turn,
+            f"Получено вложений: {len(media)}. Пришлите ещё или нажмите «Готово».",
+            MEDIA_BUTTONS,
+        )
+
+
+async def show_summary(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
+    event_date = date.fromisoformat(data["date"])
+    count = len(data.get("media", []))
+    attachments = f" · вложений: {count}" if count else " · без вложений"
+    text = (
+        f"Проверьте:\n«{data['title']}», {human_date(event_date, chat.desk.today())}, "
+        f"{data['place']}\n\n{clip(data['description'])}{attachments}"
+    )
+    data = {**data, "changing": False, "summary": text}
+    await chat.states.set(turn.peer_id, ReportState.CONFIRM, **data)
+    await chat.say(turn, text, CONFIRM_BUTTONS)
+
+
+async def on_press(
+    chat: VKChat, turn: Turn, person: Person, step: str | None, data: dict[str, Any]
+) -> None:
+    button, arg = turn.payload.get("r"), str(turn.payload.get("a", ""))
+    if step == "date" and button == "date":
+        await chat.answer(turn)
+        await set_date(chat, turn, arg, data)
+    elif step == "media" and button == "media":
+        await chat.answer(turn)
+        await show_summary(
+            chat, turn, {**data, "media": [] if arg == "none" else data.get("media", [])}
+        )
+    elif step == "confirm" and button == "change":
+        await chat.answer(turn)
+        await chat.say(turn, "Что изменить?", CHANGE_BUTTONS)
+    elif step == "confirm" and button == "goto" and arg in PROMPTS:
+        await chat.answer(turn)
+        changes = {"changing": arg != "media"} | ({"media": []} if arg == "media" else {})
+        await ask(chat, turn, arg, {**data, **changes})
+    elif step == "confirm" and button == "cancel":
+        await chat.answer(turn)
+        await chat.states.delete(turn.peer_id)
+        await chat.take_buttons_away(turn, data.get("summary", ""))
+        await chat.say(turn, "Отменено. Сообщение не отправлено.", menu_keyboard())
+    elif step == "confirm" and button == "send":
+        await chat.answer(turn, "Отправляю…")
+        await send_report(chat, turn, person, data)
+    else:
+        await chat.answer(turn, STALE)
+
+
+async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, Any]) -> None:
+    media = []
+    for item in data.get("media", []):
+        path = chat.media.path_for(item["sha256"])
+        if not path.exists():  # the media folder was cleaned meanwhile: ask for the files again
+            await chat.say(turn, "Вложения потерялись при обновлении бота. Пришлите их ещё раз.")
+            await ask(chat, turn, "media", {**data, "media": []})
+            return
+        media.append(
+            NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], path.read_bytes())
+        )
+    result = await chat.desk.submit_report(
+        person,
+        ReportInput(
+            data["title"],
+            date.fromisoformat(data["date"]),
+            data["place"],
+            data["description"],
+            media,
+        ),
+    )
+    await chat.states.delete(turn.peer_id)
+    await chat.take_buttons_away(turn, data.get("summary", ""))
+    promise = "Я напишу, когда его опубликуют."
+    text = f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. {promise}"
+    if result.is_late:
+        text = (
+            f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии "
+            "нужно не позднее следующего дня — в следующий раз, пожалуйста, чуть раньше. "
+            f"{promise}"
+        )
+    await chat.say(turn, text, menu_keyboard())

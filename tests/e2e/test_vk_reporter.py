@@ -1,0 +1,263 @@
+"""A department head works through the VK community's messages (vkbottle against the VK
+emulator); the editor stays in Telegram. The same core, the same steps and words."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlmodel import select
+
+from sandbox.stage import VK_GROUP_ID, Stage
+from storage.models import AuditLog, Report
+from tests.e2e.conftest import PHOTO_A, TIMEOUT, Chat, invite
+
+VK_REPORTER = 700001
+STICKER = {
+    "type": "sticker",
+    "sticker": {"product_id": 279, "sticker_id": 9008, "images": [], "images_with_background": []},
+}
+AUDIO = {
+    "type": "audio",
+    "audio": {"id": 456239017, "owner_id": VK_REPORTER, "artist": "Гимн", "title": "района"},
+}
+
+
+class VKPerson:
+    """One person's dialogue with the community, seen from their VK app."""
+
+    def __init__(self, stage: Stage, user_id: int) -> None:
+        self.stage = stage
+        self.vk = stage.vk
+        self.user_id = user_id
+        self.cursor = 0
+        self.presses = 0
+
+    def bot_messages(self) -> list[dict]:
+        return sorted(self.vk.sent_messages(self.user_id), key=lambda m: m["id"])
+
+    def send(self, text: str = "", **kwargs: object) -> dict:
+        return self.vk.user_sends_message(self.user_id, VK_GROUP_ID, text, **kwargs)
+
+    async def expect(self, fragment: str, within: float = TIMEOUT) -> dict:
+        """The next community message (after the cursor) whose text contains `fragment`."""
+
+        def found() -> dict | None:
+            messages = self.bot_messages()
+            for index in range(self.cursor, len(messages)):
+                if fragment in messages[index]["text"]:
+                    self.cursor = index + 1
+                    return messages[index]
+            return None
+
+        try:
+            return await self.vk.wait_until(found, timeout=within)
+        except TimeoutError:
+            texts = [m["text"] for m in self.bot_messages()[self.cursor :]]
+            raise AssertionError(f"no message with {fragment!r}; new ones: {texts}") from None
+
+    def current(self, message: dict) -> dict:
+        return next(m for m in self.bot_messages() if m["id"] == message["id"])
+
+    def press(self, message: dict, label: str, as_seen: bool = False) -> None:
+        """Press a button under a message as VK does: a callback button sends message_event,
+        a text button sends its label as a message with the button's payload. `as_seen`: the
+        message as it was then (a client that has not yet caught up with an edit)."""
+        shown = message if as_seen else self.current(message)
+        button = next(b for b in keyboard(shown) if b["label"] == label)
+        raw = button.get("payload") or {}
+        payload = json.loads(raw) if isinstance(raw, str) else raw
+        if button["type"] == "callback":
+            self.presses += 1
+            self.vk.user_presses_button(
+                self.user_id, VK_GROUP_ID, payload, message["conversation_message_id"]
+            )
+        else:
+            self.send(label, payload=payload)
+
+    async def answered(self) -> list[dict]:
+        """Every button press was answered (the app's spinner stops): the answers so far."""
+
+        def mine() -> list[dict]:
+            answers = self.vk.event_answers(VK_GROUP_ID)
+            return [a for a in answers if a["user_id"] == self.user_id]
+
+        await self.vk.wait_until(lambda: len(mine()) >= self.presses, timeout=TIMEOUT)
+        return mine()
+
+
+def keyboard(message: dict) -> list[dict]:
+    raw = message.get("keyboard")
+    if not raw:
+        return []
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    return [button["action"] for row in data.get("buttons", []) for button in row]
+
+
+def labels(message: dict) -> list[str]:
+    return [b["label"] for b in keyboard(message)]
+
+
+async def audit_lines(stage: Stage, action: str) -> list[AuditLog]:
+    async with stage.app.uow() as uow:
+        return list(
+            (await uow.session.exec(select(AuditLog).where(AuditLog.action == action))).all()
+        )
+
+
+async def join_vk(stage: Stage, admin: Chat, department: str = "Отдел культуры") -> VKPerson:
+    stage.vk.add_user(VK_REPORTER, "Ольга", "Смирнова")
+    code = await invite(admin, "Руководитель подразделения", department)
+    link = next(m for m in reversed(admin.bot_messages()) if code in (m.get("text") or ""))
+    vk_line = f"Во ВКонтакте: напишите сообществу https://vk.com/im?sel=-{VK_GROUP_ID} код {code}"
+    assert vk_line in admin.current(link)["text"]
+    person = VKPerson(stage, VK_REPORTER)
+    person.send(f"Начать {code}")
+    welcome = await person.expect("Добро пожаловать, Ольга Смирнова!")
+    assert "Руководитель подразделения" in welcome["text"] or department in welcome["text"]
+    assert labels(welcome) == ["Сообщить о мероприятии"]  # the menu under the input field
+    return person
+
+
+async def start_report(person: VKPerson) -> None:
+    menu = person.bot_messages()[-1]
+    person.press(menu, "Сообщить о мероприятии")  # a text button: comes as a message
+    await person.expect("Как оно называется?")
+
+
+async def test_stranger_joins_by_code_reports_and_hears_it_was_published(
+    stage: Stage, admin: Chat, editor: Chat
+) -> None:
+    stage.vk.add_user(VK_REPORTER, "Ольга", "Смирнова")
+    stranger = VKPerson(stage, VK_REPORTER)
+    stranger.send("Здравствуйте! Хочу сообщить о празднике")
+    refusal = await stranger.expect("доступен только по приглашению")
+    assert "попросите приглашение у администратора" in refusal["text"]
+    [line] = await audit_lines(stage, "access.refused")
+    assert line.actor_ref == f"vk:{VK_REPORTER}"
+    assert "праздник" not in line.details  # what strangers write is not kept
+
+    person = await join_vk(stage, admin)
+    async with stage.app.uow() as uow:
+        registered = await uow.people.by_vk(VK_REPORTER)
+    assert registered is not None and registered.full_name == "Ольга Смирнова"
+    assert registered.telegram_id is None
+
+    await start_report(person)
+    person.send("День села в Корнилово")
+    ask_date = await person.expect("Когда оно прошло?")
+    assert labels(ask_date) == ["Сегодня", "Вчера"]
+    person.press(ask_date, "Вчера")
+    await person.expect("Где?")
+    person.send("с. Корнилово, Дом культуры")
+    await person.expect("Коротко опишите")
+    person.send("Концерт, ярмарка и награждение лучших жителей села.")
+    ask_media = await person.expect("Пришлите фото")
+    assert labels(ask_media) == ["Готово", "Без вложений"]
+    person.send(photos=[PHOTO_A])
+    status = await person.expect("Получено вложений: 1")
+    person.press(status, "Готово")
+    summary = await person.expect("Проверьте:")
+    assert "«День села в Корнилово»" in summary["text"] and "вложений: 1" in summary["text"]
+    assert labels(summary) == ["Отправить", "Изменить", "Отмена"]
+    person.press(summary, "Отправить")
+    done = await person.expect("передано в пресс-службу")
+    assert "Сообщение № 1" in done["text"]
+    assert labels(done) == ["Сообщить о мероприятии"]
+    assert labels(person.current(summary)) == []  # «Отправить» can't act twice
+    await person.answered()
+
+    card = await editor.expect("Новое сообщение № 1")
+    assert "Отдел культуры" in card["text"] and "Ольга Смирнова" in card["text"]
+    assert "1 фото" in card["text"]
+    [photo] = [m for m in editor.bot_messages() if m.get("photo")]
+    assert stage.tg.file_bytes(photo["photo"][-1]["file_id"]) == PHOTO_A
+
+    editor.press(card, "Одобрить")
+    ask_when = await editor.expect("Когда публикуем?")
+    editor.press(ask_when, "Сейчас")
+    editor.press(await editor.edited(ask_when, "Куда публикуем"), "Готово")
+    await editor.expect("Опубликовано", within=20)
+    published = await person.expect("Опубликовано", within=20)
+    assert "«День села в Корнилово»" in published["text"]
+    assert re.search(rf"https://vk\.com/wall-{VK_GROUP_ID}_\d+", published["text"])
+    assert "https://t.me/tomsk_district_demo/" in published["text"]
+
+    person.press(summary, "Отправить", as_seen=True)  # a stale button: a note, nothing more
+    answers = await person.answered()
+    assert "уже не действует" in json.loads(answers[-1]["event_data"])["text"]
+    async with stage.app.uow() as uow:
+        assert len((await uow.session.exec(select(Report))).all()) == 1
+
+
+async def test_rejection_reaches_the_vk_reporter(stage: Stage, admin: Chat, editor: Chat) -> None:
+    person = await join_vk(stage, admin)
+    await start_report(person)
+    person.send("Субботник")
+    person.press(await person.expect("Когда оно прошло?"), "Сегодня")
+    await person.expect("Где?")
+    person.send("Парк")
+    await person.expect("Коротко опишите")
+    person.send("Убрали парк.")
+    person.press(await person.expect("Пришлите фото"), "Без вложений")
+    person.press(await person.expect("Проверьте:"), "Отправить")
+    await person.expect("передано в пресс-службу")
+
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "Отклонить")
+    await editor.expect("Напишите причину")
+    editor.send("Об этом уже писали")
+    await editor.expect("Отклонено")
+    notice = await person.expect("не будет опубликовано")
+    assert "Причина: Об этом уже писали" in notice["text"]
+
+
+async def test_cancel_unsupported_files_and_a_restart_mid_report(stage: Stage, admin: Chat) -> None:
+    person = await join_vk(stage, admin)
+    await start_report(person)
+    person.send("Отмена")
+    await person.expect("Отменено. Ничего не сохранено.")
+    person.send("Что-нибудь")
+    await person.expect("Чтобы сообщить о мероприятии")
+
+    await start_report(person)
+    person.send("Турнир по мини-футболу")
+    person.press(await person.expect("Когда оно прошло?"), "Сегодня")
+    await person.expect("Где?")
+    person.send(photos=[PHOTO_A])  # a photo where text is expected
+    await person.expect("Пришлите, пожалуйста, текстом")
+    person.send("Стадион «Кедр»")
+    await person.expect("Коротко опишите")
+    person.send("Восемь команд, победили школьники из Зональной Станции.")
+    await person.expect("Пришлите фото")
+    person.send(attachments=[STICKER])
+    refused = await person.expect("Такой файл я не могу принять")
+    assert labels(refused) == ["Готово", "Без вложений"]
+    person.send(attachments=[AUDIO])
+    await person.expect("Такой файл я не могу принять")
+
+    # The bot restarts in the middle of the report: nothing the person told it is lost.
+    await stage.stop_app()
+    await stage.start_app()
+    await stage.vk.wait_until(
+        lambda: sum(m == "groups.getLongPollServer" for m, _ in stage.vk.requests) >= 2,
+        timeout=TIMEOUT,
+    )
+    person.send(photos=[PHOTO_A])
+    status = await person.expect("Получено вложений: 1")
+    person.press(status, "Готово")
+    summary = await person.expect("Проверьте:")
+    assert "«Турнир по мини-футболу»" in summary["text"] and "Стадион «Кедр»" in summary["text"]
+    person.press(summary, "Изменить")
+    which = await person.expect("Что изменить?")
+    person.press(which, "Место")
+    await person.expect("Где?")
+    person.send("Стадион «Кедр», с. Корнилово")
+    summary = await person.expect("Проверьте:")
+    assert "Стадион «Кедр», с. Корнилово" in summary["text"]
+    person.press(summary, "Отмена")
+    await person.expect("Отменено. Сообщение не отправлено.")
+    assert labels(person.current(summary)) == []
+    await person.answered()
+    async with stage.app.uow() as uow:
+        assert (await uow.session.exec(select(Report))).all() == []
