@@ -9,11 +9,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.people import Account, PeopleService
+from bot.reporting import STRANGER
 
-REFUSAL = (
-    "Здравствуйте! Это рабочий бот пресс-службы администрации, он доступен только по приглашению. "
-    "Если Вы сотрудник, попросите приглашение у администратора."
-)
+REFUSAL = STRANGER
 
 
 def full_name(user: User) -> str:

@@ -9,10 +9,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.cards import clip
-from bot.dates import human_date, parse_date
+from bot import reporting
 from bot.domain import MediaKind
 from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia, ReportInput
+from bot.errors import Invalid
 from handlers.telegram.callbacks import ReportCB
 from handlers.telegram.common import MENU_REPORT, menu
 from handlers.telegram.filters import HAS_FILE, HAS_TEXT, PRIVATE, text_is
@@ -22,8 +22,6 @@ from storage.models import Person
 router = Router(name="report")
 router.message.filter(PRIVATE)
 
-TITLE_LIMIT, PLACE_LIMIT = 300, 300
-FILE_LIMIT = 20 * 1024 * 1024  # the Bot API lets a bot download files up to 20 MB
 DOCUMENT_TYPES = {
     "application/pdf",
     "application/msword",
@@ -64,17 +62,11 @@ CHANGE_BUTTONS = buttons(
     [("Описание", "goto", "description"), ("Вложения", "goto", "media")],
 )
 PROMPTS = {
-    "title": ("Расскажите о мероприятии. Как оно называется?", None),
-    "date": (
-        "Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11.",
-        DATE_BUTTONS,
-    ),
-    "place": ("Где?", None),
-    "description": ("Коротко опишите, что произошло: кто участвовал, что важно для жителей.", None),
-    "media": (
-        f"Пришлите фото или видео (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово».",
-        MEDIA_BUTTONS,
-    ),
+    "title": (reporting.ASK_TITLE, None),
+    "date": (reporting.ASK_DATE, DATE_BUTTONS),
+    "place": (reporting.ASK_PLACE, None),
+    "description": (reporting.ASK_DESCRIPTION, None),
+    "media": (reporting.ask_media("фото или видео"), MEDIA_BUTTONS),
 }
 
 
@@ -101,24 +93,15 @@ async def start_report(message: Message, state: FSMContext) -> None:
 
 @router.message(ReportDialog.title, HAS_TEXT)
 async def got_title(message: Message, state: FSMContext, desk: Desk) -> None:
-    title = " ".join(message.text.split())
-    if len(title) > TITLE_LIMIT:
-        await message.answer(
-            f"Название длиннее {TITLE_LIMIT} знаков ({len(title)}). Сократите, пожалуйста."
-        )
-        return
-    await state.update_data(title=title)
+    await state.update_data(title=reporting.title(message.text))
     await next_step(message, state, "date", desk)
 
 
 async def set_date(message: Message, state: FSMContext, text: str, desk: Desk) -> None:
-    today = desk.today()
-    event_date = parse_date(text, today)
-    if event_date is None:
-        await message.answer(
-            "Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».",
-            reply_markup=DATE_BUTTONS,
-        )
+    try:
+        event_date = reporting.event_date(text, desk.today())
+    except Invalid as exc:
+        await message.answer(exc.message, reply_markup=DATE_BUTTONS)
         return
     await state.update_data(date=event_date.isoformat())
     await next_step(message, state, "place", desk)
@@ -139,13 +122,7 @@ async def pressed_date(
 
 @router.message(ReportDialog.place, HAS_TEXT)
 async def got_place(message: Message, state: FSMContext, desk: Desk) -> None:
-    place = " ".join(message.text.split())
-    if len(place) > PLACE_LIMIT:
-        await message.answer(
-            f"Слишком длинно ({len(place)} знаков, можно до {PLACE_LIMIT}). Сократите, пожалуйста."
-        )
-        return
-    await state.update_data(place=place)
+    await state.update_data(place=reporting.place(message.text))
     await next_step(message, state, "description", desk)
 
 
@@ -196,21 +173,21 @@ async def got_attachment(message: Message, state: FSMContext) -> None:
     if isinstance(item, str):
         await message.answer(item, reply_markup=MEDIA_BUTTONS)
         return
-    if item["size"] > FILE_LIMIT:
+    if item["size"] > reporting.FILE_LIMIT:
         await message.answer(
-            "Файл больше 20 МБ — бот не сможет его забрать. Пришлите файл поменьше.",
+            reporting.TOO_BIG_FILE,
             reply_markup=MEDIA_BUTTONS,
         )
         return
     if len(media) >= MAX_ATTACHMENTS:
         await message.answer(
-            f"Уже {MAX_ATTACHMENTS} вложений — это максимум. Нажмите «Готово».",
+            reporting.TOO_MANY_FILES,
             reply_markup=MEDIA_BUTTONS,
         )
         return
     media.append(item)
     await state.update_data(media=media)
-    text = f"Получено вложений: {len(media)}. Пришлите ещё или нажмите «Готово»."
+    text = reporting.received(len(media))
     status = data.get("status_message")
     if status:
         try:
@@ -243,15 +220,7 @@ async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
     data = await state.get_data()
     await state.set_state(ReportDialog.confirm)
     await state.update_data(changing=False, status_message=None)
-    event_date = date.fromisoformat(data["date"])
-    count = len(data.get("media", []))
-    attachments = f" · вложений: {count}" if count else " · без вложений"
-    await message.answer(
-        f"Проверьте:\n«{data['title']}», {human_date(event_date, desk.today())}, "
-        f"{data['place']}\n\n"
-        f"{clip(data['description'])}{attachments}",
-        reply_markup=CONFIRM_BUTTONS,
-    )
+    await message.answer(reporting.summary(data, desk.today()), reply_markup=CONFIRM_BUTTONS)
 
 
 @router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "change"))
@@ -277,7 +246,7 @@ async def cancel_report(query: CallbackQuery, state: FSMContext, person: Person)
     await state.clear()
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer("Отменено. Сообщение не отправлено.", reply_markup=menu(person))
+    await query.message.answer(reporting.CANCELLED, reply_markup=menu(person))
 
 
 @router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "send"))
@@ -308,15 +277,7 @@ async def send_report(
     )
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
-    promise = "Я напишу, когда его опубликуют."
-    text = f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. {promise}"
-    if result.is_late:
-        text = (
-            f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии "
-            "нужно не позднее следующего дня — в следующий раз, пожалуйста, чуть раньше. "
-            f"{promise}"
-        )
-    await query.message.answer(text, reply_markup=menu(person))
+    await query.message.answer(reporting.submitted(result), reply_markup=menu(person))
 
 
 @router.callback_query(ReportCB.filter())
@@ -329,9 +290,9 @@ async def stale_report_button(query: CallbackQuery) -> None:
 @router.message(ReportDialog.place)
 @router.message(ReportDialog.description)
 async def need_text(message: Message) -> None:
-    await message.answer("Пришлите, пожалуйста, текстом. Прервать: /cancel")
+    await message.answer(f"{reporting.NEED_TEXT} Прервать: /cancel")
 
 
 @router.message(ReportDialog.confirm)
 async def waiting_confirm(message: Message) -> None:
-    await message.answer("Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше.")
+    await message.answer(reporting.WAITING_CONFIRM)

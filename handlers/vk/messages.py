@@ -17,6 +17,7 @@ from vkbottle.framework.labeler import BotLabeler
 from bot.domain import Role
 from bot.errors import Denied, DeskError
 from bot.people import Account
+from bot.reporting import STRANGER
 from handlers.vk import report
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.render import MENU_REPORT, menu_keyboard
@@ -24,11 +25,7 @@ from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-# The same words as handlers/telegram/middlewares.REFUSAL (kept here: no aiogram in handlers/vk).
-REFUSAL = (
-    "Здравствуйте! Это рабочий бот пресс-службы администрации, он доступен только по приглашению. "
-    "Если Вы сотрудник, попросите приглашение у администратора."
-)
+REFUSAL = STRANGER
 SHORT_REFUSAL = "Бот доступен только по приглашению."
 # «Начать» is VK's own first button; an invite code may follow it, or come alone.
 START_RE = re.compile(r"^/?(?:начать|start|старт)(?:\s+(\S+))?$", re.IGNORECASE)

@@ -11,10 +11,10 @@ from typing import Any
 
 from vkbottle import BaseStateGroup, StatePeer
 
-from bot.cards import clip
-from bot.dates import human_date, parse_date
+from bot import reporting
 from bot.domain import MediaKind
 from bot.editorial import MAX_ATTACHMENTS, NewMedia, ReportInput
+from bot.errors import Invalid
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.render import inline_keyboard, menu_keyboard
 from storage.models import Person
@@ -29,8 +29,6 @@ class ReportState(BaseStateGroup):
     CONFIRM = "confirm"
 
 
-TITLE_LIMIT, PLACE_LIMIT = 300, 300
-FILE_LIMIT = 20 * 1024 * 1024  # as in Telegram, so a report is the same whichever way it came
 DOCUMENT_EXTENSIONS = {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "jpg", "png"}
 UNSUPPORTED = (
     "Такой файл я не могу принять. Пришлите фото или документ (PDF, Word, Excel, PowerPoint)."
@@ -60,17 +58,11 @@ CHANGE_BUTTONS = inline_keyboard(
     ]
 )
 PROMPTS: dict[str, tuple[str, str | None]] = {
-    "title": ("Расскажите о мероприятии. Как оно называется?", None),
-    "date": (
-        "Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11.",
-        DATE_BUTTONS,
-    ),
-    "place": ("Где?", None),
-    "description": ("Коротко опишите, что произошло: кто участвовал, что важно для жителей.", None),
-    "media": (
-        f"Пришлите фото или документы (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово».",
-        MEDIA_BUTTONS,
-    ),
+    "title": (reporting.ASK_TITLE, None),
+    "date": (reporting.ASK_DATE, DATE_BUTTONS),
+    "place": (reporting.ASK_PLACE, None),
+    "description": (reporting.ASK_DESCRIPTION, None),
+    "media": (reporting.ask_media("фото или документы"), MEDIA_BUTTONS),
 }
 STALE = "Эта кнопка уже не действует. Начните заново: /report"
 
@@ -109,42 +101,30 @@ async def on_message(
         await got_media(chat, turn, data)
         return
     if step == "confirm":
-        await chat.say(turn, "Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше.")
+        await chat.say(turn, reporting.WAITING_CONFIRM)
         return
     text = " ".join(turn.text.split())
     if not text:
-        await chat.say(turn, "Пришлите, пожалуйста, текстом. Прервать: «Отмена».")
+        await chat.say(turn, f"{reporting.NEED_TEXT} Прервать: «Отмена».")
         return
-    if step == "title":
-        if len(text) > TITLE_LIMIT:
-            await chat.say(
-                turn, f"Название длиннее {TITLE_LIMIT} знаков ({len(text)}). Сократите, пожалуйста."
-            )
-            return
-        await next_step(chat, turn, "date", {**data, "title": text})
-    elif step == "date":
-        await set_date(chat, turn, text, data)
-    elif step == "place":
-        if len(text) > PLACE_LIMIT:
-            await chat.say(
-                turn,
-                f"Слишком длинно ({len(text)} знаков, можно до {PLACE_LIMIT}). "
-                "Сократите, пожалуйста.",
-            )
-            return
-        await next_step(chat, turn, "description", {**data, "place": text})
-    elif step == "description":
-        await next_step(chat, turn, "media", {**data, "description": turn.text.strip()})
+    try:
+        if step == "title":
+            await next_step(chat, turn, "date", {**data, "title": reporting.title(text)})
+        elif step == "date":
+            await set_date(chat, turn, text, data)
+        elif step == "place":
+            await next_step(chat, turn, "description", {**data, "place": reporting.place(text)})
+        elif step == "description":
+            await next_step(chat, turn, "media", {**data, "description": turn.text.strip()})
+    except Invalid as exc:
+        await chat.say(turn, exc.message)
 
 
 async def set_date(chat: VKChat, turn: Turn, text: str, data: dict[str, Any]) -> None:
-    event_date = parse_date(text, chat.desk.today())
-    if event_date is None:
-        await chat.say(
-            turn,
-            "Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».",
-            DATE_BUTTONS,
-        )
+    try:
+        event_date = reporting.event_date(text, chat.desk.today())
+    except Invalid as exc:
+        await chat.say(turn, exc.message, DATE_BUTTONS)
         return
     await next_step(chat, turn, "place", {**data, "date": event_date.isoformat()})
 
@@ -169,8 +149,8 @@ def attachment_source(attachment: dict[str, Any]) -> dict[str, Any] | str:
         ext = (doc.get("ext") or "").lower()
         if ext not in DOCUMENT_EXTENSIONS:
             return UNSUPPORTED
-        if (doc.get("size") or 0) > FILE_LIMIT:
-            return "Файл больше 20 МБ. Пришлите файл поменьше."
+        if (doc.get("size") or 0) > reporting.FILE_LIMIT:
+            return reporting.TOO_BIG_FILE
         title = doc.get("title") or f"document.{ext}"
         return {
             "kind": MediaKind.document,
@@ -202,10 +182,10 @@ async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
             problems.append(source)
             continue
         if len(media) >= MAX_ATTACHMENTS:
-            problems.append(f"Уже {MAX_ATTACHMENTS} вложений — это максимум. Нажмите «Готово».")
+            problems.append(reporting.TOO_MANY_FILES)
             break
         # Fetched now, not at «Отправить»: VK's file links expire, the media store does not.
-        content = await chat.download(source.pop("url"), FILE_LIMIT)
+        content = await chat.download(source.pop("url"), reporting.FILE_LIMIT)
         if content is None:
             problems.append(FETCH_FAILED)
             continue
@@ -218,19 +198,13 @@ async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
     if media:
         await chat.say(
             turn,
-            f"Получено вложений: {len(media)}. Пришлите ещё или нажмите «Готово».",
+            reporting.received(len(media)),
             MEDIA_BUTTONS,
         )
 
 
 async def show_summary(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
-    event_date = date.fromisoformat(data["date"])
-    count = len(data.get("media", []))
-    attachments = f" · вложений: {count}" if count else " · без вложений"
-    text = (
-        f"Проверьте:\n«{data['title']}», {human_date(event_date, chat.desk.today())}, "
-        f"{data['place']}\n\n{clip(data['description'])}{attachments}"
-    )
+    text = reporting.summary(data, chat.desk.today())
     data = {**data, "changing": False, "summary": text}
     await chat.states.set(turn.peer_id, ReportState.CONFIRM, **data)
     await chat.say(turn, text, CONFIRM_BUTTONS)
@@ -259,7 +233,7 @@ async def on_press(
         await chat.answer(turn)
         await chat.states.delete(turn.peer_id)
         await chat.take_buttons_away(turn, data.get("summary", ""))
-        await chat.say(turn, "Отменено. Сообщение не отправлено.", menu_keyboard())
+        await chat.say(turn, reporting.CANCELLED, menu_keyboard())
     elif step == "confirm" and button == "send":
         await chat.answer(turn, "Отправляю…")
         await send_report(chat, turn, person, data)
@@ -290,12 +264,4 @@ async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, 
     )
     await chat.states.delete(turn.peer_id)
     await chat.take_buttons_away(turn, data.get("summary", ""))
-    promise = "Я напишу, когда его опубликуют."
-    text = f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. {promise}"
-    if result.is_late:
-        text = (
-            f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии "
-            "нужно не позднее следующего дня — в следующий раз, пожалуйста, чуть раньше. "
-            f"{promise}"
-        )
-    await chat.say(turn, text, menu_keyboard())
+    await chat.say(turn, reporting.submitted(result), menu_keyboard())

@@ -1,0 +1,88 @@
+"""The report dialog's words and rules, shared by every chat (Telegram, VK).
+
+Transports only collect the answers and draw buttons; what is asked, what is accepted and what
+the person hears back is decided here, so the two chats cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.cards import clip
+from bot.dates import human_date, parse_date
+from bot.editorial import MAX_ATTACHMENTS, Submitted
+from bot.errors import Invalid
+
+TITLE_LIMIT = 300
+PLACE_LIMIT = 300
+FILE_LIMIT = 20 * 1024 * 1024  # what the Bot API lets a bot download; the same for VK
+STRANGER = (
+    "Здравствуйте! Это рабочий бот пресс-службы администрации, он доступен только по приглашению. "
+    "Если Вы сотрудник, попросите приглашение у администратора."
+)
+ASK_TITLE = "Расскажите о мероприятии. Как оно называется?"
+ASK_DATE = "Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11."
+ASK_PLACE = "Где?"
+ASK_DESCRIPTION = "Коротко опишите, что произошло: кто участвовал, что важно для жителей."
+TOO_MANY_FILES = f"Уже {MAX_ATTACHMENTS} вложений — это максимум. Нажмите «Готово»."
+TOO_BIG_FILE = "Файл больше 20 МБ — бот не сможет его забрать. Пришлите файл поменьше."
+NEED_TEXT = "Пришлите, пожалуйста, текстом."
+WAITING_CONFIRM = "Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше."
+CANCELLED = "Отменено. Сообщение не отправлено."
+
+
+def ask_media(what: str) -> str:
+    """`what` names the kinds of file this chat can take, e.g. «фото или видео»."""
+    return f"Пришлите {what} (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово»."
+
+
+def received(count: int) -> str:
+    return f"Получено вложений: {count}. Пришлите ещё или нажмите «Готово»."
+
+
+def title(text: str) -> str:
+    value = " ".join(text.split())
+    if len(value) > TITLE_LIMIT:
+        raise Invalid(
+            f"Название длиннее {TITLE_LIMIT} знаков ({len(value)}). Сократите, пожалуйста."
+        )
+    return value
+
+
+def place(text: str) -> str:
+    value = " ".join(text.split())
+    if len(value) > PLACE_LIMIT:
+        raise Invalid(
+            f"Слишком длинно ({len(value)} знаков, можно до {PLACE_LIMIT}). Сократите, пожалуйста."
+        )
+    return value
+
+
+def event_date(text: str, today: date) -> date:
+    value = parse_date(text, today)
+    if value is None:
+        raise Invalid("Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».")
+    return value
+
+
+def summary(data: dict, today: date) -> str:
+    """The last check before sending, from the dialog's answers."""
+    count = len(data.get("media", []))
+    attachments = f" · вложений: {count}" if count else " · без вложений"
+    when = human_date(date.fromisoformat(data["date"]), today)
+    return (
+        f"Проверьте:\n«{data['title']}», {when}, {data['place']}\n\n"
+        f"{clip(data['description'])}{attachments}"
+    )
+
+
+def submitted(result: Submitted) -> str:
+    promise = "Я напишу, когда его опубликуют."
+    if result.is_late:
+        # Gentle and once: the order asks for a report no later than the day after the event.
+        return (
+            f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии "
+            "нужно не позднее следующего дня — в следующий раз, пожалуйста, чуть раньше. "
+            f"{promise}"
+        )
+    return f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. {promise}"
