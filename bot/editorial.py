@@ -100,6 +100,11 @@ class Desk:
         self.planner: Planner | None = None
         self._background: set[asyncio.Task] = set()
 
+    @property
+    def media(self) -> MediaStore:
+        """Where attachments are kept; transports put files there as soon as they arrive."""
+        return self._media
+
     # ---- reporting --------------------------------------------------------------------------
     def today(self) -> date:
         return self._clock().astimezone(self._tz).date()

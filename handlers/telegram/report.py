@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -165,7 +166,7 @@ def attachment_of(message: Message) -> dict | str:
 
 
 @router.message(ReportDialog.media, HAS_FILE)
-async def got_attachment(message: Message, state: FSMContext) -> None:
+async def got_attachment(message: Message, state: FSMContext, desk: Desk) -> None:
     # Albums arrive as several updates; the dispatcher's event isolation handles them in turn.
     item = attachment_of(message)
     data = await state.get_data()
@@ -185,6 +186,9 @@ async def got_attachment(message: Message, state: FSMContext) -> None:
             reply_markup=MEDIA_BUTTONS,
         )
         return
+    # Fetched now rather than at «Отправить»: the last step stays quick, and the file is kept
+    # (by content) even if the dialog is resumed after a restart.
+    item["sha256"], _ = desk.media.save((await message.bot.download(item["file_id"])).read())
     media.append(item)
     await state.update_data(media=media)
     text = reporting.received(len(media))
@@ -195,8 +199,8 @@ async def got_attachment(message: Message, state: FSMContext) -> None:
                 text, chat_id=message.chat.id, message_id=status, reply_markup=MEDIA_BUTTONS
             )
             return
-        except Exception:
-            pass
+        except TelegramBadRequest:
+            pass  # the status message was deleted: send a new one
     sent = await message.answer(text, reply_markup=MEDIA_BUTTONS)
     await state.update_data(status_message=sent.message_id)
 
@@ -256,13 +260,7 @@ async def send_report(
     await query.answer("Отправляю…")
     data = await state.get_data()
     media = [
-        NewMedia(
-            MediaKind(m["kind"]),
-            m["name"],
-            m["mime"],
-            (await bot.download(m["file_id"])).read(),
-            m["file_id"],
-        )
+        NewMedia(MediaKind(m["kind"]), m["name"], m["mime"], await kept(desk, bot, m), m["file_id"])
         for m in data.get("media", [])
     ]
     result = await desk.submit_report(
@@ -278,6 +276,14 @@ async def send_report(
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(reporting.submitted(result), reply_markup=menu(person))
+
+
+async def kept(desk: Desk, bot: Bot, item: dict) -> bytes:
+    """The file fetched when it arrived; fetched again if the media folder lost it meanwhile."""
+    path = desk.media.path_for(item["sha256"]) if item.get("sha256") else None
+    if path is not None and path.exists():
+        return path.read_bytes()
+    return (await bot.download(item["file_id"])).read()
 
 
 @router.callback_query(ReportCB.filter())
