@@ -18,8 +18,10 @@ if TYPE_CHECKING:  # the bot's modules take seconds to import; the page must ans
     from sandbox.stage import Stage
 
 STATIC = Path(__file__).parent / "static"
-# VK notes every API request and long poll tick; the page only cares about the wall.
+# VK notes every API request and long poll tick; the page only cares about the wall, the
+# community's conversations and the answers to pressed buttons.
 VK_KINDS = {"post", "post_deleted", "comment", "comment_deleted", "photo", "ban", "unban"}
+VK_MESSAGE_KINDS = {"message", "message_edit"}
 HOP_HEADERS = {"content-type", "content-disposition", "cache-control"}
 
 
@@ -130,8 +132,14 @@ class SandboxWeb:
                 if event is None:  # the emulator is stopping
                     merged.put_nowait(None)
                     return
-                if event.get("kind") in VK_KINDS:
-                    merged.put_nowait({"src": "vk", "kind": event["kind"]})
+                kind = event.get("kind")
+                if kind in VK_KINDS:
+                    merged.put_nowait({"src": "vk", "kind": kind})
+                elif kind in VK_MESSAGE_KINDS:
+                    merged.put_nowait({"src": "vk", "kind": kind, "peer_id": event["peer_id"]})
+                elif kind == "event_answer":  # the bot answered a pressed callback button
+                    keys = ("event_id", "user_id", "event_data")
+                    merged.put_nowait({"src": "vk", "kind": kind, **{k: event[k] for k in keys}})
 
         async def stop_on_shutdown() -> None:
             await self.stopping.wait()

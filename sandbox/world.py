@@ -66,9 +66,22 @@ def page_setup(config: Config) -> dict[str, Any]:
             "title": "Администрация Томского района",
             "discussion_id": DISCUSSION_ID,
         },
-        "vk": {"owner_id": -VK_GROUP_ID, "title": "Администрация Томского района"},
+        "vk": {
+            "owner_id": -VK_GROUP_ID,
+            "group_id": VK_GROUP_ID,
+            "title": "Администрация Томского района",
+        },
         "citizen": {"tg_id": CITIZEN_TG_ID, "vk_id": CITIZEN_VK_ID, "name": "Сергей Кузнецов"},
         "vk_reporter": {"vk_id": VK_REPORTER[0], "name": f"{VK_REPORTER[1]} {VK_REPORTER[2]}"},
+        # People who talk to the desk through the community's messages, in their VK app.
+        "vk_people": [
+            {
+                "vk_id": VK_REPORTER[0],
+                "name": f"{VK_REPORTER[1]} {VK_REPORTER[2]}",
+                "about": f"руководитель, {VK_REPORTER[3]}",
+                "role": str(Role.reporter),
+            }
+        ],
     }
 
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .server import image_type
 
@@ -42,22 +42,55 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
         return web.json_response(comment)
 
     async def send_message(request: web.Request) -> web.Response:
-        """A person writes to the community (text and an optional button payload)."""
-        body = await request.json()
+        """A person writes to the community: JSON (text and an optional button payload), or a
+        multipart form with the same fields (payload as JSON text) and photo files."""
+        photos: list[bytes] = []
+        if request.content_type == "multipart/form-data":
+            body: dict = {}
+            async for part in await request.multipart():
+                if not isinstance(part, BodyPartReader) or part.name is None:
+                    continue
+                if part.filename:
+                    photos.append(bytes(await part.read()))
+                else:
+                    body[part.name] = await part.text()
+            if body.get("payload"):
+                body["payload"] = json.loads(body["payload"])
+        else:
+            body = await request.json()
         try:
             message = emu.user_sends_message(
                 int(body["from_id"]),
                 int(request.match_info["group_id"]),
                 str(body.get("text") or ""),
                 payload=body.get("payload"),
+                photos=photos,
             )
         except (KeyError, ValueError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response(message)
 
+    async def press(request: web.Request) -> web.Response:
+        """A person presses a callback button under a message: message_event to the long poll."""
+        body = await request.json()
+        try:
+            payload = body["payload"]
+            event = emu.user_presses_button(
+                int(body["user_id"]),
+                int(request.match_info["group_id"]),
+                json.loads(payload) if isinstance(payload, str) else dict(payload),
+                int(body["conversation_message_id"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(event)
+
     async def dialogue(request: web.Request) -> web.Response:
-        """What the community wrote to one person, oldest first."""
+        """What the community wrote to one person, oldest first; with ?both=1 the person's own
+        messages too, as their VK app shows the conversation."""
         peer_id = int(request.match_info["peer_id"])
+        if request.query.get("both"):
+            return web.json_response({"peer_id": peer_id, "messages": emu.dialogue(peer_id)})
         return web.json_response({"peer_id": peer_id, "messages": emu.sent_messages(peer_id)})
 
     async def photo(request: web.Request) -> web.Response:
@@ -95,6 +128,7 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
         web.post("/_emu/walls/{owner_id}/{post_id}/comments", add_comment),
         web.get("/_emu/photos/{ref}", photo),
         web.post("/_emu/messages/{group_id}", send_message),
+        web.post("/_emu/messages/{group_id}/press", press),
         web.get("/_emu/messages/{peer_id}", dialogue),
         web.get("/_emu/events", events),
     ]

@@ -131,6 +131,10 @@ class VKEmulator:
         """The user allowed the community to message them (VK error 901 otherwise)."""
         self.state.allowed_messages[group_id].add(user_id)
 
+    def deny_messages(self, user_id: int, group_id: int) -> None:
+        """The user forbade the community's messages: messages.send answers 901 again."""
+        self.state.allowed_messages[group_id].discard(user_id)
+
     # -- citizens and people ---------------------------------------------------------------
     def post_comment(
         self,
@@ -256,6 +260,18 @@ class VKEmulator:
             if m["peer_id"] == peer_id and m["out"]
         ]
 
+    def dialogue(self, peer_id: int) -> list[dict]:
+        """Both sides of the conversations with one person, oldest first."""
+        return sorted(
+            (
+                dict(m)
+                for msgs in self.state.messages.values()
+                for m in msgs.values()
+                if m["peer_id"] == peer_id
+            ),
+            key=lambda m: (m["date"], m["id"]),
+        )
+
     # -- faults and waiting ----------------------------------------------------------------
     def inject_fault(
         self,
@@ -271,6 +287,12 @@ class VKEmulator:
         """The long poll key stops working (a_check answers failed 2)."""
         self.state.lp_keys[group_id] = secrets.token_hex(20)
         self.state.notify({"kind": "longpoll_key", "group_id": group_id})
+
+    def lose_longpoll_history(self, group_id: int) -> None:
+        """VK drops the events so far: a_check at an older ts answers failed 1 (the events in
+        between never come), as after a long outage or an overload on VK's side."""
+        self.lp_history_start[group_id] = len(self.state.lp_events[group_id])
+        self.state.notify({"kind": "longpoll_history", "group_id": group_id})
 
     async def wait_until(
         self,

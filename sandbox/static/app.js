@@ -1,4 +1,5 @@
-// The sandbox page: people's Telegram chats with the bot, the channel and the VK wall.
+// The sandbox page: people's Telegram chats with the bot, VK reporters' conversations with the
+// community, the channel and the VK wall.
 // Every action goes to the emulators' control APIs (proxied under /tg/ and /vk/); the bot sees
 // it only through its own polling. One SSE stream (/api/events) says what changed.
 "use strict";
@@ -8,6 +9,11 @@ const S = {
   current: null, // the open chat: a person's id or the moderation group's id
   actAs: null, // who writes in the moderation group
   chats: {}, // chat id -> {messages, deleted, reply_keyboard}
+  vkCurrent: null, // the open VK conversation: the person's VK id
+  vk: {}, // VK id -> both sides of their conversation with the community, oldest first
+  vkSeen: {}, // VK id -> how many community messages the visitor has looked at
+  vkPending: new Map(), // event_id of a pressed callback button -> its key (message and label)
+  vkAnswered: new Map(), // event_id -> the bot's answer, if it came before the press returned
   seen: {}, // chat id -> how many bot messages the visitor has looked at
   channel: { posts: [], discussion: { messages: [], deleted: [] } },
   wall: [],
@@ -95,6 +101,8 @@ function personName(id) {
   const person = S.setup.people.find((p) => p.id === id);
   if (person) return person.name;
   if (id === S.setup.citizen.tg_id || id === S.setup.citizen.vk_id) return S.setup.citizen.name;
+  const vkPerson = S.setup.vk_people.find((p) => p.vk_id === id);
+  if (vkPerson) return vkPerson.name;
   return `Пользователь ${id}`;
 }
 
@@ -227,9 +235,14 @@ function renderContacts() {
   list.replaceChildren();
   const entries = [
     ...S.setup.people.map((p) => ({ id: p.id, name: p.name, about: p.about })),
+    ...S.setup.vk_people.map((p) => ({ id: p.vk_id, name: p.name, about: p.about, vk: true })),
     { id: S.setup.moderation_chat.id, name: S.setup.moderation_chat.title, about: "группа: бот и редакторы", group: true },
   ];
   for (const entry of entries) {
+    if (entry.vk) {
+      list.append(vkContact(entry));
+      continue;
+    }
     const chat = S.chats[entry.id];
     const last = chat && chat.messages[chat.messages.length - 1];
     const unread = botCount(entry.id) - (S.seen[entry.id] || 0);
@@ -250,6 +263,10 @@ function renderContacts() {
 
 function openChat(chatId) {
   S.current = chatId;
+  S.vkCurrent = null;
+  $("#vk-toast").hidden = true;
+  $("#chat").hidden = false;
+  $("#vkchat").hidden = true;
   S.seen[chatId] = botCount(chatId);
   const group = isGroup(chatId);
   $("#chat-title").textContent = group ? S.setup.moderation_chat.title : S.setup.bot.name;
@@ -484,6 +501,263 @@ function renderWall() {
   feed.replaceChildren(...nodes);
 }
 
+// ----- VK: a person's conversation with the community, as their VK app shows it -----------------
+
+const vkGroup = () => S.setup.vk.group_id;
+
+function parseJSON(raw) {
+  if (raw === null || raw === undefined || raw === "") return null;
+  if (typeof raw !== "string") return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+function vkCount(peer) {
+  return (S.vk[peer] || []).filter((m) => m.out).length;
+}
+
+function vkContact(entry) {
+  const messages = S.vk[entry.id] || [];
+  const last = messages[messages.length - 1];
+  const photo = last && (last.attachments || []).some((a) => a.type === "photo");
+  const preview = last ? ((last.text || "").split("\n")[0] || (photo ? "Фотография" : "")) : "";
+  const unread = vkCount(entry.id) - (S.vkSeen[entry.id] || 0);
+  const active = entry.id === S.vkCurrent;
+  const face = avatar(entry.name, entry.id);
+  face.append(el("span", { class: "net-badge", title: "ВКонтакте" }, "VK"));
+  return el("li", {
+    class: `contact vk${active ? " active" : ""}`,
+    "data-chat": `vk${entry.id}`,
+    "data-network": "vk",
+    onclick: () => openVk(entry.id),
+  },
+  face,
+  el("div", { class: "who" },
+    el("div", { class: "name" }, entry.name),
+    el("div", { class: "about" }, el("span", { class: "net-mark" }, "ВКонтакте"), entry.about),
+    el("div", { class: "preview" }, preview || "нет сообщений")),
+  unread > 0 && !active ? el("span", { class: "badge vk" }, unread) : null);
+}
+
+function openVk(peer) {
+  S.current = null;
+  S.vkCurrent = peer;
+  $("#vk-toast").hidden = true;
+  S.vkSeen[peer] = vkCount(peer);
+  $("#chat").hidden = true;
+  $("#vkchat").hidden = false;
+  $("#vkchat").dataset.viewer = peer;
+  $("#vk-chat-title").textContent = S.setup.vk.title;
+  $("#vk-chat-sub").textContent = `сообщество · так видит диалог ${personName(peer)}`;
+  renderContacts();
+  renderVk(true);
+  if (!S.vk[peer]) refresh(`vk:${peer}`);
+  $("#vk-input").focus();
+}
+
+async function loadVk(peer) {
+  const { messages } = await api(`/vk/messages/${peer}?both=1`);
+  S.vk[peer] = messages;
+  if (peer === S.vkCurrent) {
+    S.vkSeen[peer] = vkCount(peer);
+    renderVk();
+  }
+  renderContacts();
+}
+
+function vkPhotos(msg, onLoad) {
+  const photos = (msg.attachments || []).filter((a) => a.type === "photo").map((a) => a.photo);
+  if (!photos.length) return null;
+  return el("div", { class: `vk-media n${Math.min(photos.length, 4)}` }, photos.map((p) => {
+    const img = el("img", { src: `/vk/photos/${p.owner_id}_${p.id}`, alt: "фотография", loading: "lazy" });
+    img.addEventListener("load", onLoad);
+    img.addEventListener("click", () => window.open(img.src, "_blank"));
+    return img;
+  }));
+}
+
+const buttonKey = (msg, action) => `${msg.conversation_message_id}:${action.label}`;
+
+function vkButton(msg, button, cls) {
+  const action = button.action || {};
+  const pending = [...S.vkPending.values()].includes(buttonKey(msg, action));
+  if (action.type === "open_link") {
+    return el("a", { class: `${cls} ${button.color || "secondary"}`, href: action.link, target: "_blank", rel: "noopener" }, action.label, " ↗");
+  }
+  return el("button", {
+    type: "button",
+    class: `${cls} ${button.color || "secondary"}${pending ? " pending" : ""}`,
+    "data-type": action.type,
+    onclick: () => vkPress(msg, action),
+  }, action.label || "Кнопка");
+}
+
+function vkBubble(msg, { tail, onLoad }) {
+  const fromCommunity = Boolean(msg.out);
+  const node = el("div", {
+    class: `vmsg ${fromCommunity ? "in bot" : "out"}${tail ? " tail" : ""}`,
+    "data-cmid": msg.conversation_message_id,
+  });
+  const box = el("div", { class: "vbubble" });
+  const media = vkPhotos(msg, onLoad);
+  if (media) box.append(media);
+  if (msg.text) box.append(el("div", { class: "text", html: linkify(msg.text) }));
+  box.append(el("span", { class: "meta" }, msg.update_time ? "ред. " : "", clock(msg.date)));
+  if (media && !msg.text) box.classList.add("media-only");
+  const keyboard = parseJSON(msg.keyboard);
+  if (keyboard && keyboard.inline && keyboard.buttons.length) {
+    box.append(el("div", { class: "vk-ikb" }, keyboard.buttons.map((row) =>
+      el("div", { class: "row" }, row.map((b) => vkButton(msg, b, "vk-button"))))));
+  }
+  if (fromCommunity) {
+    const face = tail ? el("div", { class: "avatar vk-avatar tiny" }, "А") : el("div", { class: "avatar-gap" });
+    node.append(face);
+  }
+  node.append(box);
+  return node;
+}
+
+// The keyboard under the input field: the newest one the community sent stays until replaced.
+function vkMenu(messages) {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const msg = messages[i];
+    const keyboard = msg.out ? parseJSON(msg.keyboard) : null;
+    if (!keyboard || keyboard.inline) continue;
+    const answered = messages.slice(i + 1).some((m) => !m.out);
+    return keyboard.one_time && answered ? null : { msg, keyboard };
+  }
+  return null;
+}
+
+function renderVk(jump = false) {
+  const peer = S.vkCurrent;
+  if (peer === null) return;
+  const box = $("#vk-messages");
+  const messages = S.vk[peer] || [];
+  const atBottom = jump || box.scrollHeight - box.scrollTop - box.clientHeight < 60;
+  const stick = () => { if (atBottom) box.scrollTop = box.scrollHeight; };
+  box.replaceChildren();
+  if (!messages.length) {
+    box.append(el("div", { class: "empty" },
+      el("div", { class: "avatar vk-avatar big" }, "А"),
+      el("b", {}, S.setup.vk.title),
+      el("div", {}, "Сообщество отвечает с помощью бота пресс-службы. Нажмите «Начать», чтобы написать ему.")));
+  }
+  let day = "";
+  messages.forEach((msg, i) => {
+    const d = new Date(msg.date * 1000).toLocaleDateString("ru-RU", { day: "numeric", month: "long", timeZone: S.setup.timezone });
+    if (d !== day) box.append(el("div", { class: "day" }, (day = d)));
+    const next = messages[i + 1];
+    const tail = !next || Boolean(next.out) !== Boolean(msg.out);
+    box.append(vkBubble(msg, { tail, onLoad: stick }));
+  });
+  stick();
+  $("#vk-start").hidden = messages.length > 0;
+  $("#vk-composer").hidden = messages.length === 0;
+  const kb = $("#vk-kb");
+  kb.replaceChildren();
+  const menu = vkMenu(messages);
+  if (menu) {
+    for (const row of menu.keyboard.buttons) {
+      kb.append(el("div", { class: "row" }, row.map((b) => vkButton(menu.msg, b, "vk-kb-button"))));
+    }
+  }
+}
+
+function vkSnackbar(text) {
+  const box = $("#vk-toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(vkSnackbar.timer);
+  vkSnackbar.timer = setTimeout(() => (box.hidden = true), 3000);
+}
+
+async function vkSend(text, payload) {
+  const body = { from_id: S.vkCurrent, text };
+  if (payload) body.payload = payload;
+  try {
+    await postJSON(`/vk/messages/${vkGroup()}`, body);
+  } catch (err) {
+    vkSnackbar(`Сообщение не отправлено: ${err.message}`);
+  }
+}
+
+async function vkSendPhotos(files) {
+  const form = new FormData();
+  form.append("from_id", String(S.vkCurrent));
+  form.append("text", $("#vk-input").value.trim());
+  [...files].slice(0, 10).forEach((file, i) => form.append(`photo${i}`, file, file.name));
+  try {
+    await api(`/vk/messages/${vkGroup()}`, { method: "POST", body: form });
+    $("#vk-input").value = "";
+  } catch (err) {
+    vkSnackbar(`Фотография не отправлена: ${err.message}`);
+  }
+}
+
+// A text button sends its label as the person's message, with the button's payload; a callback
+// button sends message_event and spins until the bot answers it (sendMessageEventAnswer).
+async function vkPress(msg, action) {
+  const payload = parseJSON(action.payload) || {};
+  if (action.type !== "callback") return vkSend(action.label, payload);
+  const key = buttonKey(msg, action);
+  let eventId = null;
+  try {
+    const event = await postJSON(`/vk/messages/${vkGroup()}/press`, {
+      user_id: S.vkCurrent, payload, conversation_message_id: msg.conversation_message_id,
+    });
+    eventId = event.event_id;
+  } catch (err) {
+    vkSnackbar(`Не получилось: ${err.message}`);
+    return;
+  }
+  if (S.vkAnswered.has(eventId)) return vkAnswer(eventId, S.vkAnswered.get(eventId));
+  S.vkPending.set(eventId, key);
+  renderVk();
+  setTimeout(() => { if (S.vkPending.delete(eventId)) renderVk(); }, 10000); // VK gives up too
+}
+
+function vkAnswer(eventId, eventData) {
+  S.vkAnswered.delete(eventId);
+  const data = parseJSON(eventData);
+  if (data && data.type === "show_snackbar" && data.text) vkSnackbar(data.text);
+  if (data && data.type === "open_link" && data.link) window.open(data.link, "_blank");
+  if (S.vkPending.delete(eventId)) renderVk();
+}
+
+function onVkChange(change) {
+  if (change.kind === "event_answer") {
+    if (S.vkPending.has(change.event_id)) vkAnswer(change.event_id, change.event_data);
+    else if (change.user_id === S.vkCurrent) S.vkAnswered.set(change.event_id, change.event_data);
+    return;
+  }
+  if (change.peer_id !== undefined) {
+    if (S.setup.vk_people.some((p) => p.vk_id === change.peer_id)) refresh(`vk:${change.peer_id}`);
+    return;
+  }
+  refresh("wall");
+}
+
+function setupVk() {
+  $("#vk-composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("#vk-input");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    vkSend(text);
+  });
+  $("#vk-file").addEventListener("change", (event) => {
+    if (event.target.files.length) vkSendPhotos(event.target.files);
+    event.target.value = "";
+  });
+  // VK's own first button in an empty conversation with a community that has a bot.
+  $("#vk-start-button").addEventListener("click", () => vkSend("Начать", { command: "start" }));
+}
+
 // ----- live updates --------------------------------------------------------------------------
 
 const LOADERS = { channel: loadChannel, wall: loadWall };
@@ -498,7 +772,9 @@ async function refresh(what) {
   try {
     do {
       S.dirty[what] = false;
-      await (LOADERS[what] ? LOADERS[what]() : loadChat(Number(what)));
+      if (LOADERS[what]) await LOADERS[what]();
+      else if (what.startsWith("vk:")) await loadVk(Number(what.slice(3)));
+      else await loadChat(Number(what));
     } while (S.dirty[what]);
   } catch (err) {
     console.warn("refresh failed", what, err);
@@ -513,6 +789,7 @@ function staffChatIds() {
 
 function refreshAll() {
   staffChatIds().forEach((id) => refresh(String(id)));
+  S.setup.vk_people.forEach((p) => refresh(`vk:${p.vk_id}`));
   refresh("channel");
   refresh("wall");
 }
@@ -533,7 +810,7 @@ function connect() {
   };
   source.onmessage = (event) => {
     const change = JSON.parse(event.data);
-    if (change.src === "vk") return refresh("wall");
+    if (change.src === "vk") return onVkChange(change);
     const chatId = change.chat_id;
     if (chatId === S.setup.channel.id || chatId === S.setup.channel.discussion_id) refresh("channel");
     else if (staffChatIds().includes(chatId)) refresh(String(chatId));
@@ -590,6 +867,7 @@ async function main() {
     event.target.value = "";
   });
   $("#start-button").addEventListener("click", () => sendText("/start"));
+  setupVk();
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-jump]");
     if (link && jumpTo(link.dataset.jump)) event.preventDefault();

@@ -1,4 +1,5 @@
-"""The sandbox page in real headless Chromium: a report, its approval, publishing, a comment.
+"""The sandbox page in real headless Chromium: a report, its approval, publishing, a comment;
+and the same from a department head who reports in the VK community's messages.
 
 Needs Debian's `chromium` at /usr/bin/chromium; Playwright drives it and downloads nothing.
 Waits are on conditions (Playwright's expect), never fixed sleeps.
@@ -27,7 +28,7 @@ from bot.config import Config
 from bot.domain import Network
 from sandbox.stage import MODERATION_CHAT_ID
 from sandbox.web import SandboxWeb
-from sandbox.world import EDITOR_ID, REPORTER_ID, Sandbox
+from sandbox.world import EDITOR_ID, REPORTER_ID, VK_REPORTER, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -46,6 +47,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 TITLE = "Открытие спортивной площадки в с. Корнилово"
 OBSCENE = "Да это пиздец, а не площадка, бля"
+VK_TITLE = "День села в Корнилово"
 
 
 def png(width: int = 320, height: int = 200) -> bytes:
@@ -98,14 +100,15 @@ async def page(sandbox: tuple[Sandbox, str]) -> AsyncIterator[Page]:
 
 
 class Shots:
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, prefix: str = "sandbox") -> None:
         self.page = page
+        self.prefix = prefix
         self.n = 0
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     async def __call__(self, name: str) -> None:
         self.n += 1
-        await self.page.screenshot(path=str(ARTIFACTS / f"sandbox-{self.n:02d}-{name}.png"))
+        await self.page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{self.n:02d}-{name}.png"))
 
 
 def bot_message(page: Page, text: str) -> Locator:
@@ -120,6 +123,23 @@ async def tap(page: Page, message: Locator, button: str) -> None:
 async def type_message(page: Page, text: str) -> None:
     await page.fill("#chat-input", text)
     await page.press("#chat-input", "Enter")
+
+
+def vk_message(page: Page, text: str) -> Locator:
+    """The newest community message in the open VK conversation that contains `text`."""
+    return page.locator("#vk-messages .vmsg.bot", has_text=text).last
+
+
+async def vk_tap(message: Locator, button: str) -> None:
+    """A callback button under a VK message; it spins until the bot answers the press."""
+    target = message.locator(".vk-button", has_text=re.compile(f"^{re.escape(button)}$"))
+    await target.click()
+
+
+async def vk_type(page: Page, text: str) -> None:
+    await page.fill("#vk-input", text)
+    await page.press("#vk-input", "Enter")
+    await expect(page.locator("#vk-messages .vmsg.out", has_text=text).last).to_be_visible()
 
 
 async def test_report_approve_publish_comment_moderate(
@@ -218,6 +238,87 @@ async def test_report_approve_publish_comment_moderate(
     await expect(comment).to_have_count(0)
     await expect(channel_post.locator(".comment.removed")).to_be_visible()
     await shot("comment-deleted")
+
+
+async def test_vk_reporter_reports_and_hears_it_was_published(
+    sandbox: tuple[Sandbox, str], page: Page, tmp_path: Path
+) -> None:
+    """Ольга reports in the community's messages (her VK app), Мария approves in Telegram."""
+    _, url = sandbox
+    shot = Shots(page, "vk")
+    picture = tmp_path / "праздник.png"
+    picture.write_bytes(png())
+
+    await page.goto(url)
+    await expect(page.locator("body")).to_have_attribute("data-live", "1")
+    olga = page.locator(f'.contact[data-chat="vk{VK_REPORTER[0]}"]')
+    await expect(olga.locator(".net-mark")).to_have_text("ВКонтакте")
+    await olga.click()
+    await expect(page.locator("#vkchat")).to_be_visible()
+    await expect(page.locator("#chat")).to_be_hidden()
+    await expect(page.locator("#vk-start-button")).to_be_visible()
+    await shot("empty-conversation")
+
+    # VK's «Начать», then the menu under the input field: a text button.
+    await page.click("#vk-start-button")
+    await expect(vk_message(page, "Что можно сделать здесь")).to_be_visible()
+    await page.locator("#vk-kb .vk-kb-button", has_text="Сообщить о мероприятии").click()
+    await expect(page.locator("#vk-messages .vmsg.out").last).to_have_text(
+        re.compile("^Сообщить о мероприятии")
+    )
+    await expect(vk_message(page, "Как оно называется?")).to_be_visible()
+    await vk_type(page, VK_TITLE)
+    ask_date = vk_message(page, "Когда оно прошло?")
+    await vk_tap(ask_date, "Вчера")
+    await expect(vk_message(page, "Где?")).to_be_visible()
+    await expect(ask_date.locator(".vk-button.pending")).to_have_count(0)  # answered
+    await vk_type(page, "с. Корнилово, Дом культуры")
+    await expect(vk_message(page, "Коротко опишите")).to_be_visible()
+    await vk_type(page, "Концерт, ярмарка и награждение лучших жителей села.")
+    await expect(vk_message(page, "Пришлите фото")).to_be_visible()
+    await page.set_input_files("#vk-file", str(picture))
+    status = vk_message(page, "Получено вложений: 1")
+    await expect(status).to_be_visible()
+    await expect(page.locator("#vk-messages .vmsg.out img")).to_be_visible()
+    await shot("photo")
+    await vk_tap(status, "Готово")
+    summary = vk_message(page, "Проверьте:")
+    await expect(summary).to_contain_text(f"«{VK_TITLE}»")
+    await expect(summary).to_contain_text("вложений: 1")
+    await shot("summary")
+    await vk_tap(summary, "Отправить")
+    done = vk_message(page, "передано в пресс-службу")
+    await expect(done).to_contain_text("Сообщение № 1")
+    await expect(summary.locator(".vk-button")).to_have_count(0)
+    await expect(page.locator("#vk-messages .vk-button.pending")).to_have_count(0)
+    await shot("sent")
+
+    # The editor, in Telegram, approves it for now, on every network.
+    editor = page.locator(f'.contact[data-chat="{EDITOR_ID}"]')
+    await expect(editor.locator(".badge")).to_be_visible()
+    await editor.click()
+    await expect(page.locator("#chat")).to_be_visible()
+    card = bot_message(page, "Новое сообщение")
+    await expect(card).to_contain_text(VK_TITLE)
+    await expect(card).to_contain_text("Ольга Смирнова")
+    await expect(page.locator("#messages .media img").first).to_be_visible()
+    await tap(page, card, "Одобрить")
+    await tap(page, bot_message(page, "Когда публикуем?"), "Сейчас")
+    where = bot_message(page, "Куда публикуем")
+    await expect(where.locator(".ikb-button", has_text="Готово")).to_be_visible()
+    await tap(page, where, "Готово")
+    await expect(bot_message(page, "Опубликовано")).to_be_visible()
+    await expect(page.locator("#vk-feed .post", has_text=VK_TITLE)).to_be_visible()
+    await expect(page.locator("#channel-feed .post", has_text=VK_TITLE)).to_be_visible()
+
+    # Ольга hears it in VK, with the links.
+    await expect(olga.locator(".badge")).to_be_visible()
+    await shot("editor-published")
+    await olga.click()
+    published = vk_message(page, "Опубликовано")
+    await expect(published).to_contain_text(f"«{VK_TITLE}»")
+    await expect(published.locator("a", has_text="vk.com/wall")).to_be_visible()
+    await shot("published")
 
 
 def _free_port() -> int:
