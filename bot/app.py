@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,7 +20,7 @@ from aiogram.types import BotCommand
 
 from bot.config import Config, Secrets
 from bot.dates import utcnow
-from bot.domain import Network
+from bot.domain import Network, Role
 from bot.editorial import Desk
 from bot.media import MediaStore
 from bot.moderation.service import Moderation
@@ -33,6 +34,8 @@ from handlers.telegram.render import TelegramNotifier
 from handlers.vk.chat import VKChat
 from handlers.vk.comments import make_labeler as comments_labeler
 from handlers.vk.feed import VKFeed
+from handlers.vk.inbox import Inbox
+from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
 from handlers.vk.state import DatabaseStateDispenser
@@ -44,6 +47,7 @@ from networks.vk_wall import VKWall
 from scheduler import PublishScheduler
 from storage.db import create_engine, migrate, session_factory
 from storage.fsm import DatabaseStorage
+from storage.models import Person
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -106,7 +110,9 @@ class Application:
         vk_notifier = None
         if self.vk_group_api is not None:
             vk_notifier = VKNotifier(self.vk_group_api, config.vk.group_id)
-        self.notifier = RoutingNotifier(TelegramNotifier(self.bot), vk_notifier)
+        self.notifier = RoutingNotifier(
+            TelegramNotifier(self.bot), vk_notifier, self._editors, self.clock
+        )
         self.fsm = DatabaseStorage(self.engine)
         self.media = MediaStore(config.storage.media_dir)
         self.people = PeopleService(uow, config.desk, self.clock)
@@ -155,6 +161,10 @@ class Application:
             )
         )
 
+    async def _editors(self) -> list[Person]:
+        async with self.uow() as uow:
+            return await uow.people.with_roles([Role.editor, Role.admin])
+
     def _publishers(self) -> dict[Network, Publisher]:
         config, secrets = self.config, self.secrets
         publishers: dict[Network, Publisher] = {}
@@ -199,7 +209,8 @@ class Application:
         return f"https://vk.com/im?sel=-{self.config.vk.group_id}"
 
     def _start_vk(self) -> None:
-        """One long poll for the community: reporters' messages, and comments when moderated."""
+        """One long poll for the community: reporters' messages, and comments when moderated.
+        Each time it connects (and after lost events) it first catches up on unread messages."""
         if self.vk_group_api is None:
             return
         group_id = self.config.vk.group_id
@@ -212,6 +223,7 @@ class Application:
             states,
             self.media,
             self.config.vk.request_timeout,
+            Inbox(self.uow, group_id, self.clock),
         )
         labelers = [messages_labeler(self.vk_chat)]
         on_gap = None
@@ -219,7 +231,14 @@ class Application:
         if isinstance(vk, VKComments):
             labelers.append(comments_labeler(self.moderation, vk))
             on_gap = self.moderation.catch_up
-        self.vk_feed = VKFeed(self.vk_group_api, group_id, labelers, on_gap, states)
+        self.vk_feed = VKFeed(
+            self.vk_group_api,
+            group_id,
+            labelers,
+            on_gap,
+            states,
+            catch_up=partial(catch_up_messages, self.vk_chat),
+        )
         self.vk_feed.start()
 
     def _start_moderation(self) -> None:
@@ -252,6 +271,7 @@ class Application:
             await asyncio.gather(self._catch_up, return_exceptions=True)
         self.scheduler.shutdown()
         await self.desk.drain()
+        await self.notifier.drain()  # notes about unreachable people, before the bot closes
         detach_routers(self.routers)
         await self.bot.session.close()
         for publisher in self.publishers.values():

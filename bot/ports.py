@@ -78,7 +78,26 @@ class CardRef:
     message_id: int
 
 
+@dataclass
+class Unreachable(Exception):
+    """A notifier could not reach the person at all (they blocked the bot, closed messages from
+    the community): nothing a retry fixes; a person has to ask them. `reason` and `advice` are
+    Russian sentence parts for the editors."""
+
+    network: Network
+    reason: str
+    advice: str = ""
+    detail: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.network.title}: {self.reason}"
+
+
 class Notifier(Protocol):
+    """send() returns None when the card was not shown; it raises Unreachable when the person
+    can't be reached on that network at all (RoutingNotifier turns that into a note for the
+    editors, so the core never sees it)."""
+
     async def send(self, person: Person, card: Card) -> CardRef | None: ...
 
     async def edit(self, ref: CardRef, card: Card) -> None: ...

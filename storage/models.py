@@ -151,3 +151,15 @@ class ModerationExample(SQLModel, table=True):
     head: str = Field(max_length=10)  # "toxic" or "spam"
     label: bool
     created_at: datetime
+
+
+class VKInboxCursor(SQLModel, table=True):
+    """The newest message of one VK dialogue the bot has handled (its conversation_message_id,
+    which grows within a dialogue): a message that comes both by the long poll and by the
+    catch-up is handled once."""
+
+    __tablename__ = "vk_inbox_cursor"
+    group_id: int = Field(primary_key=True, sa_type=BigInteger)
+    peer_id: int = Field(primary_key=True, sa_type=BigInteger)
+    last_cmid: int = Field(default=0, sa_type=BigInteger)
+    updated_at: datetime

@@ -21,6 +21,7 @@ from storage.models import (
     Post,
     Publication,
     Report,
+    VKInboxCursor,
 )
 
 
@@ -275,3 +276,21 @@ class Examples(Repository):
     async def all(self) -> list[ModerationExample]:
         query = select(ModerationExample).order_by(col(ModerationExample.id))
         return list((await self.session.exec(query)).all())
+
+
+class VKInbox(Repository):
+    async def last_cmid(self, group_id: int, peer_id: int) -> int:
+        cursor = await self.session.get(VKInboxCursor, (group_id, peer_id))
+        return cursor.last_cmid if cursor is not None else 0
+
+    async def advance(self, group_id: int, peer_id: int, cmid: int, now: datetime) -> None:
+        """Move the dialogue's cursor forward to `cmid` (never back)."""
+        cursor = await self.session.get(VKInboxCursor, (group_id, peer_id))
+        if cursor is None:
+            self.session.add(
+                VKInboxCursor(group_id=group_id, peer_id=peer_id, last_cmid=cmid, updated_at=now)
+            )
+        elif cmid > cursor.last_cmid:
+            cursor.last_cmid, cursor.updated_at = cmid, now
+            self.session.add(cursor)
+        await self.session.flush()

@@ -18,6 +18,7 @@ from storage.repositories import (
     Posts,
     Publications,
     Reports,
+    VKInbox,
 )
 
 
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.audit = Audit(self.session)
         self.comments = Comments(self.session)
         self.examples = Examples(self.session)
+        self.vk_inbox = VKInbox(self.session)
         return self
 
     async def __aexit__(

@@ -64,6 +64,6 @@ class Ctx:
 
 def registry() -> dict[str, Handler]:
     """Every method the emulator really implements."""
-    from . import methods_misc, methods_wall
+    from . import methods_messages, methods_misc, methods_wall
 
-    return {**methods_wall.HANDLERS, **methods_misc.HANDLERS}
+    return {**methods_wall.HANDLERS, **methods_misc.HANDLERS, **methods_messages.HANDLERS}

@@ -56,5 +56,7 @@ async def handle_check(emu: VKEmulator, request: web.Request) -> web.StreamRespo
         await state.wait_changed(remaining)
         if state.lp_keys.get(group_id) != params.get("key"):
             return _json({"failed": 2})
+    if ts < emu.lp_history_start.get(group_id, 0):  # the history was dropped while waiting
+        return _json({"failed": 1, "ts": str(len(events))})
     updates = events[ts:]
     return _json({"ts": str(ts + len(updates)), "updates": updates})

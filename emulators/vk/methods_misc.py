@@ -255,29 +255,6 @@ def messages_edit(ctx: Ctx, p: dict[str, Any]) -> int:
     return 1
 
 
-def messages_get_conversations(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    group_id = _community(ctx)
-    last: dict[int, dict[str, Any]] = {}
-    for msg in ctx.state.messages[group_id].values():
-        last[msg["peer_id"]] = msg
-    ordered = sorted(last.values(), key=lambda m: m["id"], reverse=True)
-    offset, count = p.get("offset") or 0, p.get("count", 20)
-    items = [
-        {
-            "conversation": {
-                "peer": {"id": m["peer_id"], "type": "user", "local_id": m["peer_id"]},
-                "last_message_id": m["id"],
-                "in_read": m["id"],
-                "out_read": m["id"],
-                "can_write": {"allowed": m["peer_id"] in ctx.state.allowed_messages[group_id]},
-            },
-            "last_message": dict(m),
-        }
-        for m in ordered[offset : offset + count]
-    ]
-    return {"count": len(ordered), "items": items}
-
-
 def messages_send_message_event_answer(ctx: Ctx, p: dict[str, Any]) -> int:
     group_id = _community(ctx)
     answer = {k: p.get(k) for k in ("event_id", "user_id", "peer_id", "event_data")}
@@ -298,6 +275,5 @@ HANDLERS: dict[str, Handler] = {
     "utils.resolveScreenName": utils_resolve_screen_name,
     "messages.send": messages_send,
     "messages.edit": messages_edit,
-    "messages.getConversations": messages_get_conversations,
     "messages.sendMessageEventAnswer": messages_send_message_event_answer,
 }

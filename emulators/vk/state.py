@@ -50,6 +50,8 @@ class State:
         self.messages: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)  # group -> id
         self.message_seq: dict[int, int] = defaultdict(int)
         self.allowed_messages: dict[int, set[int]] = defaultdict(set)  # group -> users
+        # group -> peer -> id of the newest incoming message the community has read
+        self.in_read: dict[int, dict[int, int]] = defaultdict(dict)
         self.event_answers: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self.random_ids: dict[tuple[int, int, int], tuple[int, float]] = {}
         self.lp_settings: dict[int, dict[str, Any]] = {}

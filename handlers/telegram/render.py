@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -15,8 +15,8 @@ from aiogram.types import (
     InputMediaVideo,
 )
 
-from bot.domain import MediaKind
-from bot.ports import Card, CardRef, MediaItem
+from bot.domain import MediaKind, Network
+from bot.ports import Card, CardRef, MediaItem, Unreachable
 from handlers.telegram.callbacks import DeskCB
 from storage.models import Person
 
@@ -71,6 +71,22 @@ async def send_media(bot: Bot, chat_id: int, media: tuple[MediaItem, ...]) -> No
                 )
 
 
+def unreachable(message: str) -> Unreachable:
+    """Telegram's 403 in the editors' words."""
+    if "deactivated" in message:
+        return Unreachable(Network.telegram, "аккаунт удалён", detail=message)
+    if "blocked" in message:
+        return Unreachable(
+            Network.telegram, "бот заблокирован", "Попросите разблокировать бота", message
+        )
+    return Unreachable(
+        Network.telegram,
+        "Telegram не даёт боту написать",
+        "Попросите написать боту /start",
+        message,
+    )
+
+
 class TelegramNotifier:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
@@ -84,8 +100,10 @@ class TelegramNotifier:
             message = await self._bot.send_message(
                 person.telegram_id, card.text, reply_markup=keyboard(card)
             )
+        except TelegramForbiddenError as exc:  # 403: blocked the bot, deleted the account...
+            raise unreachable(exc.message) from exc
         except TelegramAPIError as exc:
-            # One unreachable person (blocked the bot) must not stop the others being told.
+            # One failed card must not stop the others being told.
             log.warning("could not notify person %s: %s", person.id, exc)
             return None
         return CardRef(f"tg:{message.chat.id}", message.message_id)
@@ -104,3 +122,5 @@ class TelegramNotifier:
         except TelegramBadRequest as exc:
             if "not modified" not in exc.message:
                 log.info("card %s not updated: %s", ref, exc.message)
+        except TelegramForbiddenError as exc:  # an old card of someone who blocked the bot
+            log.info("card %s not updated: %s", ref, exc.message)

@@ -15,6 +15,7 @@ from vkbottle import API, VKAPIError
 from bot.editorial import Desk
 from bot.media import MediaStore
 from bot.people import PeopleService
+from handlers.vk.inbox import Inbox
 from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
 from handlers.vk.state import DatabaseStateDispenser
 
@@ -34,6 +35,8 @@ class Turn:
     key: str = ""  # what is being answered ("m<message id>", "e<event id>"): seeds random_id
     event_id: str = ""  # set for a callback press, which must be answered
     cmid: int = 0  # conversation_message_id of the message whose button was pressed
+    message_id: int = 0  # of the message itself, when the turn is a message (for the inbox)
+    message_cmid: int = 0
     replies: int = 0
     answered: bool = False
 
@@ -49,6 +52,8 @@ class Turn:
             payload=_payload(message.get("payload")),
             attachments=list(message.get("attachments") or []),
             key=f"m{message['id']}",
+            message_id=message["id"],
+            message_cmid=message.get("conversation_message_id") or 0,
         )
 
     @classmethod
@@ -84,8 +89,10 @@ class VKChat:
         states: DatabaseStateDispenser,
         media: MediaStore,
         timeout: float,
+        inbox: Inbox | None = None,
     ) -> None:
         self.api = api
+        self.inbox = inbox
         self.group_id = group_id
         self.people = people
         self.desk = desk

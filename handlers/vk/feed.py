@@ -28,11 +28,12 @@ class VKFeed:
         on_gap: Callable[[], Awaitable[Any]] | None = None,
         state_dispenser: ABCStateDispenser | None = None,
         wait: int = 25,
+        catch_up: Callable[[], Awaitable[Any]] | None = None,
     ) -> None:
         labeler = BotLabeler()
         for part in labelers:
             labeler.load(part)
-        self.polling = GapAwarePolling(group_api, group_id, wait, on_gap or _nothing)
+        self.polling = GapAwarePolling(group_api, group_id, wait, on_gap or _nothing, catch_up)
         self.bot = Bot(
             api=group_api, labeler=labeler, polling=self.polling, state_dispenser=state_dispenser
         )

@@ -14,12 +14,14 @@ from typing import Any
 from vkbottle import GroupEventType
 from vkbottle.framework.labeler import BotLabeler
 
+from bot.dates import utcnow
 from bot.domain import Role
 from bot.errors import Denied, DeskError
 from bot.people import Account
 from bot.reporting import STRANGER
 from handlers.vk import report
 from handlers.vk.chat import Turn, VKChat
+from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
 from handlers.vk.render import MENU_REPORT, menu_keyboard
 from storage.models import Person
 
@@ -126,9 +128,13 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
 
 
 async def handle(chat: VKChat, turn: Turn, handler: Handler) -> None:
-    """Who is writing, one event per person at a time, and the core's refusals in Russian."""
+    """Who is writing, one event per person at a time, and the core's refusals in Russian.
+    A message is handled once: one that came both live and by the catch-up is skipped."""
     account = Account("vk", turn.peer_id)
     async with chat.locks[turn.peer_id]:
+        inbox = chat.inbox if turn.message_cmid else None
+        if inbox is not None and await inbox.handled(turn.peer_id, turn.message_cmid):
+            return
         try:
             person = await chat.people.identify(account)
             await handler(chat, turn, person)
@@ -143,6 +149,33 @@ async def handle(chat: VKChat, turn: Turn, handler: Handler) -> None:
             await chat.say(turn, "Не получилось. Попробуйте ещё раз чуть позже.")
         finally:
             await chat.answer(turn)  # a pressed button stops spinning whatever happened
+            if inbox is not None:  # even after a failure: it was answered, not to be redone
+                await inbox.mark(turn.peer_id, turn.message_cmid)
+                await mark_read(chat.api, turn.peer_id, turn.message_id)
+
+
+async def handle_message(chat: VKChat, message: dict[str, Any]) -> None:
+    """One incoming message, from the long poll or from the catch-up alike."""
+    if message.get("out") or message["peer_id"] != message["from_id"]:
+        return  # only people's private dialogues with the community, not chats
+    await handle(chat, Turn.from_message(message), on_message)
+
+
+async def catch_up(chat: VKChat) -> int:
+    """Handle what people wrote while nobody listened, oldest first; how many were new."""
+    handled = 0
+    since = (chat.inbox.now() if chat.inbox else utcnow()) - MAX_AGE
+    for message in await unread_messages(chat.api, chat.group_id):
+        if message.get("date", 0) < since.timestamp():
+            continue
+        if chat.inbox is not None and not await chat.inbox.handled(
+            message["peer_id"], message.get("conversation_message_id") or 0
+        ):
+            handled += 1
+        await handle_message(chat, message)
+    if handled:
+        log.info("VK catch-up: %s message(s) written while the bot was away", handled)
+    return handled
 
 
 def make_labeler(chat: VKChat) -> BotLabeler:
@@ -150,10 +183,7 @@ def make_labeler(chat: VKChat) -> BotLabeler:
 
     @labeler.raw_event(GroupEventType.MESSAGE_NEW, dict)
     async def message_new(event: dict[str, Any]) -> None:
-        message = event["object"]["message"]
-        if message.get("out") or message["peer_id"] != message["from_id"]:
-            return  # only people's private dialogues with the community, not chats
-        await handle(chat, Turn.from_message(message), on_message)
+        await handle_message(chat, event["object"]["message"])
 
     @labeler.raw_event(GroupEventType.MESSAGE_EVENT, dict)
     async def message_event(event: dict[str, Any]) -> None:

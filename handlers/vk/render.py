@@ -10,7 +10,8 @@ from typing import Any
 
 from vkbottle import API, Callback, Keyboard, Text, VKAPIError
 
-from bot.ports import Card, CardRef
+from bot.domain import Network
+from bot.ports import Card, CardRef, Unreachable
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ def stable_random_id(*parts: object) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF or 1  # 0 would mean "no check"
 
 
+# 901: the person has not allowed the community's messages; 902: their privacy settings.
+CLOSED = {901, 902}
 RETRIED = {6, 10}  # too many requests per second; VK's internal error
 RETRY_DELAYS = (0.5, 1.0, 2.0)
 
@@ -102,7 +105,14 @@ class VKNotifier:
                 keyboard=keyboard,
             )
         except VKAPIError as exc:
-            # One unreachable person (messages closed: error 901) must not stop the others.
+            if exc.code in CLOSED:
+                raise Unreachable(
+                    Network.vk,
+                    "сообщения от сообщества запрещены",
+                    "Попросите разрешить сообщения от сообщества",
+                    str(exc),
+                ) from exc
+            # One failed card must not stop the others being told.
             log.warning("could not notify person %s in VK: %s", person.id, exc)
             return None
         return CardRef(f"vk:{person.vk_id}", message_id)

@@ -8,6 +8,7 @@ import re
 
 from sqlmodel import select
 
+from handlers.vk.messages import catch_up
 from sandbox.stage import VK_GROUP_ID, Stage
 from storage.models import AuditLog, Report
 from tests.e2e.conftest import PHOTO_A, TIMEOUT, Chat, invite
@@ -261,3 +262,60 @@ async def test_cancel_unsupported_files_and_a_restart_mid_report(stage: Stage, a
     await person.answered()
     async with stage.app.uow() as uow:
         assert (await uow.session.exec(select(Report))).all() == []
+
+
+def replies_with(person: VKPerson, fragment: str) -> int:
+    return sum(fragment in m["text"] for m in person.bot_messages())
+
+
+async def test_messages_written_while_the_bot_was_down_are_answered_once_in_order(
+    stage: Stage, admin: Chat
+) -> None:
+    person = await join_vk(stage, admin)
+    await stage.stop_app()
+    person.send("Отмена")
+    person.send("Сообщить о мероприятии")
+    person.send("Ярмарка мёда")
+    stranger = VKPerson(stage, VK_REPORTER + 1)
+    stranger.vk.add_user(stranger.user_id, "Пётр", "Сидоров")
+    stranger.send("Здравствуйте!")
+    await stage.start_app()
+
+    await person.expect("Сейчас нечего отменять.")
+    await person.expect("Как оно называется?")
+    ask_date = await person.expect("Когда оно прошло?")  # the title was taken, in order
+    await stranger.expect("доступен только по приглашению")
+    person.press(ask_date, "Сегодня")  # and the live dialog goes on from there
+    await person.expect("Где?")
+    # Every handled message is marked read in VK, so the next catch-up has nothing to list.
+    await stage.vk.wait_until(lambda: not catch_up_finds(stage))
+
+    # A message that came by the long poll and is listed by a catch-up too is handled once.
+    stage.vk.state.in_read[VK_GROUP_ID].clear()  # VK shows every dialogue unread again
+    assert await catch_up(stage.app.vk_chat) == 0
+    person.send("Дом культуры")
+    await person.expect("Коротко опишите")
+    for fragment in ("нечего отменять", "Как оно называется?", "Когда оно прошло?", "Где?"):
+        assert replies_with(person, fragment) == 1, fragment
+    assert replies_with(stranger, "по приглашению") == 1
+
+
+async def test_messages_lost_by_the_long_poll_are_caught_up(stage: Stage, admin: Chat) -> None:
+    person = await join_vk(stage, admin)
+    await start_report(person)
+    person.send("Субботник в парке")
+    stage.vk.lose_longpoll_history(VK_GROUP_ID)  # VK answers failed 1: the event never comes
+    await person.expect("Когда оно прошло?")
+    person.send("Отмена")
+    await person.expect("Отменено. Ничего не сохранено.")
+    assert replies_with(person, "Когда оно прошло?") == 1
+
+
+def catch_up_finds(stage: Stage) -> bool:
+    """Some incoming message of the community is still unread."""
+    state = stage.vk.state
+    reads = state.in_read[VK_GROUP_ID]
+    return any(
+        not m["out"] and m["id"] > reads.get(m["peer_id"], 0)
+        for m in state.messages[VK_GROUP_ID].values()
+    )

@@ -361,6 +361,44 @@ async def test_messages(emu: VKEmulator, apis: dict[str, API]) -> None:
     assert emu.sent_messages(CITIZEN)[0]["text"] == "Исправлено"
 
 
+async def test_unread_dialogues_history_and_reading(emu: VKEmulator, apis: dict[str, API]) -> None:
+    api = apis["group"]
+
+    async def conversations(kind: str) -> dict:
+        return (await api.request("messages.getConversations", {"filter": kind}))["response"]
+
+    assert (await conversations("unread"))["items"] == []
+    first = emu.user_sends_message(CITIZEN, GROUP, "Раз")
+    second = emu.user_sends_message(CITIZEN, GROUP, "Два")
+    [item] = (await conversations("unread"))["items"]
+    conversation = item["conversation"]
+    assert conversation["peer"]["id"] == CITIZEN and conversation["unread_count"] == 2
+    assert conversation["in_read"] == 0 and item["last_message"]["text"] == "Два"
+    history = (await api.request("messages.getHistory", {"peer_id": CITIZEN}))["response"]
+    assert [m["text"] for m in history["items"]] == ["Два", "Раз"]  # newest first
+    assert [m["conversation_message_id"] for m in history["items"]] == [2, 1]
+    rev = {"peer_id": CITIZEN, "rev": 1, "count": 1, "offset": 1}
+    [m] = (await api.request("messages.getHistory", rev))["response"]["items"]
+    assert m["text"] == "Два"
+    read = {"peer_id": CITIZEN, "start_message_id": first["id"]}
+    assert (await api.request("messages.markAsRead", read))["response"] == 1
+    [item] = (await conversations("unread"))["items"]
+    assert item["conversation"]["in_read"] == first["id"]
+    assert item["conversation"]["unread_count"] == 1
+    await api.request("messages.markAsRead", {"peer_id": CITIZEN, "start_message_id": 1})
+    assert (await conversations("unread"))["items"][0]["conversation"]["in_read"] == first["id"]
+    await api.request("messages.markAsRead", {"peer_id": CITIZEN, "up_to_cmid": 2})
+    assert (await conversations("unread"))["items"] == []
+    [item] = (await conversations("all"))["items"]
+    assert (
+        item["conversation"]["in_read"] == second["id"]
+        and "unread_count" not in item["conversation"]
+    )
+    with pytest.raises(VKAPIError) as exc:
+        await api.request("messages.getConversations", {"filter": "nonsense"})
+    assert exc.value.code == 100
+
+
 async def test_injected_faults(emu: VKEmulator, apis: dict[str, API]) -> None:
     token = emu.issue_user_token(CITIZEN)
     emu.inject_fault("users.get", "500")

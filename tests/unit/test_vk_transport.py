@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
-from bot.domain import MediaKind
-from bot.ports import Action, Button, Card, CardRef
+from bot.domain import MediaKind, Network
+from bot.ports import Action, Button, Card, CardRef, Unreachable
 from handlers.notify import RoutingNotifier
 from handlers.vk.render import card_keyboard, stable_random_id
 from handlers.vk.report import UNSUPPORTED, attachment_source
@@ -79,3 +80,56 @@ def test_card_buttons_become_callback_buttons() -> None:
     assert button["action"]["type"] == "callback"
     assert button["action"]["payload"] == {"d": "rt", "r": 5, "a": ""}
     assert card_keyboard(Card("no buttons")) is None
+
+
+class Closed(Recorder):
+    """A transport where the given people can't be reached."""
+
+    def __init__(self, kind: str, closed: set[int]) -> None:
+        super().__init__(kind)
+        self.closed = closed
+
+    async def send(self, person: Person, card: Card) -> CardRef | None:
+        if person.id in self.closed:
+            raise Unreachable(Network.vk, "сообщения от сообщества запрещены", "Попросите")
+        return await super().send(person, card)
+
+
+async def test_an_unreachable_person_is_told_to_the_editors_once_a_day() -> None:
+    now = [datetime(2026, 12, 1, 9, tzinfo=UTC)]
+    editor = Person(id=1, full_name="Анна", telegram_id=10)
+    blocked_editor = Person(id=2, full_name="Борис", vk_id=22)
+    reporter = Person(id=3, full_name="Ольга Смирнова", vk_id=23)
+    tg, vk = Recorder("tg"), Closed("vk", {2, 3})
+
+    async def editors() -> list[Person]:
+        return [editor, blocked_editor, reporter]
+
+    notifier = RoutingNotifier(tg, vk, editors, lambda: now[0])
+    assert await notifier.send(reporter, Card("Отклонено\nПричина: повтор")) is None
+    assert await notifier.send(reporter, Card("Опубликовано")) is None
+    await notifier.drain()
+    [(person_id, text)] = tg.sent
+    assert person_id == 1
+    assert text == (
+        "Не удалось отправить сообщение: Ольга Смирнова (ВКонтакте) — сообщения от сообщества "
+        "запрещены. Попросите или свяжитесь иначе.\nНе дошло: «Отклонено»"
+    )
+    now[0] += timedelta(days=1)  # a new day: the editors hear it again
+    await notifier.send(reporter, Card("Опубликовано"))
+    await notifier.drain()
+    assert len(tg.sent) == 2
+
+
+async def test_no_one_to_tell_is_logged_and_tried_again_later() -> None:
+    vk = Closed("vk", {1, 3})
+    lonely = Person(id=1, full_name="Борис", vk_id=22)
+    reporter = Person(id=3, full_name="Ольга", vk_id=23)
+
+    async def editors() -> list[Person]:
+        return [lonely]
+
+    notifier = RoutingNotifier(Recorder("tg"), vk, editors)
+    await notifier.send(reporter, Card("Опубликовано"))
+    await notifier.drain()
+    assert notifier._told == {}  # nobody heard it: the next card tries again
