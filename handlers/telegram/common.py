@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
@@ -14,6 +16,7 @@ from handlers.telegram.filters import PRIVATE, Inline
 from handlers.telegram.middlewares import REFUSAL, full_name
 from storage.models import Person
 
+log = logging.getLogger(__name__)
 router = Router(name="common")
 router.message.filter(PRIVATE)
 
@@ -102,3 +105,15 @@ async def desk_refusal(event: ErrorEvent, people: PeopleService) -> None:
         await update.callback_query.answer(error.message, show_alert=True)
     elif update.message:
         await update.message.answer(error.message)
+
+
+@router.errors()
+async def unexpected(event: ErrorEvent) -> None:
+    """Anything else that broke: logged in full, and the person is not left without an answer."""
+    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
+    text = "Не получилось. Попробуйте ещё раз чуть позже."
+    update = event.update
+    if update.callback_query:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.message and update.message.chat.type == "private":
+        await update.message.answer(text)

@@ -218,3 +218,12 @@ async def test_an_unexpected_answer_fails_loudly(
     failure = await editor.expect("Не удалось опубликовать")
     assert "ВКонтакте: непредвиденная ошибка" in failure["text"]
     assert "Повторить" in buttons(failure)
+
+
+async def test_something_broken_still_gets_an_answer(stage: Stage, editor: Chat) -> None:
+    async def broken(actor: object) -> list:
+        raise RuntimeError("the database went away")
+
+    stage.app.desk.drafts = broken
+    editor.send("/drafts")
+    await editor.expect("Не получилось. Попробуйте ещё раз чуть позже")
