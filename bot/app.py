@@ -57,6 +57,8 @@ COMMANDS = [
     BotCommand(command="drafts", description="Черновики, ждущие решения"),
     BotCommand(command="queue", description="График публикаций"),
     BotCommand(command="invite", description="Пригласить сотрудника"),
+    BotCommand(command="people", description="Кто имеет доступ"),
+    BotCommand(command="audit", description="Журнал действий"),
     BotCommand(command="help", description="Что умеет бот"),
     BotCommand(command="cancel", description="Прервать действие"),
 ]

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import DeskSettings
 from bot.domain import Role
@@ -67,6 +68,10 @@ class PeopleService:
         # Every update asks who is writing; people change only through this service, so a
         # per-process cache stays right and spares a database round trip per update.
         self._known: dict[Account, Person] = {}
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self._settings.tz
 
     @property
     def invite_ttl_hours(self) -> int:
@@ -172,6 +177,51 @@ class PeopleService:
             await audit(uow, now, "invite.accept", actor=person, obj=f"person:{person.id}")
             await uow.commit()
             return person
+
+    # ---- the admin's view: who has access, and taking it away --------------------------------
+    async def people(self, actor: Person) -> list[tuple[Person, str]]:
+        """Everyone with access, with their department's name (admins only)."""
+        self._require_admin(actor)
+        async with self._uow() as uow:
+            result = []
+            for person in await uow.people.with_roles(list(Role)):
+                department = await uow.departments.get(person.department_id)
+                result.append((person, department.name if department else ""))
+            return result
+
+    async def revoke(self, actor: Person, person_id: int) -> Person:
+        """Close someone's access at once, e.g. when they leave; kept in the audit log."""
+        self._require_admin(actor)
+        if person_id == actor.id:
+            raise Invalid("Свой доступ закрыть нельзя: попросите другого администратора.")
+        async with self._uow() as uow:
+            person = await uow.people.get(person_id)
+            if person is None or not person.active:
+                raise NotFound("У этого человека уже нет доступа.")
+            person.active = False
+            await audit(uow, self._clock(), "person.revoke", actor=actor, obj=f"person:{person_id}")
+            await uow.commit()
+        for account, known in list(self._known.items()):
+            if known.id == person_id:
+                self.forget(account)
+        return person
+
+    async def recent_audit(self, actor: Person, limit: int = 20) -> list[tuple[AuditLog, str]]:
+        """The latest audit lines with the actor's name where there is one (admins only)."""
+        self._require_admin(actor)
+        async with self._uow() as uow:
+            lines = await uow.audit.last(limit)
+            names = {}
+            for line in lines:
+                if line.actor_id is not None and line.actor_id not in names:
+                    person = await uow.people.get(line.actor_id)
+                    names[line.actor_id] = person.full_name if person else "?"
+            return [(line, names.get(line.actor_id, line.actor_ref)) for line in lines]
+
+    @staticmethod
+    def _require_admin(actor: Person) -> None:
+        if actor.role != Role.admin or not actor.active:
+            raise Denied("Это может делать только администратор.")
 
     async def department_name(self, department_id: int | None) -> str:
         async with self._uow() as uow:

@@ -3,7 +3,7 @@
 from aiogram import Router, methods
 from aiogram.methods.base import Response
 
-from handlers.telegram import common, fallback, invite, lists, moderation, report, review
+from handlers.telegram import admin, common, fallback, invite, lists, moderation, report, review
 
 
 def get_routers() -> list[Router]:
@@ -16,6 +16,7 @@ def get_routers() -> list[Router]:
         moderation.router,
         review.router,
         lists.router,
+        admin.router,
         fallback.router,
     ]
 

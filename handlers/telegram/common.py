@@ -44,6 +44,8 @@ def help_text(person: Person) -> str:
         lines += ["/drafts — черновики, ждущие решения", "/queue — график публикаций"]
     if person.role == Role.admin:
         lines.append("/invite — пригласить сотрудника")
+        lines.append("/people — кто имеет доступ, закрыть доступ")
+        lines.append("/audit — журнал действий")
     lines.append("/cancel — прервать текущее действие")
     return "\n".join(lines)
 

@@ -227,3 +227,20 @@ async def test_something_broken_still_gets_an_answer(stage: Stage, editor: Chat)
     stage.app.desk.drafts = broken
     editor.send("/drafts")
     await editor.expect("Не получилось. Попробуйте ещё раз чуть позже")
+
+
+async def test_admin_closes_access_and_reads_the_audit(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    admin.send("/people")
+    listing = await admin.expect("С доступом к боту:")
+    assert "Иван Иванов — руководитель подразделения, Отдел спорта (Telegram)" in listing["text"]
+    admin.press(listing, "Закрыть доступ: Иван Иванов")
+    await admin.edited(listing, "Доступ закрыт: Иван Иванов.")
+    reporter.send("/report")
+    await reporter.expect("доступен только по приглашению")
+    editor.send("/people")
+    await editor.expect("только администратор")
+    admin.send("/audit")
+    log = await admin.expect("Журнал действий")
+    assert "Анна Петрова · person.revoke" in log["text"]
