@@ -192,18 +192,16 @@ class Desk:
                     f"{n.title}: {'; '.join(c.problems)}" for n, c in checks.items()
                 )
                 raise Invalid(f"Эту публикацию не примет ни одна сеть:\n{problems}")
-            if not await uow.posts.move(
+            view = await self._transition(
+                uow,
                 post_id,
                 DECIDABLE,
+                "post.approve",
+                actor,
                 state=PostState.approved,
                 decided_by=actor.id,
                 decided_at=now,
-                updated_at=now,
-            ):
-                raise await self._conflict(uow, post_id)
-            await audit(uow, now, "post.approve", actor=actor, obj=f"post:{post_id}")
-            await uow.commit()
-            view.post.state, view.post.decided_by = PostState.approved, actor.id
+            )
         await self._update_cards(post_id, decided_card(view, "Одобрено", actor, now, self._tz))
         return when_card(view.post, self._quick_times())
 
@@ -271,19 +269,18 @@ class Desk:
             raise Invalid("Напишите причину — её увидит автор сообщения.")
         now = self._clock()
         async with self._uow() as uow:
-            if not await uow.posts.move(
+            view = await self._transition(
+                uow,
                 post_id,
                 DECIDABLE,
+                "post.reject",
+                actor,
+                details=reason,
                 state=PostState.rejected,
                 decided_by=actor.id,
                 decided_at=now,
                 reject_reason=reason[:1000],
-                updated_at=now,
-            ):
-                raise await self._conflict(uow, post_id)
-            await audit(uow, now, "post.reject", actor=actor, obj=f"post:{post_id}", details=reason)
-            await uow.commit()
-            view = await self._view(uow, post_id)
+            )
         card = decided_card(view, "Отклонено", actor, now, self._tz)
         await self._update_cards(post_id, card)
         if view.author is not None and view.report is not None:
@@ -384,59 +381,41 @@ class Desk:
             if view.post.scheduled_at is None:
                 raise Invalid("Сначала выберите время.")
             when = max(view.post.scheduled_at, now)
-            if not await uow.posts.move(
+            view = await self._transition(
+                uow,
                 post_id,
                 (PostState.approved,),
+                "post.schedule",
+                actor,
+                details=when.isoformat(),
                 state=PostState.scheduled,
                 scheduled_at=when,
-                updated_at=now,
-            ):
-                raise await self._conflict(uow, post_id)
-            await audit(
-                uow,
-                now,
-                "post.schedule",
-                actor=actor,
-                obj=f"post:{post_id}",
-                details=when.isoformat(),
             )
-            await uow.commit()
-            view = await self._view(uow, post_id)
         self._plan(post_id, when)
         return scheduled_card(view, now, self._tz)
 
     async def reschedule(self, post_id: int, actor: Person) -> Card:
         """Back from scheduled to approved (the timer stops), then ask the time again."""
         self._require_editor(actor)
-        now = self._clock()
         async with self._uow() as uow:
-            if not await uow.posts.move(
+            view = await self._transition(
+                uow,
                 post_id,
                 (PostState.scheduled, PostState.approved),
+                "post.reschedule",
+                actor,
                 state=PostState.approved,
-                updated_at=now,
-            ):
-                raise await self._conflict(uow, post_id)
-            await audit(uow, now, "post.reschedule", actor=actor, obj=f"post:{post_id}")
-            await uow.commit()
-            post = await self._post(uow, post_id)
+            )
         self._unplan(post_id)
-        return when_card(post, self._quick_times())
+        return when_card(view.post, self._quick_times())
 
     async def cancel(self, post_id: int, actor: Person) -> Card:
         self._require_editor(actor)
-        now = self._clock()
+        cancellable = (PostState.scheduled, PostState.approved, PostState.failed)
         async with self._uow() as uow:
-            if not await uow.posts.move(
-                post_id,
-                (PostState.scheduled, PostState.approved, PostState.failed),
-                state=PostState.cancelled,
-                updated_at=now,
-            ):
-                raise await self._conflict(uow, post_id)
-            await audit(uow, now, "post.cancel", actor=actor, obj=f"post:{post_id}")
-            await uow.commit()
-            view = await self._view(uow, post_id)
+            view = await self._transition(
+                uow, post_id, cancellable, "post.cancel", actor, state=PostState.cancelled
+            )
         self._unplan(post_id)
         return Card(f"Публикация «{view.title}» отменена. Черновик сохранён.")
 
@@ -444,17 +423,15 @@ class Desk:
         self._require_editor(actor)
         now = self._clock()
         async with self._uow() as uow:
-            if not await uow.posts.move(
+            view = await self._transition(
+                uow,
                 post_id,
                 (PostState.failed,),
+                "post.retry",
+                actor,
                 state=PostState.scheduled,
                 scheduled_at=now,
-                updated_at=now,
-            ):
-                raise await self._conflict(uow, post_id)
-            await audit(uow, now, "post.retry", actor=actor, obj=f"post:{post_id}")
-            await uow.commit()
-            view = await self._view(uow, post_id)
+            )
         self._plan(post_id, now)
         failed = [Network(p.network).title for p in view.publications if p.state != "published"]
         return Card(f"Повторяю публикацию «{view.title}»: {', '.join(failed)}.")
@@ -686,6 +663,24 @@ class Desk:
         return Publication(
             post_id=post_id, network=network, state=PublicationState.pending, updated_at=now
         )
+
+    async def _transition(
+        self,
+        uow: UnitOfWork,
+        post_id: int,
+        from_states: Sequence[PostState],
+        action: str,
+        actor: Person,
+        details: str = "",
+        **values: object,
+    ) -> PostView:
+        """Move the post (one winner), write the audit line, commit, and return it as it is now."""
+        now = self._clock()
+        if not await uow.posts.move(post_id, from_states, updated_at=now, **values):
+            raise await self._conflict(uow, post_id)
+        await audit(uow, now, action, actor=actor, obj=f"post:{post_id}", details=details)
+        await uow.commit()
+        return await self._view(uow, post_id)
 
     async def _post(self, uow: UnitOfWork, post_id: int) -> Post:
         post = await uow.posts.get(post_id)
