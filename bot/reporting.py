@@ -10,8 +10,10 @@ from datetime import date
 
 from bot.cards import clip
 from bot.dates import human_date, parse_date
-from bot.editorial import MAX_ATTACHMENTS, Submitted
+from bot.domain import Role
+from bot.editorial import MAX_ATTACHMENTS, NewMedia, ReportInput, Submitted
 from bot.errors import Invalid
+from storage.models import Person
 
 TITLE_LIMIT = 300
 PLACE_LIMIT = 300
@@ -29,6 +31,17 @@ TOO_BIG_FILE = "Файл больше 20 МБ — бот не сможет ег�
 NEED_TEXT = "Пришлите, пожалуйста, текстом."
 WAITING_CONFIRM = "Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше."
 CANCELLED = "Отменено. Сообщение не отправлено."
+
+
+def cancelled(had_dialog: bool) -> str:
+    return "Отменено. Ничего не сохранено." if had_dialog else "Сейчас нечего отменять."
+
+
+def welcome(person: Person, department: str) -> str:
+    """The first words after an invite was accepted; the chat's own help follows them."""
+    where = f", {department}" if department else ""
+    role = Role(person.role).title
+    return f"Добро пожаловать, {person.full_name}! Вы зарегистрированы: {role}{where}."
 
 
 def ask_media(what: str) -> str:
@@ -63,6 +76,12 @@ def event_date(text: str, today: date) -> date:
     if value is None:
         raise Invalid("Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».")
     return value
+
+
+def report_input(data: dict, media: list[NewMedia]) -> ReportInput:
+    """The dialog's answers as the core takes them."""
+    when = date.fromisoformat(data["date"])
+    return ReportInput(data["title"], when, data["place"], data["description"], media)
 
 
 def summary(data: dict, today: date) -> str:

@@ -113,9 +113,14 @@ class Moderation:
         """
         if not items:
             return []
+        return (await self._store_and_raise(items, force))[1]
+
+    async def _store_and_raise(
+        self, items: Sequence[IncomingComment], force: str = ""
+    ) -> tuple[int, list[Flagged]]:
         for attempt in range(3):
             try:
-                _, flagged = await self._store(items, force)
+                new, flagged = await self._store(items, force)
                 break
             except IntegrityError:
                 # The long poll and a catch-up stored the same comment at the same moment:
@@ -124,7 +129,7 @@ class Moderation:
                     raise
         for item in flagged:
             await self._raise(item)
-        return flagged
+        return new, flagged
 
     async def _store(
         self, items: Sequence[IncomingComment], force: str
@@ -324,16 +329,7 @@ class Moderation:
         return new
 
     async def _count_new(self, batch: list[IncomingComment]) -> int:
-        for attempt in range(3):
-            try:
-                new, flagged = await self._store(batch, "")
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        for item in flagged:
-            await self._raise(item)
-        return new
+        return (await self._store_and_raise(batch))[0]
 
     # ---- decisions ------------------------------------------------------------------------------
     async def decide(self, comment_id: int, actor: Person, decision: str) -> str:

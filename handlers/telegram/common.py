@@ -9,11 +9,12 @@ from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeF
 from aiogram.fsm.context import FSMContext
 from aiogram.types import ErrorEvent, KeyboardButton, Message, ReplyKeyboardMarkup
 
+from bot import reporting
 from bot.domain import Role
 from bot.errors import Denied, DeskError
 from bot.people import Account, PeopleService
 from handlers.telegram.filters import PRIVATE, Inline
-from handlers.telegram.middlewares import REFUSAL, full_name
+from handlers.telegram.middlewares import full_name
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -63,18 +64,15 @@ async def start_with_invite(
         command.args or "", Account("tg", message.from_user.id), full_name(message.from_user)
     )
     department = await people.department_name(new.department_id)
-    where = f", {department}" if department else ""
     await message.answer(
-        f"Добро пожаловать, {new.full_name}! "
-        f"Вы зарегистрированы: {Role(new.role).title}{where}.\n\n" + help_text(new),
-        reply_markup=menu(new),
+        f"{reporting.welcome(new, department)}\n\n{help_text(new)}", reply_markup=menu(new)
     )
 
 
 @router.message(CommandStart())
 async def start(message: Message, person: Person | None) -> None:
     if person is None:
-        await message.answer(REFUSAL)
+        await message.answer(reporting.STRANGER)
         return
     await message.answer(
         f"Здравствуйте, {person.full_name}!\n" + help_text(person), reply_markup=menu(person)
@@ -91,7 +89,7 @@ async def help_command(message: Message, person: Person) -> None:
 async def cancel(message: Message, state: FSMContext, person: Person) -> None:
     had_state = await state.get_state() is not None
     await state.clear()
-    text = "Отменено. Ничего не сохранено." if had_state else "Сейчас нечего отменять."
+    text = reporting.cancelled(had_state)
     await message.answer(text, reply_markup=menu(person))
 
 

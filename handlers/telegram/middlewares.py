@@ -11,8 +11,6 @@ from aiogram.types import Chat, TelegramObject, Update, User
 from bot.people import Account, PeopleService
 from bot.reporting import STRANGER
 
-REFUSAL = STRANGER
-
 
 def full_name(user: User) -> str:
     return " ".join(x for x in (user.first_name, user.last_name) if x) or (user.username or "")
@@ -44,7 +42,7 @@ class PersonMiddleware(BaseMiddleware):
             return await handler(event, data)  # an invite link is the one way in
         await self.people.refuse(account, what=event.event_type)
         if event.callback_query:
-            await event.callback_query.answer(REFUSAL, show_alert=True)
+            await event.callback_query.answer(STRANGER, show_alert=True)
         elif event.message:
-            await event.message.answer(REFUSAL)
+            await event.message.answer(STRANGER)
         return None

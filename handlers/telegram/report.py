@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
@@ -12,7 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot import reporting
 from bot.domain import MediaKind
-from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia, ReportInput
+from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia
 from bot.errors import Invalid
 from handlers.telegram.callbacks import ReportCB
 from handlers.telegram.common import MENU_REPORT, menu
@@ -263,16 +261,7 @@ async def send_report(
         NewMedia(MediaKind(m["kind"]), m["name"], m["mime"], await kept(desk, bot, m), m["file_id"])
         for m in data.get("media", [])
     ]
-    result = await desk.submit_report(
-        person,
-        ReportInput(
-            data["title"],
-            date.fromisoformat(data["date"]),
-            data["place"],
-            data["description"],
-            media,
-        ),
-    )
+    result = await desk.submit_report(person, reporting.report_input(data, media))
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(reporting.submitted(result), reply_markup=menu(person))

@@ -14,6 +14,7 @@ from typing import Any
 from vkbottle import GroupEventType
 from vkbottle.framework.labeler import BotLabeler
 
+from bot import reporting
 from bot.dates import utcnow
 from bot.domain import Role
 from bot.errors import Denied, DeskError
@@ -27,7 +28,6 @@ from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-REFUSAL = STRANGER
 SHORT_REFUSAL = "Бот доступен только по приглашению."
 # «Начать» is VK's own first button; an invite code may follow it, or come alone.
 START_RE = re.compile(r"^/?(?:начать|start|старт)(?:\s+(\S+))?$", re.IGNORECASE)
@@ -78,8 +78,7 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
         await report.start(chat, turn)
     elif name == "cancel":
         await chat.states.delete(turn.peer_id)
-        text = "Отменено. Ничего не сохранено." if step else "Сейчас нечего отменять."
-        await chat.say(turn, text, menu_keyboard())
+        await chat.say(turn, reporting.cancelled(step is not None), menu_keyboard())
     elif name in ("help", "start"):
         already = "Вы уже зарегистрированы.\n" if arg else ""
         await chat.say(turn, already + help_text(person), menu_keyboard())
@@ -101,16 +100,12 @@ async def stranger(chat: VKChat, turn: Turn) -> None:
         code = text
     if not code:
         await chat.people.refuse(account, what="message_new")
-        await chat.say(turn, REFUSAL)
+        await chat.say(turn, STRANGER)
         return
     new = await chat.people.accept_invite(code, account, await chat.full_name(turn.peer_id))
     department = await chat.people.department_name(new.department_id)
-    where = f", {department}" if department else ""
     await chat.say(
-        turn,
-        f"Добро пожаловать, {new.full_name}! "
-        f"Вы зарегистрированы: {Role(new.role).title}{where}.\n\n" + help_text(new),
-        menu_keyboard(),
+        turn, f"{reporting.welcome(new, department)}\n\n{help_text(new)}", menu_keyboard()
     )
 
 

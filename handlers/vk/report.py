@@ -6,14 +6,13 @@ The dialog only collects the answers; the report itself goes to the core (Desk.s
 from __future__ import annotations
 
 import mimetypes
-from datetime import date
 from typing import Any
 
 from vkbottle import BaseStateGroup, StatePeer
 
 from bot import reporting
 from bot.domain import MediaKind
-from bot.editorial import MAX_ATTACHMENTS, NewMedia, ReportInput
+from bot.editorial import MAX_ATTACHMENTS, NewMedia
 from bot.errors import Invalid
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.render import inline_keyboard, menu_keyboard
@@ -252,16 +251,7 @@ async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, 
         media.append(
             NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], path.read_bytes())
         )
-    result = await chat.desk.submit_report(
-        person,
-        ReportInput(
-            data["title"],
-            date.fromisoformat(data["date"]),
-            data["place"],
-            data["description"],
-            media,
-        ),
-    )
+    result = await chat.desk.submit_report(person, reporting.report_input(data, media))
     await chat.states.delete(turn.peer_id)
     await chat.take_buttons_away(turn, data.get("summary", ""))
     await chat.say(turn, reporting.submitted(result), menu_keyboard())
