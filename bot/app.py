@@ -20,7 +20,7 @@ from aiogram.types import BotCommand
 
 from bot.config import Config, Secrets
 from bot.dates import utcnow
-from bot.domain import Network, Role
+from bot.domain import Network
 from bot.editorial import Desk
 from bot.media import MediaStore
 from bot.moderation.service import Moderation
@@ -165,7 +165,7 @@ class Application:
 
     async def _editors(self) -> list[Person]:
         async with self.uow() as uow:
-            return await uow.people.with_roles([Role.editor, Role.admin])
+            return await uow.people.editors()
 
     def _publishers(self) -> dict[Network, Publisher]:
         config, secrets = self.config, self.secrets

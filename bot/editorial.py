@@ -739,7 +739,7 @@ class Desk:
 
     async def _editors(self) -> list[Person]:
         async with self._uow() as uow:
-            return await uow.people.with_roles([Role.editor, Role.admin])
+            return await uow.people.editors()
 
     async def _show_draft_to_editors(self, post_id: int) -> None:
         view = await self.view(post_id)

@@ -45,6 +45,10 @@ class People(Repository):
         query = select(Person).where(col(Person.role).in_(roles), Person.active == True)  # noqa: E712
         return list((await self.session.exec(query.order_by(Person.id))).all())
 
+    async def editors(self) -> list[Person]:
+        """Who decides: active editors and admins."""
+        return await self.with_roles(["editor", "admin"])
+
     async def add(self, person: Person) -> Person:
         self.session.add(person)
         await self.session.flush()
