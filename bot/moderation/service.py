@@ -621,7 +621,9 @@ class Moderation:
         refs: list[CardRef | None] = []
         if chat and self._room is not None:
             refs.append(await self._room.send_to(f"tg:{chat}", card))
-        else:
+        if not any(refs):
+            # No group, or the group refused (the bot was removed, a wrong id in config):
+            # the editors still get the comment, each privately.
             for editor in await self._editors():
                 refs.append(await self._notifier.send(editor, card))
         for ref in refs:
@@ -636,7 +638,7 @@ class Moderation:
 
     async def _editors(self) -> list[Person]:
         async with self._uow() as uow:
-            return await uow.people.with_roles([Role.editor, Role.admin])
+            return await uow.people.editors()
 
     @staticmethod
     def _require_editor(actor: Person) -> None:

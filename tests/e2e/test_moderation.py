@@ -428,3 +428,12 @@ async def test_auto_delete_by_rule_and_undo(tmp_path: Path, clock: Clock) -> Non
         assert "comment.restore" in await audit_actions(stage)
     finally:
         await stage.stop()
+
+
+async def test_a_broken_moderation_chat_falls_back_to_the_editors(stage: Stage) -> None:
+    await start(stage)
+    stage.tg.inject_fault("sendMessage", "500", count=1)  # the group refuses the card once
+    post_id = await vk_post(stage)
+    stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, RUDE)
+    card = await card_in(stage, ADMIN_ID, "Комментарий на проверке")
+    assert buttons(card) == ["Удалить", "Оставить", "Удалить и заблокировать автора"]
