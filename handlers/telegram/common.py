@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 router = Router(name="common")
 router.message.filter(PRIVATE)
 
-MENU_REPORT = "Сообщить о мероприятии"
+MENU_REPORT = reporting.MENU_REPORT
 MENU_DRAFTS = "Черновики"
 MENU_QUEUE = "График публикаций"
 MENU_INVITE = "Пригласить"

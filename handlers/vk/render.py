@@ -12,11 +12,11 @@ from vkbottle import API, Callback, Keyboard, Text, VKAPIError
 
 from bot.domain import Network
 from bot.ports import Card, CardRef, Unreachable
+from bot.reporting import MENU_REPORT
 from storage.models import Person
 
 log = logging.getLogger(__name__)
 
-MENU_REPORT = "Сообщить о мероприятии"
 # An inline keyboard with no buttons: how messages.edit takes buttons away from a message.
 NO_BUTTONS = Keyboard(inline=True).get_json()
 
