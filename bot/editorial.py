@@ -533,7 +533,9 @@ class Desk:
                 # A bug or an answer nobody expected: the post must still fail loudly, not hang
                 # in "publishing" with nobody told.
                 log.exception("publishing post %s to %s broke", outgoing.post_id, network)
-                error = PublishError("rejected", f"непредвиденная ошибка ({type(exc).__name__})")
+                error = PublishError(
+                    "rejected", "непредвиденная ошибка, подробности в журнале бота", None, repr(exc)
+                )
                 break
         if result is not None:
             await self._mark(

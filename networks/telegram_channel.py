@@ -24,6 +24,14 @@ from aiogram.types import (
 from bot.domain import MediaKind, Network
 from bot.ports import Check, MediaItem, OutgoingPost, Published, PublishError
 
+# Telegram's reasons, as the editor should read them; anything else is quoted as it came.
+REASONS = {
+    "chat not found": "канал не найден — проверьте channel_id в настройках",
+    "not enough rights": "у бота нет прав публиковать в канале — сделайте его администратором",
+    "message is too long": "текст длиннее 4096 знаков",
+    "caption is too long": "подпись к фото длиннее 1024 знаков",
+    "wrong file identifier": "вложение больше недоступно в Telegram — замените его",
+}
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -31,6 +39,11 @@ CAPTION_LIMIT = 1024
 def utf16_len(text: str) -> int:
     """Telegram counts limits in UTF-16 code units, so an emoji counts as two."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def _reason(message: str) -> str:
+    lowered = message.lower()
+    return next((text for key, text in REASONS.items() if key in lowered), message)
 
 
 class TelegramChannel:
@@ -80,7 +93,7 @@ class TelegramChannel:
             ) from exc
         except TelegramBadRequest as exc:
             raise PublishError(
-                "rejected", f"Telegram отклонил публикацию: {exc.message}", None, str(exc)
+                "rejected", f"Telegram отклонил публикацию: {_reason(exc.message)}", None, str(exc)
             ) from exc
         return Published(str(first.message_id), self._link(first))
 

@@ -24,6 +24,15 @@ AUTH = {
 }
 
 
+# VK's refusals, as the editor should read them; anything else is quoted as it came.
+REJECTED = {
+    100: "VK не принял текст или вложения (ошибка в параметрах)",
+    219: "в сообществе запрещены ссылки такого вида",
+    222: "VK не принимает ссылки в этом тексте — уберите их",
+    224: "достигнут лимит рекламных записей сообщества",
+}
+
+
 class VKWall:
     network = Network.vk
 
@@ -91,5 +100,8 @@ class VKWall:
         if code in AUTH:
             return PublishError("auth", AUTH[code], None, detail)
         return PublishError(
-            "rejected", f"ВКонтакте отклонил публикацию: {exc.error_msg}", None, detail
+            "rejected",
+            f"ВКонтакте отклонил публикацию: {REJECTED.get(code, exc.error_msg)}",
+            None,
+            detail,
         )

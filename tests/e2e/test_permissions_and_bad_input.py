@@ -4,6 +4,7 @@ and networks that fail: each gets a clear Russian answer and loses nothing."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -244,3 +245,34 @@ async def test_admin_closes_access_and_reads_the_audit(
     admin.send("/audit")
     log = await admin.expect("Журнал действий")
     assert "Анна Петрова · person.revoke" in log["text"]
+
+
+async def test_a_network_refusal_reads_as_plain_russian(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    stage.vk.inject_fault("wall.post", "error", count=1, error_code=222)
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    failure = await editor.expect("Не удалось опубликовать")
+    assert "ВКонтакте: ВКонтакте отклонил публикацию: VK не принимает ссылки" in failure["text"]
+
+
+async def test_a_wrong_channel_in_config_is_named(tmp_path: Path) -> None:
+    stage = Stage(tmp_path, settings={"telegram": {"channel_id": -1009999999999}})
+    await stage.start_emulators()
+    await stage.start_app()
+    try:
+        admin = Chat(stage, ADMIN_ID)
+        admin.send("/start")
+        await admin.expect("Здравствуйте")
+        await report_event(admin, photos=())
+        admin.cursor = 0  # the card and the thanks race: the admin is reporter and editor here
+        card = await admin.expect("Новое сообщение № 1")
+        admin.press(card, "Одобрить")
+        await approve_now(admin)
+        failure = await admin.expect("Не удалось опубликовать")
+        assert "канал не найден — проверьте channel_id" in failure["text"]
+    finally:
+        await stage.stop()
