@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # aiogram logs every handled update at INFO: a line per message a person sends is noise
+    # in the journal (and costs a few per cent of the bot's CPU); failures still show.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     command = args.command or "run"
     if command == "classify":
         from bot.moderation import classify_stream
