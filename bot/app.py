@@ -29,7 +29,7 @@ from bot.people import PeopleService
 from bot.ports import CommentModerator, Publisher
 from handlers.notify import RoutingNotifier
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
-from handlers.telegram.middlewares import PersonMiddleware
+from handlers.telegram.middlewares import PersonMiddleware, StateOnDiskFirst
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
 from handlers.vk.chat import VKChat
@@ -117,6 +117,7 @@ class Application:
             TelegramNotifier(self.bot), vk_notifier, self._editors, self.clock
         )
         self.fsm = DatabaseStorage(self.engine)
+        self.bot.session.middleware(StateOnDiskFirst(self.fsm))
         self.media = MediaStore(config.storage.media_dir)
         self.people = PeopleService(uow, config.desk, self.clock)
         self.desk = Desk(

@@ -1,9 +1,12 @@
 """aiogram FSM storage in the database, so a half-filled report survives a restart.
 
 Reads come from memory after the first load. Writes are group-committed: every write that
-arrives while one transaction is running goes into the next one, and each caller returns only
-once its own write is committed. Under load many dialogs then share one commit instead of
-queueing for SQLite's single writer. It assumes one bot process per database, as the desk runs.
+arrives while one transaction is running goes into the next one. Under load many dialogs then
+share one commit instead of queueing for SQLite's single writer. aiogram's writes return at once
+and `flushed()` waits for them: the bot's request middleware calls it before anything goes out
+(handlers.telegram.middlewares.StateOnDiskFirst), so the several writes of one step share one
+commit and a person never sees a question whose state is not yet on disk. The VK dialog's
+`save()` waits itself. It assumes one bot process per database, as the desk runs.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ def _key(key: StorageKey) -> str:
     return ":".join("" if part is None else str(part) for part in (*parts, key.destiny))
 
 
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class DatabaseStorage(BaseStorage):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -38,6 +46,7 @@ class DatabaseStorage(BaseStorage):
         self._cache: dict[str, Entry] = {}
         self._dirty: dict[str, Entry] = {}
         self._next_commit: asyncio.Future[None] | None = None
+        self._last_commit: asyncio.Future[None] | None = None  # covers every write so far
         self._writer: asyncio.Task[None] | None = None
 
     async def _load(self, key: str) -> Entry:
@@ -48,14 +57,20 @@ class DatabaseStorage(BaseStorage):
             self._cache[key] = (row.state, json.loads(row.data)) if row else (None, {})
         return self._cache[key]
 
-    async def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+    def _save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         self._cache[key] = self._dirty[key] = (state, data)
         if self._next_commit is None:
             self._next_commit = asyncio.get_running_loop().create_future()
-        committed = self._next_commit
+            # Nobody may be waiting when a batch fails; its error still reaches flushed().
+            self._next_commit.add_done_callback(_retrieve)
+        self._last_commit = self._next_commit
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_batches())
-        await asyncio.shield(committed)
+
+    async def flushed(self) -> None:
+        """Return once every write made so far is committed; raise if that commit fails."""
+        if self._last_commit is not None and not self._last_commit.done():
+            await asyncio.shield(self._last_commit)
 
     async def _write_batches(self) -> None:
         while self._dirty:
@@ -84,14 +99,14 @@ class DatabaseStorage(BaseStorage):
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
         _, data = await self._load(_key(key))
-        await self._save(_key(key), name, data)
+        self._save(_key(key), name, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._load(_key(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         state, _ = await self._load(_key(key))
-        await self._save(_key(key), state, dict(data))
+        self._save(_key(key), state, dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return dict((await self._load(_key(key)))[1])
@@ -102,7 +117,8 @@ class DatabaseStorage(BaseStorage):
         return state, dict(data)
 
     async def save(self, key: str, state: str | None, data: Mapping[str, Any]) -> None:
-        await self._save(key, state, dict(data))
+        self._save(key, state, dict(data))
+        await self.flushed()
 
     async def close(self) -> None:
         if self._writer is not None:

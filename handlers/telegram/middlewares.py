@@ -1,15 +1,23 @@
-"""Who is writing: the registered person reaches handlers as `person`; strangers stop here."""
+"""Who is writing: the registered person reaches handlers as `person`; strangers stop here.
+And what goes out: no request leaves before the dialog state it follows is on disk."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.people import Account, PeopleService
 from bot.reporting import STRANGER
+from storage.fsm import DatabaseStorage
 
 
 def full_name(user: User) -> str:
@@ -46,3 +54,23 @@ class PersonMiddleware(BaseMiddleware):
         elif event.message:
             await event.message.answer(STRANGER)
         return None
+
+
+class StateOnDiskFirst(BaseRequestMiddleware):
+    """Before the bot says anything, the dialog steps written so far are committed.
+
+    A restart can then never leave a person answering a question whose step was not saved,
+    and the writes of one step (state, data) share one commit instead of one each."""
+
+    def __init__(self, storage: DatabaseStorage) -> None:
+        self.storage = storage
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not isinstance(method, GetUpdates):
+            await self.storage.flushed()
+        return await make_request(bot, method)

@@ -102,3 +102,25 @@ async def test_editor_replaces_the_photos(stage: Stage, reporter: Chat, editor: 
     await editor.expect("Опубликовано")
     [post] = channel_posts(stage)
     assert stage.tg.file_bytes(post["photo"][-1]["file_id"]) == PHOTO_B
+
+
+async def test_a_restart_in_the_middle_of_the_dialog_loses_nothing(
+    stage: Stage, reporter: Chat
+) -> None:
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send("Субботник в парке")
+    await reporter.expect("Когда оно прошло?")  # sent only once the step was on disk
+
+    await stage.stop_app()
+    await stage.start_app()
+
+    reporter.send("вчера")
+    await reporter.expect("Где?")
+    reporter.send("Парк Победы")
+    await reporter.expect("Коротко опишите")
+    reporter.send("Жители убрали парк.")
+    await reporter.expect("Пришлите фото или видео")
+    reporter.press(reporter.bot_messages()[-1], "Без вложений")
+    summary = await reporter.expect("Проверьте:")
+    assert "Субботник в парке" in summary["text"] and "Парк Победы" in summary["text"]

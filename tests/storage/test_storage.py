@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator:
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator:
     if request.param == "sqlite":
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}")
         schema = None
@@ -39,14 +39,19 @@ async def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         engine = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
     await migrate(engine)
     await migrate(engine)  # applying twice is a no-op
-    sessions = session_factory(engine)
-    yield lambda: UnitOfWork(sessions)
+    yield engine
     await engine.dispose()
     if schema:
         admin = create_engine(PG_URL)
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+@pytest.fixture
+def uow_factory(engine):  # type: ignore[no-untyped-def]
+    sessions = session_factory(engine)
+    return lambda: UnitOfWork(sessions)
 
 
 async def add_person(uow_factory, telegram_id: int, role: Role = Role.editor) -> Person:
@@ -128,3 +133,21 @@ async def test_nothing_is_written_without_commit(uow_factory) -> None:
             raise RuntimeError("handler failed")
     async with uow_factory() as uow:
         assert await uow.people.by_telegram(5) is None
+
+
+async def test_dialog_steps_are_on_disk_once_flushed(engine) -> None:
+    from aiogram.fsm.storage.base import StorageKey
+
+    from storage.fsm import DatabaseStorage
+
+    storage = DatabaseStorage(engine)
+    keys = [StorageKey(bot_id=1, chat_id=user, user_id=user) for user in range(1, 21)]
+    for key in keys:  # twenty dialogs write at once: one state and data each
+        await storage.set_state(key, "ReportDialog:date")
+        await storage.set_data(key, {"title": f"Событие {key.user_id}"})
+    await storage.flushed()
+
+    reopened = DatabaseStorage(engine)  # nothing cached: what a restarted bot would read
+    for key in keys:
+        assert await reopened.get_state(key) == "ReportDialog:date"
+        assert await reopened.get_data(key) == {"title": f"Событие {key.user_id}"}
