@@ -1,6 +1,7 @@
-"""Update throughput: `uv run --frozen python -m bench.updates [--reporters N]`.
+"""Update throughput: `uv run --frozen python -m bench.updates [--reporters N] [--rounds R]`.
 
-N simulated reporters go through the whole /report dialog (8 updates each, one photo) against
+N simulated reporters go through the whole /report dialog R times in a row (8 updates each, one
+photo; R = 3 by default, so that the figures rest on enough updates to be stable) against
 the Telegram emulator, while the desk runs as its own process (`python -m bot run`) polling it
 over HTTP, as in production. In the same run a bare aiogram echo bot answers the same number of
 updates from the same number of users on a fresh emulator: the ratio of the two throughputs
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -33,6 +35,7 @@ EDITOR_ID = 10
 FIRST_USER = 1000
 WARM_UP_USER = 999
 PHOTO = b"\xff\xd8\xff\xe0" + b"bench-photo" * 200
+Dialog = Callable[["Driver", int, int], Awaitable[None]]  # driver, user, rounds
 PY_SPY = ["py-spy", "record", "--gil", "-r", "200", "-f", "raw"]  # what holds the GIL is CPU
 BASELINE_IMPORTS = "import aiogram, vkbottle, sqlmodel, apscheduler"
 
@@ -101,7 +104,12 @@ class Driver:
         self.tg.unsubscribe(self._events)
 
 
-async def reporter_dialog(driver: Driver, user_id: int) -> None:
+async def reporter_dialog(driver: Driver, user_id: int, rounds: int) -> None:
+    for _ in range(rounds):
+        await report_once(driver, user_id)
+
+
+async def report_once(driver: Driver, user_id: int) -> None:
     tg = driver.tg
     steps = iter(range(8))
 
@@ -119,35 +127,41 @@ async def reporter_dialog(driver: Driver, user_id: int) -> None:
     assert "Сообщение №" in done["text"], done["text"]
 
 
-async def echo_dialog(driver: Driver, user_id: int) -> None:
-    for index in range(8):
+async def echo_dialog(driver: Driver, user_id: int, rounds: int) -> None:
+    for index in range(8 * rounds):
         text = f"эхо {index}"
-        await driver.step(user_id, lambda t=text: driver.tg.user_sends_text(user_id, t), index)
+        await driver.step(user_id, lambda t=text: driver.tg.user_sends_text(user_id, t), index % 8)
 
 
-async def warm_up(tg: TelegramEmulator, dialog: Callable[[Driver, int], Awaitable[None]]) -> float:
+async def warm_up(tg: TelegramEmulator, dialog: Dialog) -> float:
     """One unmeasured dialog first, for either bot: the first update through each code path
     pays one-time costs (lazy imports, SQLAlchemy's statement cache, pydantic's first
     validation of each type) that a running bot has long paid. Returns its duration."""
     driver = Driver(tg, int(TOKEN.split(":")[0]))
     started = time.perf_counter()
     try:
-        await dialog(driver, WARM_UP_USER)
+        await dialog(driver, WARM_UP_USER, 1)
     finally:
         await driver.close()
     return time.perf_counter() - started
 
 
 async def run_phase(
-    tg: TelegramEmulator, users: list[int], dialog: Callable[[Driver, int], Awaitable[None]]
+    tg: TelegramEmulator, users: list[int], dialog: Dialog, rounds: int
 ) -> tuple[Driver, float]:
     driver = Driver(tg, int(TOKEN.split(":")[0]))
+    # The emulator and driver live in this process: a full collection here would stall both
+    # bots' figures alike by a fifth of a second, so it waits until the phase is over (the
+    # phase collected just before it took its CPU readings).
+    gc.disable()
     started = time.perf_counter()
     try:
-        await asyncio.gather(*(dialog(driver, user) for user in users))
+        await asyncio.gather(*(dialog(driver, user, rounds) for user in users))
     finally:
+        elapsed = time.perf_counter() - started
+        gc.enable()
         await driver.close()
-    return driver, time.perf_counter() - started
+    return driver, elapsed
 
 
 async def start_emulator(users: list[int]) -> TelegramEmulator:
@@ -177,7 +191,7 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, float]:
+async def desk_phase(users: list[int], workdir: Path, rounds: int) -> tuple[Driver, float, float]:
     tg = await start_emulator(users)
     db_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     engine = create_engine(db_url)
@@ -224,8 +238,9 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
         await wait_polling(tg, proc)
         cold = await warm_up(tg, reporter_dialog)
         print(f"desk warm-up dialog (not measured): {cold * 1000:.1f} ms")
+        gc.collect()
         bot_cpu, own_cpu = cpu_seconds(proc.pid), time.process_time()
-        driver, elapsed = await run_phase(tg, users, reporter_dialog)
+        driver, elapsed = await run_phase(tg, users, reporter_dialog, rounds)
         rss = peak_rss_mb(proc.pid)
         calls = Counter(method for method, _ in tg.calls if method != "getUpdates")
         print(f"desk Bot API calls besides getUpdates: {dict(calls.most_common())}")
@@ -239,7 +254,7 @@ async def desk_phase(users: list[int], workdir: Path) -> tuple[Driver, float, fl
     return driver, elapsed, rss
 
 
-async def echo_phase(users: list[int]) -> tuple[Driver, float]:
+async def echo_phase(users: list[int], rounds: int) -> tuple[Driver, float]:
     tg = await start_emulator(users)
     proc = subprocess.Popen(  # noqa: ASYNC220 - Popen starts the process and returns at once
         [sys.executable, "-m", "bench.echo_bot", tg.base_url, TOKEN],
@@ -250,8 +265,9 @@ async def echo_phase(users: list[int]) -> tuple[Driver, float]:
         await wait_polling(tg, proc)
         cold = await warm_up(tg, echo_dialog)
         print(f"echo warm-up dialog (not measured): {cold * 1000:.1f} ms")
+        gc.collect()
         bot_cpu, own_cpu = cpu_seconds(proc.pid), time.process_time()
-        driver, elapsed = await run_phase(tg, users, echo_dialog)
+        driver, elapsed = await run_phase(tg, users, echo_dialog, rounds)
         print(
             f"echo phase CPU: bot {cpu_seconds(proc.pid) - bot_cpu:.2f} s, "
             f"emulator and driver {time.process_time() - own_cpu:.2f} s, wall {elapsed:.2f} s"
@@ -267,17 +283,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def main(reporters: int) -> dict:
+async def main(reporters: int, rounds: int) -> dict:
     users = list(range(FIRST_USER, FIRST_USER + reporters))
     workdir = Path(tempfile.mkdtemp(prefix="pressdesk-bench-"))
     try:
-        desk, desk_time, rss = await desk_phase(users, workdir)
+        desk, desk_time, rss = await desk_phase(users, workdir, rounds)
     except Exception:
         print(f"the desk phase failed; its log: {workdir / 'bot.log'}", file=sys.stderr)
         raise
     if not os.environ.get("BENCH_KEEP"):
         shutil.rmtree(workdir, ignore_errors=True)
-    echo, echo_time = await echo_phase(users)
+    echo, echo_time = await echo_phase(users, rounds)
     result = {
         "updates": len(desk.latencies),
         "updates_per_s": round(len(desk.latencies) / desk_time, 1),
@@ -288,7 +304,8 @@ async def main(reporters: int) -> dict:
         "baseline_rss_mb": round(baseline_rss_mb(), 1),
     }
     print(
-        f"desk: {result['updates']} updates from {reporters} reporters in {desk_time:.2f} s; "
+        f"desk: {result['updates']} updates from {reporters} reporters, {rounds} reports each, "
+        f"in {desk_time:.2f} s; "
         f"p50 {percentile(desk.latencies, 0.5) * 1000:.1f} ms, p99 {result['p99_ms']} ms"
     )
     print(
@@ -310,5 +327,6 @@ async def main(reporters: int) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--reporters", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3, help="reports per reporter")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.reporters))))
+    print(json.dumps(asyncio.run(main(args.reporters, args.rounds))))

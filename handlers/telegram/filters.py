@@ -1,8 +1,10 @@
 """Magic filters evaluated in the event loop.
 
-aiogram runs a bare magic filter (F...) through asyncio.to_thread, one worker-thread hop per
-check; with a router filter and a handler filter on most updates that was a quarter of the
-desk's CPU under load. These checks are attribute reads, so they run inline as async filters.
+aiogram runs any filter that is not a coroutine function through asyncio.to_thread, one
+worker-thread hop per check: a bare magic filter (F...) and a bare state (ReportDialog.title)
+among them. With a router filter and a handler filter on most updates that was a quarter of
+the desk's CPU under load. These checks are attribute reads, so they run inline as async filters;
+states are given as aiogram's StateFilter, which is async. tests/unit/test_filters.py keeps it so.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -79,7 +79,7 @@ async def ask_department_name(
     await query.answer()
 
 
-@router.message(InviteDialog.department_name, HAS_TEXT)
+@router.message(StateFilter(InviteDialog.department_name), HAS_TEXT)
 async def department_named(
     message: Message,
     state: FSMContext,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -90,7 +90,7 @@ async def start_report(message: Message, state: FSMContext) -> None:
     await ask(message, state, "title")
 
 
-@router.message(ReportDialog.title, HAS_TEXT)
+@router.message(StateFilter(ReportDialog.title), HAS_TEXT)
 async def got_title(message: Message, state: FSMContext, desk: Desk) -> None:
     await state.update_data(title=reporting.title(message.text))
     await next_step(message, state, "date", desk)
@@ -106,12 +106,12 @@ async def set_date(message: Message, state: FSMContext, text: str, desk: Desk) -
     await next_step(message, state, "place", desk)
 
 
-@router.message(ReportDialog.date, HAS_TEXT)
+@router.message(StateFilter(ReportDialog.date), HAS_TEXT)
 async def got_date(message: Message, state: FSMContext, desk: Desk) -> None:
     await set_date(message, state, message.text, desk)
 
 
-@router.callback_query(ReportDialog.date, ReportCB.filter(F.step == "date"))
+@router.callback_query(StateFilter(ReportDialog.date), ReportCB.filter(F.step == "date"))
 async def pressed_date(
     query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk
 ) -> None:
@@ -119,13 +119,13 @@ async def pressed_date(
     await set_date(query.message, state, callback_data.arg, desk)
 
 
-@router.message(ReportDialog.place, HAS_TEXT)
+@router.message(StateFilter(ReportDialog.place), HAS_TEXT)
 async def got_place(message: Message, state: FSMContext, desk: Desk) -> None:
     await state.update_data(place=reporting.place(message.text))
     await next_step(message, state, "description", desk)
 
 
-@router.message(ReportDialog.description, HAS_TEXT)
+@router.message(StateFilter(ReportDialog.description), HAS_TEXT)
 async def got_description(message: Message, state: FSMContext, desk: Desk) -> None:
     await state.update_data(description=message.text.strip())
     await next_step(message, state, "media", desk)
@@ -163,7 +163,7 @@ def attachment_of(message: Message) -> dict | str:
     return UNSUPPORTED
 
 
-@router.message(ReportDialog.media, HAS_FILE)
+@router.message(StateFilter(ReportDialog.media), HAS_FILE)
 async def got_attachment(message: Message, state: FSMContext, desk: Desk) -> None:
     # Albums arrive as several updates; the dispatcher's event isolation handles them in turn.
     item = attachment_of(message)
@@ -203,12 +203,12 @@ async def got_attachment(message: Message, state: FSMContext, desk: Desk) -> Non
     await state.update_data(status_message=sent.message_id)
 
 
-@router.message(ReportDialog.media)
+@router.message(StateFilter(ReportDialog.media))
 async def unsupported_attachment(message: Message) -> None:
     await message.answer(UNSUPPORTED, reply_markup=MEDIA_BUTTONS)
 
 
-@router.callback_query(ReportDialog.media, ReportCB.filter(F.step == "media"))
+@router.callback_query(StateFilter(ReportDialog.media), ReportCB.filter(F.step == "media"))
 async def media_done(
     query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk
 ) -> None:
@@ -225,13 +225,13 @@ async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
     await message.answer(reporting.summary(data, desk.today()), reply_markup=CONFIRM_BUTTONS)
 
 
-@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "change"))
+@router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "change"))
 async def change(query: CallbackQuery) -> None:
     await query.answer()
     await query.message.answer("Что изменить?", reply_markup=CHANGE_BUTTONS)
 
 
-@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "goto"))
+@router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "goto"))
 async def change_field(query: CallbackQuery, callback_data: ReportCB, state: FSMContext) -> None:
     await query.answer()
     if callback_data.arg not in PROMPTS:
@@ -243,7 +243,7 @@ async def change_field(query: CallbackQuery, callback_data: ReportCB, state: FSM
     await ask(query.message, state, callback_data.arg)
 
 
-@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "cancel"))
+@router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "cancel"))
 async def cancel_report(query: CallbackQuery, state: FSMContext, person: Person) -> None:
     await state.clear()
     await query.answer()
@@ -251,7 +251,7 @@ async def cancel_report(query: CallbackQuery, state: FSMContext, person: Person)
     await query.message.answer(reporting.CANCELLED, reply_markup=menu(person))
 
 
-@router.callback_query(ReportDialog.confirm, ReportCB.filter(F.step == "send"))
+@router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "send"))
 async def send_report(
     query: CallbackQuery, state: FSMContext, person: Person, desk: Desk, bot: Bot
 ) -> None:
@@ -280,14 +280,14 @@ async def stale_report_button(query: CallbackQuery) -> None:
     await query.answer("Эта кнопка уже не действует. Начните заново: /report", show_alert=True)
 
 
-@router.message(ReportDialog.title)
-@router.message(ReportDialog.date)
-@router.message(ReportDialog.place)
-@router.message(ReportDialog.description)
+@router.message(StateFilter(ReportDialog.title))
+@router.message(StateFilter(ReportDialog.date))
+@router.message(StateFilter(ReportDialog.place))
+@router.message(StateFilter(ReportDialog.description))
 async def need_text(message: Message) -> None:
     await message.answer(f"{reporting.NEED_TEXT} Прервать: /cancel")
 
 
-@router.message(ReportDialog.confirm)
+@router.message(StateFilter(ReportDialog.confirm))
 async def waiting_confirm(message: Message) -> None:
     await message.answer(reporting.WAITING_CONFIRM)

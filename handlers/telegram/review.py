@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -110,7 +111,7 @@ async def on_button(
     await query.answer()
 
 
-@router.message(EditorDialog.text, HAS_TEXT)
+@router.message(StateFilter(EditorDialog.text), HAS_TEXT)
 async def new_text(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     card = await desk.edit_text(post_id, person, message.text)
@@ -118,7 +119,7 @@ async def new_text(message: Message, state: FSMContext, desk: Desk, person: Pers
     await show(message, card, desk, post_id)
 
 
-@router.message(EditorDialog.reject_reason, HAS_TEXT)
+@router.message(StateFilter(EditorDialog.reject_reason), HAS_TEXT)
 async def reject_reason(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     await state.clear()
@@ -126,7 +127,7 @@ async def reject_reason(message: Message, state: FSMContext, desk: Desk, person:
     await message.answer(card.text + "\nАвтор получил причину.")
 
 
-@router.message(EditorDialog.time, HAS_TEXT)
+@router.message(StateFilter(EditorDialog.time), HAS_TEXT)
 async def typed_time(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     card = await desk.set_time(post_id, person, desk.parse_time(message.text))
@@ -134,7 +135,7 @@ async def typed_time(message: Message, state: FSMContext, desk: Desk, person: Pe
     await show(message, card)
 
 
-@router.message(EditorDialog.media, HAS_FILE)
+@router.message(StateFilter(EditorDialog.media), HAS_FILE)
 async def new_media(message: Message, state: FSMContext) -> None:
     item = attachment_of(message)
     if isinstance(item, str):
@@ -162,8 +163,8 @@ async def media_done(
     await show(message, card, desk, data["post_id"])
 
 
-@router.message(EditorDialog.text)
-@router.message(EditorDialog.reject_reason)
-@router.message(EditorDialog.time)
+@router.message(StateFilter(EditorDialog.text))
+@router.message(StateFilter(EditorDialog.reject_reason))
+@router.message(StateFilter(EditorDialog.time))
 async def need_text(message: Message) -> None:
     await message.answer("Пришлите, пожалуйста, текстом. Прервать: /cancel")
