@@ -57,11 +57,15 @@ MAX_ATTACHMENTS = 10
 
 @dataclass(frozen=True)
 class NewMedia:
+    """A file for a report: its bytes, or the hash of a copy the media store already keeps
+    (then nothing is read or hashed again)."""
+
     kind: MediaKind
     filename: str
     mime_type: str
-    data: bytes
+    data: bytes = b""
     telegram_file_id: str | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class Desk:
         if len(data.media) > MAX_ATTACHMENTS:
             raise Invalid(f"Можно приложить не больше {MAX_ATTACHMENTS} файлов.")
         now = self._clock()
-        attachments = [self._store(m) for m in data.media]  # files first, outside the transaction
+        attachments = [await self._store(m) for m in data.media]  # files first, outside the tx
         async with self._uow() as uow:
             report = await uow.reports.add(
                 Report(
@@ -167,15 +171,19 @@ class Desk:
             tail = f"{tail}\n{self._config.desk.signature}".strip()
         return "\n\n".join(p for p in [*parts, tail] if p)
 
-    def _store(self, media: NewMedia) -> Attachment:
-        digest, _ = self._media.save(media.data)
+    async def _store(self, media: NewMedia) -> Attachment:
+        if self._media.has(media.sha256):
+            digest = media.sha256
+            size = self._media.path_for(digest).stat().st_size
+        else:
+            digest, size = await self._media.keep(media.data), len(media.data)
         return Attachment(
             post_id=0,
             kind=media.kind,
             filename=media.filename,
             mime_type=media.mime_type,
             sha256=digest,
-            size=len(media.data),
+            size=size,
             telegram_file_id=media.telegram_file_id,
         )
 
@@ -234,7 +242,7 @@ class Desk:
     ) -> Card:
         self._require_editor(actor)
         now = self._clock()
-        attachments = None if media is None else [self._store(m) for m in media]
+        attachments = None if media is None else [await self._store(m) for m in media]
         async with self._uow() as uow:
             post = await self._post(uow, post_id)
             values: dict[str, object] = {"updated_at": now}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
@@ -186,7 +188,7 @@ async def got_attachment(message: Message, state: FSMContext, desk: Desk) -> Non
         return
     # Fetched now rather than at «Отправить»: the last step stays quick, and the file is kept
     # (by content) even if the dialog is resumed after a restart.
-    item["sha256"], _ = desk.media.save((await message.bot.download(item["file_id"])).read())
+    item["sha256"] = await desk.media.keep((await message.bot.download(item["file_id"])).read())
     media.append(item)
     await state.update_data(media=media)
     text = reporting.received(len(media))
@@ -257,22 +259,19 @@ async def send_report(
 ) -> None:
     await query.answer("Отправляю…")
     data = await state.get_data()
-    media = [
-        NewMedia(MediaKind(m["kind"]), m["name"], m["mime"], await kept(desk, bot, m), m["file_id"])
-        for m in data.get("media", [])
-    ]
+    media = [await kept(desk, bot, m) for m in data.get("media", [])]
     result = await desk.submit_report(person, reporting.report_input(data, media))
     await state.clear()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(reporting.submitted(result), reply_markup=menu(person))
 
 
-async def kept(desk: Desk, bot: Bot, item: dict) -> bytes:
+async def kept(desk: Desk, bot: Bot, item: dict) -> NewMedia:
     """The file fetched when it arrived; fetched again if the media folder lost it meanwhile."""
-    path = desk.media.path_for(item["sha256"]) if item.get("sha256") else None
-    if path is not None and path.exists():
-        return path.read_bytes()
-    return (await bot.download(item["file_id"])).read()
+    media = NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], b"", item["file_id"])
+    if desk.media.has(item.get("sha256")):
+        return replace(media, sha256=item["sha256"])
+    return replace(media, data=(await bot.download(item["file_id"])).read())
 
 
 @router.callback_query(ReportCB.filter())

@@ -188,7 +188,7 @@ async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
         if content is None:
             problems.append(FETCH_FAILED)
             continue
-        source["sha256"], _ = chat.media.save(content)
+        source["sha256"] = await chat.media.keep(content)
         media.append(source)
     if len(media) != len(data.get("media", [])):
         await chat.states.set(turn.peer_id, ReportState.MEDIA, **{**data, "media": media})
@@ -243,13 +243,12 @@ async def on_press(
 async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, Any]) -> None:
     media = []
     for item in data.get("media", []):
-        path = chat.media.path_for(item["sha256"])
-        if not path.exists():  # the media folder was cleaned meanwhile: ask for the files again
+        if not chat.media.has(item["sha256"]):  # the folder was cleaned: ask for the files again
             await chat.say(turn, "Вложения потерялись при обновлении бота. Пришлите их ещё раз.")
             await ask(chat, turn, "media", {**data, "media": []})
             return
         media.append(
-            NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], path.read_bytes())
+            NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], sha256=item["sha256"])
         )
     result = await chat.desk.submit_report(person, reporting.report_input(data, media))
     await chat.states.delete(turn.peer_id)
