@@ -103,6 +103,7 @@ class Desk:
         self._tz = config.desk.tz
         self.planner: Planner | None = None
         self._background: set[asyncio.Task] = set()
+        self._last_background: asyncio.Task | None = None
 
     @property
     def media(self) -> MediaStore:
@@ -154,7 +155,23 @@ class Desk:
         return Submitted(report.id, post.id, report.is_late)
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
+        """Run `work` after the background work before it, one at a time.
+
+        Editors get the cards in the order the reports came, and when many reports arrive at
+        once the cards queue behind each other instead of all competing with the people who
+        are waiting for an answer."""
+        previous = self._last_background
+
+        async def in_turn() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            try:
+                await work
+            except Exception:
+                log.exception("background work failed: %s", work.__qualname__)
+
+        task = asyncio.create_task(in_turn())
+        self._last_background = task
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
