@@ -146,12 +146,22 @@ class Desk:
                     updated_at=now,
                 )
             )
-            await uow.posts.replace_attachments(post.id, attachments)
+            await uow.posts.add_attachments(post.id, attachments)
+            department = await uow.departments.get(actor.department_id)
             await audit(uow, now, "report.submit", actor=actor, obj=f"report:{report.id}")
             await uow.commit()
         # The report is safe once committed: the reporter hears back at once, and the editors'
         # cards (an album and a card each) go out meanwhile; /drafts shows the draft regardless.
-        self._in_background(self._show_draft_to_editors(post.id))
+        # Everything the card shows is at hand: no need to read it back.
+        view = PostView(
+            post=post,
+            report=report,
+            author=actor,
+            department=department.name if department else "",
+            media=self._media_items(attachments),
+            publications=[],
+        )
+        self._in_background(self._show_draft_to_editors(view))
         return Submitted(report.id, post.id, report.is_late)
 
     def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
@@ -744,16 +754,7 @@ class Desk:
         report = await uow.reports.get(post.report_id)
         author = await uow.people.get(report.author_id) if report else None
         department = await uow.departments.get(report.department_id) if report else None
-        media = tuple(
-            MediaItem(
-                MediaKind(a.kind),
-                a.filename,
-                a.mime_type,
-                self._media.path_for(a.sha256),
-                a.telegram_file_id,
-            )
-            for a in await uow.posts.attachments(post_id)
-        )
+        media = self._media_items(await uow.posts.attachments(post_id))
         return PostView(
             post=post,
             report=report,
@@ -764,12 +765,24 @@ class Desk:
             decided_by=await uow.people.get(post.decided_by) if post.decided_by else None,
         )
 
+    def _media_items(self, attachments: Sequence[Attachment]) -> tuple[MediaItem, ...]:
+        return tuple(
+            MediaItem(
+                MediaKind(a.kind),
+                a.filename,
+                a.mime_type,
+                self._media.path_for(a.sha256),
+                a.telegram_file_id,
+            )
+            for a in attachments
+        )
+
     async def _editors(self) -> list[Person]:
         async with self._uow() as uow:
             return await uow.people.editors()
 
-    async def _show_draft_to_editors(self, post_id: int) -> None:
-        view = await self.view(post_id)
+    async def _show_draft_to_editors(self, view: PostView) -> None:
+        post_id = view.post.id
         card = draft_card(view, self.checks(view), self._clock(), self._tz)
         card = Card(card.text, card.buttons, media=view.media)
         for editor in await self._editors():

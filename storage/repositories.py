@@ -139,6 +139,10 @@ class Posts(Repository):
     async def replace_attachments(self, post_id: int, items: Sequence[Attachment]) -> None:
         for old in await self.attachments(post_id):
             await self.session.delete(old)
+        await self.add_attachments(post_id, items)
+
+    async def add_attachments(self, post_id: int, items: Sequence[Attachment]) -> None:
+        """Attachments of a post that has none yet, in the given order."""
         for position, item in enumerate(items):
             item.post_id, item.position = post_id, position
             self.session.add(item)
