@@ -87,13 +87,14 @@ def report_input(data: dict, media: list[NewMedia]) -> ReportInput:
 
 def summary(data: dict, today: date) -> str:
     """The last check before sending, from the dialog's answers."""
+    return f"Проверьте:\n{report_lines(data, today)}"
+
+
+def report_lines(data: dict, today: date) -> str:
     count = len(data.get("media", []))
     attachments = f" · вложений: {count}" if count else " · без вложений"
     when = human_date(date.fromisoformat(data["date"]), today)
-    return (
-        f"Проверьте:\n«{data['title']}», {when}, {data['place']}\n\n"
-        f"{clip(data['description'])}{attachments}"
-    )
+    return f"«{data['title']}», {when}, {data['place']}\n\n{clip(data['description'])}{attachments}"
 
 
 def submitted(result: Submitted) -> str:

@@ -262,8 +262,13 @@ async def send_report(
     media = [await kept(desk, bot, m) for m in data.get("media", [])]
     result = await desk.submit_report(person, reporting.report_input(data, media))
     await state.clear()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(reporting.submitted(result), reply_markup=menu(person))
+    # The summary itself becomes the receipt: the number and status above what was sent, and
+    # no buttons left to press twice. The menu keyboard never left during the dialog.
+    receipt = f"{reporting.submitted(result)}\n\n{reporting.report_lines(data, desk.today())}"
+    try:
+        await query.message.edit_text(receipt, reply_markup=None)
+    except TelegramBadRequest:  # the summary was deleted meanwhile
+        await query.message.answer(receipt, reply_markup=menu(person))
 
 
 async def kept(desk: Desk, bot: Bot, item: dict) -> NewMedia:

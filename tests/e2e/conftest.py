@@ -179,7 +179,9 @@ async def report_event(
         reporter.press(reporter.bot_messages()[-1], "Без вложений")
     summary = await reporter.expect("Проверьте:")
     reporter.press(summary, "Отправить")
-    return await reporter.expect("Сообщение № ")
+    receipt = await reporter.edited(summary, "Сообщение № ")  # the summary becomes the receipt
+    assert buttons(receipt) == []
+    return receipt
 
 
 def local_time_in(stage: Stage, seconds: float) -> str:

@@ -36,8 +36,9 @@ async def test_a_late_report_is_accepted_and_marked(
     reporter.send("Сыграли 12 партий.")
     ask = await reporter.expect("Пришлите фото или видео")
     reporter.press(ask, "Без вложений")
-    reporter.press(await reporter.expect("Проверьте:"), "Отправить")
-    notice = await reporter.expect("принято")
+    summary = await reporter.expect("Проверьте:")
+    reporter.press(summary, "Отправить")
+    notice = await reporter.edited(summary, "принято")
     assert "не позднее следующего дня" in notice["text"]
     card = await editor.expect("Новое сообщение № 1")
     assert "Прислано позже срока" in card["text"]
