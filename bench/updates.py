@@ -134,8 +134,8 @@ async def report_once(driver: Driver, user_id: int) -> None:
         return await driver.step(user_id, action, next(steps), edit_of)
 
     await step(lambda: tg.user_sends_text(user_id, "/report"))
-    ask_date = await step(lambda: tg.user_sends_text(user_id, f"Субботник № {user_id}"))
-    await step(driver.press(user_id, ask_date, "Вчера"))
+    await step(lambda: tg.user_sends_text(user_id, f"Субботник № {user_id}"))
+    await step(lambda: tg.user_sends_text(user_id, "Вчера"))  # the button under the input field
     await step(lambda: tg.user_sends_text(user_id, "Парк Победы"))
     await step(lambda: tg.user_sends_text(user_id, "Жители убрали парк и посадили деревья."))
     status = await step(lambda: tg.user_sends_photos(user_id, [PHOTO]))

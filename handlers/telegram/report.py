@@ -8,9 +8,17 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
 
 from bot import reporting
+from bot.dates import human_date
 from bot.domain import MediaKind
 from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia
 from bot.errors import Invalid
@@ -53,7 +61,12 @@ def buttons(*rows: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
     )
 
 
-DATE_BUTTONS = buttons([("Сегодня", "date", "сегодня"), ("Вчера", "date", "вчера")])
+# Answers typed as often as tapped: buttons under the input field send their text, as if typed.
+DATE_KEYBOARD = ReplyKeyboardMarkup(
+    keyboard=[[KeyboardButton(text="Сегодня"), KeyboardButton(text="Вчера")]],
+    resize_keyboard=True,
+    input_field_placeholder="или дата, например 25.11",
+)
 MEDIA_BUTTONS = buttons([("Готово", "media", "done"), ("Без вложений", "media", "none")])
 CONFIRM_BUTTONS = buttons(
     [("Отправить", "send", ""), ("Изменить", "change", ""), ("Отмена", "cancel", "")]
@@ -62,75 +75,85 @@ CHANGE_BUTTONS = buttons(
     [("Название", "goto", "title"), ("Дату", "goto", "date"), ("Место", "goto", "place")],
     [("Описание", "goto", "description"), ("Вложения", "goto", "media")],
 )
+MENU = "menu"  # the person's own menu keyboard, back after the date's buttons
 PROMPTS = {
     "title": (reporting.ASK_TITLE, None),
-    "date": (reporting.ASK_DATE, DATE_BUTTONS),
-    "place": (reporting.ASK_PLACE, None),
+    "date": (reporting.ASK_DATE, DATE_KEYBOARD),
+    "place": (reporting.ASK_PLACE, MENU),
     "description": (reporting.ASK_DESCRIPTION, None),
     "media": (reporting.ask_media("фото или видео"), MEDIA_BUTTONS),
 }
 
 
-async def ask(message: Message, state: FSMContext, step: str) -> None:
+async def ask(message: Message, state: FSMContext, step: str, person: Person) -> None:
     await state.set_state(getattr(ReportDialog, step))
     text, markup = PROMPTS[step]
-    await message.answer(text, reply_markup=markup)
+    await message.answer(text, reply_markup=menu(person) if markup == MENU else markup)
 
 
-async def next_step(message: Message, state: FSMContext, step: str, desk: Desk) -> None:
+async def next_step(
+    message: Message, state: FSMContext, step: str, desk: Desk, person: Person
+) -> None:
     """Go on to `step`, or back to the summary when the person was changing one field."""
     if (await state.get_data()).get("changing"):
         await show_summary(message, state, desk)
     else:
-        await ask(message, state, step)
+        await ask(message, state, step, person)
 
 
 @router.message(Command("report"))
 @router.message(text_is(MENU_REPORT))
-async def start_report(message: Message, state: FSMContext) -> None:
+async def start_report(message: Message, state: FSMContext, person: Person) -> None:
     await state.clear()
-    await ask(message, state, "title")
+    await ask(message, state, "title", person)
 
 
 @router.message(StateFilter(ReportDialog.title), HAS_TEXT)
-async def got_title(message: Message, state: FSMContext, desk: Desk) -> None:
+async def got_title(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     await state.update_data(title=reporting.title(message.text))
-    await next_step(message, state, "date", desk)
+    await next_step(message, state, "date", desk, person)
 
 
-async def set_date(message: Message, state: FSMContext, text: str, desk: Desk) -> None:
+async def set_date(
+    message: Message, state: FSMContext, text: str, desk: Desk, person: Person
+) -> None:
     try:
         event_date = reporting.event_date(text, desk.today())
     except Invalid as exc:
-        await message.answer(exc.message, reply_markup=DATE_BUTTONS)
+        await message.answer(exc.message, reply_markup=DATE_KEYBOARD)
         return
     await state.update_data(date=event_date.isoformat())
-    await next_step(message, state, "place", desk)
+    if (await state.get_data()).get("changing"):
+        # The summary's buttons can't bring the menu back: this short line does.
+        when = human_date(event_date, desk.today())
+        await message.answer(f"Дата: {when}.", reply_markup=menu(person))
+    await next_step(message, state, "place", desk, person)
 
 
 @router.message(StateFilter(ReportDialog.date), HAS_TEXT)
-async def got_date(message: Message, state: FSMContext, desk: Desk) -> None:
-    await set_date(message, state, message.text, desk)
+async def got_date(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
+    await set_date(message, state, message.text, desk, person)
 
 
 @router.callback_query(StateFilter(ReportDialog.date), ReportCB.filter(F.step == "date"))
 async def pressed_date(
-    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk
+    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk, person: Person
 ) -> None:
+    """The inline date buttons of questions sent before the update to the keyboard ones."""
     await query.answer()
-    await set_date(query.message, state, callback_data.arg, desk)
+    await set_date(query.message, state, callback_data.arg, desk, person)
 
 
 @router.message(StateFilter(ReportDialog.place), HAS_TEXT)
-async def got_place(message: Message, state: FSMContext, desk: Desk) -> None:
+async def got_place(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     await state.update_data(place=reporting.place(message.text))
-    await next_step(message, state, "description", desk)
+    await next_step(message, state, "description", desk, person)
 
 
 @router.message(StateFilter(ReportDialog.description), HAS_TEXT)
-async def got_description(message: Message, state: FSMContext, desk: Desk) -> None:
+async def got_description(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     await state.update_data(description=message.text.strip())
-    await next_step(message, state, "media", desk)
+    await next_step(message, state, "media", desk, person)
 
 
 def attachment_of(message: Message) -> dict | str:
@@ -234,7 +257,9 @@ async def change(query: CallbackQuery) -> None:
 
 
 @router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "goto"))
-async def change_field(query: CallbackQuery, callback_data: ReportCB, state: FSMContext) -> None:
+async def change_field(
+    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, person: Person
+) -> None:
     await query.answer()
     if callback_data.arg not in PROMPTS:
         return
@@ -242,7 +267,7 @@ async def change_field(query: CallbackQuery, callback_data: ReportCB, state: FSM
         changing=callback_data.arg != "media",
         **({"media": []} if callback_data.arg == "media" else {}),
     )
-    await ask(query.message, state, callback_data.arg)
+    await ask(query.message, state, callback_data.arg, person)
 
 
 @router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "cancel"))

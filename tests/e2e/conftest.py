@@ -53,6 +53,13 @@ class Chat:
             texts = [m.get("text") for m in self.bot_messages()[self.cursor :]]
             raise AssertionError(f"no bot message with {fragment!r}; new ones: {texts}") from None
 
+    def tap(self, button: str) -> dict:
+        """Tap a button of the keyboard under the input field: it sends its text."""
+        keyboard = self.tg.reply_keyboard(self.user_id) or {}
+        labels = [b["text"] for row in keyboard.get("keyboard", []) for b in row]
+        assert button in labels, f"no {button!r} under the input field: {labels}"
+        return self.send(button)
+
     def press(self, message: dict, button: str) -> str:
         return self.tg.press(self.user_id, self.user_id, message["message_id"], button)
 
@@ -159,9 +166,10 @@ async def report_event(
     reporter.send("/report")
     await reporter.expect("Как оно называется?")
     reporter.send(title)
-    ask_date = await reporter.expect("Когда оно прошло?")
-    reporter.press(ask_date, "Вчера")
+    await reporter.expect("Когда оно прошло?")
+    reporter.tap("Вчера")
     await reporter.expect("Где?")
+    assert "Сообщить о мероприятии" in str(reporter.tg.reply_keyboard(reporter.user_id))
     reporter.send("с. Корнилово, ул. Школьная, 12")
     await reporter.expect("Коротко опишите")
     reporter.send(description)

@@ -48,7 +48,8 @@ async def test_change_a_field_before_sending(stage: Stage, reporter: Chat) -> No
     reporter.send("/report")
     await reporter.expect("Как оно называется?")
     reporter.send("Субботник")
-    reporter.press(await reporter.expect("Когда оно прошло?"), "Сегодня")
+    await reporter.expect("Когда оно прошло?")
+    reporter.tap("Сегодня")
     await reporter.expect("Где?")
     reporter.send("Парк")
     await reporter.expect("Коротко опишите")
@@ -60,6 +61,15 @@ async def test_change_a_field_before_sending(stage: Stage, reporter: Chat) -> No
     reporter.send("Сквер Победы")
     summary = await reporter.expect("Проверьте:")
     assert "Сквер Победы" in summary["text"] and "Убрали парк." in summary["text"]
+
+    reporter.press(summary, "Изменить")
+    reporter.press(await reporter.expect("Что изменить?"), "Дату")
+    await reporter.expect("Когда оно прошло?")
+    reporter.tap("Вчера")
+    await reporter.expect("Дата: вчера")  # the menu keyboard comes back with it
+    assert "Сообщить о мероприятии" in str(reporter.tg.reply_keyboard(reporter.user_id))
+    summary = await reporter.expect("Проверьте:")
+    assert "Сквер Победы" in summary["text"]
 
 
 async def test_reschedule_from_the_queue(stage: Stage, reporter: Chat, editor: Chat) -> None:
