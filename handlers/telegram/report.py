@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from aiogram import Bot, F, Router
@@ -235,12 +236,11 @@ async def unsupported_attachment(message: Message) -> None:
 
 @router.callback_query(StateFilter(ReportDialog.media), ReportCB.filter(F.step == "media"))
 async def media_done(
-    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk
+    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk, bot: Bot
 ) -> None:
-    await query.answer()
     if callback_data.arg == "none":
         await state.update_data(media=[])
-    await show_summary(query.message, state, desk)
+    await asyncio.gather(bot(query.answer()), show_summary(query.message, state, desk))
 
 
 async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
@@ -282,7 +282,9 @@ async def cancel_report(query: CallbackQuery, state: FSMContext, person: Person)
 async def send_report(
     query: CallbackQuery, state: FSMContext, person: Person, desk: Desk, bot: Bot
 ) -> None:
-    await query.answer("Отправляю…")
+    # Telegram shows the button busy until the query is answered: that is the feedback while
+    # the report is saved, and the answer goes out together with the receipt (or, on a
+    # refusal, with the reason, from the errors handler).
     data = await state.get_data()
     media = [await kept(desk, bot, m) for m in data.get("media", [])]
     result = await desk.submit_report(person, reporting.report_input(data, media))
@@ -290,10 +292,14 @@ async def send_report(
     # The summary itself becomes the receipt: the number and status above what was sent, and
     # no buttons left to press twice. The menu keyboard never left during the dialog.
     receipt = f"{reporting.submitted(result)}\n\n{reporting.report_lines(data, desk.today())}"
+    await asyncio.gather(bot(query.answer()), show_receipt(query.message, receipt, person))
+
+
+async def show_receipt(summary: Message, receipt: str, person: Person) -> None:
     try:
-        await query.message.edit_text(receipt, reply_markup=None)
+        await summary.edit_text(receipt, reply_markup=None)
     except TelegramBadRequest:  # the summary was deleted meanwhile
-        await query.message.answer(receipt, reply_markup=menu(person))
+        await summary.answer(receipt, reply_markup=menu(person))
 
 
 async def kept(desk: Desk, bot: Bot, item: dict) -> NewMedia:
