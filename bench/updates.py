@@ -190,7 +190,10 @@ async def run_phase(
     try:
         await asyncio.gather(*(dialog(driver, user, rounds) for user in users))
         if done is not None:
+            answered = time.perf_counter()
             await done(1 + len(users) * rounds)
+            tail_ms = (time.perf_counter() - answered) * 1000
+            print(f"background work done {tail_ms:.0f} ms after the last answer")
     finally:
         elapsed = time.perf_counter() - started
         gc.enable()
