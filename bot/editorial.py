@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -147,17 +147,17 @@ class Desk:
                 )
             )
             await uow.posts.add_attachments(post.id, attachments)
-            department = await uow.departments.get(actor.department_id)
             await audit(uow, now, "report.submit", actor=actor, obj=f"report:{report.id}")
             await uow.commit()
         # The report is safe once committed: the reporter hears back at once, and the editors'
         # cards (an album and a card each) go out meanwhile; /drafts shows the draft regardless.
-        # Everything the card shows is at hand: no need to read it back.
+        # What the card shows is at hand (the department's name comes with the editors' list):
+        # no need to read it back.
         view = PostView(
             post=post,
             report=report,
             author=actor,
-            department=department.name if department else "",
+            department="",
             media=self._media_items(attachments),
             publications=[],
         )
@@ -783,9 +783,14 @@ class Desk:
 
     async def _show_draft_to_editors(self, view: PostView) -> None:
         post_id = view.post.id
+        async with self._uow() as uow:
+            editors = await uow.people.editors()
+            if view.report is not None:
+                department = await uow.departments.get(view.report.department_id)
+                view = replace(view, department=department.name if department else "")
         card = draft_card(view, self.checks(view), self._clock(), self._tz)
         card = Card(card.text, card.buttons, media=view.media)
-        for editor in await self._editors():
+        for editor in editors:
             ref = await self._notifier.send(editor, card)
             if ref is not None:
                 await self.remember_card(post_id, ref)

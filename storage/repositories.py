@@ -139,14 +139,14 @@ class Posts(Repository):
     async def replace_attachments(self, post_id: int, items: Sequence[Attachment]) -> None:
         for old in await self.attachments(post_id):
             await self.session.delete(old)
+        await self.session.flush()
         await self.add_attachments(post_id, items)
 
     async def add_attachments(self, post_id: int, items: Sequence[Attachment]) -> None:
-        """Attachments of a post that has none yet, in the given order."""
+        """Attachments of a post that has none yet, in the given order (written at commit)."""
         for position, item in enumerate(items):
             item.post_id, item.position = post_id, position
             self.session.add(item)
-        await self.session.flush()
 
     async def count_attachments(self, post_id: int) -> int:
         query = select(func.count()).select_from(Attachment).where(Attachment.post_id == post_id)
@@ -187,8 +187,7 @@ class Cards(Repository):
 
 class Audit(Repository):
     async def write(self, entry: AuditLog) -> None:
-        self.session.add(entry)
-        await self.session.flush()
+        self.session.add(entry)  # written with the rest at commit: nothing needs its id sooner
 
     async def last(self, limit: int = 50) -> list[AuditLog]:
         query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
