@@ -228,9 +228,37 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+async def fresh_database(workdir: Path) -> str:
+    """SQLite in the run's folder, as by default; or, when BENCH_PG_URL names a PostgreSQL
+    server (postgresql+asyncpg://user@host/db), a new database on it for this run."""
+    server = os.environ.get("BENCH_PG_URL")
+    if not server:
+        return f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    from sqlalchemy import text
+
+    name = f"pressdesk_bench_{workdir.name.rsplit('-', 1)[-1].lower()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_database(db_url: str) -> None:
+    server = os.environ.get("BENCH_PG_URL")
+    if not server:
+        return  # SQLite: the run's folder goes with it
+    from sqlalchemy import text
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{db_url.rsplit("/", 1)[1]}"'))
+    await admin.dispose()
+
+
 async def desk_phase(users: list[int], workdir: Path, rounds: int) -> tuple[Driver, float, float]:
     tg = await start_emulator(users)
-    db_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    db_url = await fresh_database(workdir)
     engine = create_engine(db_url)
     await migrate(engine)
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -289,6 +317,7 @@ async def desk_phase(users: list[int], workdir: Path, rounds: int) -> tuple[Driv
     finally:
         stop(proc)
         await tg.stop()
+        await drop_database(db_url)
     return driver, elapsed, rss
 
 
