@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlmodel import select
 
 from storage.models import FsmRecord
 
+log = logging.getLogger(__name__)
 TABLE = FsmRecord.__table__
 Entry = tuple[str | None, dict[str, Any]]
 
@@ -61,7 +63,8 @@ class DatabaseStorage(BaseStorage):
         self._cache[key] = self._dirty[key] = (state, data)
         if self._next_commit is None:
             self._next_commit = asyncio.get_running_loop().create_future()
-            # Nobody may be waiting when a batch fails; its error still reaches flushed().
+            # Nobody may be waiting for a batch that fails (it is logged below), and asyncio
+            # would complain of an error never retrieved.
             self._next_commit.add_done_callback(_retrieve)
         self._last_commit = self._next_commit
         if self._writer is None or self._writer.done():
@@ -79,6 +82,7 @@ class DatabaseStorage(BaseStorage):
             try:
                 await self._write(batch)
             except Exception as exc:  # each waiting handler sees the failure as its own
+                log.error("dialog steps not saved (%d dialogs): %s", len(batch), exc)
                 committed.set_exception(exc)
             else:
                 committed.set_result(None)
