@@ -157,23 +157,35 @@ PHOTO_A = b"\xff\xd8\xff\xe0" + b"photo-A" * 50
 PHOTO_B = b"\xff\xd8\xff\xe0" + b"photo-B" * 50
 
 
+async def answer_until_attachments(
+    reporter: Chat, title: str, when: str, place: str, description: str, tap_date: bool = False
+) -> dict:
+    """/report and the four text answers; returns the question about attachments."""
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send(title)
+    await reporter.expect("Когда оно прошло?")
+    if tap_date:
+        reporter.tap(when)
+    else:
+        reporter.send(when)
+    await reporter.expect("Где?")
+    reporter.send(place)
+    await reporter.expect("Коротко опишите")
+    reporter.send(description)
+    return await reporter.expect("Пришлите фото или видео")
+
+
 async def report_event(
     reporter: Chat,
     title: str = "Открытие спортивной площадки в с. Корнилово",
     description: str = "Площадку открыли глава района и школьники.",
     photos: tuple[bytes, ...] = (PHOTO_A, PHOTO_B),
 ) -> dict:
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send(title)
-    await reporter.expect("Когда оно прошло?")
-    reporter.tap("Вчера")
-    await reporter.expect("Где?")
+    await answer_until_attachments(
+        reporter, title, "Вчера", "с. Корнилово, ул. Школьная, 12", description, tap_date=True
+    )
     assert "Сообщить о мероприятии" in str(reporter.tg.reply_keyboard(reporter.user_id))
-    reporter.send("с. Корнилово, ул. Школьная, 12")
-    await reporter.expect("Коротко опишите")
-    reporter.send(description)
-    await reporter.expect("Пришлите фото или видео")
     if photos:
         reporter.stage.tg.user_sends_photos(reporter.user_id, list(photos))
         status = await reporter.expect(

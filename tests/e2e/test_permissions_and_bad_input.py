@@ -13,7 +13,14 @@ from bot.ports import Action
 from handlers.telegram.callbacks import DeskCB
 from sandbox.stage import ADMIN_ID, Stage
 from storage.models import AuditLog, Person, Post
-from tests.e2e.conftest import Chat, buttons, channel_posts, report_event, wall
+from tests.e2e.conftest import (
+    Chat,
+    answer_until_attachments,
+    buttons,
+    channel_posts,
+    report_event,
+    wall,
+)
 
 
 async def approve_now(editor: Chat) -> None:
@@ -107,16 +114,7 @@ async def test_approve_twice_and_two_editors_at_once(
 async def test_unsupported_file_is_refused_and_the_dialog_goes_on(
     stage: Stage, reporter: Chat
 ) -> None:
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send("Субботник")
-    await reporter.expect("Когда оно прошло?")
-    reporter.send("сегодня")
-    await reporter.expect("Где?")
-    reporter.send("Парк")
-    await reporter.expect("Коротко опишите")
-    reporter.send("Убрали парк.")
-    await reporter.expect("Пришлите фото или видео")
+    await answer_until_attachments(reporter, "Субботник", "сегодня", "Парк", "Убрали парк.")
     stage.tg.user_sends_sticker(reporter.user_id)
     await reporter.expect("не могу принять")
     stage.tg.user_sends_document(

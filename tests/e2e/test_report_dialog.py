@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sandbox.stage import Stage
-from tests.e2e.conftest import PHOTO_A, PHOTO_B, Chat, buttons, channel_posts, report_event
+from tests.e2e.conftest import (
+    PHOTO_A,
+    PHOTO_B,
+    Chat,
+    answer_until_attachments,
+    buttons,
+    channel_posts,
+    report_event,
+)
 
 
 async def test_cancel_works_in_the_middle_and_nothing_is_kept(stage: Stage, reporter: Chat) -> None:
@@ -24,17 +32,14 @@ async def test_cancel_works_in_the_middle_and_nothing_is_kept(stage: Stage, repo
 async def test_a_late_report_is_accepted_and_marked(
     stage: Stage, reporter: Chat, editor: Chat
 ) -> None:
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send("Турнир по шахматам")
-    await reporter.expect("Когда оно прошло?")
     five_days_ago = stage.app.desk.today() - timedelta(days=5)
-    reporter.send(f"{five_days_ago:%d.%m.%Y}")
-    await reporter.expect("Где?")
-    reporter.send("Дом культуры")
-    await reporter.expect("Коротко опишите")
-    reporter.send("Сыграли 12 партий.")
-    ask = await reporter.expect("Пришлите фото или видео")
+    ask = await answer_until_attachments(
+        reporter,
+        "Турнир по шахматам",
+        f"{five_days_ago:%d.%m.%Y}",
+        "Дом культуры",
+        "Сыграли 12 партий.",
+    )
     reporter.press(ask, "Без вложений")
     summary = await reporter.expect("Проверьте:")
     reporter.press(summary, "Отправить")
@@ -45,16 +50,10 @@ async def test_a_late_report_is_accepted_and_marked(
 
 
 async def test_change_a_field_before_sending(stage: Stage, reporter: Chat) -> None:
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send("Субботник")
-    await reporter.expect("Когда оно прошло?")
-    reporter.tap("Сегодня")
-    await reporter.expect("Где?")
-    reporter.send("Парк")
-    await reporter.expect("Коротко опишите")
-    reporter.send("Убрали парк.")
-    reporter.press(await reporter.expect("Пришлите фото или видео"), "Без вложений")
+    ask = await answer_until_attachments(
+        reporter, "Субботник", "Сегодня", "Парк", "Убрали парк.", tap_date=True
+    )
+    reporter.press(ask, "Без вложений")
     reporter.press(await reporter.expect("Проверьте:"), "Изменить")
     reporter.press(await reporter.expect("Что изменить?"), "Место")
     await reporter.expect("Где?")
