@@ -116,7 +116,7 @@ class Desk:
 
     def is_late(self, event_date: date) -> bool:
         """The order: a report is due no later than the day after the event."""
-        return self._clock().astimezone(self._tz).date() > event_date + timedelta(days=1)
+        return self.today() > event_date + timedelta(days=1)
 
     async def submit_report(self, actor: Person, data: ReportInput) -> Submitted:
         self._require_active(actor)
@@ -329,27 +329,27 @@ class Desk:
         return card
 
     # ---- scheduling -------------------------------------------------------------------------
+    def _quick_moment(self, label: str, now: datetime) -> datetime | None:
+        """The moment a quick choice such as «сегодня 18:00» names, if it is still ahead."""
+        moment = parse_when(label, now, self._tz)
+        return moment if moment is not None and moment > now else None
+
     def _quick_times(self) -> list[tuple[str, str]]:
         now = self._clock()
-        quick = []
-        for index, label in enumerate(self._config.publish.quick_times):
-            moment = parse_when(label, now, self._tz)
-            if moment is not None and moment > now:
-                quick.append((label[:1].upper() + label[1:], f"q{index}"))
-        return quick
+        return [
+            (label[:1].upper() + label[1:], f"q{index}")
+            for index, label in enumerate(self._config.publish.quick_times)
+            if self._quick_moment(label, now) is not None
+        ]
 
     def resolve_when(self, arg: str) -> datetime:
+        now = self._clock()
         if arg == "now":
-            return self._clock()
-        if (
-            arg.startswith("q")
-            and arg[1:].isdigit()
-            and int(arg[1:]) < len(self._config.publish.quick_times)
-        ):
-            moment = parse_when(
-                self._config.publish.quick_times[int(arg[1:])], self._clock(), self._tz
-            )
-            if moment is not None and moment > self._clock():
+            return now
+        quick = self._config.publish.quick_times
+        if arg.startswith("q") and arg[1:].isdigit() and int(arg[1:]) < len(quick):
+            moment = self._quick_moment(quick[int(arg[1:])], now)
+            if moment is not None:
                 return moment
         raise Invalid("Это время уже прошло. Выберите другое.")
 
@@ -373,13 +373,14 @@ class Desk:
                 post_id, (PostState.approved,), scheduled_at=when, updated_at=now
             ):
                 raise await self._conflict(uow, post_id)
+            checks = self.checks(view)  # text and media only: the same after the move
             if not view.publications:
-                for network, check in self.checks(view).items():
+                for network, check in checks.items():
                     if not check.problems:
                         await uow.publications.add(self._new_publication(post_id, network, now))
             await uow.commit()
             view = await self._view(uow, post_id)
-        return where_card(view, self.checks(view), now, self._tz)
+        return where_card(view, checks, now, self._tz)
 
     async def toggle_network(self, post_id: int, actor: Person, network: str) -> Card:
         self._require_editor(actor)
@@ -610,14 +611,13 @@ class Desk:
             await self._notifier.send(person, failed_card(view))
 
     async def recover(self) -> list[tuple[int, datetime]]:
-        """After a restart: what to plan again, and what was cut off mid-publication.
+        """After a restart: the scheduled posts to plan again, with their times.
 
         A publication left in 'publishing' may or may not have gone out. VK de-duplicates by
         guid, so it is retried; the others are marked failed for a person to check, because
         posting twice is worse than asking.
         """
         now = self._clock()
-        interrupted: list[int] = []
         async with self._uow() as uow:
             for post in await uow.posts.in_states([PostState.publishing]):
                 for pub in await uow.publications.for_post(post.id):
@@ -629,7 +629,6 @@ class Desk:
                     elif pub.state == PublicationState.publishing:
                         pub.state = PublicationState.pending
                 post.state = PostState.scheduled
-                interrupted.append(post.id)
             await uow.commit()
             due = [
                 (p.id, p.scheduled_at or now)
@@ -788,8 +787,7 @@ class Desk:
             if view.report is not None:
                 department = await uow.departments.get(view.report.department_id)
                 view = replace(view, department=department.name if department else "")
-        card = draft_card(view, self.checks(view), self._clock(), self._tz)
-        card = Card(card.text, card.buttons, media=view.media)
+        card = replace(self.preview(view), media=view.media)
         for editor in editors:
             ref = await self._notifier.send(editor, card)
             if ref is not None:

@@ -148,10 +148,6 @@ class Posts(Repository):
             item.post_id, item.position = post_id, position
             self.session.add(item)
 
-    async def count_attachments(self, post_id: int) -> int:
-        query = select(func.count()).select_from(Attachment).where(Attachment.post_id == post_id)
-        return (await self.session.exec(query)).one()
-
 
 class Publications(Repository):
     async def for_post(self, post_id: int) -> list[Publication]:
@@ -165,10 +161,6 @@ class Publications(Repository):
     async def remove(self, publication: Publication) -> None:
         await self.session.delete(publication)
         await self.session.flush()
-
-    async def stuck(self) -> list[Publication]:
-        query = select(Publication).where(Publication.state == "publishing")
-        return list((await self.session.exec(query)).all())
 
 
 class Cards(Repository):
