@@ -281,6 +281,8 @@ class Application:
         for publisher in self.publishers.values():
             await publisher.close()
         await self.moderation.close()
+        if self.vk_group_api is not None:
+            await self.vk_group_api.http_client.close()
         await self.engine.dispose()
 
     async def run_forever(self) -> None:

@@ -52,7 +52,7 @@ class VKComments:
     def __init__(
         self,
         user_api: API,
-        group_api: API | None,
+        group_api: API,
         group_id: int,
         timeout: float = 20,
         max_posts: int = 1000,
@@ -157,9 +157,8 @@ class VKComments:
         if author_id < 0:
             return "", self._profile(author_id)
         try:
-            api = self._group_api or self._api
             async with asyncio.timeout(self._timeout):
-                answer = await api.request("users.get", {"user_ids": author_id})
+                answer = await self._group_api.request("users.get", {"user_ids": author_id})
             user = answer["response"][0]
             return f"{user['first_name']} {user['last_name']}".strip(), self._profile(author_id)
         except (VKAPIError, aiohttp.ClientError, TimeoutError, LookupError, ValueError) as exc:
@@ -167,9 +166,8 @@ class VKComments:
             return "", self._profile(author_id)
 
     async def close(self) -> None:
-        # the user-token API belongs to the wall publisher, which closes it
-        if self._group_api is not None:
-            await self._group_api.http_client.close()
+        """Nothing of its own: the wall publisher closes the user-token API, the app the
+        community's, which the long poll, the chat and the notifier share."""
 
     # ---- catch-up -----------------------------------------------------------------------------
     async def history(self, since: datetime) -> AsyncIterator[list[IncomingComment]]:
@@ -188,10 +186,11 @@ class VKComments:
                 names = self._names(result)
                 items = result.get("items", [])
                 for item in items:
-                    found += filter(None, [self._incoming(item, post_id, names)])
                     thread = item.get("thread") or {}
                     replies = thread.get("items", [])
-                    found += filter(None, (self._incoming(r, post_id, names) for r in replies))
+                    found += filter(
+                        None, (self._incoming(c, post_id, names) for c in [item, *replies])
+                    )
                     if thread.get("count", 0) > len(replies):
                         pages.append((post_id, item["id"], len(replies)))
                 if items and offset + len(items) < result.get("current_level_count", 0):
@@ -226,10 +225,11 @@ class VKComments:
 
     async def _screen_name(self) -> str:
         if not self._domain:
-            api = self._group_api or self._api
             try:
                 async with asyncio.timeout(self._timeout):
-                    answer = await api.request("groups.getById", {"group_id": self._group_id})
+                    answer = await self._group_api.request(
+                        "groups.getById", {"group_id": self._group_id}
+                    )
                 groups = answer["response"]
                 groups = groups.get("groups", groups) if isinstance(groups, dict) else groups
                 self._domain = groups[0].get("screen_name") or f"club{self._group_id}"
