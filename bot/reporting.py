@@ -32,6 +32,10 @@ TOO_BIG_FILE = "Файл больше 20 МБ — бот не сможет ег�
 NEED_TEXT = "Пришлите, пожалуйста, текстом."
 WAITING_CONFIRM = "Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше."
 CANCELLED = "Отменено. Сообщение не отправлено."
+ASK_CHANGE = "Что изменить?"
+STALE_BUTTON = "Эта кнопка уже не действует. Начните заново: /report"
+ALREADY_REGISTERED = "Вы уже зарегистрированы."
+FAILED = "Не получилось. Попробуйте ещё раз чуть позже."
 
 
 def cancelled(had_dialog: bool) -> str:
@@ -88,6 +92,18 @@ def report_input(data: dict, media: list[NewMedia]) -> ReportInput:
 def summary(data: dict, today: date) -> str:
     """The last check before sending, from the dialog's answers."""
     return f"Проверьте:\n{report_lines(data, today)}"
+
+
+def change(field: str) -> dict:
+    """The dialog data that sends the person to one field from the summary, and back.
+
+    Attachments are chosen afresh and end with «Готово», which shows the summary anyway."""
+    return {"changing": field != "media"} | ({"media": []} if field == "media" else {})
+
+
+def receipt(result: Submitted, data: dict, today: date) -> str:
+    """The summary turned into the receipt once the report is sent."""
+    return f"{submitted(result)}\n\n{report_lines(data, today)}"
 
 
 def report_lines(data: dict, today: date) -> str:

@@ -57,7 +57,7 @@ async def start_with_invite(
 ) -> None:
     if person is not None:
         await message.answer(
-            "Вы уже зарегистрированы.\n" + help_text(person), reply_markup=menu(person)
+            f"{reporting.ALREADY_REGISTERED}\n{help_text(person)}", reply_markup=menu(person)
         )
         return
     new = await people.accept_invite(
@@ -111,7 +111,7 @@ async def desk_refusal(event: ErrorEvent, people: PeopleService) -> None:
 async def unexpected(event: ErrorEvent) -> None:
     """Anything else that broke: logged in full, and the person is not left without an answer."""
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
-    text = "Не получилось. Попробуйте ещё раз чуть позже."
+    text = reporting.FAILED
     update = event.update
     if update.callback_query:
         await update.callback_query.answer(text, show_alert=True)

@@ -7,7 +7,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.people import Account, PeopleService
 from handlers.telegram.filters import PRIVATE
-from storage.models import Person
 
 router = Router(name="fallback")
 
@@ -27,5 +26,5 @@ async def unknown_button(query: CallbackQuery, people: PeopleService) -> None:
 
 
 @router.message(PRIVATE)
-async def not_understood(message: Message, person: Person | None) -> None:
+async def not_understood(message: Message) -> None:
     await message.answer("Не понял. Наберите /help, чтобы увидеть, что я умею.")

@@ -14,6 +14,8 @@ from handlers.telegram.render import keyboard
 from storage.models import Person
 
 router = Router(name="lists")
+NO_DRAFTS = "Черновиков, ждущих решения, нет."
+EMPTY_QUEUE = "В графике публикаций пока пусто."
 router.message.filter(PRIVATE)
 SHOWN_AT_ONCE = 20
 
@@ -34,10 +36,10 @@ async def send_cards(message: Message, cards: list[Card], desk: Desk, empty: str
 @router.message(Command("drafts"))
 @router.message(text_is(MENU_DRAFTS))
 async def drafts(message: Message, desk: Desk, person: Person) -> None:
-    await send_cards(message, await desk.drafts(person), desk, "Черновиков, ждущих решения, нет.")
+    await send_cards(message, await desk.drafts(person), desk, NO_DRAFTS)
 
 
 @router.message(Command("queue"))
 @router.message(text_is(MENU_QUEUE))
 async def queue(message: Message, desk: Desk, person: Person) -> None:
-    await send_cards(message, await desk.queue(person), desk, "В графике публикаций пока пусто.")
+    await send_cards(message, await desk.queue(person), desk, EMPTY_QUEUE)

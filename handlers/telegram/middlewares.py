@@ -41,7 +41,6 @@ class PersonMiddleware(BaseMiddleware):
         account = Account("tg", user.id)
         person = await self.people.identify(account, full_name(user))
         data["person"] = person
-        data["account"] = account
         # Strangers may still be read in groups (comments under posts), but never press buttons.
         in_group = chat is None or chat.type != "private"
         if person is not None or (in_group and event.callback_query is None):

@@ -253,7 +253,7 @@ async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
 @router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "change"))
 async def change(query: CallbackQuery) -> None:
     await query.answer()
-    await query.message.answer("Что изменить?", reply_markup=CHANGE_BUTTONS)
+    await query.message.answer(reporting.ASK_CHANGE, reply_markup=CHANGE_BUTTONS)
 
 
 @router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "goto"))
@@ -263,10 +263,7 @@ async def change_field(
     await query.answer()
     if callback_data.arg not in PROMPTS:
         return
-    await state.update_data(
-        changing=callback_data.arg != "media",
-        **({"media": []} if callback_data.arg == "media" else {}),
-    )
+    await state.update_data(**reporting.change(callback_data.arg))
     await ask(query.message, state, callback_data.arg, person)
 
 
@@ -290,8 +287,9 @@ async def send_report(
     result = await desk.submit_report(person, reporting.report_input(data, media))
     await state.clear()
     # The summary itself becomes the receipt: the number and status above what was sent, and
-    # no buttons left to press twice. The menu keyboard never left during the dialog.
-    receipt = f"{reporting.submitted(result)}\n\n{reporting.report_lines(data, desk.today())}"
+    # no buttons left to press twice. The menu keyboard is back since the question after the
+    # date (or the «Дата: …» line).
+    receipt = reporting.receipt(result, data, desk.today())
     await asyncio.gather(bot(query.answer()), show_receipt(query.message, receipt, person))
 
 
@@ -312,13 +310,12 @@ async def kept(desk: Desk, bot: Bot, item: dict) -> NewMedia:
 
 @router.callback_query(ReportCB.filter())
 async def stale_report_button(query: CallbackQuery) -> None:
-    await query.answer("Эта кнопка уже не действует. Начните заново: /report", show_alert=True)
+    await query.answer(reporting.STALE_BUTTON, show_alert=True)
 
 
-@router.message(StateFilter(ReportDialog.title))
-@router.message(StateFilter(ReportDialog.date))
-@router.message(StateFilter(ReportDialog.place))
-@router.message(StateFilter(ReportDialog.description))
+@router.message(
+    StateFilter(ReportDialog.title, ReportDialog.date, ReportDialog.place, ReportDialog.description)
+)
 async def need_text(message: Message) -> None:
     await message.answer(f"{reporting.NEED_TEXT} Прервать: /cancel")
 

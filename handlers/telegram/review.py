@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.editorial import Desk, NewMedia
 from bot.ports import Action, Card, CardRef
+from handlers.telegram import lists
 from handlers.telegram.callbacks import DeskCB
 from handlers.telegram.filters import HAS_FILE, HAS_TEXT, PRIVATE
 from handlers.telegram.render import keyboard
@@ -101,13 +102,10 @@ async def on_button(
         case Action.stop:
             await state.clear()
             await message.answer("Хорошо, ничего не меняю.")
-        case Action.open_drafts | Action.open_queue:
-            from handlers.telegram.lists import send_cards
-
-            cards = await (
-                desk.drafts(person) if action == Action.open_drafts else desk.queue(person)
-            )
-            await send_cards(message, cards, desk, "Черновиков, ждущих решения, нет.")
+        case Action.open_drafts:  # the digest's buttons
+            await lists.drafts(message, desk, person)
+        case Action.open_queue:
+            await lists.queue(message, desk, person)
     await query.answer()
 
 
@@ -163,8 +161,6 @@ async def media_done(
     await show(message, card, desk, data["post_id"])
 
 
-@router.message(StateFilter(EditorDialog.text))
-@router.message(StateFilter(EditorDialog.reject_reason))
-@router.message(StateFilter(EditorDialog.time))
+@router.message(StateFilter(EditorDialog.text, EditorDialog.reject_reason, EditorDialog.time))
 async def need_text(message: Message) -> None:
     await message.answer("Пришлите, пожалуйста, текстом. Прервать: /cancel")

@@ -80,7 +80,7 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
         await chat.states.delete(turn.peer_id)
         await chat.say(turn, reporting.cancelled(step is not None), menu_keyboard())
     elif name in ("help", "start"):
-        already = "Вы уже зарегистрированы.\n" if arg else ""
+        already = f"{reporting.ALREADY_REGISTERED}\n" if arg else ""
         await chat.say(turn, already + help_text(person), menu_keyboard())
     elif step is not None and peer is not None:
         await report.on_message(chat, turn, person, step, dict(peer.payload))
@@ -141,7 +141,7 @@ async def handle(chat: VKChat, turn: Turn, handler: Handler) -> None:
         except Exception:
             log.exception("VK message from %s failed", turn.peer_id)
             await chat.answer(turn)
-            await chat.say(turn, "Не получилось. Попробуйте ещё раз чуть позже.")
+            await chat.say(turn, reporting.FAILED)
         finally:
             await chat.answer(turn)  # a pressed button stops spinning whatever happened
             if inbox is not None:  # even after a failure: it was answered, not to be redone

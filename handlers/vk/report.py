@@ -63,7 +63,6 @@ PROMPTS: dict[str, tuple[str, str | None]] = {
     "description": (reporting.ASK_DESCRIPTION, None),
     "media": (reporting.ask_media("фото или документы"), MEDIA_BUTTONS),
 }
-STALE = "Эта кнопка уже не действует. Начните заново: /report"
 
 
 def step_of(peer: StatePeer | None) -> str | None:
@@ -223,11 +222,10 @@ async def on_press(
         )
     elif step == "confirm" and button == "change":
         await chat.answer(turn)
-        await chat.say(turn, "Что изменить?", CHANGE_BUTTONS)
+        await chat.say(turn, reporting.ASK_CHANGE, CHANGE_BUTTONS)
     elif step == "confirm" and button == "goto" and arg in PROMPTS:
         await chat.answer(turn)
-        changes = {"changing": arg != "media"} | ({"media": []} if arg == "media" else {})
-        await ask(chat, turn, arg, {**data, **changes})
+        await ask(chat, turn, arg, {**data, **reporting.change(arg)})
     elif step == "confirm" and button == "cancel":
         await chat.answer(turn)
         await chat.states.delete(turn.peer_id)
@@ -237,7 +235,7 @@ async def on_press(
         await chat.answer(turn, "Отправляю…")
         await send_report(chat, turn, person, data)
     else:
-        await chat.answer(turn, STALE)
+        await chat.answer(turn, reporting.STALE_BUTTON)
 
 
 async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, Any]) -> None:
