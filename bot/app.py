@@ -218,14 +218,12 @@ class Application:
         if self.vk_group_api is None:
             return
         group_id = self.config.vk.group_id
-        states = DatabaseStateDispenser(self.fsm, group_id)
         self.vk_chat = VKChat(
             self.vk_group_api,
             group_id,
             self.people,
             self.desk,
-            states,
-            self.media,
+            DatabaseStateDispenser(self.fsm, group_id),
             self.config.vk.request_timeout,
             Inbox(self.uow, group_id, self.clock),
         )
@@ -240,7 +238,6 @@ class Application:
             group_id,
             labelers,
             on_gap,
-            states,
             catch_up=partial(catch_up_messages, self.vk_chat),
         )
         self.vk_feed.start()

@@ -13,7 +13,6 @@ import aiohttp
 from vkbottle import API, VKAPIError
 
 from bot.editorial import Desk
-from bot.media import MediaStore
 from bot.people import PeopleService
 from handlers.vk.inbox import Inbox
 from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
@@ -87,7 +86,6 @@ class VKChat:
         people: PeopleService,
         desk: Desk,
         states: DatabaseStateDispenser,
-        media: MediaStore,
         timeout: float,
         inbox: Inbox | None = None,
     ) -> None:
@@ -97,7 +95,6 @@ class VKChat:
         self.people = people
         self.desk = desk
         self.states = states
-        self.media = media
         self._timeout = timeout
         self._http: aiohttp.ClientSession | None = None
         # One event per person at a time (as aiogram's event isolation does): a photo and a

@@ -187,7 +187,7 @@ async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
         if content is None:
             problems.append(FETCH_FAILED)
             continue
-        source["sha256"] = await chat.media.keep(content)
+        source["sha256"] = await chat.desk.media.keep(content)
         media.append(source)
     if len(media) != len(data.get("media", [])):
         await chat.states.set(turn.peer_id, ReportState.MEDIA, **{**data, "media": media})
@@ -241,7 +241,9 @@ async def on_press(
 async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, Any]) -> None:
     media = []
     for item in data.get("media", []):
-        if not chat.media.has(item["sha256"]):  # the folder was cleaned: ask for the files again
+        if not chat.desk.media.has(
+            item["sha256"]
+        ):  # the folder was cleaned: ask for the files again
             await chat.say(turn, "Вложения потерялись при обновлении бота. Пришлите их ещё раз.")
             await ask(chat, turn, "media", {**data, "media": []})
             return
