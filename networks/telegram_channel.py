@@ -24,16 +24,16 @@ from aiogram.types import (
 from bot.domain import MediaKind, Network
 from bot.ports import Check, MediaItem, OutgoingPost, Published, PublishError
 
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
 # Telegram's reasons, as the editor should read them; anything else is quoted as it came.
 REASONS = {
     "chat not found": "канал не найден — проверьте channel_id в настройках",
     "not enough rights": "у бота нет прав публиковать в канале — сделайте его администратором",
-    "message is too long": "текст длиннее 4096 знаков",
-    "caption is too long": "подпись к фото длиннее 1024 знаков",
+    "message is too long": f"текст длиннее {TEXT_LIMIT} знаков",
+    "caption is too long": f"подпись к фото длиннее {CAPTION_LIMIT} знаков",
     "wrong file identifier": "вложение больше недоступно в Telegram — замените его",
 }
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 
 
 def utf16_len(text: str) -> int:

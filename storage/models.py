@@ -106,7 +106,8 @@ class AuditLog(SQLModel, table=True):
 
 
 class FsmRecord(SQLModel, table=True):
-    """aiogram dialog state, kept in the database so a restart loses no half-filled report."""
+    """Dialog state (aiogram's, and the VK dialog's under "vk:…" keys), kept in the database
+    so a restart loses no half-filled report."""
 
     key: str = Field(primary_key=True, max_length=200)
     state: str | None = Field(default=None, max_length=200)

@@ -103,6 +103,16 @@ class Reports(Repository):
             return None
         return await self.session.get(Report, report_id)
 
+    async def late_since(self, since: datetime) -> list[tuple[Report, str]]:
+        """Reports that came later than the order allows, with their department's name."""
+        query = (
+            select(Report, Department.name)
+            .join(Department, Department.id == Report.department_id, isouter=True)
+            .where(Report.is_late == True, Report.created_at >= since)  # noqa: E712
+            .order_by(col(Report.id))
+        )
+        return [(report, name or "") for report, name in (await self.session.exec(query)).all()]
+
 
 class Posts(Repository):
     async def add(self, post: Post) -> Post:
@@ -255,16 +265,6 @@ class Comments(Repository):
         )
         text = (await self.session.exec(query)).first()
         return (text or "").strip().split("\n", 1)[0][:80]
-
-    async def late_reports_since(self, since: datetime) -> list[tuple[Report, str]]:
-        """Reports that came later than the order allows, with their department's name."""
-        query = (
-            select(Report, Department.name)
-            .join(Department, Department.id == Report.department_id, isouter=True)
-            .where(Report.is_late == True, Report.created_at >= since)  # noqa: E712
-            .order_by(col(Report.id))
-        )
-        return [(report, name or "") for report, name in (await self.session.exec(query)).all()]
 
 
 class Examples(Repository):

@@ -556,7 +556,7 @@ class Moderation:
             waiting = await uow.comments.in_states(WAITING)
             drafts = await uow.posts.in_states([PostState.draft])
             scheduled = await uow.posts.in_states([PostState.scheduled])
-            late = await uow.comments.late_reports_since(now - timedelta(days=1))
+            late = await uow.reports.late_since(now - timedelta(days=1))
         deadlines: dict[str, tuple[int, int]] = {}
         for c in waiting:
             if c.deletable_until is not None and c.deletable_until > now:
