@@ -393,6 +393,12 @@ class Moderation:
             comment = await uow.comments.get(comment_id)
             if comment is None:
                 raise NotFound("Этого комментария больше нет.")
+            # move() refreshes `comment`: what to put back if the network refuses
+            before = {
+                "state": comment.state,
+                "decided_by": comment.decided_by,
+                "decided_at": comment.decided_at,
+            }
             if not (comment.decision or "").startswith("auto_") or not await uow.comments.move(
                 comment_id,
                 ("deleted", "hidden"),
@@ -409,7 +415,7 @@ class Moderation:
             await moderator.restore(self._incoming(comment))
         except ModerationFailed as exc:
             async with self._uow() as uow:
-                await uow.comments.move(comment_id, ("deciding",), state=comment.state)
+                await uow.comments.move(comment_id, ("deciding",), **before)
                 await uow.commit()
             raise Invalid(f"Не получилось вернуть: {exc.message}.") from exc
         async with self._uow() as uow:

@@ -418,6 +418,11 @@ async def test_auto_delete_by_rule_and_undo(tmp_path: Path, clock: Clock) -> Non
         )
         card = await card_in(stage, MODERATION_CHAT_ID, "Бот удалил его сам")
         assert buttons(card) == ["Вернуть"]
+        # VK refuses once: the editor is told, and the comment can be returned again.
+        stage.vk.inject_fault("wall.restoreComment", "error", error_code=15)
+        query = stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Вернуть")
+        answer = await stage.tg.wait_until(lambda: stage.tg.callback_answer(query), timeout=TIMEOUT)
+        assert "Не получилось вернуть" in answer["text"]
         stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Вернуть")
         await stage.vk.wait_until(
             lambda: (
