@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from sandbox.stage import ADMIN_ID, BOT_USERNAME, CHANNEL_ID, VK_GROUP_ID, Stage
+from storage.models import AuditLog
 
 TIMEOUT = 15.0
 
@@ -219,4 +221,14 @@ def wall(stage: Stage) -> list[dict]:
     return stage.vk.wall_posts(-VK_GROUP_ID)
 
 
-__all__ = ["Chat", "buttons", "datetime", "join", "local_time_in", "report_event"]
+async def approve_now(editor: Chat) -> None:
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Сейчас")
+    editor.press(await editor.edited(ask, "Куда публикуем"), "Готово")
+
+
+async def audit_lines(stage: Stage, action: str) -> list[AuditLog]:
+    async with stage.app.uow() as uow:
+        return list(
+            (await uow.session.exec(select(AuditLog).where(AuditLog.action == action))).all()
+        )

@@ -26,8 +26,8 @@ from sandbox.stage import (
     Stage,
 )
 from storage.models import AuditLog, Comment, Person
+from tests.e2e.conftest import TIMEOUT, buttons
 
-TIMEOUT = 15.0
 CITIZEN = 5001
 VK_CITIZEN = 800001
 RUDE = "вы там все xуйнёй занимаетесь, когда дорогу сделаете"
@@ -95,11 +95,6 @@ def current(stage: Stage, chat_id: int, message: dict) -> dict:
     return next(
         m for m in stage.tg.chat_messages(chat_id) if m["message_id"] == message["message_id"]
     )
-
-
-def buttons(message: dict) -> list[str]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b["text"] for row in rows for b in row]
 
 
 async def vk_post(stage: Stage, text: str = "Ремонт дороги на ул. Ленина") -> int:

@@ -6,34 +6,21 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from sqlmodel import select
-
 from bot.domain import PostState
 from bot.ports import Action
 from handlers.telegram.callbacks import DeskCB
 from sandbox.stage import ADMIN_ID, Stage
-from storage.models import AuditLog, Person, Post
+from storage.models import Person, Post
 from tests.e2e.conftest import (
     Chat,
     answer_until_attachments,
+    approve_now,
+    audit_lines,
     buttons,
     channel_posts,
     report_event,
     wall,
 )
-
-
-async def approve_now(editor: Chat) -> None:
-    ask = await editor.expect("Когда публикуем?")
-    editor.press(ask, "Сейчас")
-    editor.press(await editor.edited(ask, "Куда публикуем"), "Готово")
-
-
-async def audit_lines(stage: Stage, action: str) -> list[AuditLog]:
-    async with stage.app.uow() as uow:
-        return list(
-            (await uow.session.exec(select(AuditLog).where(AuditLog.action == action))).all()
-        )
 
 
 async def post_state(stage: Stage, post_id: int) -> str:

@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     PHOTO_B,
     Chat,
     answer_until_attachments,
+    approve_now,
     buttons,
     channel_posts,
     report_event,
@@ -83,9 +84,7 @@ async def test_reschedule_from_the_queue(stage: Stage, reporter: Chat, editor: C
     editor.press(where, "Готово")
     scheduled = await editor.edited(where, "запланировано на завтра в 10:30")
     editor.press(scheduled, "Перенести")
-    again = await editor.expect("Когда публикуем?")
-    editor.press(again, "Сейчас")
-    editor.press(await editor.edited(again, "Куда публикуем"), "Готово")
+    await approve_now(editor)
     await editor.expect("Опубликовано")
     assert len(channel_posts(stage)) == 1
     assert stage.app.scheduler.planned() == []
@@ -106,9 +105,7 @@ async def test_editor_replaces_the_photos(stage: Stage, reporter: Chat, editor: 
     preview = await editor.expect("1 фото")
     assert buttons(preview) == ["Одобрить", "Редактировать", "Отклонить"]
     editor.press(preview, "Одобрить")
-    ask_when = await editor.expect("Когда публикуем?")
-    editor.press(ask_when, "Сейчас")
-    editor.press(await editor.edited(ask_when, "Куда публикуем"), "Готово")
+    await approve_now(editor)
     await editor.expect("Опубликовано")
     [post] = channel_posts(stage)
     assert stage.tg.file_bytes(post["photo"][-1]["file_id"]) == PHOTO_B

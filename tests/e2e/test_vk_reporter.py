@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from handlers.vk.messages import catch_up
 from sandbox.stage import VK_GROUP_ID, Stage
-from storage.models import AuditLog, Report
-from tests.e2e.conftest import PHOTO_A, TIMEOUT, Chat, invite
+from storage.models import Report
+from tests.e2e.conftest import PHOTO_A, TIMEOUT, Chat, approve_now, audit_lines, invite
 
 VK_REPORTER = 700001
 STICKER = {
@@ -99,13 +99,6 @@ def labels(message: dict) -> list[str]:
     return [b["label"] for b in keyboard(message)]
 
 
-async def audit_lines(stage: Stage, action: str) -> list[AuditLog]:
-    async with stage.app.uow() as uow:
-        return list(
-            (await uow.session.exec(select(AuditLog).where(AuditLog.action == action))).all()
-        )
-
-
 async def join_vk(stage: Stage, admin: Chat, department: str = "Отдел культуры") -> VKPerson:
     stage.vk.add_user(VK_REPORTER, "Ольга", "Смирнова")
     code = await invite(admin, "Руководитель подразделения", department)
@@ -175,9 +168,7 @@ async def test_stranger_joins_by_code_reports_and_hears_it_was_published(
     assert stage.tg.file_bytes(photo["photo"][-1]["file_id"]) == PHOTO_A
 
     editor.press(card, "Одобрить")
-    ask_when = await editor.expect("Когда публикуем?")
-    editor.press(ask_when, "Сейчас")
-    editor.press(await editor.edited(ask_when, "Куда публикуем"), "Готово")
+    await approve_now(editor)
     await editor.expect("Опубликовано", within=20)
     published = await person.expect("Опубликовано", within=20)
     assert "«День села в Корнилово»" in published["text"]
