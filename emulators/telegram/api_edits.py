@@ -68,21 +68,15 @@ def _apply(
 
 def _sync_discussion_copy(call: Call, channel: ChatState, post: dict[str, Any]) -> None:
     """Edits of a channel post show up in its copy in the discussion group."""
-    group = call.emu.chats.get(channel.discussion_group_id or 0)
-    if group is None:
+    record = call.emu._auto_forward_record(channel.id, post["message_id"])
+    if record is None:
         return
-    for record in group.messages.values():
-        origin = record.message.get("forward_origin") or {}
-        if record.message.get("is_automatic_forward") and (
-            origin.get("chat", {}).get("id"),
-            origin.get("message_id"),
-        ) == (channel.id, post["message_id"]):
-            for key in ("text", "entities", "caption", "caption_entities", *MEDIA_KEYS):
-                record.message.pop(key, None)
-                if key in post:
-                    record.message[key] = copy.deepcopy(post[key])
-            record.message["edit_date"] = post["edit_date"]
-            call.emu._emit("edit", group.id, record.message)
+    for key in ("text", "entities", "caption", "caption_entities", *MEDIA_KEYS):
+        record.message.pop(key, None)
+        if key in post:
+            record.message[key] = copy.deepcopy(post[key])
+    record.message["edit_date"] = post["edit_date"]
+    call.emu._emit("edit", record.message["chat"]["id"], record.message)
 
 
 async def edit_message_text(call: Call) -> Any:

@@ -204,16 +204,12 @@ async def send_media_group(call: Call) -> Any:
         content = call.emu.files.content(stored)
         content.update(caption_fields(item.caption, item.parse_mode, item.caption_entities))
         contents.append(content)
-    reply_to = reply_target(call, chat)
+    reply_target(call, chat)  # fail before posting anything
     group_id = call.emu._media_group_id()
     sent = []
     for content in contents:
         content["media_group_id"] = group_id
-        bot_user = call.emu._public_user(call.bot.user)
-        msg = call.emu._post(chat, bot_user, call.bot.id, content, reply_to)
-        if chat.type == "channel":
-            auto_forward(call.emu, chat, msg)
-        sent.append(copy.deepcopy(msg))
+        sent.append(post_from_bot(call, chat, content))
     return sent
 
 

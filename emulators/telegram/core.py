@@ -52,6 +52,22 @@ class EmulatorCore:
             queue.put_nowait(event)
         self._notify_change()
 
+    def _auto_forward_record(self, channel_id: int, message_id: int) -> MessageRecord | None:
+        """The automatic forward of this channel post in the linked discussion group, if any."""
+        channel = self.chats.get(channel_id)
+        group = self.chats.get((channel.discussion_group_id if channel else None) or 0)
+        if group is None:
+            return None
+        for record in group.messages.values():
+            origin = record.message.get("forward_origin") or {}
+            if (
+                record.message.get("is_automatic_forward")
+                and origin.get("chat", {}).get("id") == channel_id
+                and origin.get("message_id") == message_id
+            ):
+                return record
+        return None
+
     def _public_user(self, user: dict[str, Any]) -> dict[str, Any]:
         return {k: user[k] for k in ("id", "is_bot", "first_name", "username") if k in user}
 

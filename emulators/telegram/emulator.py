@@ -220,7 +220,6 @@ class TelegramEmulator(EmulatorCore):
             "answer": None,
         }
         self._enqueue(self.bots[record.bot_id], "callback_query", query)
-        self._notify_change()
         return query_id
 
     def press(self, user_id: int, chat_id: int, message_id: int, button_text: str) -> str:
@@ -271,14 +270,10 @@ class TelegramEmulator(EmulatorCore):
         group_id = self._chat(channel_id).discussion_group_id
         if group_id is None:
             raise LookupError(f"channel {channel_id} has no discussion group")
-        for record in self._chat(group_id).messages.values():
-            origin = record.message.get("forward_origin") or {}
-            if (
-                record.message.get("is_automatic_forward")
-                and origin.get("chat", {}).get("id") == channel_id
-                and origin.get("message_id") == channel_message_id
-            ):
-                return copy.deepcopy(record.message)
+        self._chat(group_id)
+        record = self._auto_forward_record(channel_id, channel_message_id)
+        if record is not None:
+            return copy.deepcopy(record.message)
         raise LookupError(f"no automatic forward of {channel_id}/{channel_message_id}")
 
     def inject_fault(

@@ -67,7 +67,7 @@ class VKEmulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        bound = self._runner.addresses[0][1]
         self.base_url = f"http://{host}:{bound}"
         return self.base_url
 

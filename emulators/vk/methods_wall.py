@@ -287,9 +287,9 @@ def wall_create_comment(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         parent = state.comment_index[owner_id].get(reply_to)
         if parent is None or parent["deleted"] or parent["post_id"] != post["id"]:
             raise ctx.bad("reply_to_comment")
-    comment = state.add_comment(owner_id, post["id"], from_id, message, reply_to or None, None)
-    if attachments:
-        comment["attachments"] = attachments
+    comment = state.add_comment(
+        owner_id, post["id"], from_id, message, reply_to or None, None, attachments
+    )
     announce_comment(ctx.state, comment, "wall_reply_new")
     return {"comment_id": comment["id"], "parents_stack": comment["parents_stack"]}
 

@@ -126,8 +126,6 @@ class State:
             "likes": {"count": 0, "user_likes": 0, "can_like": 1},
             "deleted": False,
         }
-        if attachments:
-            comment["attachments"] = attachments
         bucket = self.post_comments[(owner_id, post_id)]
         if reply_to_comment:
             parent = self.comment_index[owner_id][reply_to_comment]
@@ -139,6 +137,8 @@ class State:
             bucket.threads[root].append(cid)
         else:
             bucket.top.append(cid)
+        if attachments:
+            comment["attachments"] = attachments
         self.comment_index[owner_id][cid] = comment
         post = self.posts[owner_id].get(post_id)
         if post is not None:
