@@ -2,8 +2,8 @@
 
 Runs the VK emulator (VK's 3 requests a second for a user token, 25 calls per execute) and
 the production path: VKComments.history() feeding Moderation.catch_up() into SQLite.
-The LAST line is one JSON object:
-{"comments": .., "found": .., "duplicates": .., "requests": .., "comments_per_request": ..}
+The LAST line is one JSON object (comments, found, duplicates, requests, comments per request,
+and the reference's requests beside them).
 """
 
 from __future__ import annotations

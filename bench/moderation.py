@@ -110,7 +110,7 @@ def main() -> dict[str, float]:
         f"own held-out spam_ru vs clean ({len(own_s)}):            P={p:.3f} R={r:.3f} F1={f:.3f}"
     )
 
-    # per category on the hand-written set; negatives = the other categories + criticism
+    # per category on the hand-written set; negatives = lawful criticism
     cat_rows: list[tuple[str, str]] = []
     for line in (PKG_DATA / "categories_eval.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -124,7 +124,7 @@ def main() -> dict[str, float]:
     for cat in ("obscenity", "insult", "threat", "spam", "unlawful"):
         tp = sum(1 for c, v in verdicts if c == cat and cat in v)
         fn = sum(1 for c, v in verdicts if c == cat and cat not in v)
-        fp = sum(1 for c, v in verdicts if c != cat and cat in v and c in ("",))
+        fp = sum(1 for c, v in verdicts if c == "" and cat in v)
         p, r, f = prf(tp, fp, fn)
         print(f"  {cat:10s} P={p:.3f} R={r:.3f} F1={f:.3f} (n={tp + fn})")
     flagged = [t for t in crit if clf.classify(t).flagged]

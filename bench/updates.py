@@ -58,6 +58,14 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def desk_pid(proc: subprocess.Popen, profiled: bool) -> int:
+    """The bot's own process: under py-spy, the profiler's child."""
+    if not profiled:
+        return proc.pid
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    return int(children[0])
+
+
 def baseline_rss_mb() -> float:
     peak = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     code = f"{BASELINE_IMPORTS}; {peak}"
@@ -305,13 +313,14 @@ async def desk_phase(users: list[int], workdir: Path, rounds: int) -> tuple[Driv
         cold = await warm_up(tg, reporter_dialog, done)
         print(f"desk warm-up dialog (not measured): {cold * 1000:.1f} ms")
         gc.collect()
-        bot_cpu, own_cpu = cpu_seconds(proc.pid), time.process_time()
+        bot = desk_pid(proc, profiled=bool(spy))
+        bot_cpu, own_cpu = cpu_seconds(bot), time.process_time()
         driver, elapsed = await run_phase(tg, users, reporter_dialog, rounds, done)
-        rss = peak_rss_mb(proc.pid)
+        rss = peak_rss_mb(bot)
         calls = Counter(method for method, _ in tg.calls if method != "getUpdates")
         print(f"desk Bot API calls besides getUpdates: {dict(calls.most_common())}")
         print(
-            f"desk phase CPU: bot {cpu_seconds(proc.pid) - bot_cpu:.2f} s, "
+            f"desk phase CPU: bot {cpu_seconds(bot) - bot_cpu:.2f} s, "
             f"emulator and driver {time.process_time() - own_cpu:.2f} s, wall {elapsed:.2f} s"
         )
     finally:

@@ -1,7 +1,7 @@
 """The emulated world: Telegram and VK emulators and the real desk wired to them.
 
-Used by the sandbox, the end-to-end tests and the benchmarks, so all three run the product
-exactly as production does; only the API base URLs differ.
+Used by the sandbox and the end-to-end tests, so both run the product exactly as production
+does; only the API base URLs differ.
 """
 
 from __future__ import annotations

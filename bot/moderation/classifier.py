@@ -180,7 +180,8 @@ class Classifier:
                 self._stop.append((rx, phrase))
 
     def scores(self, text: str) -> tuple[float, float]:
-        """Raw model probabilities (toxic, spam); used by the benchmark and training reports."""
+        """Raw model probabilities (toxic, spam): for calibration in training and for learning
+        from editors' decisions."""
         return self.model.scores(prepare(text).words)
 
     def classify(self, text: str) -> Verdict:

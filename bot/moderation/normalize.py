@@ -164,7 +164,7 @@ _REPEAT2 = re.compile(r"(.)\1+")
 class Token:
     start: int
     end: int
-    low: str  # lowercased original, ё → е
+    low: str  # lowercased original
     parts: tuple[str, ...]  # model tokens (separators split, de-obfuscated, squeezed)
     variants: tuple[str, ...]  # candidate spellings for lexicon lookups (separators removed)
     disguise: str  # Russian description of the disguise, "" when plain
