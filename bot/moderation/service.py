@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.domain import Network, PostState, Role
 from bot.errors import Conflict, Denied, Invalid, NotFound
 from bot.moderation import cards
-from bot.moderation.classifier import Classifier, Verdict, mark
+from bot.moderation.classifier import CLEAN, Classifier, Verdict, mark
 from bot.people import audit
 from bot.ports import (
     Card,
@@ -63,6 +63,16 @@ SHOWN_AT_ONCE = 20
 class Flagged:
     comment_id: int
     auto: bool
+
+
+def verdict_columns(text: str, verdict: Verdict) -> dict:
+    """A verdict as the comment row keeps it."""
+    return {
+        "categories": ",".join(verdict.categories),
+        "score": verdict.score,
+        "reasons": "; ".join(verdict.reasons),
+        "marked": mark(text, verdict) if verdict.spans else "",
+    }
 
 
 class Moderation:
@@ -146,9 +156,7 @@ class Moderation:
                     if item.external_id in known:
                         continue
                     known.add(item.external_id)
-                    verdict = (
-                        self.classifier.classify(item.text) if item.text else Verdict((), 0, (), ())
-                    )
+                    verdict = self.classifier.classify(item.text) if item.text else CLEAN
                     row = await self._new_row(uow, item, verdict, force, now)
                     uow.session.add(row)
                     rows.append((row, verdict))
@@ -192,10 +200,7 @@ class Moderation:
             written_at=item.written_at,
             seen_at=now,
             state="flagged" if flagged else "clean",
-            categories=",".join(verdict.categories),
-            score=verdict.score,
-            reasons="; ".join(verdict.reasons),
-            marked=mark(item.text, verdict) if verdict.spans else "",
+            **verdict_columns(item.text, verdict),
             source=force or "classifier",
             deletable_until=moderator.deletable_until(item.written_at) if moderator else None,
         )
@@ -280,13 +285,7 @@ class Moderation:
             await self.ingest([item])
             return
         verdict = self.classifier.classify(item.text)
-        values = dict(
-            text=item.text,
-            categories=",".join(verdict.categories),
-            score=verdict.score,
-            reasons="; ".join(verdict.reasons),
-            marked=mark(item.text, verdict) if verdict.spans else "",
-        )
+        values = dict(text=item.text, **verdict_columns(item.text, verdict))
         async with self._uow() as uow:
             newly = verdict.flagged and await uow.comments.move(
                 comment.id, ("clean",), state="flagged", **values
