@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
@@ -13,6 +17,31 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SQLiteOnTheLoop(aiosqlite.Connection):
+    """aiosqlite whose calls run at once on the event loop instead of in its own thread.
+
+    A statement on the desk's small local file takes microseconds, while each trip to the thread
+    and back costs turns of the event loop: under a burst of reports those turns were most of a
+    report's time, and the one connection stayed taken meanwhile (docs/benchmarks.md). The
+    thread is still there, to open and close the file."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+def _connect_on_the_loop(path: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    async def connect() -> aiosqlite.Connection:
+        conn = SQLiteOnTheLoop(
+            partial(sqlite3.connect, path, check_same_thread=False), iter_chunk_size=64
+        )
+        conn._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
+        return await conn
+
+    return connect
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
@@ -24,6 +53,8 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         # instead of connections polling the file lock. A use case must therefore never open a
         # second unit of work while it holds one.
         options = {"pool_size": 1, "max_overflow": 0, **options}
+        if parsed.database not in (None, "", ":memory:"):
+            options = {"async_creator": _connect_on_the_loop(parsed.database), **options}
     engine = create_async_engine(
         url, pool_pre_ping=parsed.get_backend_name() != "sqlite", **options
     )
@@ -34,6 +65,8 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            # Only another process (the sqlite3 shell, a second bot on the same file) can hold the
+            # write lock; the connection waits for it on the event loop, so the bot stalls too.
             cur.execute("PRAGMA busy_timeout=5000")
             # In WAL mode NORMAL cannot corrupt the database; it only skips an fsync per commit.
             cur.execute("PRAGMA synchronous=NORMAL")

@@ -151,3 +151,23 @@ async def test_dialog_steps_are_on_disk_once_flushed(engine) -> None:
     for key in keys:
         assert await reopened.get_state(key) == "ReportDialog:date"
         assert await reopened.get_data(key) == {"title": f"Событие {key.user_id}"}
+
+
+async def test_sqlite_statements_run_on_the_event_loop_thread(tmp_path: Path) -> None:
+    """The desk's SQLite connection does its work in place, not in aiosqlite's thread (why:
+    storage.db.SQLiteOnTheLoop); a different aiosqlite would make this fail, not slow down."""
+    import threading
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}")
+    try:
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            raw.driver_connection._conn.create_function("thread", 0, threading.get_ident)
+            ran_on = (await conn.execute(text("SELECT thread()"))).scalar_one()
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES (1)"))
+            await conn.commit()
+            assert (await conn.execute(text("SELECT x FROM t"))).scalar_one() == 1
+    finally:
+        await engine.dispose()
+    assert ran_on == threading.get_ident()
