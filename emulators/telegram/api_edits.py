@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from ..common import clone
 from .api_messages import Call, Handler, caption_fields, resolve_file, target_chat
 from .state import MEDIA_KEYS, ChatState, MessageRecord
 from .validation import bad_request, check_reply_markup, formatted
@@ -63,7 +63,7 @@ def _apply(
     call.emu._emit("edit", chat.id, new)
     if chat.type == "channel":
         _sync_discussion_copy(call, chat, new)
-    return copy.deepcopy(new)
+    return clone(new)
 
 
 def _sync_discussion_copy(call: Call, channel: ChatState, post: dict[str, Any]) -> None:
@@ -74,7 +74,7 @@ def _sync_discussion_copy(call: Call, channel: ChatState, post: dict[str, Any]) 
     for key in ("text", "entities", "caption", "caption_entities", *MEDIA_KEYS):
         record.message.pop(key, None)
         if key in post:
-            record.message[key] = copy.deepcopy(post[key])
+            record.message[key] = clone(post[key])
     record.message["edit_date"] = post["edit_date"]
     call.emu._emit("edit", record.message["chat"]["id"], record.message)
 
@@ -136,7 +136,7 @@ async def delete_message(call: Call) -> Any:
     if call.emu.clock() - record.sent_at >= DELETE_WINDOW:
         raise bad_request("message can't be deleted for everyone")
     del chat.messages[m.message_id]
-    chat.deleted.append(copy.deepcopy(record.message))
+    chat.deleted.append(clone(record.message))
     call.emu._emit("delete", chat.id, record.message)
     return True
 

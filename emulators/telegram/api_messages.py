@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import mimetypes
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..common import clone
 from .state import SERVICE_USER, ChatState, StoredFile, content_of
 from .validation import ApiError, bad_request, check_reply_markup, formatted
 
@@ -132,7 +132,7 @@ def post_from_bot(
     msg = call.emu._post(chat, bot_user, call.bot.id, content, reply_to)
     if chat.type == "channel":
         auto_forward(call.emu, chat, msg)
-    return copy.deepcopy(msg)
+    return clone(msg)
 
 
 def auto_forward(emu: TelegramEmulator, channel: ChatState, post: dict[str, Any]) -> None:
@@ -253,7 +253,7 @@ async def forward_message(call: Call) -> Any:
     content.pop("media_group_id", None)
     bot_user = call.emu._public_user(call.bot.user)
     msg = call.emu._post(chat, bot_user, call.bot.id, content, extra={"forward_origin": origin})
-    return copy.deepcopy(msg)
+    return clone(msg)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import itertools
 from collections.abc import Callable
 from typing import Any
 
+from ..common import clone
 from .entities import format_text
 from .state import BotState, ChatState, FileStore, MessageRecord, StoredFile, strip_reply
 
@@ -47,7 +47,7 @@ class EmulatorCore:
             self._changed = None
 
     def _emit(self, kind: str, chat_id: int, message: dict[str, Any]) -> None:
-        event = {"type": kind, "chat_id": chat_id, "message": copy.deepcopy(message)}
+        event = {"type": kind, "chat_id": chat_id, "message": clone(message)}
         for queue in self._subscribers:
             queue.put_nowait(event)
         self._notify_change()
@@ -115,7 +115,7 @@ class EmulatorCore:
         content = self.files.content(stored)
         if caption:
             content.update(self._caption(caption))
-        return copy.deepcopy(self._post(chat, self.users[user_id], None, content))
+        return clone(self._post(chat, self.users[user_id], None, content))
 
     def _post(
         self,
@@ -141,7 +141,7 @@ class EmulatorCore:
             replied = chat.messages.get(reply_to_message_id)
             if replied is None:
                 raise LookupError(f"message {reply_to_message_id} not found in {chat.id}")
-            msg["reply_to_message"] = strip_reply(copy.deepcopy(replied.message))
+            msg["reply_to_message"] = strip_reply(clone(replied.message))
             root = replied.message.get("message_thread_id")
             if root is None and replied.message.get("is_automatic_forward"):
                 root = reply_to_message_id
@@ -153,7 +153,7 @@ class EmulatorCore:
         kind = "channel_post" if chat.type == "channel" else "message"
         for other in chat.bots:
             if other != bot_id and other in self.bots:
-                self._enqueue(self.bots[other], kind, copy.deepcopy(msg))
+                self._enqueue(self.bots[other], kind, clone(msg))
         return msg
 
     def _enqueue(self, bot: BotState, kind: str, payload: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import itertools
 import time
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from ..common import clone
 from .core import EmulatorCore
 from .entities import format_text
 from .state import BotState, ChatState, FileStore
@@ -149,7 +149,7 @@ class TelegramEmulator(EmulatorCore):
         if entities:
             content["entities"] = entities
         msg = self._post(chat, self.users[user_id], None, content, reply_to_message_id)
-        return copy.deepcopy(msg)
+        return clone(msg)
 
     def user_sends_photos(
         self,
@@ -169,7 +169,7 @@ class TelegramEmulator(EmulatorCore):
                 content["media_group_id"] = group
             if caption and i == 0:
                 content.update(self._caption(caption))
-            sent.append(copy.deepcopy(self._post(chat, self.users[user_id], None, content)))
+            sent.append(clone(self._post(chat, self.users[user_id], None, content)))
         return sent
 
     def user_sends_video(
@@ -208,7 +208,7 @@ class TelegramEmulator(EmulatorCore):
         query = {
             "id": query_id,
             "from": self._user(user_id),
-            "message": copy.deepcopy(record.message),
+            "message": clone(record.message),
             "chat_instance": str(abs(hash((chat_id, record.bot_id))) % 10**18),
             "data": callback_data,
         }
@@ -244,7 +244,7 @@ class TelegramEmulator(EmulatorCore):
 
     def callback_answer(self, callback_query_id: str) -> dict[str, Any] | None:
         query = self.callback_queries.get(callback_query_id)
-        return copy.deepcopy(query["answer"]) if query else None
+        return clone(query["answer"]) if query else None
 
     # ----- what there is to see --------------------------------------------------------------
 
@@ -252,16 +252,16 @@ class TelegramEmulator(EmulatorCore):
         chat = self.chats.get(chat_id)
         if chat is None:
             return []
-        return [copy.deepcopy(r.message) for r in chat.messages.values()]
+        return [clone(r.message) for r in chat.messages.values()]
 
     def deleted_messages(self, chat_id: int) -> list[dict[str, Any]]:
         chat = self.chats.get(chat_id)
-        return copy.deepcopy(chat.deleted) if chat else []
+        return clone(chat.deleted) if chat else []
 
     def reply_keyboard(self, chat_id: int) -> dict[str, Any] | None:
         """The custom reply keyboard the user currently sees in this chat, if any."""
         chat = self.chats.get(chat_id)
-        return copy.deepcopy(chat.reply_keyboard) if chat else None
+        return clone(chat.reply_keyboard) if chat else None
 
     def file_bytes(self, file_id: str) -> bytes:
         return self.files.by_id[file_id].data
@@ -273,7 +273,7 @@ class TelegramEmulator(EmulatorCore):
         self._chat(group_id)
         record = self._auto_forward_record(channel_id, channel_message_id)
         if record is not None:
-            return copy.deepcopy(record.message)
+            return clone(record.message)
         raise LookupError(f"no automatic forward of {channel_id}/{channel_message_id}")
 
     def inject_fault(

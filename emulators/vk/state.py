@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..common import clone
 
 API_VERSION = "5.199"
 
@@ -84,7 +85,7 @@ class State:
         events.append(
             {
                 "type": type_,
-                "object": copy.deepcopy(obj),
+                "object": clone(obj),
                 "group_id": group_id,
                 "event_id": secrets.token_hex(20),
                 "v": API_VERSION,
@@ -182,8 +183,8 @@ class State:
 
 
 def public_post(post: dict[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in post.items() if not k.startswith("_")}
+    return {k: clone(v) for k, v in post.items() if not k.startswith("_")}
 
 
 def public_comment(comment: dict[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in comment.items() if k != "deleted"}
+    return {k: clone(v) for k, v in comment.items() if k != "deleted"}
