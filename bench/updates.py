@@ -419,6 +419,10 @@ async def main(reporters: int, rounds: int, repeat: int) -> dict:
         "desk p99 by dialog step (ms):", [round(percentile(v, 0.99) * 1000) for v in steps.values()]
     )
     print(
+        "desk p50 by dialog step (ms):",
+        [round(percentile(v, 0.5) * 1000, 1) for v in steps.values()],
+    )
+    print(
         f"desk peak RSS {result['rss_mb']} MB; "
         f"baseline (imports only) {result['baseline_rss_mb']} MB"
     )
