@@ -96,7 +96,7 @@ class Driver:
             if message.get("from", {}).get("id") != self.bot_id:
                 continue
             if event["chat_id"] == EDITOR_ID and event.get("type") == "message":
-                if "Новое сообщение" in message.get("text", ""):
+                if "Новое сообщение" in (message.get("text") or message.get("caption") or ""):
                     self.editor_cards += 1
                     self.card_arrived.set()
             waiting = self._waiting.get(event["chat_id"])

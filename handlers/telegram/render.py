@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
@@ -13,8 +14,10 @@ from aiogram.types import (
     InputMediaDocument,
     InputMediaPhoto,
     InputMediaVideo,
+    Message,
 )
 
+from bot.cards import clip
 from bot.domain import MediaKind, Network
 from bot.ports import Card, CardRef, MediaItem, Unreachable
 from handlers.telegram.callbacks import DeskCB
@@ -42,19 +45,21 @@ def _input_file(item: MediaItem) -> str | BufferedInputFile:
     return item.telegram_file_id or BufferedInputFile(item.read(), filename=item.filename)
 
 
+def _send_one(bot: Bot, kind: MediaKind) -> Callable[..., Awaitable[Message]]:
+    return {
+        MediaKind.photo: bot.send_photo,
+        MediaKind.video: bot.send_video,
+        MediaKind.document: bot.send_document,
+    }[kind]
+
+
 async def send_media(bot: Bot, chat_id: int, media: tuple[MediaItem, ...]) -> None:
     """Attachments go first, as albums of at most 10 (documents can't mix with photos)."""
     visual = [m for m in media if m.kind != MediaKind.document]
     documents = [m for m in media if m.kind == MediaKind.document]
     for group in (visual, documents):
         if len(group) == 1:
-            item = group[0]
-            send = {
-                MediaKind.photo: bot.send_photo,
-                MediaKind.video: bot.send_video,
-                MediaKind.document: bot.send_document,
-            }[item.kind]
-            await send(chat_id, _input_file(item))
+            await _send_one(bot, group[0].kind)(chat_id, _input_file(group[0]))
         elif group:
             kinds = {
                 MediaKind.photo: InputMediaPhoto,
@@ -69,6 +74,14 @@ async def send_media(bot: Bot, chat_id: int, media: tuple[MediaItem, ...]) -> No
                 await bot.send_media_group(
                     chat_id, [kinds[m.kind](media=_input_file(m)) for m in chunk]
                 )
+
+
+CAPTION_LIMIT = 1024
+
+
+async def send_with_caption(bot: Bot, chat_id: int, item: MediaItem, card: Card) -> Message:
+    send = _send_one(bot, item.kind)
+    return await send(chat_id, _input_file(item), caption=card.text, reply_markup=keyboard(card))
 
 
 def unreachable(message: str) -> Unreachable:
@@ -95,11 +108,17 @@ class TelegramNotifier:
         if person.telegram_id is None:
             return None
         try:
-            if card.media:
-                await send_media(self._bot, person.telegram_id, card.media)
-            message = await self._bot.send_message(
-                person.telegram_id, card.text, reply_markup=keyboard(card)
-            )
+            if len(card.media) == 1 and len(card.text) <= CAPTION_LIMIT:
+                # One attachment: the card is its caption, one message instead of two.
+                message = await send_with_caption(
+                    self._bot, person.telegram_id, card.media[0], card
+                )
+            else:
+                if card.media:
+                    await send_media(self._bot, person.telegram_id, card.media)
+                message = await self._bot.send_message(
+                    person.telegram_id, card.text, reply_markup=keyboard(card)
+                )
         except TelegramForbiddenError as exc:  # 403: blocked the bot, deleted the account...
             raise unreachable(exc.message) from exc
         except TelegramAPIError as exc:
@@ -113,12 +132,22 @@ class TelegramNotifier:
         if kind != "tg":
             return
         try:
-            await self._bot.edit_message_text(
-                text=card.text,
-                chat_id=int(chat),
-                message_id=ref.message_id,
-                reply_markup=keyboard(card),
-            )
+            try:
+                await self._bot.edit_message_text(
+                    text=card.text,
+                    chat_id=int(chat),
+                    message_id=ref.message_id,
+                    reply_markup=keyboard(card),
+                )
+            except TelegramBadRequest as exc:
+                if "no text in the message" not in exc.message:
+                    raise
+                await self._bot.edit_message_caption(  # the card is an attachment's caption
+                    caption=clip(card.text, CAPTION_LIMIT - 50),
+                    chat_id=int(chat),
+                    message_id=ref.message_id,
+                    reply_markup=keyboard(card),
+                )
         except TelegramBadRequest as exc:
             if "not modified" not in exc.message:
                 log.info("card %s not updated: %s", ref, exc.message)

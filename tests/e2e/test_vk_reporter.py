@@ -162,13 +162,16 @@ async def test_stranger_joins_by_code_reports_and_hears_it_was_published(
     await person.answered()
 
     card = await editor.expect("Новое сообщение № 1")
-    assert "Отдел культуры" in card["text"] and "Ольга Смирнова" in card["text"]
-    assert "1 фото" in card["text"]
-    [photo] = [m for m in editor.bot_messages() if m.get("photo")]
-    assert stage.tg.file_bytes(photo["photo"][-1]["file_id"]) == PHOTO_A
+    # One photo: the card is its caption, a single message with the buttons under it.
+    assert "Отдел культуры" in card["caption"] and "Ольга Смирнова" in card["caption"]
+    assert "1 фото" in card["caption"]
+    assert [m for m in editor.bot_messages() if m.get("photo")] == [card]
+    assert stage.tg.file_bytes(card["photo"][-1]["file_id"]) == PHOTO_A
 
     editor.press(card, "Одобрить")
     await approve_now(editor)
+    decided = editor.current(card)  # the caption now says who decided, and the buttons are gone
+    assert "Одобрено" in decided["caption"] and labels(decided) == []
     await editor.expect("Опубликовано", within=20)
     published = await person.expect("Опубликовано", within=20)
     assert "«День села в Корнилово»" in published["text"]
