@@ -34,6 +34,7 @@ class SQLiteOnTheLoop(aiosqlite.Connection):
 
 
 def _connect_on_the_loop(path: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    # Only the file's path is taken from the URL: the pragmas the desk needs are set below.
     async def connect() -> aiosqlite.Connection:
         conn = SQLiteOnTheLoop(
             partial(sqlite3.connect, path, check_same_thread=False), iter_chunk_size=64
