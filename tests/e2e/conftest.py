@@ -159,14 +159,19 @@ PHOTO_A = b"\xff\xd8\xff\xe0" + b"photo-A" * 50
 PHOTO_B = b"\xff\xd8\xff\xe0" + b"photo-B" * 50
 
 
+async def start_report(reporter: Chat, title: str) -> dict:
+    """/report and the title; returns the question about the date."""
+    reporter.send("/report")
+    await reporter.expect("Как оно называется?")
+    reporter.send(title)
+    return await reporter.expect("Когда оно прошло?")
+
+
 async def answer_until_attachments(
     reporter: Chat, title: str, when: str, place: str, description: str, tap_date: bool = False
 ) -> dict:
     """/report and the four text answers; returns the question about attachments."""
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send(title)
-    await reporter.expect("Когда оно прошло?")
+    await start_report(reporter, title)
     if tap_date:
         reporter.tap(when)
     else:

@@ -19,8 +19,22 @@ from tests.e2e.conftest import (
     buttons,
     channel_posts,
     report_event,
+    start_report,
     wall,
 )
+
+
+async def approve_into_vk_error(
+    stage: Stage, reporter: Chat, editor: Chat, error_code: int
+) -> dict:
+    """A report approved for now while VK answers wall.post with `error_code` once; returns the
+    failure the editor gets."""
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    stage.vk.inject_fault("wall.post", "error", count=1, error_code=error_code)
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    return await editor.expect("Не удалось опубликовать")
 
 
 async def post_state(stage: Stage, post_id: int) -> str:
@@ -114,10 +128,7 @@ async def test_unsupported_file_is_refused_and_the_dialog_goes_on(
 
 
 async def test_unreadable_date_asks_again(stage: Stage, reporter: Chat) -> None:
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send("Субботник")
-    await reporter.expect("Когда оно прошло?")
+    await start_report(reporter, "Субботник")
     reporter.send("на днях")
     await reporter.expect("Не понял дату")
     reporter.send("25.11")
@@ -161,12 +172,7 @@ async def test_network_errors_are_retried_then_reported_with_a_retry_button(
 async def test_a_refused_token_reaches_the_editor_and_retry_publishes(
     stage: Stage, reporter: Chat, editor: Chat
 ) -> None:
-    await report_event(reporter, photos=())
-    card = await editor.expect("Новое сообщение № 1")
-    stage.vk.inject_fault("wall.post", "error", count=1, error_code=5)
-    editor.press(card, "Одобрить")
-    await approve_now(editor)
-    failure = await editor.expect("Не удалось опубликовать")
+    failure = await approve_into_vk_error(stage, reporter, editor, error_code=5)
     assert "ключ доступа администратора сообщества больше не действует" in failure["text"]
     assert "Telegram https://t.me/" in failure["text"]
     assert buttons(failure) == ["Повторить", "Отменить"]
@@ -235,12 +241,7 @@ async def test_admin_closes_access_and_reads_the_audit(
 async def test_a_network_refusal_reads_as_plain_russian(
     stage: Stage, reporter: Chat, editor: Chat
 ) -> None:
-    await report_event(reporter, photos=())
-    card = await editor.expect("Новое сообщение № 1")
-    stage.vk.inject_fault("wall.post", "error", count=1, error_code=222)
-    editor.press(card, "Одобрить")
-    await approve_now(editor)
-    failure = await editor.expect("Не удалось опубликовать")
+    failure = await approve_into_vk_error(stage, reporter, editor, error_code=222)
     assert "ВКонтакте: ВКонтакте отклонил публикацию: VK не принимает ссылки" in failure["text"]
 
 

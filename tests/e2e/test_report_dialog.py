@@ -14,14 +14,12 @@ from tests.e2e.conftest import (
     buttons,
     channel_posts,
     report_event,
+    start_report,
 )
 
 
 async def test_cancel_works_in_the_middle_and_nothing_is_kept(stage: Stage, reporter: Chat) -> None:
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send("Субботник")
-    await reporter.expect("Когда оно прошло?")
+    await start_report(reporter, "Субботник")
     reporter.send("/cancel")
     await reporter.expect("Отменено. Ничего не сохранено.")
     reporter.send("вчера")
@@ -114,10 +112,7 @@ async def test_editor_replaces_the_photos(stage: Stage, reporter: Chat, editor: 
 async def test_a_restart_in_the_middle_of_the_dialog_loses_nothing(
     stage: Stage, reporter: Chat
 ) -> None:
-    reporter.send("/report")
-    await reporter.expect("Как оно называется?")
-    reporter.send("Субботник в парке")
-    await reporter.expect("Когда оно прошло?")  # sent only once the step was on disk
+    await start_report(reporter, "Субботник в парке")  # the date question: the step is on disk
 
     await stage.stop_app()
     await stage.start_app()
