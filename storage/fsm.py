@@ -77,8 +77,14 @@ class DatabaseStorage(BaseStorage):
 
     async def flushed(self) -> None:
         """Return once every write made so far is committed; raise if that commit fails."""
-        if self._last_commit is not None and not self._last_commit.done():
-            await asyncio.shield(self._last_commit)
+        commit = self._last_commit
+        if commit is None:
+            return
+        if commit.done():
+            # Told once: after a failed commit the bot must still be able to speak (the
+            # person hears "Не получилось"), and the next write starts a new batch anyway.
+            self._last_commit = None
+        await asyncio.shield(commit)
 
     async def _write_batches(self) -> None:
         while self._dirty:

@@ -171,3 +171,28 @@ async def test_sqlite_statements_run_on_the_event_loop_thread(tmp_path: Path) ->
     finally:
         await engine.dispose()
     assert ran_on == threading.get_ident()
+
+
+async def test_a_dialog_step_that_failed_to_save_is_reported_once(tmp_path: Path) -> None:
+    """Even when the commit failed before anyone waited for it: the next request is refused
+    (the person hears "Не получилось" instead of a question whose step is not on disk)."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    from storage.fsm import TABLE, DatabaseStorage
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}")
+    await migrate(engine)
+    storage = DatabaseStorage(engine)
+    key = StorageKey(bot_id=1, chat_id=7, user_id=7)
+    try:
+        assert await storage.get_state(key) is None  # read now: later reads come from memory
+        async with engine.begin() as conn:  # and the writes have nowhere to go
+            await conn.execute(text(f"DROP TABLE {TABLE.name}"))
+        await storage.set_state(key, "ReportDialog:date")
+        for _ in range(20):  # let the batch's commit run and fail unobserved
+            await asyncio.sleep(0)
+        with pytest.raises(Exception, match="no such table"):
+            await storage.flushed()
+        await storage.flushed()  # told once: the bot can still say it failed
+    finally:
+        await engine.dispose()
