@@ -318,13 +318,12 @@ async def desk_phase(users: list[int], workdir: Path, rounds: int) -> tuple[Driv
     )
     try:
         await wait_polling(tg, proc)
-        done = cards_for_editor
-        cold = await warm_up(tg, reporter_dialog, done)
+        cold = await warm_up(tg, reporter_dialog, cards_for_editor)
         print(f"desk warm-up dialog (not measured): {cold * 1000:.1f} ms")
         gc.collect()
         bot = desk_pid(proc, profiled=bool(spy))
         bot_cpu, own_cpu = cpu_seconds(bot), time.process_time()
-        driver, elapsed = await run_phase(tg, users, reporter_dialog, rounds, done)
+        driver, elapsed = await run_phase(tg, users, reporter_dialog, rounds, cards_for_editor)
         rss = peak_rss_mb(bot)
         calls = Counter(method for method, _ in tg.calls if method != "getUpdates")
         print(f"desk Bot API calls besides getUpdates: {dict(calls.most_common())}")

@@ -321,14 +321,11 @@ class Moderation:
             for moderator in self._moderators.values():
                 try:
                     async for batch in moderator.history(since):
-                        new += await self._count_new(batch)
+                        new += (await self._store_and_raise(batch))[0]
                 except ModerationFailed as exc:
                     log.warning("catch-up on %s stopped: %s", moderator.network, exc.detail or exc)
         log.info("catch-up: %s new comments", new)
         return new
-
-    async def _count_new(self, batch: list[IncomingComment]) -> int:
-        return (await self._store_and_raise(batch))[0]
 
     # ---- decisions ------------------------------------------------------------------------------
     async def decide(self, comment_id: int, actor: Person, decision: str) -> str:

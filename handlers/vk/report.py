@@ -241,9 +241,7 @@ async def on_press(
 async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, Any]) -> None:
     media = []
     for item in data.get("media", []):
-        if not chat.desk.media.has(
-            item["sha256"]
-        ):  # the folder was cleaned: ask for the files again
+        if not chat.desk.media.has(item["sha256"]):  # the folder was cleaned: ask again
             await chat.say(turn, "Вложения потерялись при обновлении бота. Пришлите их ещё раз.")
             await ask(chat, turn, "media", {**data, "media": []})
             return
