@@ -6,7 +6,7 @@ transport renders it its own way. Networks are Publishers; their errors come in 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +29,8 @@ class Action(StrEnum):
     cancel_post = "cx"
     reschedule = "rs"
     retry = "rt"
+    confirm_out = "yo"  # «Да, вышло»: a publication of unknown outcome is there
+    publish_again = "pa"  # «Опубликовать снова»: it is not, send it
     replace_media = "rm"
     keep_media = "km"
     stop = "st"
@@ -104,10 +106,35 @@ class Notifier(Protocol):
 
 
 @dataclass(frozen=True)
+class Published:
+    external_id: str
+    url: str
+
+
+PartSent = Callable[[str, Published], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class OutgoingPost:
+    """One post for one network.
+
+    `key` names this publication across every attempt and restart ("pressdesk-post-12"): a
+    network with an idempotency key sends it (VK's `guid`). `sent` holds the parts of the post an
+    earlier attempt already delivered (e.g. {"album": ...}): the adapter sends only the rest.
+    An adapter that sends a post in several calls awaits `part_sent(name, result)` after each
+    part lands and before the next: the core writes it down, so a crash or a failure after the
+    album never sends the album again."""
+
     post_id: int
     text: str
     media: tuple[MediaItem, ...] = ()
+    key: str = ""
+    sent: Mapping[str, Published] = field(default_factory=dict)
+    on_part: PartSent | None = field(default=None, compare=False)
+
+    async def part_sent(self, name: str, result: Published) -> None:
+        if self.on_part is not None:
+            await self.on_part(name, result)
 
 
 @dataclass(frozen=True)
@@ -118,17 +145,15 @@ class Check:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Published:
-    external_id: str
-    url: str
-
-
 @dataclass
 class PublishError(Exception):
-    """temporary: try again later; auth: a token or right is missing; rejected: fix the post."""
+    """temporary: nothing was applied, try again later; auth: a token or right is missing;
+    rejected: fix the post; uncertain: the call may have been applied and its answer was lost
+    (a timeout after the request went out, a body that cannot be parsed: a proxy's HTML page,
+    a truncated answer). An uncertain publication is never re-sent on its own unless the
+    publisher is idempotent; a person is asked («Возможно, опубликовано»)."""
 
-    kind: Literal["temporary", "auth", "rejected"]
+    kind: Literal["temporary", "auth", "rejected", "uncertain"]
     message: str
     retry_after: float | None = None
     detail: str = field(default="", compare=False)
@@ -138,11 +163,40 @@ class PublishError(Exception):
 
 
 class Publisher(Protocol):
+    """A network the desk publishes to. The outbox (bot/publishing.py) calls it.
+
+    Required: `network`, `check()`, `publish()`, `close()`. `publish()` returns the post's
+    first message (its link is what people get) or raises PublishError; it must raise kind
+    "uncertain", never "temporary", when the request may have reached the network (a timeout
+    after sending, an unparsable answer). A post sent in several calls reports each part with
+    `post.part_sent()` and skips the parts in `post.sent`.
+
+    Optional, with the defaults below (inherit from Publisher to get them; the core reads them
+    with these defaults for adapters that don't):
+    - `idempotent`: True when the network de-duplicates a repeated call carrying `post.key`
+      (VK `guid`); then a publication whose outcome is unknown is simply sent again, as long as
+      `idempotency_window` seconds (how long the network remembers the key) have not passed
+      since the first attempt.
+    - `find_existing(post, since)`: look on the network for this post published since `since`
+      (used past the window, and after a crash, before sending again); None when it is not
+      there or the network cannot be searched (Telegram's Bot API cannot read a channel).
+    - `home_url()`: where a person checks by eye whether the post went out (the channel, the
+      wall); shown with «Возможно, опубликовано».
+    """
+
     network: Network
+    idempotent: bool = False
+    idempotency_window: float = 0.0
 
     def check(self, post: OutgoingPost) -> Check: ...
 
     async def publish(self, post: OutgoingPost) -> Published: ...
+
+    async def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
+        return None
+
+    def home_url(self) -> str:
+        return ""
 
     async def close(self) -> None: ...
 

@@ -1,4 +1,13 @@
-"""The Telegram channel, through aiogram's Bot (the bot must be an admin of the channel)."""
+"""The Telegram channel, through aiogram's Bot (the bot must be an admin of the channel).
+
+The Bot API has no idempotency key and no way for a bot to read the channel back, so this
+publisher is not idempotent and cannot find a post it may have sent: an answer lost after the
+request went out (a timeout, a proxy's HTML page or a truncated body, which aiogram raises as
+ClientDecodeError before it looks at the status) is "uncertain" and a person is asked. Only a
+connection that never opened is safe to retry. A post goes out in parts (an album, documents,
+the text when it is too long for a caption); each part is reported as it lands, so a retry
+sends only what is missing.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,7 @@ import asyncio
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -20,9 +30,10 @@ from aiogram.types import (
     InputMediaVideo,
     Message,
 )
+from aiohttp import ClientConnectorError
 
 from bot.domain import MediaKind, Network
-from bot.ports import Check, MediaItem, OutgoingPost, Published, PublishError
+from bot.ports import Check, MediaItem, OutgoingPost, Published, Publisher, PublishError
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -46,8 +57,9 @@ def _reason(message: str) -> str:
     return next((text for key, text in REASONS.items() if key in lowered), message)
 
 
-class TelegramChannel:
+class TelegramChannel(Publisher):
     network = Network.telegram
+    idempotent = False
 
     def __init__(
         self, bot: Bot, channel_id: int | str, username: str = "", timeout: float = 20
@@ -77,13 +89,21 @@ class TelegramChannel:
     async def publish(self, post: OutgoingPost) -> Published:
         try:
             async with asyncio.timeout(self._timeout * 3):
-                first = await self._send(post)
+                return await self._send(post)
         except TelegramRetryAfter as exc:
             raise PublishError(
                 "temporary", "Telegram просит подождать", exc.retry_after, str(exc)
             ) from exc
-        except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
-            raise PublishError("temporary", "Telegram не ответил вовремя", None, repr(exc)) from exc
+        except TelegramNetworkError as exc:
+            if isinstance(exc.__cause__, ClientConnectorError):  # nothing reached Telegram
+                raise PublishError("temporary", "Telegram недоступен", None, repr(exc)) from exc
+            raise self._uncertain(exc) from exc
+        except (TimeoutError, ClientDecodeError) as exc:
+            raise self._uncertain(exc) from exc
+        except TelegramServerError as exc:
+            raise PublishError(
+                "temporary", "Telegram ответил ошибкой сервера", None, repr(exc)
+            ) from exc
         except (TelegramUnauthorizedError, TelegramForbiddenError) as exc:
             raise PublishError(
                 "auth",
@@ -95,23 +115,45 @@ class TelegramChannel:
             raise PublishError(
                 "rejected", f"Telegram отклонил публикацию: {_reason(exc.message)}", None, str(exc)
             ) from exc
-        return Published(str(first.message_id), self._link(first))
+
+    @staticmethod
+    def _uncertain(exc: Exception) -> PublishError:
+        return PublishError(
+            "uncertain",
+            "Telegram не ответил, дошла ли публикация (ответ потерян или не читается)",
+            None,
+            repr(exc),
+        )
+
+    def home_url(self) -> str:
+        return f"https://t.me/{self._username}" if self._username else ""
 
     async def close(self) -> None:
         """The Bot's session belongs to the application, which closes it."""
 
-    async def _send(self, post: OutgoingPost) -> Message:
+    async def _send(self, post: OutgoingPost) -> Published:
+        """The parts not yet sent, in order; the first part's message is the post's link."""
         text = post.text.strip()
         caption = text if text and utf16_len(text) <= CAPTION_LIMIT else None
         visual = [m for m in post.media if m.kind in (MediaKind.photo, MediaKind.video)]
         documents = [m for m in post.media if m.kind == MediaKind.document]
-        sent: list[Message] = []
-        for group in (visual, documents):
-            if group:
-                sent += await self._send_group(group, caption if not sent else None)
-        if not sent or caption is None:
-            sent.append(await self._bot.send_message(self._channel_id, text))
-        return sent[0]
+        parts: list[tuple[str, list[MediaItem]]] = [
+            (name, group) for name, group in (("album", visual), ("documents", documents)) if group
+        ]
+        if not parts or caption is None:
+            parts.append(("text", []))
+        results: list[Published] = []
+        for index, (name, group) in enumerate(parts):
+            done = post.sent.get(name)
+            if done is None:
+                if group:
+                    message = (await self._send_group(group, caption if index == 0 else None))[0]
+                else:
+                    message = await self._bot.send_message(self._channel_id, text)
+                done = Published(str(message.message_id), self._link(message))
+                await post.part_sent(name, done)
+            results.append(done)
+        return results[0]
 
     async def _send_group(self, items: list[MediaItem], caption: str | None) -> list[Message]:
         if len(items) == 1:

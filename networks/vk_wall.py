@@ -1,14 +1,21 @@
-"""The VK community wall, through vkbottle. wall.post needs a community admin's user token."""
+"""The VK community wall, through vkbottle. wall.post needs a community admin's user token.
+
+wall.post carries `guid`: VK answers a repeated call with the same guid with the first post
+instead of a second one, for about an hour (NETWORK-API-NOTES.md; the emulator keeps the same
+window). So this publisher is idempotent within that window, and past it `find_existing` reads
+the wall (wall.get) for a post with the same text published since the first attempt.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import aiohttp
 from vkbottle import API, PhotoWallUploader, VKAPIError
 
 from bot.domain import MediaKind, Network
-from bot.ports import Check, OutgoingPost, Published, PublishError
+from bot.ports import Check, OutgoingPost, Published, Publisher, PublishError
 
 TEXT_LIMIT = 16384
 PHOTO_LIMIT = 10
@@ -33,8 +40,15 @@ REJECTED = {
 }
 
 
-class VKWall:
+GUID_WINDOW = 3600.0  # seconds VK remembers a guid
+SEARCH_DEPTH = 100  # newest wall posts read when looking for one that may have gone out
+
+
+class VKWall(Publisher):
     network = Network.vk
+    idempotent = True
+    # A little under VK's hour: a call at the edge of the window must not slip past it.
+    idempotency_window = GUID_WINDOW - 300
 
     def __init__(self, api: API, group_id: int, timeout: float = 20) -> None:
         self._api = api
@@ -72,20 +86,45 @@ class VKWall:
                         "from_group": 1,
                         "message": post.text,
                         "attachments": ",".join(attachments),
-                        "guid": f"pressdesk-post-{post.post_id}",
+                        "guid": post.key or f"pressdesk-post-{post.post_id}",
                     },
                 )
         except VKAPIError as exc:
             raise self._sorted(exc) from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except aiohttp.ClientConnectorError as exc:  # nothing reached VK
+            raise PublishError("temporary", "ВКонтакте недоступен", None, repr(exc)) from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
+            # A timeout or a body that is not VK's JSON (a 5xx page): wall.post may have been
+            # applied. The guid makes sending again safe.
+            raise PublishError(
+                "uncertain", "ВКонтакте не ответил, дошла ли публикация", None, repr(exc)
+            ) from exc
+        return self._published(response["response"]["post_id"])
+
+    async def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
+        """Our post on the wall: the same text, published by the community since `since`."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._api.request(
+                    "wall.get",
+                    {"owner_id": -self._group_id, "count": SEARCH_DEPTH, "filter": "owner"},
+                )
+        except VKAPIError as exc:
+            raise self._sorted(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise PublishError(
                 "temporary", "ВКонтакте не ответил вовремя", None, repr(exc)
             ) from exc
-        except ValueError as exc:  # a 5xx page instead of JSON
-            raise PublishError(
-                "temporary", "ВКонтакте ответил ошибкой сервера", None, repr(exc)
-            ) from exc
-        post_id = response["response"]["post_id"]
+        earliest = since.timestamp() - 60  # the wall's clock and ours may differ a little
+        for item in response["response"].get("items", []):
+            if item.get("text") == post.text and item.get("date", 0) >= earliest:
+                return self._published(item["id"])
+        return None
+
+    def home_url(self) -> str:
+        return f"https://vk.com/club{self._group_id}"
+
+    def _published(self, post_id: int) -> Published:
         return Published(str(post_id), f"https://vk.com/wall-{self._group_id}_{post_id}")
 
     async def close(self) -> None:
