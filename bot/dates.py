@@ -32,7 +32,7 @@ def utcnow() -> datetime:
 
 def parse_date(text: str, today: date) -> date | None:
     """«сегодня», «вчера», «25.11», «25.11.2026», «25 ноября»; None when it is not a date."""
-    value = " ".join(text.lower().replace("ё", "е").split()).strip(" .")
+    value = _normal(text)
     if value in RELATIVE:
         return today + timedelta(days=RELATIVE[value])
     day = month = year = None
@@ -87,14 +87,29 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
 
 
 def _parse_future_date(text: str, today: date) -> date | None:
+    """The day a time is planned for. «25.11» with no year is the nearest 25 November: in
+    December that is next year's, but a day of the last half year is just past (and refused
+    by the caller), never moved a year ahead; «вчера» and a written year mean what they say."""
     value = parse_date(text, today)
-    if value is not None and value < today and not re.search(r"\d{4}", text):
-        # For scheduling, «25.11» in December means next year's 25 November.
-        try:
-            value = value.replace(year=value.year + 1)
-        except ValueError:
-            return None
-    return value
+    if value is None or value >= today or _has_year(text) or _normal(text) in RELATIVE:
+        return value
+    try:
+        this_year = value.replace(year=today.year)
+        if this_year < today - timedelta(days=183):
+            return this_year.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return None
+    return this_year
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace("ё", "е").split()).strip(" .")
+
+
+def _has_year(text: str) -> bool:
+    value = _normal(text)
+    m = _DATE.match(value) or _WORD_DATE.match(value)
+    return bool(m and m[3])
 
 
 def human_date(day: date, today: date) -> str:

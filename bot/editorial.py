@@ -29,7 +29,7 @@ from bot.cards import (
     where_card,
 )
 from bot.config import Config
-from bot.dates import parse_when
+from bot.dates import human_when, parse_when
 from bot.domain import MediaKind, Network, PostState, PublicationState, Role
 from bot.errors import Conflict, Denied, Invalid, NotFound
 from bot.media import MediaStore
@@ -360,7 +360,8 @@ class Desk:
                 "Не понял время. Напишите, например: «завтра 10:30», «25.11 14:00» или «18:00»."
             )
         if moment <= self._clock():
-            raise Invalid("Это время уже прошло. Напишите время в будущем.")
+            when = human_when(moment, self._clock(), self._tz)
+            raise Invalid(f"Это время уже прошло ({when}). Напишите время в будущем.")
         return moment
 
     async def set_time(self, post_id: int, actor: Person, when: datetime) -> Card:

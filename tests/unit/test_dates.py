@@ -40,10 +40,18 @@ def test_typed_times_are_local_and_in_the_future() -> None:
     assert parse_when("завтра 09:00", now, TOMSK) == datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
     assert parse_when("18:00", now, TOMSK) == datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
     assert parse_when("16:00", now, TOMSK) == datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-    assert parse_when("25.11 14:00", now, TOMSK).year == 2027
+    assert parse_when("25.01 14:00", now, TOMSK).year == 2027
     assert parse_when("сегодня в 18:30", now, TOMSK) == datetime(2026, 11, 28, 11, 30, tzinfo=UTC)
     assert parse_when("когда-нибудь", now, TOMSK) is None
     assert parse_when("25:00", now, TOMSK) is None
+
+
+@pytest.mark.parametrize("text", ["вчера 10:00", "30.11 10:00", "25.11 14:00", "30 ноября 10:00"])
+def test_a_time_just_past_stays_in_the_past(text: str) -> None:
+    """On 1 December «30.11 10:00» is yesterday (refused as past), not 30 November next year."""
+    now = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # 12:00 in Tomsk
+    moment = parse_when(text, now, TOMSK)
+    assert moment is not None and moment < now and moment.year == 2026
 
 
 def test_human_times() -> None:
