@@ -166,6 +166,20 @@ def approved_waiting_card(view: PostView) -> Card:
     )
 
 
+def cancelled_for_editor(view: PostView) -> str:
+    told = " Автору сообщено." if view.author is not None else ""
+    return f"Публикация «{view.title}» отменена. Черновик снова ждёт решения (/drafts).{told}"
+
+
+def cancelled_for_author(view: PostView, editor: Person) -> Card:
+    number = f" № {view.report.id}" if view.report is not None else ""
+    return Card(
+        f"Публикация Вашего сообщения{number} «{view.title}» отменена "
+        f"(редактор {short_name(editor)}). Оно вернулось в черновики пресс-службы: "
+        "редактор снова решит, публиковать ли его и когда."
+    )
+
+
 def published_card(view: PostView) -> Card:
     lines = [f"Опубликовано: «{view.title}»"]
     lines += [f"{Network(p.network).title}: {p.url}" for p in view.publications if p.url]

@@ -17,6 +17,8 @@ from typing import Any
 from bot.cards import (
     PostView,
     approved_waiting_card,
+    cancelled_for_author,
+    cancelled_for_editor,
     decided_card,
     draft_card,
     edit_prompt,
@@ -447,14 +449,30 @@ class Desk:
         return when_card(view.post, self._quick_times())
 
     async def cancel(self, post_id: int, actor: Person) -> Card:
+        """The publication is called off; the post goes back to the drafts, and its author hears.
+
+        What already went out stays recorded; the networks not yet posted to are dropped, so a
+        later approval chooses them afresh."""
         self._require_editor(actor)
         cancellable = (PostState.scheduled, PostState.approved, PostState.failed)
+        now = self._clock()
         async with self._uow() as uow:
-            view = await self._transition(
-                uow, post_id, cancellable, "post.cancel", actor, state=PostState.cancelled
-            )
+            reset = {"scheduled_at": None, "decided_by": None, "decided_at": None}
+            if not await uow.posts.move(
+                post_id, cancellable, state=PostState.draft, updated_at=now, **reset
+            ):
+                raise await self._conflict(uow, post_id)
+            for publication in await uow.publications.for_post(post_id):
+                if publication.state != PublicationState.published:
+                    await uow.publications.remove(publication)
+            await audit(uow, now, "post.cancel", actor=actor, obj=f"post:{post_id}")
+            await uow.commit()
+            view = await self._view(uow, post_id)
         self._unplan(post_id)
-        return Card(f"Публикация «{view.title}» отменена. Черновик сохранён.")
+        if view.author is not None and view.author.id != actor.id:
+            await self._notifier.send(view.author, cancelled_for_author(view, actor))
+        card = self.preview(view)
+        return replace(card, text=f"{cancelled_for_editor(view)}\n\n{card.text}")
 
     async def retry(self, post_id: int, actor: Person) -> Card:
         self._require_editor(actor)

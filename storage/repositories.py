@@ -175,6 +175,15 @@ class Publications(Repository):
 
 class Cards(Repository):
     async def add(self, kind: str, object_id: int, chat: str, message_id: int) -> None:
+        """Remember a card once, however often its message is shown again."""
+        known = select(CardMessage.id).where(
+            CardMessage.kind == kind,
+            CardMessage.object_id == object_id,
+            CardMessage.chat == chat,
+            CardMessage.message_id == message_id,
+        )
+        if (await self.session.exec(known)).first() is not None:
+            return
         self.session.add(
             CardMessage(kind=kind, object_id=object_id, chat=chat, message_id=message_id)
         )

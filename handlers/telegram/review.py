@@ -86,7 +86,8 @@ async def on_button(
             await show(message, await desk.ask_schedule(post_id, person))
         case Action.cancel_post:
             card = await desk.cancel(post_id, person)
-            await message.edit_text(card.text)
+            await message.edit_text(card.text, reply_markup=keyboard(card))
+            await desk.remember_card(post_id, CardRef(f"tg:{message.chat.id}", message.message_id))
         case Action.retry:
             card = await desk.retry(post_id, person)
             await message.edit_text(card.text)

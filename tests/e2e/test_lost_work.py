@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.stage import Stage
-from tests.e2e.conftest import Chat, report_event
+from tests.e2e.conftest import Chat, buttons, local_time_in, report_event
 
 
 class Clock:
@@ -66,3 +66,39 @@ async def test_a_time_in_the_past_is_refused_not_moved_a_year_ahead(
     async with stage.app.uow() as uow:
         [post] = await uow.posts.in_states(["approved"])
     assert post.scheduled_at.replace(tzinfo=UTC) == datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+
+
+async def test_a_cancelled_post_goes_back_to_the_drafts_and_its_author_hears(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    ask = await approved(reporter, editor)
+    editor.press(ask, "Другое время")
+    await editor.expect("Напишите дату и время")
+    editor.send(local_time_in(stage, 3600))
+    where = await editor.expect("Куда публикуем")
+    editor.press(where, "Готово")
+    await editor.edited(where, "запланировано на")
+    editor.send("/queue")
+    line = await editor.expect("«Открытие спортивной площадки")
+    editor.press(line, "Отменить")
+    card = await editor.edited(line, "Черновик снова ждёт решения")
+    assert buttons(card) == ["Одобрить", "Редактировать", "Отклонить"]
+    told = await reporter.expect("отменена")
+    assert "№ 1" in told["text"] and "вернулось в черновики" in told["text"]
+    assert stage.app.scheduler.planned() == []
+    editor.send("/queue")
+    await editor.expect("В графике публикаций пока пусто")
+
+    # Approved but no time chosen yet: «Отменить» under /drafts does the same.
+    editor.send("/drafts")
+    draft = await editor.expect("сообщение № 1")
+    editor.press(draft, "Одобрить")
+    await editor.expect("Когда публикуем?")
+    editor.send("/drafts")
+    waiting = await editor.expect("время публикации не выбрано")
+    editor.press(waiting, "Отменить")
+    await editor.edited(waiting, "Черновик снова ждёт решения")
+    await reporter.expect("отменена")
+    editor.send("/drafts")
+    again = await editor.expect("сообщение № 1")
+    assert "Одобрить" in buttons(again)
