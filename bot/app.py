@@ -40,6 +40,7 @@ from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
 from handlers.vk.state import DatabaseStateDispenser
+from networks.ratelimit import telegram_pacing, telegram_rates
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
 from networks.vk_api import GROUP_RPS, USER_RPS, RateLimitedAPI
@@ -118,6 +119,9 @@ class Application:
         )
         self.fsm = DatabaseStorage(self.engine)
         self.bot.session.middleware(StateOnDiskFirst(self.fsm))
+        self.bot.session.middleware(
+            telegram_pacing(secrets.telegram.get_secret_value(), telegram_rates(config.delivery))
+        )
         self.media = MediaStore(config.storage.media_dir)
         self.people = PeopleService(uow, config.desk, self.clock)
         self.desk = Desk(

@@ -71,6 +71,24 @@ class PublishSettings(Section):
     misfire_grace_minutes: int = Field(24 * 60, ge=1)
 
 
+class DeliverySettings(Section):
+    """How messages to people are paced and kept until they arrive (networks/ratelimit.py)."""
+
+    telegram_per_second: float = Field(30, gt=0)
+    telegram_private_chat: tuple[float, float] = (3, 3.0)
+    telegram_group_chat: tuple[float, float] = (20, 60.0)
+    max_retry_wait_seconds: float = Field(60.0, ge=0)
+    redeliver_every_seconds: float = Field(30.0, gt=0)
+    keep_undelivered_hours: float = Field(72.0, gt=0)
+
+    @field_validator("telegram_private_chat", "telegram_group_chat")
+    @classmethod
+    def _positive_rate(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] < 1 or value[1] <= 0:
+            raise ValueError("нужно [сообщений, секунд]: не меньше 1 сообщения за больше 0 секунд")
+        return value
+
+
 class SandboxSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -111,6 +129,7 @@ class Config(Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
 

@@ -40,6 +40,10 @@ class TelegramEmulator(EmulatorCore):
         # Check every answer against aiogram's types; a mismatch is an emulator bug (HTTP 500).
         self.validate_responses: bool = True
         self.wait_recheck_interval: float = 0.05
+        # Telegram's flood limits, off unless a test turns them on (enforce_flood_limits).
+        self.flood_limits: dict[str, tuple[int, float]] = {}
+        self.flood_windows: dict[str, list[float]] = {}
+        self.flood_refusals = 0
         self._seq = itertools.count(1)
         self._changed: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
@@ -286,6 +290,15 @@ class TelegramEmulator(EmulatorCore):
         self.faults.append(
             {"method": method.lower(), "kind": kind, "left": count, "retry_after": retry_after}
         )
+
+    def enforce_flood_limits(
+        self,
+        private: tuple[int, float] = (1, 1.0),
+        group: tuple[int, float] = (20, 60.0),
+    ) -> None:
+        """Refuse a message to a chat beyond `count` in any `seconds` with 429 and the
+        retry_after that frees the window, as Telegram does (edits are not counted)."""
+        self.flood_limits = {"private": private, "group": group}
 
     async def wait_until(
         self,

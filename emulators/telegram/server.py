@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from aiogram.methods.base import Response
@@ -61,6 +62,28 @@ def _take_fault(emu: TelegramEmulator, method: str) -> dict[str, Any] | None:
     return None
 
 
+FLOOD_COUNTED = ("send", "copy", "forward")
+
+
+def _check_flood(emu: TelegramEmulator, name: str, raw: dict[str, Any]) -> None:
+    """Telegram's per-chat message limits (when the emulator enforces them)."""
+    if not emu.flood_limits or not name.startswith(FLOOD_COUNTED) or name == "sendchataction":
+        return
+    chat = str(raw.get("chat_id", ""))
+    if not chat:
+        return
+    count, seconds = emu.flood_limits["private" if chat.isdigit() else "group"]
+    now = emu.clock()
+    window = [t for t in emu.flood_windows.get(chat, []) if t > now - seconds]
+    if len(window) >= count:
+        emu.flood_windows[chat] = window
+        emu.flood_refusals += 1
+        wait = max(1, math.ceil(window[0] + seconds - now))
+        raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+    window.append(now)
+    emu.flood_windows[chat] = window
+
+
 async def _hold(emu: TelegramEmulator) -> None:
     """Keeps a request hanging (a timeout fault) until the client gives up or we stop."""
     closing = emu._closing or asyncio.Event()
@@ -101,6 +124,7 @@ async def _bot_api(request: web.Request) -> web.StreamResponse:
             raise ApiError(
                 429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
             )
+        _check_flood(emu, name, raw)
         handler = HANDLERS.get(name)
         if handler is None:
             raise ApiError(501, f"Not Implemented: {method} is not emulated")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -32,22 +31,13 @@ def stable_random_id(*parts: object) -> int:
 
 # 901: the person has not allowed the community's messages; 902: their privacy settings.
 CLOSED = {901, 902}
-RETRIED = {6, 10}  # too many requests per second; VK's internal error
-RETRY_DELAYS = (0.5, 1.0, 2.0)
 
 
 async def call(api: API, method: str, params: dict[str, Any]) -> Any:
-    """One messages.* call, tried again when VK asks to slow down or fails inside: a restart
-    loses our rate limiter's memory, while VK still counts the last second's calls."""
+    """One messages.* call. Pacing and VK's "slow down" answers (6, 9, 10) are the API's
+    business (networks.vk_api.RateLimitedAPI over networks.ratelimit)."""
     params = {k: v for k, v in params.items() if v is not None}
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            return (await api.request(method, params))["response"]
-        except VKAPIError as exc:
-            if exc.code not in RETRIED or delay is None:
-                raise
-            await asyncio.sleep(delay)
-    return None  # unreachable: the last attempt returns or raises
+    return (await api.request(method, params))["response"]
 
 
 async def send_message(api: API, **params: Any) -> int:

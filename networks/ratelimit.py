@@ -1,0 +1,258 @@
+"""Pacing of every outgoing call: one set of limiters per token (aiolimiter's leaky buckets),
+and the network's own "slow down" answers waited out and the call made again.
+
+How an adapter uses it
+----------------------
+* ``pace = pace_for(token, overall=Rate(20, 1.0))`` — the same token gets the same ``Pace``
+  (within the running event loop) wherever it is asked for, so two adapters on one token share
+  one budget. The token is only hashed, never kept.
+* ``await pace.call(make_request, key=chat_id, cost=1, retry_after=my_sorter)`` waits for the
+  overall limiter and, with a ``key``, for that chat's limiter (``per_key`` rates, chosen by
+  ``Pace.key_rate``), then calls ``make_request()``. When it raises, ``my_sorter(exc)`` says how
+  many seconds the network asked us to wait (``None``: not a rate limit, re-raised at once); the
+  key (or everything, without a key) is paused that long and the call made again, until
+  ``max_wait`` seconds of waiting are spent; then the last error is raised for the caller to sort
+  as temporary. ``await pace.wait(key)`` is the waiting alone, for calls that retry themselves.
+* Telegram (aiogram): ``bot.session.middleware(TelegramPacing(pace_for(token, ...)))`` — or
+  ``telegram_pacing(token, settings)`` — paces every Bot API request of that ``Bot``: the overall
+  limit (~30 requests/s), each message sent to a chat against that chat's limit (private chats
+  ~1/s with a small burst, groups and channels 20/min), and a 429 waited out for its
+  ``retry_after``. Adapters sharing the application's ``Bot`` are paced with nothing to do.
+* VK: ``vk_retry_after(exc)`` sorts VK errors 6 (too many requests per second), 9 (flood
+  control) and 10 (internal error) as "wait and retry"; ``networks.vk_api.RateLimitedAPI``
+  paces every request of a token with it (a user token 3 requests/s, a community token 20).
+
+Sources: Telegram Bot FAQ "My bot is hitting limits" (1 message/s in a chat, 20/min in a group,
+~30/s overall; 429 carries ``parameters.retry_after``); VK API docs, error codes 6/9/10 and the
+request rate limits (3/s user token, 20/s community token); aiolimiter's ``AsyncLimiter`` is a
+leaky bucket: ``AsyncLimiter(n, t)`` allows a burst of n, then n per t seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import GetUpdates, SendChatAction, SendMediaGroup, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from aiolimiter import AsyncLimiter
+from vkbottle import VKAPIError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+RetryAfter = Callable[[BaseException], float | None]
+
+MAX_KEYS = 2000  # idle per-chat limiters beyond this are dropped (they are full again anyway)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `count` calls in `seconds` (a burst of `count`, then count/seconds a second)."""
+
+    count: float
+    seconds: float
+
+    def limiter(self) -> AsyncLimiter:
+        return AsyncLimiter(self.count, self.seconds)
+
+
+class Pace:
+    """The limiters of one token: an overall one, one per chat (key), and the pauses a network
+    asked for (`retry_after`), per key or for everything."""
+
+    def __init__(
+        self,
+        overall: Rate,
+        key_rate: Callable[[Any], Rate] | None = None,
+        max_wait: float = 60.0,
+    ) -> None:
+        self.overall_rate = overall
+        self.key_rate = key_rate
+        self.max_wait = max_wait
+        self._overall = overall.limiter()
+        self._keys: dict[Any, AsyncLimiter] = {}
+        self._paused: dict[Any, float] = {}  # key (None = all) -> loop time it may go again
+        self.waited = 0.0  # seconds spent waiting out retry_after, for health and tests
+
+    def pause(self, seconds: float, key: Any = None) -> None:
+        """The network said "wait `seconds`" for this key (None: for every call)."""
+        until = asyncio.get_running_loop().time() + max(seconds, 0.0)
+        self._paused[key] = max(self._paused.get(key, 0.0), until)
+
+    async def wait(self, key: Any = None, cost: float = 1) -> None:
+        """Wait until a call for `key` may go: pauses first, then the key's and overall limiters."""
+        loop = asyncio.get_running_loop()
+        while True:
+            until = max(self._paused.get(None, 0.0), self._paused.get(key, 0.0))
+            delay = until - loop.time()
+            if delay <= 0:
+                break
+            await asyncio.sleep(delay)
+        if key is not None and self.key_rate is not None:
+            limiter = self._limiter(key)
+            await limiter.acquire(min(cost, limiter.max_rate))
+        await self._overall.acquire(min(cost, self._overall.max_rate))
+
+    async def call(
+        self,
+        make_request: Callable[[], Awaitable[T]],
+        *,
+        key: Any = None,
+        cost: float = 1,
+        retry_after: RetryAfter,
+    ) -> T:
+        """`make_request()` paced, and tried again after each "slow down" within `max_wait`."""
+        waited = 0.0
+        while True:
+            await self.wait(key, cost)
+            try:
+                return await make_request()
+            except Exception as exc:
+                seconds = retry_after(exc)
+                if seconds is None or waited + seconds > self.max_wait:
+                    raise
+                waited += seconds
+                self.waited += seconds
+                log.info("rate limited (%s): waiting %.1f s before trying again", key, seconds)
+                self.pause(seconds, key)
+
+    def _limiter(self, key: Any) -> AsyncLimiter:
+        limiter = self._keys.get(key)
+        if limiter is None:
+            if len(self._keys) >= MAX_KEYS:
+                self._forget_idle()
+            assert self.key_rate is not None
+            limiter = self._keys[key] = self.key_rate(key).limiter()
+        return limiter
+
+    def _forget_idle(self) -> None:
+        for key, limiter in list(self._keys.items()):
+            if limiter.has_capacity(limiter.max_rate):  # empty bucket: nothing to remember
+                del self._keys[key]
+
+
+# One Pace per token and event loop (a limiter belongs to the loop it waits in).
+_paces: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Pace]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def token_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def pace_for(
+    token: str,
+    overall: Rate,
+    key_rate: Callable[[Any], Rate] | None = None,
+    max_wait: float = 60.0,
+) -> Pace:
+    """The Pace of this token, made on first use with these rates."""
+    paces = _paces.setdefault(asyncio.get_running_loop(), {})
+    key = token_key(token)
+    pace = paces.get(key)
+    if pace is None:
+        pace = paces[key] = Pace(overall, key_rate, max_wait)
+    return pace
+
+
+# ----- Telegram ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TelegramRates:
+    """Telegram's limits for one bot (Bot FAQ); tests and the sandbox may loosen them."""
+
+    overall: Rate = Rate(30, 1.0)
+    private: Rate = Rate(3, 3.0)  # ~1 message a second, a burst of 3 (a card and its album)
+    group: Rate = Rate(20, 60.0)  # groups and channels: 20 messages a minute
+    max_wait: float = 60.0
+
+    def for_chat(self, chat_id: Any) -> Rate:
+        return self.private if isinstance(chat_id, int) and chat_id > 0 else self.group
+
+
+def telegram_retry_after(exc: BaseException) -> float | None:
+    if isinstance(exc, TelegramRetryAfter):
+        return float(exc.retry_after)
+    return None
+
+
+def _sends_message(method: TelegramMethod[Any]) -> bool:
+    name = type(method).__name__
+    if isinstance(method, SendChatAction):
+        return False
+    return name.startswith(("Send", "Copy", "Forward"))
+
+
+def _cost(method: TelegramMethod[Any]) -> float:
+    if isinstance(method, SendMediaGroup):
+        return float(len(method.media))  # an album counts as its messages
+    return 1.0
+
+
+class TelegramPacing(BaseRequestMiddleware):
+    """aiogram session middleware: every request of the Bot paced; a 429 waited out."""
+
+    def __init__(self, pace: Pace) -> None:
+        self.pace = pace
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        chat = getattr(method, "chat_id", None) if _sends_message(method) else None
+        return await self.pace.call(
+            lambda: make_request(bot, method),
+            key=chat,
+            cost=_cost(method) if chat is not None else 1.0,
+            retry_after=telegram_retry_after,
+        )
+
+
+def telegram_rates(settings: Any) -> TelegramRates:
+    """TelegramRates from the config's [delivery] section (bot.config.DeliverySettings)."""
+    return TelegramRates(
+        overall=Rate(settings.telegram_per_second, 1.0),
+        private=Rate(*settings.telegram_private_chat),
+        group=Rate(*settings.telegram_group_chat),
+        max_wait=settings.max_retry_wait_seconds,
+    )
+
+
+def telegram_pacing(token: str, rates: TelegramRates | None = None) -> TelegramPacing:
+    """The middleware for a Bot with this token; ``bot.session.middleware(...)`` installs it."""
+    rates = rates or TelegramRates()
+    return TelegramPacing(pace_for(token, rates.overall, rates.for_chat, rates.max_wait))
+
+
+# ----- VK ----------------------------------------------------------------------------------
+
+# VK's "slow down" answers and how long to wait before the next try.
+VK_WAITS = {
+    6: 1.0,  # too many requests per second
+    9: 3.0,  # flood control: too many of the same action
+    10: 1.0,  # internal server error
+}
+
+
+def vk_retry_after(exc: BaseException) -> float | None:
+    if isinstance(exc, VKAPIError):
+        return VK_WAITS.get(exc.code)
+    return None
