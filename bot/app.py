@@ -19,10 +19,12 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
+from bot import metrics
 from bot.config import Config, Secrets
 from bot.dates import utcnow
 from bot.domain import Network
 from bot.editorial import Desk
+from bot.health import Health
 from bot.media import MediaStore
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
@@ -40,6 +42,7 @@ from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
 from handlers.vk.state import DatabaseStateDispenser
+from handlers.web import WebServer
 from networks.ratelimit import telegram_pacing, telegram_rates
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
@@ -84,6 +87,8 @@ class Application:
         self.vk_chat: VKChat | None = None
         self.vk_user_api: RateLimitedAPI | None = None
         self.vk_group_api: RateLimitedAPI | None = None
+        self.health = Health(clock)
+        self.web: WebServer | None = None
 
     async def start(self) -> None:
         config, secrets = self.config, self.secrets
@@ -97,6 +102,9 @@ class Application:
             return UnitOfWork(sessions)
 
         self.uow = uow
+        self.health.report("database", True)
+        # Features add their routes to this one server before it starts (end of start()).
+        self.web = WebServer(self.health, partial(metrics.refresh, uow))
         self.bot = Bot(
             secrets.telegram.get_secret_value(),
             session=AiohttpSession(
@@ -160,6 +168,8 @@ class Application:
         await self.scheduler.start()
         self._start_vk()
         self._start_moderation()
+        if config.web.enabled:
+            await self.web.start(config.web.host, config.web.port)
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot,
@@ -260,6 +270,8 @@ class Application:
         self._catch_up = asyncio.create_task(moderation.catch_up(), name="moderation-catch-up")
 
     async def stop(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         if self._polling is not None:
             try:
                 await self.dispatcher.stop_polling()

@@ -89,6 +89,13 @@ class DeliverySettings(Section):
         return value
 
 
+class WebSettings(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8081, ge=0, le=65535)
+    public_base_url: str = ""
+
+
 class SandboxSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -130,6 +137,7 @@ class Config(Section):
     publish: PublishSettings = Field(default_factory=PublishSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
 

@@ -75,6 +75,7 @@ class Stage:
             "database": {"url": f"sqlite+aiosqlite:///{self.data_dir / 'pressdesk.db'}"},
             "storage": {"media_dir": str(self.data_dir / "media")},
             "publish": {"retry_delay_seconds": 0.2},
+            "web": {"port": 0},
         }
         for section, values in self.settings.items():
             raw.setdefault(section, {}).update(values)
