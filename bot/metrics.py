@@ -71,7 +71,7 @@ async def refresh(uow: Callable[[], UnitOfWork]) -> None:
     """Read the gauges that describe the database's state; one query per family."""
     async with uow() as work:
         session = work.session
-        rows = await session.execute(
+        rows = await session.exec(
             select(Publication.network, Publication.state, func.count()).group_by(
                 Publication.network, Publication.state
             )
@@ -85,7 +85,7 @@ async def refresh(uow: Callable[[], UnitOfWork]) -> None:
                 depth[network] = depth.get(network, 0) + count
         for network, count in depth.items():
             OUTBOX_DEPTH.labels(network).set(count)
-        flagged = await session.execute(
+        flagged = await session.exec(
             select(Comment.network, func.count())
             .where(Comment.state == "flagged")
             .group_by(Comment.network)
