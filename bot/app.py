@@ -26,9 +26,10 @@ from bot.domain import Network
 from bot.editorial import Desk
 from bot.health import Health
 from bot.media import MediaStore
+from bot.moderation.polling import CommentPoller, polled
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
-from bot.ports import CommentModerator, Publisher
+from bot.ports import Card, CommentModerator, Publisher
 from handlers.notify import RoutingNotifier
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram.middlewares import PersonMiddleware, StateOnDiskFirst
@@ -43,6 +44,7 @@ from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
 from handlers.vk.state import DatabaseStateDispenser
 from handlers.web import WebServer
+from networks.meta import MetaNetworks
 from networks.ratelimit import telegram_pacing, telegram_rates
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
@@ -113,7 +115,9 @@ class Application:
             ),
             default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
         )
-        self.publishers = self._publishers()
+        self.media = MediaStore(config.storage.media_dir)
+        self.meta = MetaNetworks(config, secrets, self.media)  # Facebook, Instagram: off by default
+        self.publishers = self._publishers() | self.meta.publishers()
         if config.vk.enabled and config.vk.group_id and secrets.vk_group is not None:
             # The community token: comment events and the reporters' private messages.
             self.vk_group_api = RateLimitedAPI(
@@ -130,7 +134,6 @@ class Application:
         self.bot.session.middleware(
             telegram_pacing(secrets.telegram.get_secret_value(), telegram_rates(config.delivery))
         )
-        self.media = MediaStore(config.storage.media_dir)
         self.people = PeopleService(uow, config.desk, self.clock)
         self.desk = Desk(
             uow,
@@ -166,6 +169,7 @@ class Application:
         prepare_response_types()
         await self.bot.set_my_commands(COMMANDS)
         await self.scheduler.start()
+        await self.meta.start()
         self._start_vk()
         self._start_moderation()
         if config.web.enabled:
@@ -182,6 +186,10 @@ class Application:
     async def _editors(self) -> list[Person]:
         async with self.uow() as uow:
             return await uow.people.editors()
+
+    async def _tell_editors(self, text: str) -> None:
+        for editor in await self._editors():
+            await self.notifier.send(editor, Card(text))
 
     def _publishers(self) -> dict[Network, Publisher]:
         config, secrets = self.config, self.secrets
@@ -218,7 +226,7 @@ class Application:
                 config.vk.request_timeout,
                 config.moderation.catchup_max_posts,
             )
-        return moderators
+        return moderators | self.meta.moderators()
 
     def _vk_link(self) -> str:
         """Where a person writes to the community, for invites; "" when VK messages are off."""
@@ -265,6 +273,12 @@ class Application:
         self.scheduler.daily("moderation:digest", moderation.send_digest, settings.digest_time, tz)
         every = settings.check_every_minutes
         self.scheduler.every("moderation:raise-again", moderation.raise_again, every)
+        # Networks that push no comments to the bot are read every few minutes.
+        self.comment_poller = CommentPoller(moderation.ingest, self._tell_editors, self.clock)
+        for network, moderator in moderation.moderators().items():
+            if minutes := polled(moderator):
+                poll = partial(self.comment_poller.poll, moderator)
+                self.scheduler.every(f"moderation:poll:{network}", poll, minutes)
         # The long poll (_start_vk) first, then the catch-up: whatever arrives meanwhile is
         # stored once.
         self._catch_up = asyncio.create_task(moderation.catch_up(), name="moderation-catch-up")
@@ -294,6 +308,7 @@ class Application:
         for publisher in self.publishers.values():
             await publisher.close()
         await self.moderation.close()
+        await self.meta.stop()
         if self.vk_group_api is not None:
             await self.vk_group_api.http_client.close()
         await self.engine.dispose()

@@ -20,6 +20,8 @@ HOW_TO_GET_TOKENS = f"""\
   {TOKEN_ENV["vk_user"]}: ключ пользователя-администратора сообщества
       с правами wall, groups, photos, offline: публикацию на стене и удаление
       комментариев VK принимает только с ключом пользователя.
+  {TOKEN_ENV["facebook"]} (только если включены [facebook] или [instagram]):
+      бессрочный ключ Страницы Facebook, см. раздел README «Facebook и Instagram».
 Задайте их как переменные окружения и запустите снова.
 
 Чтобы попробовать всё без ключей, запустите песочницу: pressdesk sandbox"""
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     secrets = Secrets.from_env()
     if secrets.telegram is None and secrets.vk_user is None and secrets.vk_group is None:
         # A fresh machine: show the whole product on local emulators instead of an error.
-        names = ", ".join(TOKEN_ENV.values())
+        names = ", ".join(TOKEN_ENV[key] for key in ("telegram", "vk_user", "vk_group"))
         print(f"Ключи доступа не заданы — запускаю песочницу. Для работы задайте {names}.")
         return _sandbox(config, args)
     if missing := secrets.missing(config):

@@ -13,6 +13,10 @@ TOKEN_ENV = {
     "telegram": "PRESSDESK_TELEGRAM_TOKEN",
     "vk_user": "PRESSDESK_VK_USER_TOKEN",
     "vk_group": "PRESSDESK_VK_GROUP_TOKEN",
+    "facebook": "PRESSDESK_FACEBOOK_PAGE_TOKEN",
+    "instagram": "PRESSDESK_INSTAGRAM_TOKEN",
+    "meta_app_secret": "PRESSDESK_META_APP_SECRET",
+    "media_link_secret": "PRESSDESK_MEDIA_LINK_SECRET",
 }
 
 
@@ -54,6 +58,41 @@ class VKSettings(Section):
     api_base_url: str = "https://api.vk.com/method/"
     group_id: int = Field(0, ge=0)
     request_timeout: float = Field(20.0, gt=0)
+
+
+class FacebookSettings(Section):
+    """The office's Facebook Page (off by default: Meta is designated extremist in Russia)."""
+
+    enabled: bool = False
+    api_base_url: str = "https://graph.facebook.com/v21.0"
+    page_id: str = ""
+    request_timeout: float = Field(20.0, gt=0)
+    requests_per_second: float = Field(5.0, gt=0)
+    comments_every_minutes: float = Field(5.0, gt=0)
+    comments_days: int = Field(7, ge=1, le=90)
+
+
+class InstagramSettings(Section):
+    """The office's Instagram business account (off by default, like Facebook)."""
+
+    enabled: bool = False
+    api_base_url: str = "https://graph.facebook.com/v21.0"
+    user_id: str = ""
+    request_timeout: float = Field(20.0, gt=0)
+    requests_per_second: float = Field(5.0, gt=0)
+    container_poll_seconds: float = Field(5.0, gt=0)
+    container_wait_seconds: float = Field(300.0, gt=0)
+    comments_every_minutes: float = Field(5.0, gt=0)
+    comments_days: int = Field(7, ge=1, le=90)
+
+
+class PublicMediaSettings(Section):
+    """Instagram fetches photos from a public address: the bot serves them there itself."""
+
+    base_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(8081, ge=0, le=65535)
+    link_ttl_minutes: int = Field(60, ge=1, le=24 * 60)
 
 
 class DatabaseSettings(Section):
@@ -132,6 +171,9 @@ class Config(Section):
     desk: DeskSettings = Field(default_factory=DeskSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     vk: VKSettings = Field(default_factory=VKSettings)
+    facebook: FacebookSettings = Field(default_factory=FacebookSettings)
+    instagram: InstagramSettings = Field(default_factory=InstagramSettings)
+    public_media: PublicMediaSettings = Field(default_factory=PublicMediaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
@@ -147,6 +189,10 @@ class Secrets(BaseModel):
     telegram: SecretStr | None = None
     vk_user: SecretStr | None = None
     vk_group: SecretStr | None = None
+    facebook: SecretStr | None = None
+    instagram: SecretStr | None = None  # when unset, Instagram uses the Facebook Page token
+    meta_app_secret: SecretStr | None = None  # optional: signs Graph calls (appsecret_proof)
+    media_link_secret: SecretStr | None = None  # signs public media links
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
@@ -159,6 +205,11 @@ class Secrets(BaseModel):
         needed = ["telegram"]
         if config.vk.enabled:
             needed += ["vk_user", "vk_group"]
+        if config.facebook.enabled:
+            needed.append("facebook")
+        if config.instagram.enabled and self.instagram is None:
+            needed.append("facebook")  # Instagram then takes the Page token
+        needed = list(dict.fromkeys(needed))
         return [TOKEN_ENV[key] for key in needed if getattr(self, key) is None]
 
 

@@ -56,10 +56,17 @@ class PublicationState(StrEnum):
 class Network(StrEnum):
     telegram = "telegram"
     vk = "vk"
+    facebook = "facebook"
+    instagram = "instagram"
 
     @property
     def title(self) -> str:
-        return {"telegram": "Telegram", "vk": "ВКонтакте"}[self.value]
+        return {
+            "telegram": "Telegram",
+            "vk": "ВКонтакте",
+            "facebook": "Facebook",
+            "instagram": "Instagram",
+        }[self.value]
 
 
 class MediaKind(StrEnum):

@@ -6,6 +6,7 @@ does; only the API base URLs differ.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from typing import Any
 
 from bot.app import Application
 from bot.config import Config, Secrets, parse_config
+from emulators.facebook import GraphEmulator
 from emulators.telegram import TelegramEmulator
 from emulators.vk import VKEmulator
 
@@ -26,6 +28,17 @@ MODERATION_CHAT_ID = -1001000000003
 VK_GROUP_ID = 100001
 VK_ADMIN_ID = 900001
 ADMIN_ID = 1001  # the first admin, named in config as a real office would
+FB_PAGE_ID = "110000000000001"
+IG_USER_ID = "17840000000000001"
+IG_USERNAME = "tomsk_district_demo"
+GRAPH_VERSION = "v21.0"
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the public media server's address must be known first)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Stage:
@@ -41,11 +54,18 @@ class Stage:
         self.settings = settings or {}
         self.tg = TelegramEmulator(clock=clock)
         self.vk = VKEmulator(clock=clock)
+        # Facebook and Instagram: the emulator always runs, the desk uses it only when the
+        # settings switch them on (they are off by default, as in production).
+        self.graph = GraphEmulator(clock=clock)
+        self.media_port = free_port()
         self.app: Application | None = None
 
     async def start_emulators(self, tg_port: int = 0, vk_port: int = 0) -> None:
         await self.tg.start(port=tg_port)
         await self.vk.start(port=vk_port)
+        await self.graph.start()
+        self.graph.add_page(FB_PAGE_ID, "Администрация Томского района", IG_USER_ID, IG_USERNAME)
+        self.graph_token = self.graph.issue_token(FB_PAGE_ID)
         self.tg.add_bot(BOT_TOKEN, username=BOT_USERNAME)
         self.tg.add_group(DISCUSSION_ID, "Обсуждение канала администрации")
         self.tg.add_channel(
@@ -72,6 +92,24 @@ class Stage:
                 "group_id": VK_GROUP_ID,
                 "request_timeout": 5.0,
             },
+            "facebook": {
+                "api_base_url": f"{self.graph.base_url}/{GRAPH_VERSION}",
+                "page_id": FB_PAGE_ID,
+                "request_timeout": 5.0,
+                "comments_every_minutes": 0.01,
+            },
+            "instagram": {
+                "api_base_url": f"{self.graph.base_url}/{GRAPH_VERSION}",
+                "user_id": IG_USER_ID,
+                "request_timeout": 5.0,
+                "container_poll_seconds": 0.05,
+                "container_wait_seconds": 10.0,
+                "comments_every_minutes": 0.01,
+            },
+            "public_media": {
+                "base_url": f"http://127.0.0.1:{self.media_port}",
+                "port": self.media_port,
+            },
             "database": {"url": f"sqlite+aiosqlite:///{self.data_dir / 'pressdesk.db'}"},
             "storage": {"media_dir": str(self.data_dir / "media")},
             "publish": {"retry_delay_seconds": 0.2},
@@ -82,7 +120,12 @@ class Stage:
         return parse_config(raw, source="sandbox")
 
     def secrets(self) -> Secrets:
-        return Secrets(telegram=BOT_TOKEN, vk_user=self.vk_user_token, vk_group=self.vk_group_token)
+        return Secrets(
+            telegram=BOT_TOKEN,
+            vk_user=self.vk_user_token,
+            vk_group=self.vk_group_token,
+            facebook=self.graph_token,
+        )
 
     async def start_app(self, polling_timeout: int = 1) -> Application:
         clock = self.clock
@@ -104,3 +147,4 @@ class Stage:
         await self.stop_app()
         await self.tg.stop()
         await self.vk.stop()
+        await self.graph.stop()

@@ -100,6 +100,9 @@ class Moderation:
     def moderator(self, network: Network) -> CommentModerator | None:
         return self._moderators.get(network)
 
+    def moderators(self) -> dict[Network, CommentModerator]:
+        return dict(self._moderators)
+
     async def close(self) -> None:
         for moderator in self._moderators.values():
             await moderator.close()
@@ -406,7 +409,10 @@ class Moderation:
             await uow.commit()
         moderator = self._moderators.get(Network(comment.network))
         try:
-            if moderator is None or not moderator.can_restore:
+            can_undo = moderator is not None and (
+                moderator.can_hide if before["state"] == "hidden" else moderator.can_restore
+            )
+            if moderator is None or not can_undo:
                 raise ModerationFailed("эта сеть не умеет возвращать комментарии")
             await moderator.restore(self._incoming(comment))
         except ModerationFailed as exc:
