@@ -9,9 +9,10 @@ How a post goes out, as Meta documents the Page endpoints:
   `attached_media[i]={"media_fbid": photo-id}` — the documented multi-photo post;
 - a video: `POST /{page-id}/videos` with `source` and `description` (Meta's reference names the
   graph-video host for uploads; the same path works on the configured base URL).
-The post's address is asked back as `permalink_url`. The Page access token (a long-lived one
-from a Page admin, with pages_manage_posts, pages_read_engagement, pages_manage_engagement)
-comes from PRESSDESK_FACEBOOK_PAGE_TOKEN.
+The post's address is asked back as `permalink_url`. A lost answer to a write (timeout, a
+proxy's page) is "uncertain": Graph has no idempotency key, so the outbox asks find_existing().
+The Page access token (a long-lived one from a Page admin, with pages_manage_posts,
+pages_read_engagement, pages_manage_engagement) comes from PRESSDESK_FACEBOOK_PAGE_TOKEN.
 
 Not confirmed against Meta's docs: the number of photos one post may carry (10 here, a safe
 figure) and the 63,206-character text limit (Facebook's long-known post limit, not in the
@@ -20,8 +21,10 @@ Graph reference).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain import MediaKind, Network
-from bot.ports import Check, MediaItem, OutgoingPost, Published
+from bot.ports import Check, MediaItem, OutgoingPost, Published, Publisher
 from networks.graph import GraphClient, GraphError, publish_error
 
 TEXT_LIMIT = 63206
@@ -29,7 +32,10 @@ PHOTO_LIMIT = 10
 NET = "Facebook"
 
 
-class FacebookPage:
+class FacebookPage(Publisher):
+    """Graph has no idempotency key for Page posts: a lost answer is "uncertain", and
+    find_existing() looks for the post's text among the Page's newest posts."""
+
     network = Network.facebook
 
     def __init__(self, graph: GraphClient, page_id: str) -> None:
@@ -89,6 +95,24 @@ class FacebookPage:
             return str(answer.get("permalink_url") or _fallback(post_id))
         except GraphError:
             return _fallback(post_id)  # it is out; a missing link must not make it "failed"
+
+    async def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
+        try:
+            answer = await self._graph.get(
+                f"{self._page}/feed",
+                fields="id,message,permalink_url",
+                since=int(since.timestamp()),
+                limit=25,
+            )
+        except GraphError as exc:
+            raise publish_error(exc, NET) from exc
+        for found in answer.get("data") or []:
+            if (found.get("message") or "") == post.text:
+                return Published(str(found["id"]), found.get("permalink_url") or "")
+        return None
+
+    def home_url(self) -> str:
+        return f"https://www.facebook.com/{self._page}"
 
     async def close(self) -> None:
         await self._graph.close()

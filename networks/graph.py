@@ -54,6 +54,7 @@ class GraphError(Exception):
     retry_after: float | None = None
     user_message: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    maybe_applied: bool = False  # the request went out and its answer was lost
 
     def __str__(self) -> str:
         sub = f"/{self.subcode}" if self.subcode else ""
@@ -175,12 +176,18 @@ class GraphClient:
                         self._note_usage(response.headers)
                         body = await response.read()
                         status = response.status
+            except aiohttp.ClientConnectorError as exc:
+                raise GraphError(0, f"no connection: {exc!r}") from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
-                raise GraphError(0, f"no answer: {exc!r}") from exc
+                sent = method != "GET"
+                raise GraphError(0, f"no answer: {exc!r}", maybe_applied=sent) from exc
         try:
             answer = json.loads(body)
         except ValueError:
-            raise GraphError(0, f"not JSON: {body[:200]!r}", status=status) from None
+            # A proxy's page or a cut-off body: a write may have been applied all the same.
+            raise GraphError(
+                0, f"not JSON: {body[:200]!r}", status=status, maybe_applied=method != "GET"
+            ) from None
         if isinstance(answer, dict) and "error" in answer:
             raise self._error(answer["error"], status)
         if status >= 500:
@@ -255,6 +262,10 @@ REJECTED_TEXT = {
 def publish_error(exc: GraphError, net: str) -> PublishError:
     """A GraphError as the Desk needs it: the kind, and a Russian reason naming the network."""
     detail = str(exc)
+    if exc.maybe_applied:
+        return PublishError(
+            "uncertain", f"{net} не подтвердил публикацию: ответ не пришёл", None, detail
+        )
     if exc.code == 0:
         text = f"{net} не ответил вовремя" if not exc.status else f"{net} ответил ошибкой сервера"
         return PublishError("temporary", text, None, detail)

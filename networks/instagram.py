@@ -17,8 +17,9 @@ account published through the API in the moving 24 hours and the quota (`config.
 one photo or video, caption up to 2,200 characters and 30 hashtags (Meta's IG media reference
 and third-party guides agree), at most 10 carousel items.
 
-A retried publication reuses the container it made before: a container already PUBLISHED is not
-published again, its media is looked up by caption among the account's newest posts.
+A retried publication reuses the container it made before (kept with `post.part_sent`, so it
+survives a restart): a container already PUBLISHED is not published again, its media is looked
+up by caption among the account's newest posts.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.domain import MediaKind, Network
-from bot.ports import Check, MediaItem, OutgoingPost, Published, PublishError
+from bot.ports import Check, MediaItem, OutgoingPost, Published, Publisher, PublishError
+from networks.facebook_comments import when
 from networks.graph import GraphClient, GraphError, publish_error
 from networks.public_media import MediaLinks
 
@@ -40,7 +43,7 @@ HASHTAG_RE = re.compile(r"(?<!\w)#\w+")
 NET = "Instagram"
 
 
-class InstagramAccount:
+class InstagramAccount(Publisher):
     network = Network.instagram
 
     def __init__(
@@ -94,7 +97,8 @@ class InstagramAccount:
         return Published(media_id, url)
 
     async def _publish(self, post: OutgoingPost) -> str:
-        container = self._containers.get(post.post_id)
+        kept = post.sent.get("container")
+        container = self._containers.get(post.post_id) or (kept.external_id if kept else None)
         if container is not None:
             status = await self._status(container)
             if status == "PUBLISHED":
@@ -107,6 +111,7 @@ class InstagramAccount:
             await self._check_quota()
             container = await self._container(post)
             self._containers[post.post_id] = container
+            await post.part_sent("container", Published(container, ""))
         await self._until_finished(container)
         answer = await self._graph.post(f"{self._user}/media_publish", {"creation_id": container})
         return str(answer["id"])
@@ -184,12 +189,26 @@ class InstagramAccount:
                 f"quota_usage {used} of {total}",
             )
 
-    async def _published_with(self, caption: str) -> str | None:
-        answer = await self._graph.get(f"{self._user}/media", fields="id,caption", limit=10)
+    async def _published_with(self, caption: str, since: datetime | None = None) -> str | None:
+        answer = await self._graph.get(
+            f"{self._user}/media", fields="id,caption,timestamp", limit=10
+        )
         for media in answer.get("data") or []:
+            if since is not None and when(media["timestamp"]) < since:
+                break  # newest first
             if (media.get("caption") or "") == caption:
                 return str(media["id"])
         return None
+
+    async def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
+        try:
+            media_id = await self._published_with(post.text, since)
+            if media_id is None:
+                return None
+            answer = await self._graph.get(media_id, fields="permalink")
+        except GraphError as exc:
+            raise publish_error(exc, NET) from exc
+        return Published(media_id, str(answer.get("permalink") or ""))
 
     async def close(self) -> None:
         await self._graph.close()

@@ -104,7 +104,8 @@ class GraphEmulator:
         self.state.tokens[token].expired = True
 
     def inject_fault(self, kind: str, count: int = 1, path: str = "", method: str = "") -> None:
-        """The next `count` requests (on paths containing `path`) fail: "timeout", "5xx",
+        """The next `count` requests (on paths containing `path`) fail: "timeout" (held, then
+        504), "5xx" (Graph's code 2 with HTTP 500, nothing applied), "html" (a proxy's 502 page),
         "rate" (code 32 with usage at 100 %) or "expired" (code 190)."""
         self.faults.append(Fault(kind, count, path, method))
 
@@ -292,7 +293,13 @@ class GraphEmulator:
             if fault.kind == "timeout":
                 await asyncio.sleep(self.fault_timeout)
                 raise _Html(504, "<html>Gateway Timeout</html>")
-            if fault.kind == "5xx":
+            if fault.kind == "5xx":  # Graph's own transient failure, which says to retry
+                raise GraphFail(
+                    2,
+                    "An unexpected error has occurred. Please retry your request later.",
+                    status=500,
+                )
+            if fault.kind == "html":  # a proxy's page instead of Graph's answer
                 raise _Html(502, "<html><body>502 Bad Gateway</body></html>")
             if fault.kind == "rate":
                 self.usage_percent = 100

@@ -195,3 +195,27 @@ async def test_rate_limit_header_pauses_the_client(graph: GraphEmulator) -> None
     calls = len(graph.requests)
     assert calls == 1  # the second call never reached Meta
     await client.close()
+
+
+async def test_a_lost_answer_is_uncertain_and_find_existing_looks(
+    graph: GraphEmulator, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    token = graph.issue_token(PAGE)
+    fb = FacebookPage(GraphClient(f"{graph.base_url}/v21.0", token), PAGE)
+    post = OutgoingPost(3, "Текст публикации")
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    graph.inject_fault("html", 1, path="/feed", method="POST")
+    with pytest.raises(Exception) as lost:
+        await fb.publish(post)
+    assert lost.value.kind == "uncertain"
+    assert await fb.find_existing(post, since) is None  # the proxy's page: nothing was posted
+    graph.inject_fault("5xx", 1, path="/feed", method="POST")
+    with pytest.raises(Exception) as transient:
+        await fb.publish(post)
+    assert transient.value.kind == "temporary"  # Graph's code 2 says: not done, retry
+    published = await fb.publish(post)
+    found = await fb.find_existing(post, since)
+    assert found is not None and found.external_id == published.external_id
+    await fb.close()
