@@ -11,7 +11,8 @@ What it relies on, from Meta's documentation:
   of `{type, call_count, total_cputime, total_time, estimated_time_to_regain_access}` in per
   cent and minutes), platform limits in `X-App-Usage`; at 100 % calls fail until the time to
   regain access has passed (developers.facebook.com/docs/graph-api/overview/rate-limiting).
-  The client therefore waits on its own once a header says 100 %, instead of burning calls.
+  The client therefore waits on its own once a header names the time to regain access, instead
+  of burning calls; its own pace is the token's shared Pace from networks/ratelimit.py.
 - `appsecret_proof` = hex HMAC-SHA256 of the access token keyed with the app secret, sent with
   every call when the app requires it ("Require App Secret" in the app's settings).
 """
@@ -29,9 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
 from bot.ports import ModerationFailed, PublishError
+from networks.ratelimit import Pace, Rate, pace_for
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,8 @@ class GraphClient:
         self._token = token
         self._proof = appsecret_proof(token, app_secret) if app_secret else None
         self._timeout = timeout
-        self._limiter = AsyncLimiter(max(1.0, requests_per_second), 1)
+        self._rate = Rate(max(1.0, requests_per_second), 1.0)
+        self._pace: Pace | None = None  # the token's shared pace (networks.ratelimit), on first use
         self._clock = clock
         self._session: aiohttp.ClientSession | None = None
         self.paused_until = 0.0
@@ -168,19 +170,21 @@ class GraphClient:
             kwargs["data"] = form
         else:
             kwargs["data"] = fields  # the token goes in the body, not in a logged URL
-        async with self._limiter:
-            self.calls += 1
-            try:
-                async with asyncio.timeout(self._timeout):
-                    async with self._http().request(method, url, **kwargs) as response:
-                        self._note_usage(response.headers)
-                        body = await response.read()
-                        status = response.status
-            except aiohttp.ClientConnectorError as exc:
-                raise GraphError(0, f"no connection: {exc!r}") from exc
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                sent = method != "GET"
-                raise GraphError(0, f"no answer: {exc!r}", maybe_applied=sent) from exc
+        if self._pace is None:
+            self._pace = pace_for(self._token, self._rate)
+        await self._pace.wait()
+        self.calls += 1
+        try:
+            async with asyncio.timeout(self._timeout):
+                async with self._http().request(method, url, **kwargs) as response:
+                    self._note_usage(response.headers)
+                    body = await response.read()
+                    status = response.status
+        except aiohttp.ClientConnectorError as exc:
+            raise GraphError(0, f"no connection: {exc!r}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            sent = method != "GET"
+            raise GraphError(0, f"no answer: {exc!r}", maybe_applied=sent) from exc
         try:
             answer = json.loads(body)
         except ValueError:
@@ -215,6 +219,8 @@ class GraphClient:
         if wait:
             # Meta names the minutes until calls work again: wait them out instead of failing.
             self.paused_until = max(self.paused_until, self._clock() + wait)
+            if self._pace is not None and wait <= self._timeout:
+                self._pace.pause(wait)  # every adapter on this token waits, not only this one
             log.warning("Graph usage at %s %%: pausing %.0f s", top, wait)
 
     async def _wait_for_budget(self) -> None:
