@@ -32,7 +32,7 @@ from bot.people import PeopleService
 from bot.ports import Card, CommentModerator, Publisher
 from handlers.notify import RoutingNotifier
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
-from handlers.telegram.middlewares import PersonMiddleware, StateOnDiskFirst
+from handlers.telegram.middlewares import FitText, PersonMiddleware, StateOnDiskFirst
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
 from handlers.vk.chat import VKChat
@@ -131,6 +131,7 @@ class Application:
         )
         self.fsm = DatabaseStorage(self.engine)
         self.bot.session.middleware(StateOnDiskFirst(self.fsm))
+        self.bot.session.middleware(FitText())
         self.bot.session.middleware(
             telegram_pacing(secrets.telegram.get_secret_value(), telegram_rates(config.delivery))
         )

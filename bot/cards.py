@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from bot.dates import human_date, human_when, stamp
 from bot.domain import MediaKind, Network, PostState, PublicationState
 from bot.ports import Action, Button, Card, Check, MediaItem
+from bot.textsize import fit
 from storage.models import Person, Post, Publication, Report
 
-CARD_TEXT_BUDGET = 3000  # a card must stay under Telegram's 4096 with its header
+CARD_TEXT_BUDGET = 3000  # UTF-16 units: a card must stay under Telegram's 4096 with its header
 
 
 @dataclass
@@ -43,9 +44,8 @@ def short_name(person: Person | None) -> str:
 
 
 def clip(text: str, budget: int = CARD_TEXT_BUDGET) -> str:
-    if len(text) <= budget:
-        return text
-    return text[:budget].rstrip() + f"… (полный текст — {len(text)} знаков)"
+    """`text` within `budget` UTF-16 units (as Telegram counts), cut with a visible «…»."""
+    return fit(text, budget, f" (полный текст — {len(text)} знаков)")
 
 
 def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz: ZoneInfo) -> Card:

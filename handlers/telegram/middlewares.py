@@ -3,20 +3,30 @@ And what goes out: no request leaves before the dialog state it follows is on di
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.client.default import Default
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import (
+    EditMessageCaption,
+    EditMessageText,
+    GetUpdates,
+    SendMediaGroup,
+    SendMessage,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.people import Account, PeopleService
 from bot.reporting import STRANGER
+from bot.textsize import CAPTION_LIMIT, TEXT_LIMIT, fit, utf16_len
 from storage.fsm import DatabaseStorage
 
 
@@ -72,4 +82,47 @@ class StateOnDiskFirst(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if not isinstance(method, GetUpdates):
             await self.storage.flushed()
+        return await make_request(bot, method)
+
+
+log = logging.getLogger(__name__)
+
+
+def _plain(obj: Any, bot: Bot) -> bool:
+    """Cut only plain text: a cut through markup would break its entities."""
+    mode = getattr(obj, "parse_mode", None)
+    if isinstance(mode, Default):
+        mode = bot.default[mode.name]
+    return mode is None and not (
+        getattr(obj, "entities", None) or getattr(obj, "caption_entities", None)
+    )
+
+
+def _fit_field(obj: Any, name: str, limit: int, bot: Bot) -> None:
+    value = getattr(obj, name, None)
+    if isinstance(value, str) and utf16_len(value) > limit and _plain(obj, bot):
+        log.warning(
+            "%s: %s of %d UTF-16 units cut to %d", type(obj).__name__, name, utf16_len(value), limit
+        )
+        setattr(obj, name, fit(value, limit))
+
+
+class FitText(BaseRequestMiddleware):
+    """The last guard on length: a text or caption over Telegram's limit (UTF-16 units) is cut
+    with «…» rather than refused, so a person gets the message. Builders fit their texts
+    first (bot.textsize); this catches what they missed, and says so in the log."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if isinstance(method, SendMessage | EditMessageText):
+            _fit_field(method, "text", TEXT_LIMIT, bot)
+        elif isinstance(method, SendMediaGroup):
+            for item in method.media:
+                _fit_field(item, "caption", CAPTION_LIMIT, bot)
+        elif isinstance(method, EditMessageCaption) or hasattr(method, "caption"):
+            _fit_field(method, "caption", CAPTION_LIMIT, bot)
         return await make_request(bot, method)

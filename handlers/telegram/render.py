@@ -20,6 +20,7 @@ from aiogram.types import (
 from bot.cards import clip
 from bot.domain import MediaKind, Network
 from bot.ports import Card, CardRef, MediaItem, Unreachable
+from bot.textsize import CAPTION_LIMIT, TEXT_LIMIT, fit, split, utf16_len
 from handlers.telegram.callbacks import DeskCB
 from storage.models import Person
 
@@ -76,9 +77,6 @@ async def send_media(bot: Bot, chat_id: int, media: tuple[MediaItem, ...]) -> No
                 )
 
 
-CAPTION_LIMIT = 1024
-
-
 async def send_with_caption(bot: Bot, chat_id: int, item: MediaItem, card: Card) -> Message:
     send = _send_one(bot, item.kind)
     return await send(chat_id, _input_file(item), caption=card.text, reply_markup=keyboard(card))
@@ -108,7 +106,7 @@ class TelegramNotifier:
         if person.telegram_id is None:
             return None
         try:
-            if len(card.media) == 1 and len(card.text) <= CAPTION_LIMIT:
+            if len(card.media) == 1 and utf16_len(card.text) <= CAPTION_LIMIT:
                 # One attachment: the card is its caption, one message instead of two.
                 message = await send_with_caption(
                     self._bot, person.telegram_id, card.media[0], card
@@ -116,8 +114,11 @@ class TelegramNotifier:
             else:
                 if card.media:
                     await send_media(self._bot, person.telegram_id, card.media)
+                *before, last = split(card.text, TEXT_LIMIT)
+                for part in before:  # a card too long for one message: the buttons go last
+                    await self._bot.send_message(person.telegram_id, part)
                 message = await self._bot.send_message(
-                    person.telegram_id, card.text, reply_markup=keyboard(card)
+                    person.telegram_id, last, reply_markup=keyboard(card)
                 )
         except TelegramForbiddenError as exc:  # 403: blocked the bot, deleted the account...
             raise unreachable(exc.message) from exc
@@ -134,7 +135,7 @@ class TelegramNotifier:
         try:
             try:
                 await self._bot.edit_message_text(
-                    text=card.text,
+                    text=fit(card.text, TEXT_LIMIT),
                     chat_id=int(chat),
                     message_id=ref.message_id,
                     reply_markup=keyboard(card),

@@ -12,6 +12,7 @@ from vkbottle import API, Callback, Keyboard, Text, VKAPIError
 from bot.domain import Network
 from bot.ports import Card, CardRef, Unreachable
 from bot.reporting import MENU_REPORT
+from bot.textsize import TEXT_LIMIT, fit  # VK's 4,096 characters; UTF-16 units are never fewer
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class VKNotifier:
                 random_id=stable_random_id(
                     "card", self._group_id, person.vk_id, card.text, keyboard
                 ),
-                message=card.text,
+                message=fit(card.text, TEXT_LIMIT),
                 keyboard=keyboard,
             )
         except VKAPIError as exc:
@@ -118,7 +119,7 @@ class VKNotifier:
                 {
                     "peer_id": int(peer),
                     "message_id": ref.message_id,
-                    "message": card.text,
+                    "message": fit(card.text, TEXT_LIMIT),
                     "keyboard": card_keyboard(card) or NO_BUTTONS,
                 },
             )
