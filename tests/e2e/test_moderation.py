@@ -75,6 +75,8 @@ async def start(stage: Stage) -> None:
     await stage.vk.wait_until(
         lambda: any(m == "groups.getLongPollServer" for m, _ in stage.vk.requests), timeout=TIMEOUT
     )
+    # and the start-up catch-up is over: a comment a test writes later is not read by it
+    await asyncio.wait_for(asyncio.shield(stage.app._catch_up), TIMEOUT)
 
 
 def bot_texts(stage: Stage, chat_id: int) -> list[dict]:
