@@ -32,12 +32,13 @@ from bot.people import PeopleService
 from bot.ports import Card, CommentModerator, Publisher
 from handlers.notify import RoutingNotifier
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
+from handlers.telegram import webhook as tg_webhook
 from handlers.telegram.middlewares import FitText, PersonMiddleware, StateOnDiskFirst
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
 from handlers.vk.chat import VKChat
 from handlers.vk.comments import make_labeler as comments_labeler
-from handlers.vk.feed import VKFeed
+from handlers.vk.feed import VKFeed, callback_secret
 from handlers.vk.inbox import Inbox
 from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
@@ -84,6 +85,7 @@ class Application:
         self.clock = clock
         self.polling_timeout = polling_timeout
         self._polling: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
         self._catch_up: asyncio.Task | None = None
         self.vk_feed: VKFeed | None = None
         self.vk_chat: VKChat | None = None
@@ -173,16 +175,31 @@ class Application:
         await self.meta.start()
         self._start_vk()
         self._start_moderation()
-        if config.web.enabled:
+        token = secrets.telegram.get_secret_value()
+        if config.telegram.webhook:
+            secret = tg_webhook.webhook_secret(token)
+            self.web.add_routes(tg_webhook.routes(self.dispatcher, self.bot, secret))
+        if self.vk_feed is not None and config.vk.callback and secrets.vk_group is not None:
+            vk_secret = callback_secret(secrets.vk_group.get_secret_value())
+            self.web.add_routes(self.vk_feed.callback_routes(vk_secret))
+        if config.web.enabled or config.telegram.webhook or config.vk.callback:
             await self.web.start(config.web.host, config.web.port)
-        self._polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                polling_timeout=self.polling_timeout,
-                handle_signals=False,
-                close_bot_session=False,
+        public = config.web.public_base_url or self.web.url
+        if self.vk_feed is not None and config.vk.callback:
+            await self.vk_feed.register_callback(public)
+        if config.telegram.webhook:
+            await tg_webhook.set_webhook(self.dispatcher, self.bot, public, secret)
+            self._polling = asyncio.create_task(self._stopping.wait(), name="telegram-webhook")
+        else:
+            await self.bot.delete_webhook()  # polling and a webhook exclude each other
+            self._polling = asyncio.create_task(
+                self.dispatcher.start_polling(
+                    self.bot,
+                    polling_timeout=self.polling_timeout,
+                    handle_signals=False,
+                    close_bot_session=False,
+                )
             )
-        )
 
     async def _editors(self) -> list[Person]:
         async with self.uow() as uow:
@@ -263,7 +280,8 @@ class Application:
             on_gap,
             catch_up=partial(catch_up_messages, self.vk_chat),
         )
-        self.vk_feed.start()
+        if not self.config.vk.callback:  # else VK POSTs the events (start() registers it)
+            self.vk_feed.start()
 
     def _start_moderation(self) -> None:
         settings = self.config.moderation
@@ -285,6 +303,7 @@ class Application:
         self._catch_up = asyncio.create_task(moderation.catch_up(), name="moderation-catch-up")
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self.web is not None:
             await self.web.stop()
         if self._polling is not None:

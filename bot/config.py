@@ -51,6 +51,7 @@ class TelegramSettings(Section):
     channel_username: str = ""
     moderation_chat_id: int = 0
     request_timeout: float = Field(20.0, gt=0)
+    webhook: bool = False
 
 
 class VKSettings(Section):
@@ -58,6 +59,7 @@ class VKSettings(Section):
     api_base_url: str = "https://api.vk.com/method/"
     group_id: int = Field(0, ge=0)
     request_timeout: float = Field(20.0, gt=0)
+    callback: bool = False
 
 
 class FacebookSettings(Section):

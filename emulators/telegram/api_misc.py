@@ -9,6 +9,7 @@ from typing import Any
 
 from .api_messages import Call, Handler, target_chat
 from .validation import ApiError, bad_request
+from .webhook import WebhookDelivery
 
 DEFAULT_EXCLUDED = {"chat_member", "message_reaction", "message_reaction_count"}
 CHAT_ACTIONS = {
@@ -28,6 +29,16 @@ CHAT_ACTIONS = {
 
 def _update_kind(update: dict[str, Any]) -> str:
     return next(k for k in update if k != "update_id")
+
+
+def prune(bot: Any) -> None:
+    """Drop the updates the bot did not ask for (allowed_updates), as the server does."""
+    allowed = set(bot.allowed_updates or ()) or None
+    bot.updates = [
+        u
+        for u in bot.updates
+        if (_update_kind(u) in allowed if allowed else _update_kind(u) not in DEFAULT_EXCLUDED)
+    ]
 
 
 async def get_me(call: Call) -> Any:
@@ -58,12 +69,7 @@ async def get_updates(call: Call) -> Any:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + (m.timeout or 0)
     while True:
-        allowed = set(bot.allowed_updates or ()) or None
-        bot.updates = [
-            u
-            for u in bot.updates
-            if (_update_kind(u) in allowed if allowed else _update_kind(u) not in DEFAULT_EXCLUDED)
-        ]
+        prune(bot)
         if bot.updates:
             return bot.updates[:limit]
         if bot.poll_generation != generation:
@@ -82,20 +88,39 @@ async def get_updates(call: Call) -> Any:
 
 
 async def delete_webhook(call: Call) -> Any:
-    call.bot.webhook_url = ""
+    bot = call.bot
+    bot.webhook_url = ""
+    bot.webhook_secret = ""
+    if bot.webhook is not None:
+        await bot.webhook.stop()
+        bot.webhook = None
     if call.model.drop_pending_updates:
-        call.bot.updates.clear()
+        bot.updates.clear()
     return True
 
 
 async def set_webhook(call: Call) -> Any:
-    call.bot.webhook_url = call.model.url
+    bot, m = call.bot, call.model
+    secret = m.secret_token or ""
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+    if not m.url:
+        return await delete_webhook(call)
+    if m.drop_pending_updates:
+        bot.updates.clear()
+    if m.allowed_updates is not None:
+        bot.allowed_updates = list(m.allowed_updates)
+    bot.webhook_url, bot.webhook_secret = m.url, secret
+    if bot.webhook is None:
+        bot.webhook = WebhookDelivery(call.emu, bot, prune)
+    call.emu._notify_change()
     return True
 
 
 async def get_webhook_info(call: Call) -> Any:
     return {
         "url": call.bot.webhook_url,
+        "max_connections": 1,
         "has_custom_certificate": False,
         "pending_update_count": len(call.bot.updates),
     }

@@ -70,6 +70,10 @@ class TelegramEmulator(EmulatorCore):
         if self._closing is not None:
             self._closing.set()  # wakes long polls and held requests
         self._notify_change()
+        for bot in self.bots.values():
+            if bot.webhook is not None:
+                await bot.webhook.stop()
+                bot.webhook = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

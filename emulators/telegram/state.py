@@ -72,6 +72,8 @@ class BotState:
     allowed_updates: list[str] | None = None
     blocked_by: set[int] = field(default_factory=set)
     webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook: Any = None  # the running WebhookDelivery while a webhook is set
 
     @property
     def id(self) -> int:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from . import control, longpoll
+from . import callback, control, longpoll
 from .context import registry
 from .methods_misc import new_message
 from .methods_wall import announce_comment
@@ -74,6 +74,7 @@ class VKEmulator:
     async def stop(self) -> None:
         self.stopping.set()
         self.state.notify({"kind": "stopping"})
+        await callback.stop_all(self.state)
         for queue in list(self.state.subscribers):
             queue.put_nowait(None)
         if self._runner is not None:
