@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import lexicon as lx
+from .gate import word_starts
 from .model import DEFAULT_MODEL_PATH, LinearModel
 from .normalize import HANDLE_RE, PHONE_RE, URL_RE, Token, spaced_words, tokenize
 
@@ -50,6 +51,17 @@ MONEY_RE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+# Who a reply is addressed to, not what it says: VK's «[id123|Имя], …», a leading «@name, …» and the
+# placeholders data sets put in place of names. Their words are left out of the verdict.
+MENTION_RE = re.compile(
+    r"\[(?:id|club|public|event)\d+\|[^\]\n]{0,80}\]"
+    r"|^\s*@[\w.]{2,32}(?=[,:\s])"
+    r"|[\[<{](?:user|username|name|имя|пользователь|юзер|nick)[\]>}]"
+    r"|\b(?:USER|USERNAME)\b",
+    re.IGNORECASE,
+)
+# Placeholders for a removed link: a link to the verdict.
+LINK_PLACEHOLDER_RE = re.compile(r"[\[<{](?:url|link|ссылка)[\]>}]", re.IGNORECASE)
 _DOMAIN_RE = re.compile(r"(?:https?://)?(?:www\.)?([^/\s:?#]+)", re.IGNORECASE)
 
 
@@ -110,10 +122,19 @@ def prepare(text: str) -> Prepared:
     urls: list[tuple[int, int, str]] = []
     handles: list[tuple[int, int]] = []
     phones: list[tuple[int, int]] = []
+    if "[" in text or "<" in text or "{" in text or "@" in text or "USER" in text.upper():
+        for m in MENTION_RE.finditer(text):
+            taken.append((m.start(), m.end()))
+        for m in LINK_PLACEHOLDER_RE.finditer(text):
+            urls.append((m.start(), m.end(), m.group()))
+            specials.append((m.start(), m.end(), "__url__"))
+            taken.append((m.start(), m.end()))
     if "." in text or "/" in text:
         for m in URL_RE.finditer(text):
             url = m.group().rstrip(".,;:!?)»\"'")
             e = m.start() + len(url)
+            if not free(m.start(), e):
+                continue
             official = _is_official(url)
             urls.append((m.start(), e, url))
             specials.append((m.start(), e, "__offurl__" if official else "__url__"))
@@ -171,6 +192,7 @@ class Classifier:
         th = self.model.thresholds
         self.th_toxic = th.get("toxic", 0.8)  # model alone flags an insult
         self.th_toxic_support = th.get("toxic_support", 0.5)  # weak insult + model agreement
+        self.th_threat = th.get("threat", 0.9)  # the threat head alone flags a threat
         self.th_spam = th.get("spam", 0.5)
         self._stop: list[tuple[re.Pattern[str], str]] = []
         for phrase in stop_list:
@@ -179,16 +201,16 @@ class Classifier:
                 rx = re.compile(r"(?<![^\s])" + re.escape(norm) + r"(?![^\s])")
                 self._stop.append((rx, phrase))
 
-    def scores(self, text: str) -> tuple[float, float]:
-        """Raw model probabilities (toxic, spam): for calibration in training and for learning
-        from editors' decisions."""
+    def scores(self, text: str) -> tuple[float, float, float]:
+        """Raw model probabilities (toxic, threat, spam): for calibration in training and for
+        learning from editors' decisions."""
         return self.model.scores(prepare(text).words)
 
     def classify(self, text: str) -> Verdict:
         if not text or not text.strip():
             return CLEAN
         prep = prepare(text)
-        p_toxic, p_spam = self.model.scores(prep.words)
+        p_toxic, p_threat, p_spam = self.model.scores(prep.words)
         cats: dict[str, float] = {}
         reasons: list[str] = []
         spans: list[tuple[int, int]] = []
@@ -231,6 +253,14 @@ class Classifier:
                 continue
             for v in tok.variants:
                 kind = lx.insult_kind(v)
+                if kind == "hate":
+                    add(
+                        "insult",
+                        0.9,
+                        f"разжигание вражды: «{text[tok.start : tok.end]}»",
+                        (tok.start, tok.end),
+                    )
+                    break
                 if kind == "strong":
                     add(
                         "insult",
@@ -254,15 +284,18 @@ class Classifier:
                     )
         # --- phrase patterns ---
         phrase = prep.phrase
-        for a, b, reason in lx.threat_hits(phrase):
+        starts = word_starts(phrase)
+        for a, b, reason in lx.threat_hits(phrase, starts):
             sp = prep.span_of(a, b)
             add("threat", 0.9, f"{reason}: «{_q(text, sp)}»", sp)
-        for a, b, reason in lx.rude_hits(phrase):
+        for a, b, reason in lx.rude_hits(phrase, starts):
             sp = prep.span_of(a, b)
             add("insult", 0.8, f"{reason}: «{_q(text, sp)}»", sp)
-        for a, b, reason in lx.unlawful_hits(phrase) + lx.private_hits(phrase):
+        for a, b, reason in lx.unlawful_hits(phrase, starts) + lx.private_hits(phrase, starts):
             sp = prep.span_of(a, b)
             add("unlawful", 0.9, f"{reason}: «{_q(text, sp)}»", sp)
+            if reason == "призыв к насилию":
+                add("threat", 0.9, f"{reason}: «{_q(text, sp)}»", sp)
         if (
             prep.phones
             and re.search(
@@ -284,7 +317,7 @@ class Classifier:
         lex = 0.0
         spam_reasons: list[str] = []
         spam_spans: list[tuple[int, int]] = []
-        for a, b, w, reason in lx.spam_hits(phrase):
+        for a, b, w, reason in lx.spam_hits(phrase, starts):
             lex += w
             spam_reasons.append(reason)
             spam_spans.append(prep.span_of(a, b))
@@ -326,11 +359,18 @@ class Classifier:
             for sp in spam_spans:
                 if sp[1] > sp[0] and sp not in spans:
                     spans.append(sp)
-        # --- model alone: a rude comment without listed words ---
+        # --- model alone: a threat or a rude comment without listed words ---
+        if "threat" not in cats and p_threat >= self.th_threat:
+            add(
+                "threat",
+                p_threat,
+                f"угроза или призыв к насилию (оценка модели {p_threat:.2f})",
+                None,
+            )
         if not ({"obscenity", "insult", "threat"} & cats.keys()) and p_toxic >= self.th_toxic:
             add("insult", p_toxic, f"оскорбительный тон (оценка модели {p_toxic:.2f})", None)
         if not cats:
-            return Verdict((), round(min(max(p_toxic, p_spam), 0.49), 4), (), ())
+            return Verdict((), round(min(max(p_toxic, p_threat, p_spam), 0.49), 4), (), ())
         for c in ("obscenity", "insult", "threat"):
             if c in cats:
                 cats[c] = max(cats[c], min(0.99, p_toxic))

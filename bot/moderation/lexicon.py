@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .gate import Rules, word_starts
+
 # Verbal prefixes that may precede an obscene root ("на-хуй", "за-ебал", "от-ъ-ебись").
 _PFX = (
     r"(?:на|по|ни|за|от|о|об|обо|а|ах|до|ра[сз]|разъ|пере|при|про|вы|у|недо|под|подъ|из|изъ|"
@@ -57,6 +59,8 @@ _LATIN_OK = {"ебаы", "ебай", "хуе", "суки"}
 _OBS_RE = [(re.compile(p), root, 0.97) for p, root in _OBSCENE] + [
     (re.compile(p), root, 0.8) for p, root in _VULGAR
 ]
+# one search over all roots: most words are not obscene, and they pay one search instead of many
+_OBS_ANY = re.compile("|".join(f"(?:{p})" for p, _ in _OBSCENE + _VULGAR))
 
 # Canonical forms for resolving masked spellings ("п*здец", "е**ть", "б**дь").
 _MASK_TARGETS = """хуй хуя хуе хуи хую хуйня хуйню хуево хуевый нахуй похуй нихуя охуеть охуел ахуеть
@@ -98,8 +102,6 @@ _INSULT_STRONG = [
     r"^поганец",
     r"^подонок|^подонк",
     r"^мерз[ао]в(?:ец|цы|ка)",
-    r"^чурк|^чурбан$|^хач(?:и|ей|ам|ами|ик\w*)?$|^жид(?:ы|ов|ам|ами|овск\w*|яр\w*)?$",
-    r"^хохл(?:ы|ов|ам|ами|ятск\w*)$|^ватн(?:ик|ики|иков|икам)$|^ватный$|^укроп(?:ы|ов|ам)$",
     r"^свинот|^козлин|^тупорыл|^тупоголов|^безмозгл|^отморозк|^отморозок|^шваль|^гопот",
     r"^лошар|^обосран|^обос?ан|^с?сыкл|^сосун|^проститут|^петух(?:и|ов|ам)?$|^петушар",
 ]
@@ -131,6 +133,19 @@ _INSULT_WEAK = [
     r"^животн(?:ое|ые)$",
     r"^гад(?:ы|ов|ина)?$",
 ]
+# Ethnic, religious and political slurs: an insult to a group, reported as incitement of hatred.
+_HATE = [
+    r"^чурк|^чурбан(?:ы|ов|ам|ами)?$|^чурок$|^хач(?:и|ей|ам|ами|ик\w*|ь[её]|ья|ью)?$",
+    r"^жид(?:ы|ов|ам|ами|овск\w*|яр\w*|ок|ки|омасон\w*)?$|^жидомасон",
+    r"^хохл(?:ы|ов|ам|ами|ятск\w*|ушк\w*)$|^хохол$|^ватн(?:ик|ики|иков|икам)$|^ватный$|^ватан\w*",
+    r"^укроп(?:ы|ов|ам|ами)$|^кацап\w*|^москал\w*|^пиндос\w*|^америкос\w*|^рашист\w*|^русн[яиюе]$",
+    r"^черножоп\w*|^чернозад\w*|^черномаз\w*|^чернож\w*|^нерусь|^нерусск(?:ие|их|им)$",
+    r"^узкоглаз\w*|^косоглаз\w*|^чебурек(?:и|ов|ам)$|^понаех\w*|^цыган[ьь][её]|^цыганв\w*",
+    r"^либераст\w*|^либерал[ао]ид\w*|^навальнят\w*|^путиноид\w*|^путинойд\w*|^путлер\w*",
+    r"^единорос(?:ы|ов|ам|ня)$|^гомосек\w*|^гомик(?:и|ов|ам)?$|^педик(?:и|ов|ам)?$",
+    r"^зверь[её]$|^чушк(?:и|а)$|^обезьян(?:ы|ами)$|^чукч(?:и|а)$|^азер(?:ы|ов|ам)$",
+]
+_HATE_RE = re.compile("|".join(_HATE))
 _INS_STRONG_RE = re.compile("|".join(_INSULT_STRONG))
 _INS_WEAK_RE = re.compile("|".join(_INSULT_WEAK))
 # Idioms where an insult word is not aimed at anyone: "не держите нас за дураков".
@@ -167,7 +182,53 @@ THREAT = [
     ),
     (r"\b(?:знаю|знаем) где (?:ты|вы) живе(?:шь|те)\b", "угроза: «знаю, где живёшь»"),
     (r"\b(?:пожалеешь|пожалеете|ответишь за это|ответите за это)\b", "угроза"),
-    (r"\bжди(?:те)? гостей\b|\bходи(?:те)? оглядывайся\b", "угроза"),
+    (r"\bжди(?:те)? гостей\b|\bходи(?:те)? (?:и )?оглядывай(?:ся|тесь)\b", "угроза"),
+    (
+        r"\b(?:расстрелять|растрелять|пристрелить|застрелить|зарезать|удавить|четвертовать|придушить|"
+        r"задушить|убить|убивать|перевешать|перестрелять|казнить|отпиздить|урыть) (?:бы|надо|нужно|"
+        r"пора|следует|стоит|всех|их|его|ее|этих|этого|эту|таких|тебя|вас)\b",
+        "призыв к насилию",
+    ),
+    (
+        r"\b(?:сжечь|спалить|поджечь|подпалить|взорвать|повесить|вздернуть|закопать|утопить|прибить|"
+        r"избить|разгромить|разнести|пиздить) (?:бы |надо |нужно |пора |всех |всю |весь )?(?:\w+ )?"
+        r"(?:глав\w*|мэр\w*|чиновник\w*|чинуш\w*|депутат\w*|администраци\w*|контор\w*|мэри\w*|"
+        r"начальник\w*|директор\w*|губернатор\w*|прокурор\w*|судь\w*|полицейск\w*|ментов|"
+        r"их|его|ее|всех|вас|тебя|этих|таких|сволоч\w*|тварей|воров|офис\w*|здани\w*|"
+        r"кабинет\w*|редакци\w*|застройщик\w*|подрядчик\w*|вместе)\b",
+        "призыв к насилию",
+    ),
+    (
+        r"\b(?:к стенке|на кол|под расстрел|на виселицу|на фонарь|на фонарях|на столбах)\b",
+        "призыв к расправе",
+    ),
+    (
+        r"\b(?:расстрелять|растрелять|растрелли|расстреливать|растреливать|перестрелять|перевешать|"
+        r"четвертовать)\b",
+        "призыв к расправе",
+    ),
+    (
+        r"\b(?:приду|придем|придут|пойдем|идем|брать|берите|возьмем|возьму)\b(?: \w+){0,3} (?:с )?"
+        r"(?:вилы|вилами|факел\w*|канистр\w*|коктейл\w*)\b",
+        "угроза расправой",
+    ),
+    (
+        r"\b(?:знаю|знаем) где (?:живет|живут) (?:ваш|твой|наш|этот|эта|его|ее)\b",
+        "угроза: «знаю, где живёшь»",
+    ),
+    (
+        r"\b(?:знаю|знаем|помню|помним|выясню|вычислю|вычислим) (?:твой|ваш|его|ее) "
+        r"(?:адрес|дом|подъезд|кабинет|машину)\b|\b(?:твой|ваш) (?:адрес|дом|подъезд) (?:знаю|знаем)\b",
+        "угроза: «знаю, где живёшь»",
+    ),
+    (r"\b(?:готовь(?:те)?|заказывай(?:те)?) (?:гроб|гробы|венки|деньги на похороны)\b", "угроза"),
+    (r"\bкровью (?:умоетесь|умоешься|харкать)\b|\bмало не покажется\b", "угроза"),
+    (
+        r"\b(?:морду|рожу|ебало|лицо|зубы|челюсть) (?:тебе |вам |ему )?(?:набью|набьем|разобью|"
+        r"выбью|сломаю|начищу|расквашу)\b|\b(?:набью|разобью|выбью|сломаю|начищу) (?:тебе|вам|ему) "
+        r"(?:морду|рожу|ебало|лицо|зубы)\b",
+        "угроза увечьем",
+    ),
 ]
 # Rude phrases aimed at the reader, which single-word lexicons miss ("пошла ты", "заткнитесь").
 RUDE = [
@@ -358,21 +419,11 @@ SPAM = [
     ),
 ]
 
-_THREAT_RE = [(re.compile(p), r) for p, r in THREAT]
-
-
-def _any(patterns: list[str]) -> re.Pattern[str]:
-    """One alternation per category: most comments match nothing, so one search is enough."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
-
-
-_ANY_THREAT = _any([p for p, _ in THREAT])
-_ANY_UNLAWFUL = _any([p for p, _ in UNLAWFUL])
-_ANY_PRIVATE = _any([p for p, _ in PRIVATE])
-_ANY_SPAM = _any([p for p, _, _ in SPAM])
-_UNLAWFUL_RE = [(re.compile(p), r) for p, r in UNLAWFUL]
-_PRIVATE_RE = [(re.compile(p), r) for p, r in PRIVATE]
-_SPAM_RE = [(re.compile(p), w, r) for p, w, r in SPAM]
+_THREAT = Rules(THREAT)
+_RUDE = Rules(RUDE)
+_UNLAWFUL = Rules(UNLAWFUL)
+_PRIVATE = Rules(PRIVATE)
+_SPAM = Rules(SPAM)
 
 
 @lru_cache(maxsize=100_000)
@@ -382,7 +433,9 @@ def obscene_root(word: str) -> tuple[str, float] | None:
         return None
     if word in _LATIN_OK:
         return None
-    for rx, root, score in _OBS_RE:
+    if not _OBS_ANY.search(word):
+        return None
+    for rx, root, score in _OBS_RE:  # the first listed root wins, as it always did
         if rx.search(word):
             return root, score
     return None
@@ -403,8 +456,11 @@ def masked_match(word: str) -> str | None:
 
 @lru_cache(maxsize=100_000)
 def insult_kind(word: str) -> str | None:
+    """ "hate" (a slur against a group), "strong", "weak" (an insult only when addressed)."""
     if len(word) < 3:
         return None
+    if _HATE_RE.search(word):
+        return "hate"
     if _INS_STRONG_RE.search(word):
         return "strong"
     if _INS_WEAK_RE.search(word):
@@ -412,39 +468,26 @@ def insult_kind(word: str) -> str | None:
     return None
 
 
-def phrase_hits(rules: list[tuple[re.Pattern[str], str]], text: str) -> list[tuple[int, int, str]]:
-    out = []
-    for rx, reason in rules:
-        for m in rx.finditer(text):
-            out.append((m.start(), m.end(), reason))
-    return out
+def _starts(text: str, starts: set[str] | None) -> set[str]:
+    return word_starts(text) if starts is None else starts
 
 
-def threat_hits(text: str) -> list[tuple[int, int, str]]:
-    return phrase_hits(_THREAT_RE, text) if _ANY_THREAT.search(text) else []
+def threat_hits(text: str, starts: set[str] | None = None) -> list[tuple[int, int, str]]:
+    return _THREAT.hits(text, _starts(text, starts))
 
 
-_RUDE_RE = [(re.compile(p), r) for p, r in RUDE]
+def rude_hits(text: str, starts: set[str] | None = None) -> list[tuple[int, int, str]]:
+    return _RUDE.hits(text, _starts(text, starts))
 
 
-def rude_hits(text: str) -> list[tuple[int, int, str]]:
-    return phrase_hits(_RUDE_RE, text)
+def unlawful_hits(text: str, starts: set[str] | None = None) -> list[tuple[int, int, str]]:
+    return _UNLAWFUL.hits(text, _starts(text, starts))
 
 
-def unlawful_hits(text: str) -> list[tuple[int, int, str]]:
-    return phrase_hits(_UNLAWFUL_RE, text) if _ANY_UNLAWFUL.search(text) else []
+def private_hits(text: str, starts: set[str] | None = None) -> list[tuple[int, int, str]]:
+    return _PRIVATE.hits(text, _starts(text, starts))
 
 
-def private_hits(text: str) -> list[tuple[int, int, str]]:
-    return phrase_hits(_PRIVATE_RE, text) if _ANY_PRIVATE.search(text) else []
-
-
-def spam_hits(text: str) -> list[tuple[int, int, float, str]]:
-    out: list[tuple[int, int, float, str]] = []
-    if not _ANY_SPAM.search(text):
-        return out
-    for rx, weight, reason in _SPAM_RE:
-        m = rx.search(text)
-        if m:
-            out.append((m.start(), m.end(), weight, reason))
-    return out
+def spam_hits(text: str, starts: set[str] | None = None) -> list[tuple[int, int, float, str]]:
+    """The first match of each spam signal: (start, end, weight, reason)."""
+    return _SPAM.hits(text, _starts(text, starts), first=True)

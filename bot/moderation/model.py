@@ -1,8 +1,10 @@
 """Hashed linear model: word, word-bigram and char n-gram features, numpy-only at runtime.
 
-Features are binary-ish counts hashed with zlib.crc32 into DIM buckets and scaled by 1/sqrt(n), so
-a comment's score is bias + (sum of per-feature weights) / sqrt(n). That lets us cache, per word,
-its summed weights: scoring a comment costs one dict lookup per word plus one hash per bigram.
+Features are hashed with zlib.crc32 into DIM buckets. A comment's words count once each however
+often they repeat (so "ха ха ха ха" weighs what "ха" does), and so do its bigrams; the sum is scaled
+by 1/sqrt(n), n the number of features, so a comment's score per head is
+bias + (sum of per-feature weights) / sqrt(n). That lets us cache, per word, its summed weights:
+scoring a comment costs one dict lookup per distinct word plus one hash per distinct bigram.
 The same `word_features` / `text_features` functions are used by train.py, so train and run agree.
 """
 
@@ -17,28 +19,29 @@ from pathlib import Path
 import numpy as np
 
 DIM = 1 << 19
-HEADS = ("toxic", "spam")
+HEADS = ("toxic", "threat", "spam")
 DEFAULT_MODEL_PATH = Path(__file__).parent / "data" / "model.npz"
 _MASK = DIM - 1
 
 
 def _h(s: str) -> int:
-    return zlib.crc32(s.encode("utf-8")) & _MASK
+    return zlib.crc32(s.encode("utf-16-le")) & _MASK
 
 
 @lru_cache(maxsize=300_000)
 def word_features(word: str) -> tuple[int, ...]:
-    """Hashed unigram + char 3..5-grams of one normalised word (placeholders get only the word)."""
+    """Hashed unigram + char 3..5-grams of one normalised word (placeholders get only the word).
+
+    The word is encoded once as UTF-16 (two bytes a letter of Russian or Latin text), so each
+    n-gram is a byte slice: no encoding per n-gram on the classifier's slow path, a new word."""
     feats = [_h("w:" + word)]
     if word.startswith("__"):
         return tuple(feats)
-    padded = f"<{word}>"
-    n = len(padded)
-    for k in (3, 4, 5):
-        if n < k:
-            break
-        for i in range(n - k + 1):
-            feats.append(_h(padded[i : i + k]))
+    b = f"<{word}>".encode("utf-16-le")
+    n = len(b)
+    crc = zlib.crc32
+    for k in (6, 8, 10):  # 3, 4 and 5 letters
+        feats.extend(crc(b[i : i + k]) & _MASK for i in range(0, n - k + 1, 2))
     return tuple(feats)
 
 
@@ -46,11 +49,17 @@ def bigram_feature(a: str, b: str) -> int:
     return _h("b:" + a + " " + b)
 
 
+def distinct(words: list[str]) -> tuple[list[str], set[tuple[str, str]]]:
+    """The distinct words and distinct bigrams of a text: what the model counts."""
+    return list(dict.fromkeys(words)), set(pairwise(words))
+
+
 def text_features(words: list[str]) -> list[int]:
+    uniq, bigrams = distinct(words)
     feats: list[int] = []
-    for w in words:
+    for w in uniq:
         feats.extend(word_features(w))
-    for a, b in pairwise(words):
+    for a, b in bigrams:
         feats.append(bigram_feature(a, b))
     if not feats:
         feats.append(word_features("__empty__")[0])
@@ -60,43 +69,63 @@ def text_features(words: list[str]) -> list[int]:
 class LinearModel:
     def __init__(self, path: Path = DEFAULT_MODEL_PATH) -> None:
         with np.load(path) as z:
-            self.weights = z["weights"].astype(np.float32)  # (len(HEADS), DIM)
-            self.bias = z["bias"].astype(np.float64)
+            weights = z["weights"].astype(np.float32)  # (heads, DIM)
+            bias = z["bias"].astype(np.float64)
+            heads = tuple(str(h) for h in z["heads"]) if "heads" in z else ("toxic", "spam")
             self.thresholds = {
                 k: float(v) for k, v in zip(z["th_names"], z["th_values"], strict=True)
             }
-        self._w = [self.weights[i] for i in range(len(HEADS))]
-        self._word_cache: dict[str, tuple[float, float, int]] = {}
+        # a model file from before a head existed scores that head as 0
+        self.weights = np.zeros((len(HEADS), DIM), dtype=np.float32)
+        self.bias = np.full(len(HEADS), -30.0)
+        for i, head in enumerate(HEADS):
+            if head in heads:
+                self.weights[i] = weights[heads.index(head)]
+                self.bias[i] = bias[heads.index(head)]
+        # one (DIM, heads) table: a word's features are one fancy-indexing call for all heads
+        self._table = np.ascontiguousarray(self.weights.T)
+        self._word_cache: dict[str, tuple[tuple[float, ...], int]] = {}
+        self._pair_cache: dict[tuple[str, str], tuple[float, float, float]] = {}
 
-    def _word(self, word: str) -> tuple[float, float, int]:
+    def _word(self, word: str) -> tuple[tuple[float, ...], int]:
         hit = self._word_cache.get(word)
         if hit is None:
-            idx = np.fromiter(word_features(word), dtype=np.int64)
-            hit = (float(self._w[0][idx].sum()), float(self._w[1][idx].sum()), len(idx))
+            feats = word_features(word)
+            sums = self._table[list(feats)].sum(axis=0)
+            hit = (tuple(float(x) for x in sums), len(feats))
             if len(self._word_cache) < 500_000:
                 self._word_cache[word] = hit
         return hit
 
-    def scores(self, words: list[str]) -> tuple[float, float]:
-        """Probabilities (toxic, spam) for a list of normalised words."""
-        t = s = 0.0
+    def scores(self, words: list[str]) -> tuple[float, ...]:
+        """Probabilities per head (HEADS order) for a list of normalised words."""
+        uniq, bigrams = distinct(words)
+        t = h = s = 0.0
         n = 0
-        for w in words:
-            a, b, k = self._word(w)
+        for w in uniq:
+            (a, b, c), k = self._word(w)
             t += a
-            s += b
+            h += b
+            s += c
             n += k
-        w0, w1 = self._w
-        for a, b in pairwise(words):
-            i = bigram_feature(a, b)
-            t += float(w0[i])
-            s += float(w1[i])
-            n += 1
+        pairs = self._pair_cache
+        for pair in bigrams:
+            row = pairs.get(pair)
+            if row is None:
+                x, y, z = self._table[bigram_feature(*pair)].tolist()
+                row = (x, y, z)
+                if len(pairs) < 1_000_000:
+                    pairs[pair] = row
+            t += row[0]
+            h += row[1]
+            s += row[2]
+        n += len(bigrams)
         if n == 0:
-            i = word_features("__empty__")[0]
-            t, s, n = float(w0[i]), float(w1[i]), 1
+            row = self._table[word_features("__empty__")[0]]
+            t, h, s, n = float(row[0]), float(row[1]), float(row[2]), 1
         r = 1.0 / math.sqrt(n)
-        return _sigmoid(self.bias[0] + t * r), _sigmoid(self.bias[1] + s * r)
+        b = self.bias
+        return _sigmoid(b[0] + t * r), _sigmoid(b[1] + h * r), _sigmoid(b[2] + s * r)
 
 
 def _sigmoid(x: float) -> float:

@@ -66,6 +66,34 @@ _VISUAL = {
     "ꮶ": "к",
     "ꮻ": "о",
     "ꮲ": "р",
+    # more Greek and small capitals (seen standing in for Cyrillic in disguised insults)
+    "η": "н",
+    "χ": "х",
+    "π": "п",
+    "λ": "л",
+    "δ": "д",
+    "σ": "о",
+    "θ": "о",
+    "ι": "и",
+    "γ": "у",
+    "μ": "м",
+    "ω": "ш",
+    "φ": "ф",
+    "ς": "с",
+    "ᴅ": "д",
+    "ʟ": "л",
+    "ɪ": "и",
+    "ɢ": "г",
+    "ʀ": "р",
+    "ɴ": "н",
+    "ᴡ": "ш",
+    "ʏ": "у",
+    "ᴢ": "з",
+    "ꜱ": "с",
+    "ғ": "ф",
+    "ᴊ": "й",
+    "ᴫ": "л",
+    "ᴯ": "в",
     "і": "и",
     "ї": "и",
     "є": "е",
@@ -139,10 +167,11 @@ _TRANSLIT_ONE = {
 }
 
 _CYR = re.compile(r"[а-яё]")
+_PLAIN = re.compile(r"[а-яё]+")
 _LAT = re.compile(r"[a-z]")
-_MASK = "*#"
+_MASK = "*#%"
 # A raw token: word characters plus masks, joined by single in-word separators.
-_WCH = r"(?:[^\W_]|[*@$#])"
+_WCH = r"(?:[^\W_]|[*@$#%])"
 TOKEN_RE = re.compile(rf"{_WCH}+(?:[-.'’_]{_WCH}+)*")
 _SEP_SPLIT = re.compile(r"[-.'’_]")
 URL_RE = re.compile(
@@ -157,6 +186,12 @@ PHONE_RE = re.compile(
     r"|(?<![\d\w])\d{2,3}[\s\-]\d{2}[\s\-]\d{2}(?![\d])"
 )
 _REPEAT3 = re.compile(r"(.)\1{2,}")
+# Digits for whole syllables: "3.14здец" (пи), "на100ящий" (сто).
+_SYLLABLES = re.compile(r"3[.,]?14(?=[а-я])|(?<=[а-я])100")
+_SYLLABLE_OF = {"314": "пи", "3.14": "пи", "3,14": "пи", "100": "сто"}
+_PI_COMMA = re.compile(r"(?<!\d)3,14(?=[а-яёa-z])", re.IGNORECASE)
+# Latin letters with diacritics ("hué", "píздец"): their base letter
+_LATIN_EXT = re.compile(r"[\u00c0-\u024f]")
 _REPEAT2 = re.compile(r"(.)\1+")
 
 
@@ -208,9 +243,20 @@ def _describe(low: str, had_sep: bool, masked: bool) -> str:
 @lru_cache(maxsize=200_000)
 def analyse_word(raw: str) -> tuple[tuple[str, ...], tuple[str, ...], str, bool]:
     """(model parts, lexicon variants, disguise description, masked) for one raw token."""
+    low = raw.lower()
+    if _PLAIN.fullmatch(low) and not _REPEAT3.search(low):
+        # most words: plain Cyrillic, nothing to undo
+        low = low.replace("ё", "е")
+        return (low,), (squeeze(low),), "", False
     if not any(ch.isalnum() for ch in raw):
         return (), (), "", False
     low = unicodedata.normalize("NFKC", raw).lower().replace("ё", "е")
+    if _LATIN_EXT.search(low):
+        low = "".join(
+            unicodedata.normalize("NFD", ch)[0] if _LATIN_EXT.match(ch) else ch for ch in low
+        )
+    if _SYLLABLES.search(low) and _CYR.search(low):
+        low = _SYLLABLES.sub(lambda m: _SYLLABLE_OF[m.group()], low)
     had_sep = bool(_SEP_SPLIT.search(low))
     joined = _SEP_SPLIT.sub("", low)
     masked = any(m in joined[1:-1] for m in _MASK) and bool(
@@ -241,6 +287,8 @@ def analyse_word(raw: str) -> tuple[tuple[str, ...], tuple[str, ...], str, bool]
     # model parts: the visually de-obfuscated token split at separators
     src = _map(low, table) if has_cyr else low
     parts = tuple(_REPEAT3.sub(r"\1", p) for p in _SEP_SPLIT.split(src) if p)
+    if len(parts) >= 3 and all(len(p) == 1 for p in parts):
+        parts = ("".join(parts),)  # "п.о.ш.ё.л" is one word to the model too
     disguise = ""
     if (has_cyr and (_LAT.search(joined) or re.search(r"\d", joined) or masked or had_sep)) or (
         _REPEAT3.search(low)
@@ -256,6 +304,8 @@ _SPACED_GAP = re.compile(r"[\s.\-_,/|*]{1,3}")
 
 def tokenize(text: str) -> list[Token]:
     out: list[Token] = []
+    if "3,14" in text:
+        text = _PI_COMMA.sub("3.14", text)  # same length: spans still point into the original
     for m in TOKEN_RE.finditer(text):
         parts, variants, disguise, masked = analyse_word(m.group())
         if not variants:

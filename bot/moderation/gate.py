@@ -1,0 +1,134 @@
+"""Which phrase patterns can match a text at all, from the first letters of its words.
+
+Python's `re` tries every alternative of a pattern at every position, so sixty patterns over every
+comment cost most of the classifier's time. Nearly all of them start with a list of words
+(`\\b(?:убью|прибью|…)`): the set of their first GATE letters, read once from the parsed pattern,
+tells whether a comment has a word that could start a match. A pattern whose start cannot be read
+that way (a leading `.`, `\\w`, a lookbehind) has no gate and always runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:  # Python 3.11+
+    from re import _constants as C  # type: ignore[attr-defined]
+    from re import _parser as P  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as C  # type: ignore[no-redef]
+    import sre_parse as P  # type: ignore[no-redef]
+
+GATE = 3
+_LIMIT = 4000
+
+
+class _Open(Exception):
+    """An element whose strings cannot be listed (`.`, `\\w`, a lookaround...)."""
+
+
+def _element(op, av, k: int) -> tuple[set[str], set[str]]:  # type: ignore[no-untyped-def]
+    """(closed, extendable) start strings of one parsed element."""
+    if op is C.AT:
+        return set(), {""}
+    if op is C.LITERAL:
+        return set(), {chr(av)}
+    if op is C.IN:
+        chars: set[str] = set()
+        for iop, iav in av:
+            if iop is C.LITERAL:
+                chars.add(chr(iav))
+            elif iop is C.RANGE and iav[1] - iav[0] < 40:
+                chars.update(chr(c) for c in range(iav[0], iav[1] + 1))
+            else:
+                raise _Open
+        return set(), chars
+    if op is C.SUBPATTERN:
+        return _starts(list(av[-1]), k)
+    if op is C.BRANCH:
+        closed: set[str] = set()
+        ext: set[str] = set()
+        for alt in av[1]:
+            c, x = _starts(list(alt), k)
+            closed |= c
+            ext |= x
+        return closed, ext
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+        lo, hi, sub = av
+        if hi == 0:
+            return set(), {""}
+        c, x = _starts(list(sub), k)
+        if lo == 0:
+            return c, x | {""}
+        if lo == 1 and hi == 1:
+            return c, x
+        # a repeated part: its first round is a necessary start, the rest cannot be listed
+        return c | x, set()
+    raise _Open
+
+
+def _starts(items: list, k: int) -> tuple[set[str], set[str]]:  # type: ignore[type-arg]
+    """(closed, extendable) possible starts of a sequence: a closed string is all that is known
+    of a match's start (k letters long, or cut short by an unlistable part)."""
+    closed: set[str] = set()
+    ext = {""}
+    for op, av in items:
+        if not ext:
+            break
+        try:
+            c_e, x_e = _element(op, av, k)
+        except _Open:
+            closed |= ext
+            return closed, set()
+        grown: set[str] = set()
+        for a in ext:
+            for b in c_e:
+                closed.add((a + b)[:k])
+            for b in x_e:
+                s = (a + b)[:k]
+                (closed if len(s) == k else grown).add(s)
+        if len(closed) + len(grown) > _LIMIT:
+            return closed | grown, set()
+        ext = grown
+    return closed, ext
+
+
+def gate(pattern: str) -> frozenset[str] | None:
+    """The strings (up to GATE letters) one of which any match must start with, or None."""
+    closed, ext = _starts(list(P.parse(pattern)), GATE)
+    starts = closed | ext
+    if not starts or "" in starts:
+        return None
+    return frozenset(starts)
+
+
+def word_starts(phrase: str) -> set[str]:
+    """The first 1..GATE letters at every word start of a phrase (words joined by single spaces)."""
+    out: set[str] = set()
+    i = -1
+    while True:
+        head = phrase[i + 1 : i + 1 + GATE]
+        out.update((head[:1], head[:2], head))
+        i = phrase.find(" ", i + 1)
+        if i == -1:
+            return out
+
+
+class Rules:
+    """Compiled phrase patterns, each with its gate and its payload (a reason, a weight...)."""
+
+    def __init__(self, rules: list[tuple]) -> None:  # type: ignore[type-arg]
+        self.rules = [(re.compile(r[0]), gate(r[0]), r[1:]) for r in rules]
+
+    def hits(self, phrase: str, starts: set[str], first: bool = False) -> list[tuple]:  # type: ignore[type-arg]
+        """(start, end, *payload) of every match (only the first per pattern if `first`)."""
+        out = []
+        for rx, g, payload in self.rules:
+            if g is not None and g.isdisjoint(starts):
+                continue
+            if first:
+                m = rx.search(phrase)
+                if m:
+                    out.append((m.start(), m.end(), *payload))
+            else:
+                out.extend((m.start(), m.end(), *payload) for m in rx.finditer(phrase))
+        return out
