@@ -298,6 +298,11 @@ class Application:
             if minutes := polled(moderator):
                 poll = partial(self.comment_poller.poll, moderator)
                 self.scheduler.every(f"moderation:poll:{network}", poll, minutes)
+        self.scheduler.every("moderation:expire", moderation.expire_overdue, every)
+        if settings.retrain_time:
+            self.scheduler.daily(
+                "moderation:retrain", moderation.retrain, settings.retrain_time, tz
+            )
         # The long poll (_start_vk) first, then the catch-up: whatever arrives meanwhile is
         # stored once.
         self._catch_up = asyncio.create_task(moderation.catch_up(), name="moderation-catch-up")

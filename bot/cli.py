@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report)
         print(
             f"Решений редакторов в обучении: {len(examples)}. Модель сохранена: {out}. "
-            "Перезапустите бота, чтобы он начал ею пользоваться."
+            "Бот начнёт пользоваться ею сам, без перезапуска."
         )
         return 0
     if command == "sandbox":

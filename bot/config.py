@@ -167,6 +167,7 @@ class ModerationSettings(Section):
     catchup_days: int = Field(14, ge=0, le=365)
     catchup_max_posts: int = Field(1000, ge=0, le=2500)
     model_path: Path = Path("data/moderation-model.npz")
+    retrain_time: str = Field("03:30", pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class Config(Section):

@@ -43,6 +43,7 @@ class Action(StrEnum):
     comment_ban = "mb"
     comment_hide = "mh"
     comment_restore = "mr"
+    comment_dismiss = "mx"
 
 
 @dataclass(frozen=True)

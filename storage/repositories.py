@@ -260,6 +260,15 @@ class Comments(Repository):
         )
         return list((await self.session.exec(query.order_by(col(Comment.written_at)))).all())
 
+    async def past_deadline(self, now: datetime) -> list[Comment]:
+        """Waiting comments the network no longer lets the bot delete."""
+        query = select(Comment).where(
+            Comment.state == "flagged",
+            col(Comment.deletable_until).is_not(None),
+            col(Comment.deletable_until) <= now,
+        )
+        return list((await self.session.exec(query.order_by(col(Comment.written_at)))).all())
+
     async def count(self) -> int:
         return (await self.session.exec(select(func.count()).select_from(Comment))).one()
 

@@ -26,7 +26,12 @@ OUTCOMES = {
     "kept": "Оставлен",
     "hidden": "Скрыт",
     "restored": "Возвращён",
+    "dismissed": "Убран из очереди",
 }
+PAST_DEADLINE = (
+    "Telegram уже не даёт боту удалить этот комментарий: прошло больше 48 часов. "
+    "Удалите его вручную в обсуждении, если нужно, и нажмите «Убрать из очереди»."
+)
 TEXT_BUDGET = 1500
 
 
@@ -112,6 +117,24 @@ def warning_card(
         f"{network} не даст его удалить — решите, пожалуйста, сейчас.\n\n"
     )
     return Card(head + comment_body(comment, post_title, tz), decision_buttons(comment, can))
+
+
+def expired_card(comment: Comment, post_title: str, tz: ZoneInfo) -> Card:
+    """The 48-hour dead end: the bot can no longer delete it, the queue still can be cleared."""
+    network = Network(comment.network).title
+    head = (
+        f"⌛ {network} больше не даёт боту удалить этот комментарий: прошло больше 48 часов. "
+        "Удалить его может только администратор обсуждения вручную. «Убрать из очереди» снимет "
+        "его с проверки и ничему не научит модель; «Оставить» — если комментарий в порядке.\n\n"
+    )
+    ref = comment.id or 0
+    return Card(
+        head + comment_body(comment, post_title, tz),
+        (
+            (Button("Убрать из очереди", Action.comment_dismiss, ref),),
+            (Button("Оставить", Action.comment_keep, ref),),
+        ),
+    )
 
 
 def decided_card(

@@ -21,6 +21,7 @@ from bot.domain import Network, PostState, Role
 from bot.errors import Conflict, Denied, Invalid, NotFound
 from bot.moderation import cards
 from bot.moderation.classifier import CLEAN, Classifier, Verdict, mark
+from bot.moderation.learning import ModelKeeper
 from bot.people import audit
 from bot.ports import (
     Card,
@@ -36,7 +37,8 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-WAITING = ("flagged",)
+# "expired": still waiting, but the network no longer lets the bot delete it (Telegram's 48 hours)
+WAITING = ("flagged", "expired")
 TOXIC = ("obscenity", "insult", "threat")
 # decision -> (final state, audit action)
 DECISIONS = {
@@ -44,13 +46,16 @@ DECISIONS = {
     "ban": ("banned", "comment.delete_and_ban"),
     "keep": ("kept", "comment.keep"),
     "hide": ("hidden", "comment.hide"),
+    "dismiss": ("dismissed", "comment.dismiss"),  # off the queue, teaches nothing
 }
+ACTS_ON_NETWORK = ("delete", "ban", "hide")
 CONFLICT = {
     "deciding": "Решение по этому комментарию уже принимает",
     "deleted": "Комментарий уже удалён",
     "banned": "Комментарий уже удалён, автор заблокирован",
     "kept": "Комментарий уже оставлен",
     "hidden": "Комментарий уже скрыт",
+    "dismissed": "Комментарий уже убран из очереди",
     "restored": "Комментарий уже возвращён",
     "gone": "Комментарий уже удалён в сети",
     "clean": "Этот комментарий не на проверке",
@@ -95,6 +100,7 @@ class Moderation:
         self._clock = clock
         self._tz = config.desk.tz
         self._classifier = classifier
+        self._models = ModelKeeper(self._settings.model_path, self._settings.stop_list)
         self._catching_up = asyncio.Lock()
 
     def moderator(self, network: Network) -> CommentModerator | None:
@@ -110,13 +116,35 @@ class Moderation:
     # ---- the classifier -----------------------------------------------------------------------
     @property
     def classifier(self) -> Classifier:
-        if self._classifier is None:
-            path = self._settings.model_path
-            # A model retrained with the office's decisions wins over the shipped one.
-            self._classifier = Classifier(
-                path if path.exists() else None, stop_list=self._settings.stop_list
+        # A model retrained with the office's decisions wins over the shipped one, and a newer
+        # file (the nightly retrain, here or in another instance) is picked up without a restart.
+        return self._classifier or self._models.classifier
+
+    async def retrain(self) -> str:
+        """The nightly job: the model adapted to every editor's decision so far, then reloaded.
+
+        A failure goes to the editors: a model that silently stops learning is a broken promise."""
+        async with self._uow() as uow:
+            decisions = [(e.text, e.head, e.label) for e in await uow.examples.all()]
+        try:
+            report = await self._models.retrain(decisions)
+        except Exception as exc:
+            log.exception("moderation retrain failed")
+            text = (
+                "Не получилось дообучить модель модерации на решениях редакторов "
+                f"({type(exc).__name__}: {exc}). Бот работает на прежней модели; "
+                "попробуйте «pressdesk moderation train» или сообщите разработчикам."
             )
-        return self._classifier
+            for editor in await self._editors():
+                await self._notifier.send(editor, Card(text))
+            return text
+        self._classifier = None  # an injected classifier gives way to the retrained one
+        async with self._uow() as uow:
+            await audit(
+                uow, self._clock(), "moderation.retrained", details=f"{len(decisions)} decisions"
+            )
+            await uow.commit()
+        return f"Модель дообучена на {len(decisions)} решениях: {report.path}"
 
     # ---- comments coming in -------------------------------------------------------------------
     async def ingest(self, items: Sequence[IncomingComment], force: str = "") -> list[Flagged]:
@@ -303,9 +331,9 @@ class Moderation:
         """Deleted on the network by someone else: a waiting card needs no decision any more."""
         async with self._uow() as uow:
             comment = await uow.comments.by_external(network, external_id)
-            was_waiting = comment is not None and comment.state == "flagged"
+            was_waiting = comment is not None and comment.state in WAITING
             if comment is None or not await uow.comments.move(
-                comment.id, ("flagged", "clean"), state="gone"
+                comment.id, (*WAITING, "clean"), state="gone"
             ):
                 return
             await uow.commit()
@@ -341,6 +369,8 @@ class Moderation:
             raise Invalid("Такого решения нет.")
         final, action = DECISIONS[decision]
         now = self._clock()
+        if decision in ACTS_ON_NETWORK and await self._past_deadline(comment_id, now):
+            raise Invalid(cards.PAST_DEADLINE)
         async with self._uow() as uow:
             if not await uow.comments.move(
                 comment_id, WAITING, state="deciding", decided_by=actor.id, decided_at=now
@@ -349,7 +379,7 @@ class Moderation:
             comment = await uow.comments.get(comment_id)
             await uow.commit()
         note = ""
-        if decision != "keep":
+        if decision in ACTS_ON_NETWORK:
             moderator = self._moderators.get(Network(comment.network))
             try:
                 if moderator is None:
@@ -375,7 +405,8 @@ class Moderation:
             await uow.comments.move(comment_id, ("deciding",), state=final, decision=decision)
             details = f"{comment.network} {comment.external_id} {comment.categories} {note}"
             await audit(uow, now, action, actor=actor, obj=f"comment:{comment_id}", details=details)
-            await self._learn(uow, comment, keep=decision == "keep", now=now)
+            if decision != "dismiss":  # taken off the queue: no lesson either way
+                await self._learn(uow, comment, keep=decision == "keep", now=now)
             await uow.commit()
             comment = await uow.comments.get(comment_id)
             title = await uow.comments.post_title(comment.network, comment.post_ref)
@@ -468,7 +499,7 @@ class Moderation:
             heads.add("spam")
         if not heads and not keep:
             # The classifier missed it (an editor's link): the likelier head learns it.
-            toxic, spam = self.classifier.scores(comment.text)
+            toxic, _, spam = self.classifier.scores(comment.text)
             heads.add("spam" if spam > toxic else "toxic")
         for head in sorted(heads):
             await uow.examples.add(
@@ -488,10 +519,12 @@ class Moderation:
         async with self._uow() as uow:
             found = await uow.comments.in_states(WAITING)
             titles = [await uow.comments.post_title(c.network, c.post_ref) for c in found]
-        return [
-            (c.id, cards.flagged_card(c, t, self._abilities(c), self._tz))
-            for c, t in zip(found, titles, strict=True)
-        ]
+        return [(c.id, self._waiting_card(c, t)) for c, t in zip(found, titles, strict=True)]
+
+    def _waiting_card(self, comment: Comment, title: str) -> Card:
+        if comment.state == "expired":
+            return cards.expired_card(comment, title, self._tz)
+        return cards.flagged_card(comment, title, self._abilities(comment), self._tz)
 
     async def from_link(self, actor: Person, text: str) -> tuple[int, Card] | None:
         """An editor sent a link to a comment the bot missed: put it on review like any other.
@@ -530,7 +563,7 @@ class Moderation:
             title = await uow.comments.post_title(comment.network, comment.post_ref)
         if comment.state not in WAITING:
             raise await self._conflict_for(comment)
-        return comment.id, cards.flagged_card(comment, title, self._abilities(comment), self._tz)
+        return comment.id, self._waiting_card(comment, title)
 
     async def remember_card(self, comment_id: int, ref: CardRef) -> None:
         async with self._uow() as uow:
@@ -556,6 +589,37 @@ class Moderation:
             await self._show(comment.id, card)
             raised += 1
         return raised
+
+    async def expire_overdue(self) -> int:
+        """Waiting comments the network no longer lets us delete: their cards say so and offer
+        «Убрать из очереди» (before, only «Оставить» cleared them, teaching that they were fine)."""
+        now = self._clock()
+        async with self._uow() as uow:
+            due = await uow.comments.past_deadline(now)
+        for comment in due:
+            await self._expire(comment.id, now)
+        return len(due)
+
+    async def _past_deadline(self, comment_id: int, now: datetime) -> bool:
+        """A tap on «Удалить» after the deadline: the card turns into the dead-end card."""
+        async with self._uow() as uow:
+            comment = await uow.comments.get(comment_id)
+        if comment is None or comment.state not in WAITING:
+            return False  # the usual conflict answer follows
+        if comment.deletable_until is None or comment.deletable_until > now:
+            return False
+        await self._expire(comment_id, now)
+        return True
+
+    async def _expire(self, comment_id: int, now: datetime) -> None:
+        async with self._uow() as uow:
+            if await uow.comments.move(comment_id, ("flagged",), state="expired"):
+                await audit(uow, now, "comment.expired", obj=f"comment:{comment_id}")
+                await uow.commit()
+            comment = await uow.comments.get(comment_id)
+            title = await uow.comments.post_title(comment.network, comment.post_ref)
+        if comment.state == "expired":
+            await self._update_cards(comment_id, cards.expired_card(comment, title, self._tz))
 
     async def digest_card(self) -> Card:
         now = self._clock()

@@ -31,6 +31,7 @@ DECISIONS = {
     Action.comment_keep: "keep",
     Action.comment_ban: "ban",
     Action.comment_hide: "hide",
+    Action.comment_dismiss: "dismiss",
 }
 MODERATION_ACTIONS = {*DECISIONS, Action.comment_restore, Action.open_comments}
 LINK_HINT = ("vk.com/wall", "t.me/")

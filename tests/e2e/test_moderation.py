@@ -439,3 +439,97 @@ async def test_a_broken_moderation_chat_falls_back_to_the_editors(stage: Stage) 
     stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, RUDE)
     card = await card_in(stage, ADMIN_ID, "Комментарий на проверке")
     assert buttons(card) == ["Удалить", "Оставить", "Удалить и заблокировать автора"]
+
+
+async def test_telegram_comment_past_48_hours_gets_the_dead_end_card(
+    stage: Stage, clock: Clock
+) -> None:
+    await start(stage)
+    forward = await tg_post(stage)
+    reply = stage.tg.user_sends_text(
+        CITIZEN, RUDE, chat_id=DISCUSSION_ID, reply_to_message_id=forward["message_id"]
+    )
+    card = await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
+    clock.advance(47)
+    assert await stage.app.moderation.expire_overdue() == 0
+    clock.advance(2)
+    assert await stage.app.moderation.expire_overdue() == 1
+    assert await stage.app.moderation.expire_overdue() == 0  # once only
+    await stage.tg.wait_until(
+        lambda: "⌛" in (current(stage, MODERATION_CHAT_ID, card).get("text") or ""),
+        timeout=TIMEOUT,
+    )
+    assert buttons(current(stage, MODERATION_CHAT_ID, card)) == ["Убрать из очереди", "Оставить"]
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Убрать из очереди")
+    await stage.tg.wait_until(
+        lambda: (
+            "Убран из очереди: Анна Петрова"
+            in (current(stage, MODERATION_CHAT_ID, card).get("text") or "")
+        ),
+        timeout=TIMEOUT,
+    )
+    async with stage.app.uow() as uow:
+        assert await uow.examples.all() == []  # taken off the queue: nothing learnt
+    assert [c.state for c in await rows(stage, Comment)] == ["dismissed"]
+    assert "comment.dismiss" in await audit_actions(stage)
+    assert not any(
+        m["message_id"] == reply["message_id"] for m in stage.tg.deleted_messages(DISCUSSION_ID)
+    )
+
+
+async def test_delete_tapped_after_48_hours_turns_the_card_into_the_dead_end(
+    stage: Stage, clock: Clock
+) -> None:
+    await start(stage)
+    forward = await tg_post(stage)
+    stage.tg.user_sends_text(
+        CITIZEN, RUDE, chat_id=DISCUSSION_ID, reply_to_message_id=forward["message_id"]
+    )
+    card = await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
+    clock.advance(49)  # the timer has not run yet
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Удалить")
+    await stage.tg.wait_until(
+        lambda: "⌛" in (current(stage, MODERATION_CHAT_ID, card).get("text") or ""),
+        timeout=TIMEOUT,
+    )
+    assert not any(m.lower() == "deletemessage" for m, _ in stage.tg.calls)
+    assert [c.state for c in await rows(stage, Comment)] == ["expired"]
+    # the waiting list shows the dead-end card too
+    waiting = await stage.app.moderation.waiting(await admin(stage))
+    assert [card.buttons[0][0].text for _, card in waiting] == ["Убрать из очереди"]
+
+
+async def admin(stage: Stage) -> Person:
+    async with stage.app.uow() as uow:
+        return (await uow.people.editors())[0]
+
+
+async def test_a_taught_example_changes_later_verdicts(stage: Stage) -> None:
+    """The nightly retrain learns an editor's decision and the bot uses it without a restart."""
+    await start(stage)
+    post_id = await vk_post(stage)
+    missed = "Глава района опять ничего не делает, позор ему"
+    first = stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, missed, emit=False)
+    before = len(bot_texts(stage, ADMIN_ID))
+    stage.tg.user_sends_text(
+        ADMIN_ID, f"https://vk.com/wall-{VK_GROUP_ID}_{post_id}?reply={first['id']}"
+    )
+    card = await card_in(stage, ADMIN_ID, "Комментарий на проверке", after=before)
+    stage.tg.press(ADMIN_ID, ADMIN_ID, card["message_id"], "Удалить")
+    await stage.tg.wait_until(
+        lambda: "Удалён: Анна Петрова" in (current(stage, ADMIN_ID, card).get("text") or ""),
+        timeout=TIMEOUT,
+    )
+    # the same words from another citizen: still clean before the retrain
+    stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, missed)
+    stored = await stored_count(stage, 2)
+    assert sorted(c.state for c in stored) == ["clean", "deleted"]
+    answer = await stage.app.moderation.retrain()
+    assert "дообучена на 1 решениях" in answer, answer
+    shown = len(bot_texts(stage, MODERATION_CHAT_ID))
+    stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, missed)
+    flagged = await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке", after=shown)
+    assert missed in flagged["text"]
+    assert "moderation.retrained" in [
+        a.action for a in await rows(stage, AuditLog, AuditLog.action == "moderation.retrained")
+    ]
