@@ -16,6 +16,7 @@ from .model import DEFAULT_MODEL_PATH, LinearModel
 from .normalize import HANDLE_RE, PHONE_RE, URL_RE, Token, spaced_words, tokenize
 
 CATEGORIES = ("obscenity", "insult", "threat", "spam", "unlawful")
+LONG = 200  # characters: past this, model-only flags use their "_long" thresholds
 
 # Official domains: a link there is information, not spam.
 OFFICIAL_DOMAINS = (
@@ -193,6 +194,10 @@ class Classifier:
         self.th_toxic = th.get("toxic", 0.8)  # model alone flags an insult
         self.th_toxic_support = th.get("toxic_support", 0.5)  # weak insult + model agreement
         self.th_threat = th.get("threat", 0.9)  # the threat head alone flags a threat
+        # over LONG characters a model-only flag needs more: no likelier on long ordinary comments
+        self.th_toxic_long = th.get("toxic_long", self.th_toxic)
+        self.th_toxic_addressed = th.get("toxic_addressed", min(self.th_toxic, 0.6))
+        self.th_threat_long = th.get("threat_long", self.th_threat)
         self.th_spam = th.get("spam", 0.5)
         self._stop: list[tuple[re.Pattern[str], str]] = []
         for phrase in stop_list:
@@ -239,10 +244,25 @@ class Classifier:
                 if r:
                     found = r
                     break
-            if found is None and tok.masked:
-                target = lx.masked_match(tok.variants[0])
+            if found is None and (tok.masked or "@" in tok.low or "$" in tok.low):
+                # "х%рня", "бл@дь": a symbol standing for a letter the visual map cannot guess
+                target = lx.masked_match(tok.low.replace("@", "*").replace("$", "*"))
+                if target and lx.insult_kind(target):
+                    note = f" ({tok.disguise})" if tok.disguise else ""
+                    orig = text[tok.start : tok.end]
+                    add("insult", 0.9, f"оскорбление: «{orig}»{note}", (tok.start, tok.end))
+                    continue
                 if target:
                     found = (target, 0.9)
+            if found is None and "разделены" in tok.disguise and tok.variants[0] in lx.RUDE_WORDS:
+                # "п.о.ш.ё.л": nobody spells an innocent word letter by letter
+                add(
+                    "insult",
+                    0.8,
+                    f"грубость: «{text[tok.start : tok.end]}» ({tok.disguise})",
+                    (tok.start, tok.end),
+                )
+                continue
             if found:
                 orig = text[tok.start : tok.end]
                 note = f" ({tok.disguise})" if tok.disguise else ""
@@ -330,9 +350,14 @@ class Classifier:
             lex += 0.3
             spam_reasons.append("ссылка на Telegram")
             spam_spans.extend(prep.handles)
-        if prep.phones:
+        if prep.phones and not lx.COMPLAINT_RE.search(phrase):
+            # a phone in a complaint is the citizen's own or a service's; in an ad it is the ad
             lex += 0.3
-            spam_reasons.append("номер телефона")
+            if "объявление" in spam_reasons:
+                lex += 0.5
+                spam_reasons.append("объявление с телефоном")
+            else:
+                spam_reasons.append("номер телефона")
             spam_spans.extend(prep.phones)
         mixed = sum(1 for t in prep.tokens if t.disguise.startswith("латинская") and len(t.low) > 3)
         if mixed >= 2 and "obscenity" not in cats:
@@ -360,15 +385,24 @@ class Classifier:
                 if sp[1] > sp[0] and sp not in spans:
                     spans.append(sp)
         # --- model alone: a threat or a rude comment without listed words ---
-        if "threat" not in cats and p_threat >= self.th_threat:
+        long = len(text) > LONG
+        th_threat = self.th_threat_long if long else self.th_threat
+        th_toxic = self.th_toxic_long if long else self.th_toxic
+        if "threat" not in cats and p_threat >= th_threat:
             add(
                 "threat",
                 p_threat,
                 f"угроза или призыв к насилию (оценка модели {p_threat:.2f})",
                 None,
             )
-        if not ({"obscenity", "insult", "threat"} & cats.keys()) and p_toxic >= self.th_toxic:
-            add("insult", p_toxic, f"оскорбительный тон (оценка модели {p_toxic:.2f})", None)
+        if not ({"obscenity", "insult", "threat"} & cats.keys()) and len(set(prep.words)) >= 2:
+            # a comment aimed at the reader («ты», «вы») needs less to be an insult; one word
+            # alone («тупик») is never enough for the model: the word lists judge single words
+            addressed = (
+                not long and p_toxic >= self.th_toxic_addressed and lx.ADDRESS_RE.search(phrase)
+            )
+            if p_toxic >= th_toxic or addressed:
+                add("insult", p_toxic, f"оскорбительный тон (оценка модели {p_toxic:.2f})", None)
         if not cats:
             return Verdict((), round(min(max(p_toxic, p_threat, p_spam), 0.49), 4), (), ())
         for c in ("obscenity", "insult", "threat"):

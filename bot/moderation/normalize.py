@@ -71,7 +71,7 @@ _VISUAL = {
     "χ": "х",
     "π": "п",
     "λ": "л",
-    "δ": "д",
+    "δ": "б",
     "σ": "о",
     "θ": "о",
     "ι": "и",
@@ -232,7 +232,7 @@ def _describe(low: str, had_sep: bool, masked: bool) -> str:
     if any(ord(ch) > 0x4FF and ch.isalpha() for ch in low):
         notes.append("похожие символы")
     if masked:
-        notes.append("буквы скрыты звёздочками")
+        notes.append("буквы скрыты символами")
     if had_sep:
         notes.append("буквы разделены")
     if _REPEAT3.search(low):
@@ -275,6 +275,9 @@ def analyse_word(raw: str) -> tuple[tuple[str, ...], tuple[str, ...], str, bool]
             variants.append(squeeze(_map(_map(joined, _PHONETIC), table)))
         if n_dig and table is _VISUAL:
             variants.append(squeeze(_map(_map(joined, _DIGIT_ALT), table)))
+        if "ρ" in joined or "ᴘ" in joined:
+            # a p-shaped letter in a Russian word is read as "п" as often as "р" ("ρизда")
+            variants.append(squeeze(_map(joined.replace("ρ", "п").replace("ᴘ", "п"), table)))
         base = vis
     elif _LAT.search(joined):
         # pure Latin: either an English word or translit ("blyat", "pizdec")

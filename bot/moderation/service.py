@@ -556,6 +556,8 @@ class Moderation:
             await self._store([found], force="editor")
             async with self._uow() as uow:
                 comment = await uow.comments.by_external(moderator.network, external_id)
+                # a catch-up may have stored it as clean just before: the editor's word wins
+                await uow.comments.move(comment.id, ("clean",), state="flagged", source="editor")
                 await audit(uow, now, "comment.reported", actor=actor, obj=f"comment:{comment.id}")
                 await uow.commit()
         async with self._uow() as uow:

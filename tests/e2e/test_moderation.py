@@ -450,6 +450,7 @@ async def test_telegram_comment_past_48_hours_gets_the_dead_end_card(
         CITIZEN, RUDE, chat_id=DISCUSSION_ID, reply_to_message_id=forward["message_id"]
     )
     card = await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
+    await card_remembered(stage)
     clock.advance(47)
     assert await stage.app.moderation.expire_overdue() == 0
     clock.advance(2)
@@ -497,6 +498,17 @@ async def test_delete_tapped_after_48_hours_turns_the_card_into_the_dead_end(
     # the waiting list shows the dead-end card too
     waiting = await stage.app.moderation.waiting(await admin(stage))
     assert [card.buttons[0][0].text for _, card in waiting] == ["Убрать из очереди"]
+
+
+async def card_remembered(stage: Stage) -> None:
+    """The bot stores a card's message id just after sending it: wait for that before a timer."""
+    async with asyncio.timeout(TIMEOUT):
+        while True:
+            async with stage.app.uow() as uow:
+                comments = (await uow.session.exec(select(Comment))).all()
+                if comments and await uow.cards.of("comment", comments[0].id):
+                    return
+            await stage.vk.state.wait_changed(0.05)  # as stored_count: a bounded wait
 
 
 async def admin(stage: Stage) -> Person:
