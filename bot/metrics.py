@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.models import Comment, Publication
 from storage.uow import UnitOfWork
@@ -87,7 +87,7 @@ async def refresh(uow: Callable[[], UnitOfWork]) -> None:
             OUTBOX_DEPTH.labels(network).set(count)
         flagged = await session.exec(
             select(Comment.network, func.count())
-            .where(Comment.state == "flagged")
+            .where(col(Comment.state).in_(("flagged", "expired")))  # expired: still waiting
             .group_by(Comment.network)
         )
         MODERATION_QUEUE.clear()
