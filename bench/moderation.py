@@ -176,6 +176,8 @@ def evaluate(clf: Verdicts, s: Sets) -> dict[str, float]:
         fp = sum(1 for t in s.criticism if c in cats(t))
         r[f"written_{c}_f1"] = f1(tp, fp, fn)
     r["criticism_fp"] = sum(bool(cats(t)) for t in s.criticism) / max(1, len(s.criticism))
+    dev = [t for t, _ in s.forum] + [t for t, _ in s.ok] + [t for t, _ in s.spam] + s.ordinary
+    r["dev_flagged_share"] = sum(bool(cats(t)) for t in dev) / max(1, len(dev))
     by: dict[str, list[int]] = {b: [0, 0] for b in BANDS}
     for t in s.ordinary:
         b = by[band(t)]
@@ -195,6 +197,39 @@ def throughput(make: Callable[[], Verdicts], texts: list[str], clear: Callable[[
     for t in texts:
         clf.classify(t)
     return len(texts) / (time.perf_counter() - t0)
+
+
+def second_opinion(texts: list[str], delay: float, rub_per_1k: float) -> dict[str, float]:
+    """The second opinion's round trip and tokens against the emulated endpoint (loopback)."""
+    import asyncio
+
+    from bot.config import SecondOpinionSettings
+    from bot.moderation.second_opinion import SecondOpinion
+    from emulators.llm import LLMEmulator
+
+    async def run() -> dict[str, float]:
+        llm = LLMEmulator(delay_seconds=delay)
+        await llm.start()
+        asker = SecondOpinion(
+            SecondOpinionSettings(enabled=True, base_url=llm.base_url, model="emulated")
+        )
+        try:
+            opinions = [await asker.ask(t, ["insult"]) for t in texts]
+        finally:
+            await asker.close()
+            await llm.stop()
+        secs = sorted(o.seconds for o in opinions)
+        tokens = sum(o.tokens for o in opinions) / max(1, len(opinions))
+        return {
+            "asked": len(opinions),
+            "answered": sum(o.confirmed is not None for o in opinions),
+            "p50_ms": secs[len(secs) // 2] * 1000,
+            "p95_ms": secs[int(len(secs) * 0.95)] * 1000,
+            "tokens_per_ask": tokens,
+            "rub_per_ask": tokens / 1000 * rub_per_1k,
+        }
+
+    return asyncio.run(run())
 
 
 def _clear_current() -> None:
@@ -226,6 +261,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--comments", type=int, default=20_000, help="texts for the throughput run")
     ap.add_argument("--rounds", type=int, default=3, help="throughput runs of each classifier")
+    ap.add_argument(
+        "--llm-delay", type=float, default=0.0, help="the emulated endpoint's own answer time, s"
+    )
+    ap.add_argument(
+        "--rub-per-1k-tokens",
+        type=float,
+        default=0.0,
+        help="the endpoint's price, for the cost figure (set your contract's price)",
+    )
     args = ap.parse_args(argv)
     s = load_sets()
     print(f"data: {shared_data_dir()}")
@@ -264,7 +308,20 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"{cps:.0f}/s (reference {ref_cps:.0f}/s, ratio {cps / ref_cps:.2f}; medians of "
         f"{args.rounds} rounds each, taking turns)"
     )
+    flagged = [t for rows in s.patterns.values() for t, lab in rows if lab][:100]
+    so = second_opinion(flagged, args.llm_delay, args.rub_per_1k_tokens)
+    per_1000 = cur["dev_flagged_share"] * 1000
+    print(
+        f"second opinion (emulated endpoint, own delay {args.llm_delay:.2f} s): {so['asked']:.0f} "
+        f"flagged comments asked, {so['answered']:.0f} answered; round trip p50 "
+        f"{so['p50_ms']:.1f} ms, p95 {so['p95_ms']:.1f} ms; {so['tokens_per_ask']:.0f} tokens a "
+        f"comment; asked about {per_1000:.0f} of every 1,000 comments (the dev mix's flagged "
+        f"share) = {per_1000 * so['tokens_per_ask']:.0f} tokens, "
+        f"{per_1000 * so['rub_per_ask']:.2f} ₽ per 1,000 comments at {args.rub_per_1k_tokens} ₽ "
+        "per 1,000 tokens"
+    )
     result = {k: round(v, 4) for k, v in cur.items()}
+    result |= {f"second_opinion_{k}": round(v, 4) for k, v in so.items()}
     result |= {f"reference_{k}": round(v, 4) for k, v in ref.items()}
     result |= {"comments_per_s": round(cps, 1), "reference_comments_per_s": round(ref_cps, 1)}
     print(json.dumps(result, ensure_ascii=False))

@@ -157,6 +157,18 @@ class AutoAction(Section):
         return value
 
 
+class SecondOpinionSettings(Section):
+    """An OpenAI-compatible chat endpoint asked about flagged comments only (confirm-only)."""
+
+    enabled: bool = False
+    base_url: str = ""  # e.g. "https://gateway.example/v1"
+    model: str = ""
+    api_key_env: str = "PRESSDESK_SECOND_OPINION_KEY"
+    timeout_seconds: float = Field(10.0, gt=0, le=120)
+    max_chars: int = Field(2000, ge=100, le=20000)
+    rub_per_1k_tokens: float = Field(0.0, ge=0)  # for the bench's cost figure
+
+
 class ModerationSettings(Section):
     enabled: bool = True
     digest_time: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -168,6 +180,7 @@ class ModerationSettings(Section):
     catchup_max_posts: int = Field(1000, ge=0, le=2500)
     model_path: Path = Path("data/moderation-model.npz")
     retrain_time: str = Field("03:30", pattern=r"^$|^([01]\d|2[0-3]):[0-5]\d$")
+    second_opinion: SecondOpinionSettings = Field(default_factory=SecondOpinionSettings)
 
 
 class Config(Section):

@@ -22,6 +22,7 @@ from bot.errors import Conflict, Denied, Invalid, NotFound
 from bot.moderation import cards
 from bot.moderation.classifier import CLEAN, Classifier, Verdict, mark
 from bot.moderation.learning import ModelKeeper
+from bot.moderation.second_opinion import SecondOpinion
 from bot.people import audit
 from bot.ports import (
     Card,
@@ -101,6 +102,7 @@ class Moderation:
         self._tz = config.desk.tz
         self._classifier = classifier
         self._models = ModelKeeper(self._settings.model_path, self._settings.stop_list)
+        self._opinion = SecondOpinion(self._settings.second_opinion)
         self._catching_up = asyncio.Lock()
 
     def moderator(self, network: Network) -> CommentModerator | None:
@@ -110,6 +112,7 @@ class Moderation:
         return dict(self._moderators)
 
     async def close(self) -> None:
+        await self._opinion.close()
         for moderator in self._moderators.values():
             await moderator.close()
 
@@ -265,8 +268,27 @@ class Moderation:
                 await uow.comments.move(comment.id, WAITING, author_name=name[:200], author_url=url)
                 await uow.commit()
                 comment = await uow.comments.get(comment.id)
+        if self._opinion.enabled and comment.source == "classifier" and comment.text:
+            comment = await self._second_opinion(comment)
         card = cards.flagged_card(comment, title, self._abilities(comment), self._tz)
         await self._show(comment.id, card)
+
+    async def _second_opinion(self, comment: Comment) -> Comment:
+        """Confirm-only: asked about what the classifier flagged; a line on the card, no more."""
+        opinion = await self._opinion.ask(comment.text, comment.categories.split(","))
+        async with self._uow() as uow:
+            reasons = "; ".join(filter(None, (comment.reasons, opinion.line())))
+            await uow.comments.move(comment.id, WAITING, reasons=reasons)
+            details = f"{opinion.confirmed} {opinion.seconds:.2f}s {opinion.tokens} tokens"
+            await audit(
+                uow,
+                self._clock(),
+                "comment.second_opinion",
+                obj=f"comment:{comment.id}",
+                details=details,
+            )
+            await uow.commit()
+            return await uow.comments.get(comment.id)
 
     async def _auto_act(self, comment_id: int) -> bool:
         now = self._clock()
