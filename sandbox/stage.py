@@ -65,7 +65,8 @@ class Stage:
         await self.vk.start(port=vk_port)
         await self.graph.start()
         self.graph.add_page(FB_PAGE_ID, "Администрация Томского района", IG_USER_ID, IG_USERNAME)
-        self.graph_token = self.graph.issue_token(FB_PAGE_ID)
+        self.graph_token = self.graph.issue_token(FB_PAGE_ID)  # the Facebook Page token
+        self.ig_token = self.graph.issue_token(FB_PAGE_ID)  # Instagram's own, for the same Page
         self.tg.add_bot(BOT_TOKEN, username=BOT_USERNAME)
         self.tg.add_group(DISCUSSION_ID, "Обсуждение канала администрации")
         self.tg.add_channel(
@@ -125,6 +126,7 @@ class Stage:
             vk_user=self.vk_user_token,
             vk_group=self.vk_group_token,
             facebook=self.graph_token,
+            instagram=self.ig_token,
         )
 
     async def start_app(self, polling_timeout: int = 1) -> Application:

@@ -116,6 +116,7 @@ async def test_expired_token_is_reported_with_retry_and_others_stay_published(
 ) -> None:
     await report_event(reporter)
     stage.graph.expire_token(stage.graph_token)
+    stage.graph.expire_token(stage.ig_token)
     await approve_everywhere(editor)
 
     failed = await editor.expect("Не удалось опубликовать", within=30)
@@ -125,7 +126,8 @@ async def test_expired_token_is_reported_with_retry_and_others_stay_published(
     assert len(channel_posts(stage)) == 2 and len(wall(stage)) == 1  # the others went out
     assert fb_posts(stage) == [] and ig_posts(stage) == []
 
-    stage.graph.state.tokens[stage.graph_token].expired = False  # the admin renewed the token
+    for token in (stage.graph_token, stage.ig_token):  # the admin renewed the tokens
+        stage.graph.state.tokens[token].expired = False
     editor.press(failed, "Повторить")
     await editor.expect("Опубликовано", within=30)
     assert len(fb_posts(stage)) == 1 and len(ig_posts(stage)) == 1
