@@ -7,7 +7,15 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 TOKEN_ENV = {
     "telegram": "PRESSDESK_TELEGRAM_TOKEN",
@@ -73,6 +81,12 @@ class FacebookSettings(Section):
     comments_every_minutes: float = Field(5.0, gt=0)
     comments_days: int = Field(7, ge=1, le=90)
 
+    @model_validator(mode="after")
+    def _page_named(self) -> FacebookSettings:
+        if self.enabled and not self.page_id.strip():
+            raise ValueError("page_id: укажите id Страницы Facebook или выключите enabled")
+        return self
+
 
 class InstagramSettings(Section):
     """The office's Instagram business account (off by default, like Facebook)."""
@@ -86,6 +100,12 @@ class InstagramSettings(Section):
     container_wait_seconds: float = Field(300.0, gt=0)
     comments_every_minutes: float = Field(5.0, gt=0)
     comments_days: int = Field(7, ge=1, le=90)
+
+    @model_validator(mode="after")
+    def _account_named(self) -> InstagramSettings:
+        if self.enabled and not self.user_id.strip():
+            raise ValueError("user_id: укажите id бизнес-аккаунта Instagram или выключите enabled")
+        return self
 
 
 class PublicMediaSettings(Section):

@@ -43,6 +43,7 @@ class SandboxWeb:
                 web.get("/api/events", self._events),
                 web.route("*", "/tg/{path:.*}", self._proxy_tg),
                 web.route("*", "/vk/{path:.*}", self._proxy_vk),
+                web.route("*", "/graph/{path:.*}", self._proxy_graph),
                 web.static("/static", STATIC),
             ]
         )
@@ -92,6 +93,11 @@ class SandboxWeb:
             raise web.HTTPServiceUnavailable()
         return await self._proxy(request, self.stage.vk.base_url)
 
+    async def _proxy_graph(self, request: web.Request) -> web.StreamResponse:
+        if self.stage is None:
+            raise web.HTTPServiceUnavailable()
+        return await self._proxy(request, self.stage.graph.base_url)
+
     async def _proxy(self, request: web.Request, base: str) -> web.StreamResponse:
         assert self._client is not None
         url = f"{base}/_emu/{request.match_info['path']}"
@@ -120,6 +126,7 @@ class SandboxWeb:
         merged: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         tg_queue = stage.tg.subscribe()
         vk_queue = stage.vk.subscribe()
+        graph_queue = stage.graph.subscribe()
 
         async def pump_tg() -> None:
             while True:
@@ -141,11 +148,16 @@ class SandboxWeb:
                     keys = ("event_id", "user_id", "event_data")
                     merged.put_nowait({"src": "vk", "kind": kind, **{k: event[k] for k in keys}})
 
+        async def pump_graph() -> None:  # Facebook and Instagram: any change redraws their panels
+            while (event := await graph_queue.get()) is not None:
+                merged.put_nowait({"src": "graph", "kind": event.get("kind", "")})
+
         async def stop_on_shutdown() -> None:
             await self.stopping.wait()
             merged.put_nowait(None)
 
-        tasks = [asyncio.create_task(c) for c in (pump_tg(), pump_vk(), stop_on_shutdown())]
+        pumps = (pump_tg(), pump_vk(), pump_graph(), stop_on_shutdown())
+        tasks = [asyncio.create_task(c) for c in pumps]
         try:
             await response.write(b"retry: 1000\n\n")
             while True:
@@ -166,6 +178,7 @@ class SandboxWeb:
                 await asyncio.gather(*tasks, return_exceptions=True)
             stage.tg.unsubscribe(tg_queue)
             stage.vk.unsubscribe(vk_queue)
+            stage.graph.unsubscribe(graph_queue)
         return response
 
 

@@ -17,6 +17,9 @@ from sandbox.stage import (
     CHANNEL_ID,
     CHANNEL_USERNAME,
     DISCUSSION_ID,
+    FB_PAGE_ID,
+    IG_USER_ID,
+    IG_USERNAME,
     MODERATION_CHAT_ID,
     VK_GROUP_ID,
     Stage,
@@ -48,6 +51,9 @@ def sandbox_settings(config: Config) -> dict[str, dict[str, Any]]:
         "desk": {"timezone": config.desk.timezone, "hashtags": config.desk.hashtags},
         "telegram": {"moderation_chat_id": MODERATION_CHAT_ID},
         "moderation": {"model_path": config.moderation.model_path},
+        # Facebook and Instagram only when the visitor's config switches them on (off by default).
+        "facebook": {"enabled": config.facebook.enabled},
+        "instagram": {"enabled": config.instagram.enabled},
     }
 
 
@@ -72,6 +78,15 @@ def page_setup(config: Config) -> dict[str, Any]:
             "title": "Администрация Томского района",
         },
         "citizen": {"tg_id": CITIZEN_TG_ID, "vk_id": CITIZEN_VK_ID, "name": "Сергей Кузнецов"},
+        "meta": {
+            "facebook": {"page_id": FB_PAGE_ID, "title": "Администрация Томского района"}
+            if config.facebook.enabled
+            else None,
+            "instagram": {"user_id": IG_USER_ID, "username": IG_USERNAME}
+            if config.instagram.enabled
+            else None,
+            "citizen": {"id": "4000001", "name": "Сергей Кузнецов", "username": "kuznetsov_s"},
+        },
         "vk_reporter": {"vk_id": VK_REPORTER[0], "name": f"{VK_REPORTER[1]} {VK_REPORTER[2]}"},
         # People who talk to the desk through the community's messages, in their VK app.
         "vk_people": [

@@ -233,7 +233,9 @@ class GraphEmulator:
         self.fetches.append((url, status))
         await asyncio.sleep(self.fetch_delay)
         video = container["media_type"] in ("REELS", "VIDEO")
-        good = status == 200 and (mime.startswith("video/") if video else data.startswith(JPEG))
+        # Instagram takes JPEG only; the adapter checks the file's type before it gets here.
+        kind_ok = mime.startswith("video/") if video else mime.startswith("image/jpeg")
+        good = status == 200 and bool(data) and kind_ok
         if good:
             container.update(data=data, status_code="FINISHED", status="Finished: Media uploaded")
         else:

@@ -792,6 +792,7 @@ function refreshAll() {
   S.setup.vk_people.forEach((p) => refresh(`vk:${p.vk_id}`));
   refresh("channel");
   refresh("wall");
+  window.onGraphChange?.({});
 }
 
 function connect() {
@@ -811,6 +812,7 @@ function connect() {
   source.onmessage = (event) => {
     const change = JSON.parse(event.data);
     if (change.src === "vk") return onVkChange(change);
+    if (change.src === "graph") return window.onGraphChange?.(change); // meta.js
     const chatId = change.chat_id;
     if (chatId === S.setup.channel.id || chatId === S.setup.channel.discussion_id) refresh("channel");
     else if (staffChatIds().includes(chatId)) refresh(String(chatId));
@@ -873,6 +875,7 @@ async function main() {
     if (link && jumpTo(link.dataset.jump)) event.preventDefault();
   });
   openChat(S.setup.people[0].id);
+  window.setupMeta?.(); // Facebook and Instagram panels, when switched on (meta.js)
   connect();
 }
 

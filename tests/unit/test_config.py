@@ -69,3 +69,15 @@ def test_training_without_the_labelled_data_refuses(
     assert main(["moderation", "train", "--config", "config.toml"]) == 2
     assert "PRESSDESK_MODERATION_DATA" in capsys.readouterr().err
     assert not (tmp_path / "data" / "moderation-model.npz").exists()
+
+
+def test_facebook_and_instagram_are_off_by_default_and_need_their_ids() -> None:
+    config = load_config(ROOT / "config.toml")
+    assert not config.facebook.enabled and not config.instagram.enabled
+    with pytest.raises(ConfigError, match=r"facebook: .*page_id"):
+        parse_config({"facebook": {"enabled": True}})
+    with pytest.raises(ConfigError, match=r"instagram: .*user_id"):
+        parse_config({"instagram": {"enabled": True}})
+    secrets = Secrets.from_env({"PRESSDESK_TELEGRAM_TOKEN": "1:x"})
+    on = parse_config({"vk": {"enabled": False}, "instagram": {"enabled": True, "user_id": "1784"}})
+    assert secrets.missing(on) == ["PRESSDESK_FACEBOOK_PAGE_TOKEN"]
