@@ -43,7 +43,7 @@ from handlers.vk.inbox import Inbox
 from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
-from handlers.vk.state import DatabaseStateDispenser
+from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from handlers.web import WebServer
 from networks.meta import MetaNetworks
 from networks.ratelimit import telegram_pacing, telegram_rates
@@ -54,7 +54,7 @@ from networks.vk_comments import VKComments
 from networks.vk_wall import VKWall
 from scheduler import PublishScheduler
 from storage.db import create_engine, migrate, session_factory
-from storage.fsm import DatabaseStorage
+from storage.fsm import DatabaseStorage, shared_dialogs
 from storage.models import Person
 from storage.uow import UnitOfWork
 
@@ -133,6 +133,9 @@ class Application:
         )
         self.fsm = DatabaseStorage(self.engine)
         self.bot.session.middleware(StateOnDiskFirst(self.fsm))
+        self.shared_fsm = shared_dialogs(
+            config.redis.url, config.redis.key_prefix
+        )  # several instances: dialogs in Redis
         self.bot.session.middleware(FitText())
         self.bot.session.middleware(
             telegram_pacing(secrets.telegram.get_secret_value(), telegram_rates(config.delivery))
@@ -158,8 +161,10 @@ class Application:
             self.clock,
         )
         self.dispatcher = Dispatcher(
-            storage=self.fsm,
-            events_isolation=SimpleEventIsolation(),
+            storage=self.shared_fsm or self.fsm,
+            events_isolation=(
+                self.shared_fsm.create_isolation() if self.shared_fsm else SimpleEventIsolation()
+            ),
             desk=self.desk,
             people=self.people,
             moderation=self.moderation,
@@ -263,7 +268,11 @@ class Application:
             group_id,
             self.people,
             self.desk,
-            DatabaseStateDispenser(self.fsm, group_id),
+            (
+                SharedStateDispenser(self.shared_fsm, group_id)
+                if self.shared_fsm
+                else DatabaseStateDispenser(self.fsm, group_id)
+            ),
             self.config.vk.request_timeout,
             Inbox(self.uow, group_id, self.clock),
         )
@@ -322,6 +331,8 @@ class Application:
         if self.vk_chat is not None:
             await self.vk_chat.close()
         await self.fsm.close()  # the last dialog steps are on disk before the engine goes
+        if self.shared_fsm is not None:
+            await self.shared_fsm.close()
         if self._catch_up is not None:
             self._catch_up.cancel()
             await asyncio.gather(self._catch_up, return_exceptions=True)

@@ -28,6 +28,16 @@ TOKEN_ENV = {
 }
 
 
+# Settings an installer often sets per machine or container rather than in config.toml.
+ENV_OVERRIDES = {
+    "PRESSDESK_DATABASE_URL": ("database", "url"),
+    "PRESSDESK_REDIS_URL": ("redis", "url"),
+    "PRESSDESK_WEB_HOST": ("web", "host"),
+    "PRESSDESK_WEB_PORT": ("web", "port"),
+    "PRESSDESK_PUBLIC_BASE_URL": ("web", "public_base_url"),
+}
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -150,6 +160,11 @@ class DeliverySettings(Section):
         return value
 
 
+class RedisSettings(Section):
+    url: str = ""
+    key_prefix: str = Field("pressdesk", min_length=1)
+
+
 class WebSettings(Section):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -216,6 +231,7 @@ class Config(Section):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
 
 
@@ -260,8 +276,9 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"Файл настроек не найден: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: ошибка синтаксиса TOML: {exc}") from exc
-    if url := os.environ.get("PRESSDESK_DATABASE_URL"):
-        raw.setdefault("database", {})["url"] = url
+    for name, (section, key) in ENV_OVERRIDES.items():
+        if value := os.environ.get(name):
+            raw.setdefault(section, {})[key] = value
     return parse_config(raw, source=str(path))
 
 

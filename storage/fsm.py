@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -134,3 +135,13 @@ class DatabaseStorage(BaseStorage):
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
         self._cache.clear()
+
+
+def shared_dialogs(url: str, key_prefix: str) -> RedisStorage | None:
+    """aiogram's RedisStorage when a Redis URL is configured: every instance then reads the same
+    dialogs (the database storage above caches them in one process's memory)."""
+    if not url:
+        return None
+    return RedisStorage.from_url(
+        url, key_builder=DefaultKeyBuilder(prefix=key_prefix, with_destiny=True)
+    )

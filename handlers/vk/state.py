@@ -1,10 +1,12 @@
-"""vkbottle's state dispenser kept in the database (the aiogram dialogs' table, keys "vk:..."),
-so a half-filled report in VK survives a restart just as one in Telegram does."""
+"""vkbottle's state dispenser kept where the Telegram dialogs are: in the database (the aiogram
+dialogs' table, keys "vk:..."), or in Redis when several instances share the dialogs, so a
+half-filled report in VK survives a restart just as one in Telegram does."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from vkbottle import ABCStateDispenser, BaseStateGroup, StatePeer
 
 from storage.fsm import DatabaseStorage
@@ -27,3 +29,32 @@ class DatabaseStateDispenser(ABCStateDispenser):
 
     async def delete(self, peer_id: int) -> None:
         await self._storage.save(self._prefix + str(peer_id), None, {})
+
+
+class SharedStateDispenser(ABCStateDispenser):
+    """The VK dialog in any aiogram storage (RedisStorage for several instances): one key per
+    community and person, in a "destiny" of its own so it never meets a Telegram dialog."""
+
+    def __init__(self, storage: BaseStorage, group_id: int) -> None:
+        self._storage = storage
+        self._destiny = f"vk:{group_id}"
+
+    def _key(self, peer_id: int) -> StorageKey:
+        return StorageKey(bot_id=0, chat_id=peer_id, user_id=peer_id, destiny=self._destiny)
+
+    async def get(self, peer_id: int) -> StatePeer | None:
+        key = self._key(peer_id)
+        state = await self._storage.get_state(key)
+        if state is None:
+            return None
+        return StatePeer(peer_id=peer_id, state=state, payload=await self._storage.get_data(key))
+
+    async def set(self, peer_id: int, state: BaseStateGroup | str, **payload: Any) -> None:
+        key = self._key(peer_id)
+        await self._storage.set_data(key, payload)
+        await self._storage.set_state(key, str(state))
+
+    async def delete(self, peer_id: int) -> None:
+        key = self._key(peer_id)
+        await self._storage.set_state(key, None)
+        await self._storage.set_data(key, {})
