@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot import logs
 from bot.config import TOKEN_ENV, ConfigError, Secrets, load_config
 
 HOW_TO_GET_TOKENS = f"""\
@@ -43,9 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     moderation.add_argument("action", choices=["train"])
     moderation.add_argument("--config", type=Path, default=Path("config.toml"))
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.setup(logging.INFO)
     # aiogram logs every handled update at INFO: a line per message a person sends is noise
     # in the journal (and costs a few per cent of the bot's CPU); failures still show.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
