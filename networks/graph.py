@@ -171,7 +171,7 @@ class GraphClient:
         else:
             kwargs["data"] = fields  # the token goes in the body, not in a logged URL
         if self._pace is None:
-            self._pace = pace_for(self._token, self._rate)
+            self._pace = pace_for(self._token, self._rate, network="meta")
         await self._pace.wait()
         self.calls += 1
         try:

@@ -49,6 +49,8 @@ from aiogram.methods.base import Response, TelegramType
 from aiolimiter import AsyncLimiter
 from vkbottle import VKAPIError
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -85,6 +87,7 @@ class Pace:
         self._keys: dict[Any, AsyncLimiter] = {}
         self._paused: dict[Any, float] = {}  # key (None = all) -> loop time it may go again
         self.waited = 0.0  # seconds spent waiting out retry_after, for health and tests
+        self.network = ""  # the label of its waits in /metrics (set by pace_for)
 
     def pause(self, seconds: float, key: Any = None) -> None:
         """The network said "wait `seconds`" for this key (None: for every call)."""
@@ -94,6 +97,7 @@ class Pace:
     async def wait(self, key: Any = None, cost: float = 1) -> None:
         """Wait until a call for `key` may go: pauses first, then the key's and overall limiters."""
         loop = asyncio.get_running_loop()
+        started = loop.time()
         while True:
             until = max(self._paused.get(None, 0.0), self._paused.get(key, 0.0))
             delay = until - loop.time()
@@ -104,6 +108,9 @@ class Pace:
             limiter = self._limiter(key)
             await limiter.acquire(min(cost, limiter.max_rate))
         await self._overall.acquire(min(cost, self._overall.max_rate))
+        waited = loop.time() - started
+        if waited > 0.001:
+            metrics.RATE_LIMIT_WAITS.labels(self.network or "other").inc(waited)
 
     async def call(
         self,
@@ -158,6 +165,7 @@ def pace_for(
     overall: Rate,
     key_rate: Callable[[Any], Rate] | None = None,
     max_wait: float = 60.0,
+    network: str = "",
 ) -> Pace:
     """The Pace of this token, made on first use with these rates."""
     paces = _paces.setdefault(asyncio.get_running_loop(), {})
@@ -165,6 +173,8 @@ def pace_for(
     pace = paces.get(key)
     if pace is None:
         pace = paces[key] = Pace(overall, key_rate, max_wait)
+    if network:
+        pace.network = network
     return pace
 
 
@@ -239,7 +249,9 @@ def telegram_rates(settings: Any) -> TelegramRates:
 def telegram_pacing(token: str, rates: TelegramRates | None = None) -> TelegramPacing:
     """The middleware for a Bot with this token; ``bot.session.middleware(...)`` installs it."""
     rates = rates or TelegramRates()
-    return TelegramPacing(pace_for(token, rates.overall, rates.for_chat, rates.max_wait))
+    return TelegramPacing(
+        pace_for(token, rates.overall, rates.for_chat, rates.max_wait, network="telegram")
+    )
 
 
 # ----- VK ----------------------------------------------------------------------------------

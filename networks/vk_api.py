@@ -22,7 +22,7 @@ class RateLimitedAPI(API):
         # Evenly spaced, a small margin under VK's limit: VK counts calls in any one second by
         # its own clock, so a burst would earn error 6. The pace is
         # the token's, so every API object on one token shares it.
-        self.pace: Pace = pace_for(token, Rate(1, 1.05 / rps), max_wait=MAX_WAIT)
+        self.pace: Pace = pace_for(token, Rate(1, 1.05 / rps), max_wait=MAX_WAIT, network="vk")
 
     async def request(
         self, method: str, data: dict[str, Any], version: str | None = None

@@ -99,3 +99,13 @@ def test_vk_slow_down_codes() -> None:
     assert vk_retry_after(VKAPIError[9](error_msg="Flood control")) is not None
     assert vk_retry_after(VKAPIError[10](error_msg="Internal server error")) is not None
     assert vk_retry_after(VKAPIError[5](error_msg="User authorization failed")) is None
+
+
+async def test_waits_for_a_rate_limit_are_counted_in_the_metrics() -> None:
+    from bot import metrics
+
+    pace = pace_for("789:METRICS", Rate(1, 0.2), network="telegram-test")
+    before = metrics.RATE_LIMIT_WAITS.labels("telegram-test")._value.get()
+    await pace.wait()
+    await pace.wait()  # the second call waits for the first one's 0.2 s
+    assert metrics.RATE_LIMIT_WAITS.labels("telegram-test")._value.get() - before > 0.1
