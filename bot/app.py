@@ -23,6 +23,7 @@ from bot import metrics
 from bot.config import Config, Secrets
 from bot.dates import utcnow
 from bot.domain import Network
+from bot.duty import Duty
 from bot.editorial import Desk
 from bot.health import Health
 from bot.media import MediaStore
@@ -63,10 +64,13 @@ log = logging.getLogger(__name__)
 COMMANDS = [
     BotCommand(command="report", description="Сообщить о мероприятии"),
     BotCommand(command="drafts", description="Черновики, ждущие решения"),
-    BotCommand(command="queue", description="График публикаций"),
+    BotCommand(command="announce", description="Анонс предстоящего мероприятия"),
+    BotCommand(command="plan", description="График публикаций на неделю"),
+    BotCommand(command="queue", description="Запланированные публикации"),
     BotCommand(command="invite", description="Пригласить сотрудника"),
     BotCommand(command="people", description="Кто имеет доступ"),
     BotCommand(command="audit", description="Журнал действий"),
+    BotCommand(command="month", description="Отчёт за месяц"),
     BotCommand(command="help", description="Что умеет бот"),
     BotCommand(command="cancel", description="Прервать действие"),
 ]
@@ -87,6 +91,7 @@ class Application:
         self._polling: asyncio.Task | None = None
         self._stopping = asyncio.Event()
         self._catch_up: asyncio.Task | None = None
+        self._duty_catch_up: asyncio.Task | None = None
         self.vk_feed: VKFeed | None = None
         self.vk_chat: VKChat | None = None
         self.vk_user_api: RateLimitedAPI | None = None
@@ -160,6 +165,8 @@ class Application:
             config,
             self.clock,
         )
+        self.duty = Duty(uow, self.notifier, config, self.clock)
+        self.moderation.digest_sections.append(self.duty.digest_part)
         self.dispatcher = Dispatcher(
             storage=self.shared_fsm or self.fsm,
             events_isolation=(
@@ -168,6 +175,7 @@ class Application:
             desk=self.desk,
             people=self.people,
             moderation=self.moderation,
+            duty=self.duty,
             tg_comments=self.tg_comments,
             vk_link=self._vk_link(),
         )
@@ -189,6 +197,7 @@ class Application:
             self.web.add_routes(self.vk_feed.callback_routes(vk_secret))
         if config.web.enabled or config.telegram.webhook or config.vk.callback:
             await self.web.start(config.web.host, config.web.port)
+        self._start_duty()
         public = config.web.public_base_url or self.web.url
         if self.vk_feed is not None and config.vk.callback:
             await self.vk_feed.register_callback(public)
@@ -316,6 +325,14 @@ class Application:
         # stored once.
         self._catch_up = asyncio.create_task(moderation.catch_up(), name="moderation-catch-up")
 
+    def _start_duty(self) -> None:
+        """The reporting duty's daily sweeps; those whose time already came today run now."""
+        if not self.config.duty.enabled:
+            return
+        for job_id, sweep, at in self.duty.jobs():
+            self.scheduler.daily(job_id, sweep, at, self.config.desk.timezone)
+        self._duty_catch_up = asyncio.create_task(self.duty.catch_up(), name="duty-catch-up")
+
     async def stop(self) -> None:
         self._stopping.set()
         if self.web is not None:
@@ -333,9 +350,10 @@ class Application:
         await self.fsm.close()  # the last dialog steps are on disk before the engine goes
         if self.shared_fsm is not None:
             await self.shared_fsm.close()
-        if self._catch_up is not None:
-            self._catch_up.cancel()
-            await asyncio.gather(self._catch_up, return_exceptions=True)
+        for task in (self._catch_up, self._duty_catch_up):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         self.scheduler.shutdown()
         await self.desk.drain()
         await self.notifier.drain()  # notes about unreachable people, before the bot closes

@@ -60,7 +60,9 @@ def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz
         facts += [report.place] + ([view.media_summary()] if view.media else [])
         lines.append(" · ".join(facts))
         if report.is_late:
-            lines.append("Прислано позже срока (не позднее следующего дня после мероприятия).")
+            lines.append(
+                "Прислано позже срока (не позднее следующего рабочего дня после мероприятия)."
+            )
     else:
         lines.append(f"Черновик № {post.id}")
     lines += ["", clip(post.text), "", check_summary(checks)]

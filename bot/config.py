@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -218,6 +219,49 @@ class ModerationSettings(Section):
     second_opinion: SecondOpinionSettings = Field(default_factory=SecondOpinionSettings)
 
 
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class PlanSettings(Section):
+    """The publication plan (/plan) and its copies outside the chat (ICS feed, HTML page)."""
+
+    slots: list[str] = Field(default_factory=lambda: ["09:00", "13:00", "18:00"])
+    network_slots: dict[str, list[str]] = Field(default_factory=dict)
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8081, ge=0, le=65535)
+    public_url: str = ""
+
+    @field_validator("slots")
+    @classmethod
+    def _times(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.match(HHMM, item):
+                raise ValueError(f"время {item!r} не в виде ЧЧ:ММ")
+        return sorted(value)
+
+    @field_validator("network_slots")
+    @classmethod
+    def _network_times(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {network: cls._times(times) for network, times in value.items()}
+
+
+class DutySettings(Section):
+    """The order's reporting deadline (item 4): reminders to heads, who is late for editors."""
+
+    enabled: bool = True
+    calendar: str = Field("RU", min_length=2, max_length=2)
+    reminder_time: str = Field("10:00", pattern=HHMM)
+    late_notice_time: str = Field("09:30", pattern=HHMM)
+
+
+class ControlSettings(Section):
+    """The monthly control report for the admins (order, item 6)."""
+
+    enabled: bool = True
+    monthly_time: str = Field("10:00", pattern=HHMM)
+
+
 class Config(Section):
     desk: DeskSettings = Field(default_factory=DeskSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
@@ -233,6 +277,9 @@ class Config(Section):
     web: WebSettings = Field(default_factory=WebSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
+    duty: DutySettings = Field(default_factory=DutySettings)
+    control: ControlSettings = Field(default_factory=ControlSettings)
 
 
 class Secrets(BaseModel):

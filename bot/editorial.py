@@ -47,6 +47,7 @@ from bot.ports import (
     Publisher,
     PublishError,
 )
+from bot.workdays import WorkCalendar
 from storage.models import Attachment, Person, Post, Publication, Report
 from storage.uow import UnitOfWork
 
@@ -103,6 +104,7 @@ class Desk:
         self._config = config
         self._clock = clock
         self._tz = config.desk.tz
+        self._calendar = WorkCalendar(config.duty.calendar)
         self.planner: Planner | None = None
         self._background: set[asyncio.Task] = set()
         self._last_background: asyncio.Task | None = None
@@ -117,8 +119,9 @@ class Desk:
         return self._clock().astimezone(self._tz).date()
 
     def is_late(self, event_date: date) -> bool:
-        """The order: a report is due no later than the day after the event."""
-        return self.today() > event_date + timedelta(days=1)
+        """The order: a report is due no later than the day after the event, counted in the
+        office's working calendar (bot/workdays.py: Friday's event is due on Monday)."""
+        return self._calendar.is_late(event_date, self.today())
 
     async def submit_report(self, actor: Person, data: ReportInput) -> Submitted:
         self._require_active(actor)

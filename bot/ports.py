@@ -44,6 +44,10 @@ class Action(StrEnum):
     comment_hide = "mh"
     comment_restore = "mr"
     comment_dismiss = "mx"
+    # the reporting duty and the plan (bot/duty.py, bot/plan.py)
+    remind = "dr"
+    report_now = "dn"
+    open_plan = "op"
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,20 @@ class Card:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     media: tuple[MediaItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """What one feature adds to the editors' morning digest: bullet lines and their buttons."""
+
+    lines: tuple[str, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+class DigestSection(Protocol):
+    """A feature's part of the morning digest, or None when it has nothing to say today."""
+
+    async def __call__(self, now: datetime) -> DigestPart | None: ...
 
 
 @dataclass(frozen=True)

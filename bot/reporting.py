@@ -119,7 +119,7 @@ def submitted(result: Submitted) -> str:
         # Gentle and once: the order asks for a report no later than the day after the event.
         return (
             f"Сообщение № {result.report_id} принято. По порядку сообщать о мероприятии "
-            "нужно не позднее следующего дня — в следующий раз, пожалуйста, чуть раньше. "
+            "нужно не позднее следующего рабочего дня — в следующий раз, пожалуйста, чуть раньше. "
             f"{promise}"
         )
     return f"Спасибо! Сообщение № {result.report_id} передано в пресс-службу. {promise}"

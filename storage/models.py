@@ -164,3 +164,7 @@ class VKInboxCursor(SQLModel, table=True):
     peer_id: int = Field(primary_key=True, sa_type=BigInteger)
     last_cmid: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime
+
+
+# The publication plan and the reporting duty (issue 13) keep their tables in their own module.
+from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.plan import Announcements, Feeds, PlanItems
 from storage.repositories import (
     Audit,
     Cards,
@@ -39,6 +40,9 @@ class UnitOfWork:
         self.comments = Comments(self.session)
         self.examples = Examples(self.session)
         self.vk_inbox = VKInbox(self.session)
+        self.announcements = Announcements(self.session)
+        self.plan_items = PlanItems(self.session)
+        self.feeds = Feeds(self.session)
         return self
 
     async def __aexit__(

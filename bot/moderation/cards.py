@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.cards import clip, short_name
 from bot.dates import stamp
 from bot.domain import Network
-from bot.ports import Action, Button, Card
+from bot.ports import Action, Button, Card, DigestPart
 from storage.models import Comment, Person
 
 CATEGORY_TITLES = {
@@ -178,7 +179,8 @@ class DigestData:
     late_reports: list[str]
 
 
-def digest_card(data: DigestData) -> Card:
+def digest_card(data: DigestData, extra: Sequence[DigestPart] = ()) -> Card:
+    """The morning digest; `extra`: what other features plug in (Moderation.digest_sections)."""
     lines = ["Доброе утро! На сегодня:"]
     rows: list[tuple[Button, ...]] = []
     if data.waiting:
@@ -201,6 +203,9 @@ def digest_card(data: DigestData) -> Card:
         rows.append((Button("График", Action.open_queue),))
     if data.late_reports:
         lines.append(f"• сообщения о мероприятиях с опозданием: {', '.join(data.late_reports)}")
+    for part in extra:
+        lines.extend(f"• {line}" for line in part.lines)
+        rows.extend(part.buttons)
     if len(lines) == 1:
         lines = ["Доброе утро! Сегодня ничего не ждёт Вашего решения."]
     return Card("\n".join(lines), tuple(rows))

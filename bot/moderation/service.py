@@ -28,6 +28,7 @@ from bot.ports import (
     Card,
     CardRef,
     CommentModerator,
+    DigestSection,
     IncomingComment,
     ModerationFailed,
     Notifier,
@@ -104,6 +105,8 @@ class Moderation:
         self._models = ModelKeeper(self._settings.model_path, self._settings.stop_list)
         self._opinion = SecondOpinion(self._settings.second_opinion)
         self._catching_up = asyncio.Lock()
+        # Other features' parts of the morning digest (the reporting duty, …), in this order.
+        self.digest_sections: list[DigestSection] = []
 
     def moderator(self, network: Network) -> CommentModerator | None:
         return self._moderators.get(network)
@@ -665,6 +668,7 @@ class Moderation:
             if p.scheduled_at and p.scheduled_at.astimezone(self._tz).date() == today
         ]
         late_names = [f"{name or 'без отдела'} (№ {r.id})" for r, name in late]
+        extra = [part for section in self.digest_sections if (part := await section(now))]
         return cards.digest_card(
             cards.DigestData(
                 waiting=len(waiting),
@@ -673,7 +677,8 @@ class Moderation:
                 drafts=len(drafts),
                 today_times=times,
                 late_reports=late_names,
-            )
+            ),
+            extra,
         )
 
     async def send_digest(self) -> int:

@@ -3,7 +3,17 @@
 from aiogram import Router, methods
 from aiogram.methods.base import Response
 
-from handlers.telegram import admin, common, fallback, invite, lists, moderation, report, review
+from handlers.telegram import (
+    admin,
+    announce,
+    common,
+    fallback,
+    invite,
+    lists,
+    moderation,
+    report,
+    review,
+)
 
 
 def get_routers() -> list[Router]:
@@ -13,6 +23,7 @@ def get_routers() -> list[Router]:
         common.router,
         invite.router,
         report.router,
+        announce.router,
         moderation.router,
         review.router,
         lists.router,

@@ -25,10 +25,11 @@ MENU_REPORT = reporting.MENU_REPORT
 MENU_DRAFTS = "Черновики"
 MENU_QUEUE = "График публикаций"
 MENU_INVITE = "Пригласить"
+MENU_ANNOUNCE = "Анонс"
 
 
 def menu(person: Person) -> ReplyKeyboardMarkup:
-    rows = [[KeyboardButton(text=MENU_REPORT)]]
+    rows = [[KeyboardButton(text=MENU_REPORT), KeyboardButton(text=MENU_ANNOUNCE)]]
     if Role(person.role).can_edit():
         rows.append([KeyboardButton(text=MENU_DRAFTS), KeyboardButton(text=MENU_QUEUE)])
     if person.role == Role.admin:
@@ -40,13 +41,20 @@ def help_text(person: Person) -> str:
     lines = [
         f"Вы — {Role(person.role).title}. Что можно сделать:",
         "/report — сообщить о мероприятии",
+        "/announce — анонс: рассказать о предстоящем мероприятии заранее",
     ]
     if Role(person.role).can_edit():
-        lines += ["/drafts — черновики, ждущие решения", "/queue — график публикаций"]
+        lines += [
+            "/drafts — черновики, ждущие решения",
+            "/plan — график публикаций на неделю",
+            "/queue — запланированные публикации по одной",
+            "/feed — ссылка на график для календаря в телефоне",
+        ]
     if person.role == Role.admin:
         lines.append("/invite — пригласить сотрудника")
         lines.append("/people — кто имеет доступ, закрыть доступ")
         lines.append("/audit — журнал действий")
+        lines.append("/month — отчёт о работе за месяц")
     lines.append("/cancel — прервать текущее действие")
     return "\n".join(lines)
 

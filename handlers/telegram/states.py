@@ -19,3 +19,13 @@ class EditorDialog(StatesGroup):
 
 class InviteDialog(StatesGroup):
     department_name = State()
+
+
+class AnnounceDialog(StatesGroup):
+    title = State()
+    date = State()
+    place = State()
+
+
+class PlanDialog(StatesGroup):
+    item = State()

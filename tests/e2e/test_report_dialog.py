@@ -43,7 +43,7 @@ async def test_a_late_report_is_accepted_and_marked(
     summary = await reporter.expect("Проверьте:")
     reporter.press(summary, "Отправить")
     notice = await reporter.edited(summary, "принято")
-    assert "не позднее следующего дня" in notice["text"]
+    assert "не позднее следующего рабочего дня" in notice["text"]
     card = await editor.expect("Новое сообщение № 1")
     assert "Прислано позже срока" in card["text"]
 

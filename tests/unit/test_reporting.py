@@ -30,4 +30,4 @@ def test_summary_and_the_answer_after_sending() -> None:
     assert "вложений: 2" in reporting.summary({**data, "media": [{}, {}]}, TODAY)
     assert reporting.submitted(Submitted(41, 7, False)).startswith("Спасибо! Сообщение № 41")
     late = reporting.submitted(Submitted(42, 8, True))
-    assert "не позднее следующего дня" in late and "Спасибо" not in late
+    assert "не позднее следующего рабочего дня" in late and "Спасибо" not in late
