@@ -30,6 +30,8 @@ from bot.media import MediaStore
 from bot.moderation.polling import CommentPoller, polled
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
+from bot.plan import Plan
+from bot.plan_feed import FeedLinks
 from bot.ports import Card, CommentModerator, Publisher
 from handlers.notify import RoutingNotifier
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
@@ -48,6 +50,7 @@ from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from handlers.web import WebServer
 from networks.meta import MetaNetworks
 from networks.ratelimit import telegram_pacing, telegram_rates
+from handlers.web.plan import PlanWeb
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
 from networks.vk_api import GROUP_RPS, USER_RPS, RateLimitedAPI
@@ -92,6 +95,7 @@ class Application:
         self._stopping = asyncio.Event()
         self._catch_up: asyncio.Task | None = None
         self._duty_catch_up: asyncio.Task | None = None
+        self.plan_web: PlanWeb | None = None
         self.vk_feed: VKFeed | None = None
         self.vk_chat: VKChat | None = None
         self.vk_user_api: RateLimitedAPI | None = None
@@ -167,6 +171,8 @@ class Application:
         )
         self.duty = Duty(uow, self.notifier, config, self.clock)
         self.moderation.digest_sections.append(self.duty.digest_part)
+        self.plan = Plan(uow, config, self.clock, list(self.publishers), self.scheduler)
+        self.plan_links = FeedLinks(uow, self.plan, self.clock)
         self.dispatcher = Dispatcher(
             storage=self.shared_fsm or self.fsm,
             events_isolation=(
@@ -176,6 +182,8 @@ class Application:
             people=self.people,
             moderation=self.moderation,
             duty=self.duty,
+            plan=self.plan,
+            links=self.plan_links,
             tg_comments=self.tg_comments,
             vk_link=self._vk_link(),
         )
@@ -343,6 +351,8 @@ class Application:
             except RuntimeError:
                 pass  # polling had already stopped
             await asyncio.gather(self._polling, return_exceptions=True)
+        if self.plan_web is not None:
+            await self.plan_web.stop()
         if self.vk_feed is not None:
             await self.vk_feed.stop()
         if self.vk_chat is not None:

@@ -129,6 +129,37 @@ class Duty:
                 raise Denied("Это напоминание о мероприятии другого подразделения.")
         return {"title": item.title, "date": item.event_date.isoformat(), "place": item.place}
 
+    async def announcement_card(self, announcement_id: int) -> Card:
+        """An announced event opened from the plan: what, when, who, and its deadline."""
+        async with self._uow() as uow:
+            item = await uow.announcements.get(announcement_id)
+            if item is None or item.cancelled:
+                raise NotFound("Этого анонса больше нет.")
+            answered = await uow.announcements.is_answered(announcement_id)
+            author = await uow.people.get(item.author_id)
+            department = await uow.departments.get(item.department_id)
+        today = self.today()
+        who = ", ".join(
+            x
+            for x in (department.name if department else "", author.full_name if author else "")
+            if x
+        )
+        lines = [
+            f"📣 Анонс № {item.id}: «{item.title}», "
+            f"{human_date(item.event_date, today)}, {item.place}",
+            f"Сообщил: {who}" if who else "",
+        ]
+        deadline = self.calendar.deadline(item.event_date)
+        if answered:
+            lines.append("Сообщение о мероприятии уже пришло.")
+            return Card("\n".join(x for x in lines if x))
+        lines.append(deadline.explain())
+        buttons: tuple = ()
+        if item.event_date < today:
+            lines.append("Сообщения пока нет.")
+            buttons = ((Button("Напомнить", Action.remind, item.id or 0),),)
+        return Card("\n".join(x for x in lines if x), buttons)
+
     # ---- the daily sweeps -----------------------------------------------------------------------
     async def overdue(self, *, before_today: bool = True) -> list[Overdue]:
         """Open announcements whose event has passed (before today) with no report yet."""

@@ -200,7 +200,7 @@ def digest_card(data: DigestData, extra: Sequence[DigestPart] = ()) -> Card:
         verb = "выйдет" if n % 10 == 1 and n % 100 != 11 else "выйдут"
         noun = plural(n, ("публикация", "публикации", "публикаций"))
         lines.append(f"• сегодня {verb} {noun}: {', '.join(data.today_times)}")
-        rows.append((Button("График", Action.open_queue),))
+        rows.append((Button("График", Action.open_plan),))
     if data.late_reports:
         lines.append(f"• сообщения о мероприятиях с опозданием: {', '.join(data.late_reports)}")
     for part in extra:

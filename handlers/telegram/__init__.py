@@ -11,6 +11,7 @@ from handlers.telegram import (
     invite,
     lists,
     moderation,
+    plan,
     report,
     review,
 )
@@ -24,6 +25,7 @@ def get_routers() -> list[Router]:
         invite.router,
         report.router,
         announce.router,
+        plan.router,
         moderation.router,
         review.router,
         lists.router,

@@ -25,3 +25,12 @@ class ReportCB(CallbackData, prefix="r1"):
 class InviteCB(CallbackData, prefix="i1"):
     role: str = ""
     department: int = -1
+
+
+class PlanCB(CallbackData, prefix="p1"):
+    """The plan's buttons: week (arg = its Monday), open (arg = post|item|ann), slots, to
+    (arg = epoch seconds), add, xlsx, html, unplan."""
+
+    action: str
+    ref: int = 0
+    arg: str = ""

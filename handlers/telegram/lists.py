@@ -8,7 +8,7 @@ from aiogram.types import Message
 
 from bot.editorial import Desk
 from bot.ports import Card, CardRef
-from handlers.telegram.common import MENU_DRAFTS, MENU_QUEUE
+from handlers.telegram.common import MENU_DRAFTS
 from handlers.telegram.filters import PRIVATE, text_is
 from handlers.telegram.render import keyboard
 from storage.models import Person
@@ -40,6 +40,5 @@ async def drafts(message: Message, desk: Desk, person: Person) -> None:
 
 
 @router.message(Command("queue"))
-@router.message(text_is(MENU_QUEUE))
 async def queue(message: Message, desk: Desk, person: Person) -> None:
     await send_cards(message, await desk.queue(person), desk, EMPTY_QUEUE)
