@@ -160,7 +160,8 @@ async def test_ics_feed_and_page_at_a_secret_link_and_404_once_revoked(
         assert any("Ёлка" in s for s in summaries)
         assert any("Пост ко Дню района (ВКонтакте, ОК)" in s for s in summaries)
         match = events["post-2@pressdesk"]
-        assert match.decoded("dtstart") == datetime(2026, 12, 2, 9, 0, tzinfo=stage.app.config.desk.tz)
+        tomsk = stage.app.config.desk.tz
+        assert match.decoded("dtstart") == datetime(2026, 12, 2, 9, 0, tzinfo=tomsk)
         async with http.get(page_url) as response:
             assert response.status == 200
             page = await response.text()
