@@ -21,6 +21,7 @@ from aiogram.types import BotCommand
 
 from bot import metrics
 from bot.config import Config, Secrets
+from bot.control import Control
 from bot.dates import utcnow
 from bot.domain import Network
 from bot.duty import Duty
@@ -36,6 +37,7 @@ from bot.ports import Card, CommentModerator, Publisher
 from handlers.notify import RoutingNotifier
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram import webhook as tg_webhook
+from handlers.telegram.control import send_report
 from handlers.telegram.middlewares import FitText, PersonMiddleware, StateOnDiskFirst
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
@@ -48,13 +50,15 @@ from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
 from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from handlers.web import WebServer
+from handlers.web.plan import PlanWeb
 from networks.meta import MetaNetworks
 from networks.ratelimit import telegram_pacing, telegram_rates
-from handlers.web.plan import PlanWeb
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
+from networks.telegram_stats import TelegramStats
 from networks.vk_api import GROUP_RPS, USER_RPS, RateLimitedAPI
 from networks.vk_comments import VKComments
+from networks.vk_stats import VKStats
 from networks.vk_wall import VKWall
 from scheduler import PublishScheduler
 from storage.db import create_engine, migrate, session_factory
@@ -173,6 +177,8 @@ class Application:
         self.moderation.digest_sections.append(self.duty.digest_part)
         self.plan = Plan(uow, config, self.clock, list(self.publishers), self.scheduler)
         self.plan_links = FeedLinks(uow, self.plan, self.clock)
+        self.control = Control(uow, config, self.clock, self._stats_sources())
+        self.control.deliver = self._deliver_report
         self.dispatcher = Dispatcher(
             storage=self.shared_fsm or self.fsm,
             events_isolation=(
@@ -184,6 +190,7 @@ class Application:
             duty=self.duty,
             plan=self.plan,
             links=self.plan_links,
+            control=self.control,
             tg_comments=self.tg_comments,
             vk_link=self._vk_link(),
         )
@@ -340,6 +347,23 @@ class Application:
         for job_id, sweep, at in self.duty.jobs():
             self.scheduler.daily(job_id, sweep, at, self.config.desk.timezone)
         self._duty_catch_up = asyncio.create_task(self.duty.catch_up(), name="duty-catch-up")
+        if self.config.control.enabled:
+            # Daily at its time; the job itself acts only on the 1st (Control.send_monthly).
+            tz = self.config.desk.timezone
+            at = self.config.control.monthly_time
+            self.scheduler.daily("control:monthly", self.control.send_monthly, at, tz)
+
+    def _stats_sources(self) -> list:
+        sources: list = []
+        if Network.telegram in self.publishers:
+            sources.append(TelegramStats())
+        if self.vk_user_api is not None:
+            sources.append(VKStats(self.vk_user_api, self.config.vk.group_id))
+        return sources
+
+    async def _deliver_report(self, person: Person, report: object) -> None:
+        if person.telegram_id is not None:
+            await send_report(self.bot, person.telegram_id, report, self.config.desk.tz)
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -6,7 +6,7 @@ transport renders it its own way. Networks are Publishers; their errors come in 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -297,3 +297,23 @@ class CommentModerator(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PostStats:
+    """What a network tells about one published post; None where it does not say."""
+
+    views: int | None = None
+    likes: int | None = None
+    reposts: int | None = None
+    comments: int | None = None
+
+
+class StatsSource(Protocol):
+    """Per-post figures for the monthly report. `unavailable` is "" when the network gives them,
+    otherwise the Russian reason it does not (said in the report instead of a zero)."""
+
+    network: Network
+    unavailable: str
+
+    async def stats(self, external_ids: Sequence[str]) -> dict[str, PostStats]: ...
