@@ -9,14 +9,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: renders to memory, never to a window
-
-import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from bot.control import Chart, MonthlyReport
 from bot.dates import stamp
@@ -38,6 +31,12 @@ class RenderedReport:
 
 
 def png(chart: Chart) -> bytes:
+    # Imported on first use: matplotlib takes a second to import and most starts never draw.
+    import matplotlib
+
+    matplotlib.use("Agg")  # before pyplot: renders to memory, never to a window
+    import matplotlib.pyplot as plt
+
     figure, axis = plt.subplots(figsize=(8, 4.5), dpi=100)
     try:
         positions = range(len(chart.labels))
@@ -65,6 +64,9 @@ def png(chart: Chart) -> bytes:
 
 
 def xlsx(report: MonthlyReport) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for section in report.sections:

@@ -12,10 +12,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from bot.plan import LEGEND, Entry, Week
 from bot.plan_view import day_title
@@ -42,6 +39,8 @@ def _uid(entry: Entry) -> str:
 
 
 def ics(entries: list[Entry], tz: ZoneInfo, name: str = "График публикаций") -> bytes:
+    from icalendar import Calendar, Event  # on first use: most starts never build a feed
+
     calendar = Calendar()
     calendar.add("prodid", "-//pressdesk//plan//RU")
     calendar.add("version", "2.0")
@@ -106,6 +105,9 @@ def html_page(week: Week, titles: dict[str, str], nav: list[tuple[str, str]] = (
 
 
 def xlsx(entries: list[Entry], first: date, last: date) -> bytes:
+    from openpyxl import Workbook  # on first use, as above
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "График"

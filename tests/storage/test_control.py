@@ -55,7 +55,7 @@ class NoTelegramViews:
         raise AssertionError("never asked")
 
 
-async def seed(uow_factory) -> None:  # type: ignore[no-untyped-def]
+async def seed(uow_factory) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     async with uow_factory() as uow:
         s = uow.session
         for name in ("Отдел культуры", "Отдел спорта", "Отдел ЖКХ"):
