@@ -35,6 +35,7 @@ from bot.plan import Plan
 from bot.plan_feed import FeedLinks
 from bot.ports import Card, CommentModerator, Publisher
 from handlers.notify import RoutingNotifier
+from handlers.plan_web import plan_routes
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram import webhook as tg_webhook
 from handlers.telegram.control import send_report
@@ -99,7 +100,6 @@ class Application:
         self._stopping = asyncio.Event()
         self._catch_up: asyncio.Task | None = None
         self._duty_catch_up: asyncio.Task | None = None
-        self.plan_web: PlanWeb | None = None
         self.vk_feed: VKFeed | None = None
         self.vk_chat: VKChat | None = None
         self.vk_user_api: RateLimitedAPI | None = None
@@ -210,10 +210,13 @@ class Application:
         if self.vk_feed is not None and config.vk.callback and secrets.vk_group is not None:
             vk_secret = callback_secret(secrets.vk_group.get_secret_value())
             self.web.add_routes(self.vk_feed.callback_routes(vk_secret))
+        self.web.add_routes(plan_routes(self.plan_links))  # the plan's ICS feed and page
         if config.web.enabled or config.telegram.webhook or config.vk.callback:
             await self.web.start(config.web.host, config.web.port)
         self._start_duty()
         public = config.web.public_base_url or self.web.url
+        if config.web.enabled:
+            self.plan_links.base_url = public.rstrip("/")
         if self.vk_feed is not None and config.vk.callback:
             await self.vk_feed.register_callback(public)
         if config.telegram.webhook:
@@ -375,8 +378,6 @@ class Application:
             except RuntimeError:
                 pass  # polling had already stopped
             await asyncio.gather(self._polling, return_exceptions=True)
-        if self.plan_web is not None:
-            await self.plan_web.stop()
         if self.vk_feed is not None:
             await self.vk_feed.stop()
         if self.vk_chat is not None:

@@ -227,10 +227,6 @@ class PlanSettings(Section):
 
     slots: list[str] = Field(default_factory=lambda: ["09:00", "13:00", "18:00"])
     network_slots: dict[str, list[str]] = Field(default_factory=dict)
-    web_enabled: bool = True
-    web_host: str = "127.0.0.1"
-    web_port: int = Field(8081, ge=0, le=65535)
-    public_url: str = ""
 
     @field_validator("slots")
     @classmethod

@@ -247,6 +247,12 @@ async def feed(message: Message, links: FeedLinks, person: Person) -> None:
 
 @router.callback_query(PlanCB.filter(F.action == "feed_new"))
 async def feed_new(query: CallbackQuery, links: FeedLinks, person: Person) -> None:
+    if not links.base_url:
+        await query.answer(
+            "Веб-сервер бота выключен в настройках ([web] enabled) — ссылку выдать нельзя.",
+            show_alert=True,
+        )
+        return
     token = await links.issue(person)
     calendar, page = links.urls(token)
     await query.message.answer(
