@@ -303,6 +303,7 @@ class Application:
             self.config.vk.request_timeout,
             Inbox(self.uow, group_id, self.clock),
         )
+        self.vk_chat.duty = self.duty
         labelers = [messages_labeler(self.vk_chat)]
         on_gap = None
         vk = self.moderation.moderator(Network.vk) if self.config.moderation.enabled else None

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from vkbottle import API, VKAPIError
 
+from bot.duty import Duty
 from bot.editorial import Desk
 from bot.people import PeopleService
 from handlers.vk.inbox import Inbox
@@ -100,6 +101,7 @@ class VKChat:
         # One event per person at a time (as aiogram's event isolation does): a photo and a
         # quick «Готово» must not both read the same half-filled report.
         self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.duty: Duty | None = None  # announcements ahead («Анонс»), set by the app
 
     async def say(self, turn: Turn, text: str, keyboard: str | None = None) -> int:
         turn.replies += 1

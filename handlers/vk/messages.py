@@ -19,8 +19,9 @@ from bot.dates import utcnow
 from bot.domain import Role
 from bot.errors import Denied, DeskError
 from bot.people import Account
+from bot.ports import Action
 from bot.reporting import STRANGER
-from handlers.vk import report
+from handlers.vk import announce, report
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
 from handlers.vk.render import MENU_REPORT, menu_keyboard
@@ -40,6 +41,7 @@ def help_text(person: Person) -> str:
     lines = [
         f"Вы — {Role(person.role).title}. Что можно сделать здесь:",
         f"«{MENU_REPORT}» (или /report) — рассказать о мероприятии",
+        "«Анонс» — рассказать о предстоящем мероприятии заранее",
         "«Отмена» (или /cancel) — прервать текущее действие",
     ]
     if Role(person.role).can_edit():
@@ -57,6 +59,8 @@ def command(turn: Turn) -> tuple[str, str]:
     lowered = text.lower().lstrip("/")
     if lowered in ("report", MENU_REPORT.lower()):
         return "report", ""
+    if lowered in ("announce", "анонс"):
+        return "announce", ""
     if lowered in ("cancel", "отмена"):
         return "cancel", ""
     if lowered in ("help", "помощь"):
@@ -76,6 +80,8 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
     step = report.step_of(peer)
     if name == "report":
         await report.start(chat, turn)
+    elif name == "announce" and chat.duty is not None:
+        await announce.start(chat, turn)
     elif name == "cancel":
         await chat.states.delete(turn.peer_id)
         await chat.say(turn, reporting.cancelled(step is not None), menu_keyboard())
@@ -84,6 +90,8 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
         await chat.say(turn, already + help_text(person), menu_keyboard())
     elif step is not None and peer is not None:
         await report.on_message(chat, turn, person, step, dict(peer.payload))
+    elif (ahead := announce.step_of(peer)) is not None and chat.duty is not None:
+        await announce.on_message(chat, turn, person, ahead, dict(peer.payload))
     else:
         await chat.say(
             turn,
@@ -113,6 +121,9 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if person is None:
         await chat.people.refuse(Account("vk", turn.peer_id), what="message_event")
         await chat.answer(turn, SHORT_REFUSAL)
+        return
+    if turn.payload.get("d") == Action.report_now and chat.duty is not None:
+        await announce.report_now(chat, turn, person, int(turn.payload.get("r") or 0))
         return
     if "d" in turn.payload:  # a core card's button: the editors' actions live in Telegram
         await chat.answer(turn, "Это действие доступно в Telegram-боте пресс-службы.")

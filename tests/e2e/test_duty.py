@@ -128,3 +128,27 @@ async def test_announcing_a_past_date_points_to_the_report(stage: Stage, admin: 
     assert "/report" in refusal["text"]
     admin.send("завтра")
     await admin.expect("Где?")
+
+
+async def test_announce_and_report_now_in_vk(stage: Stage, clock: Clock, admin: Chat) -> None:
+    from tests.e2e.test_vk_reporter import join_vk, labels
+
+    head = await join_vk(stage, admin)
+    head.send("Анонс")
+    await head.expect("Как оно называется?")
+    head.send("Концерт")
+    await head.expect("Когда оно будет?")
+    head.send("04.12")  # Friday: due on Monday
+    await head.expect("Где?")
+    head.send("Дом культуры")
+    done = await head.expect("Анонс № 1")
+    assert "для 4 декабря это понедельник, 7 декабря" in done["text"]
+
+    clock.set(datetime(2026, 12, 5, 3, 0, tzinfo=UTC))  # Saturday: not yet
+    assert await stage.app.duty.send_reminders() == 0
+    clock.set(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))  # Monday 10:00
+    assert await stage.app.duty.send_reminders() == 1
+    reminder = await head.expect("Напоминаю: 4 декабря прошло мероприятие «Концерт»")
+    assert labels(reminder) == ["Сообщить сейчас"]
+    head.press(reminder, "Сообщить сейчас")
+    await head.expect("Коротко опишите")
