@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.domain import Role
+from sandbox.demo_plan import seed_plan
 from sandbox.stage import (
     ADMIN_ID,
     BOT_USERNAME,
@@ -123,6 +124,9 @@ async def seed(stage: Stage) -> None:
         person.department_id = ids[department]
         await uow.people.add(person)
         await uow.commit()
+        reporter = await uow.people.by_telegram(REPORTER_ID)
+        editor = await uow.people.by_telegram(ADMIN_ID)
+    await seed_plan(stage.app, reporter, person, editor)
 
 
 class Sandbox:
