@@ -226,6 +226,11 @@ class Control:
         report = await self.build(Month.of(self.today()).previous)
         async with self._uow() as uow:
             admins = await uow.people.with_roles([Role.admin])
+        sent = 0
         for admin in admins:
-            await self.deliver(admin, report)
-        return len(admins)
+            try:
+                await self.deliver(admin, report)
+                sent += 1
+            except Exception:  # one admin's chat failing must not keep it from the others
+                log.exception("monthly report to person %s failed", admin.id)
+        return sent

@@ -8,6 +8,7 @@ import base64
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -92,13 +93,13 @@ def xlsx(report: MonthlyReport) -> bytes:
     return out.getvalue()
 
 
-def html(report: MonthlyReport, charts: dict[str, list[tuple[str, str]]], tz) -> str:  # type: ignore[no-untyped-def]
+def html(report: MonthlyReport, charts: dict[str, list[tuple[str, str]]], tz: ZoneInfo) -> str:
     return _templates.get_template("control.html.j2").render(
         report=report, charts=charts, generated=stamp(report.generated_at, tz)
     )
 
 
-def render(report: MonthlyReport, tz) -> RenderedReport:  # type: ignore[no-untyped-def]
+def render(report: MonthlyReport, tz: ZoneInfo) -> RenderedReport:
     charts: list[tuple[str, bytes]] = []
     inline: dict[str, list[tuple[str, str]]] = {}
     for section in report.sections:

@@ -3,6 +3,8 @@ and the XLSX and HTML files. The same sending serves the report on the 1st of th
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, InputMediaPhoto, Message
@@ -18,7 +20,7 @@ router.message.filter(PRIVATE)
 TEXT_LIMIT = 4096
 
 
-async def send_report(bot: Bot, chat_id: int, report: MonthlyReport, tz) -> None:  # type: ignore[no-untyped-def]
+async def send_report(bot: Bot, chat_id: int, report: MonthlyReport, tz: ZoneInfo) -> None:
     rendered = render(report, tz)
     summary = rendered.summary
     while utf16_len(summary) > TEXT_LIMIT - 20:  # many departments: the files have the rest
