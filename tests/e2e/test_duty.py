@@ -152,3 +152,31 @@ async def test_announce_and_report_now_in_vk(stage: Stage, clock: Clock, admin: 
     assert labels(reminder) == ["Сообщить сейчас"]
     head.press(reminder, "Сообщить сейчас")
     await head.expect("Коротко опишите")
+
+
+async def test_a_restart_after_the_reminder_time_still_reminds_once(
+    stage: Stage, clock: Clock, admin: Chat
+) -> None:
+    head = await join(
+        stage, admin, 2001, "Иван Иванов", "Руководитель подразделения", "Отдел спорта"
+    )
+    head.send("/announce")
+    await head.expect("Как оно называется?")
+    head.send("Эстафета")
+    await head.expect("Когда оно будет?")
+    head.send("02.12")
+    await head.expect("Где?")
+    head.send("Стадион")
+    await head.expect("Анонс № 1")
+    await stage.stop_app()  # the bot is off at 10:00 on the due day
+    clock.set(datetime(2026, 12, 3, 5, 0, tzinfo=UTC))  # Thursday 12:00
+    await stage.start_app()
+    await head.expect("Напоминаю: вчера прошло мероприятие «Эстафета»")
+    await stage.stop_app()
+    await stage.start_app()  # again: the mark in the database keeps it to one
+    await stage.app._duty_catch_up
+    assert await stage.app.duty.send_reminders() == 0
+    reminders = [m for m in head.bot_messages() if "Напоминаю" in (m.get("text") or "")]
+    assert len(reminders) == 1
+    async with stage.app.uow() as uow:
+        assert (await uow.announcements.get(1)).reminded_at is not None
