@@ -51,7 +51,6 @@ from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
 from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from handlers.web import WebServer
-from handlers.web.plan import PlanWeb
 from networks.meta import MetaNetworks
 from networks.ratelimit import telegram_pacing, telegram_rates
 from networks.telegram_channel import TelegramChannel

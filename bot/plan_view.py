@@ -2,7 +2,8 @@
 
 The text is Telegram's HTML subset (links under network names instead of long addresses); it is
 measured as Telegram does, in UTF-16 code units of the text after entity parsing, and kept under
-the message limit by dropping detail (free slots first, then the tail of a long day).
+the message limit (bot.textsize) by dropping detail (free slots first, then the tail of a long
+day) rather than by cutting the text.
 """
 
 from __future__ import annotations
@@ -12,16 +13,11 @@ import re
 from datetime import date
 
 from bot.plan import LEGEND, Day, Entry, Week
+from bot.textsize import TEXT_LIMIT, utf16_len
 from bot.workdays import WEEKDAYS_SHORT, day_month
 
-MESSAGE_LIMIT = 4096
-BUDGET = 3900  # room for Telegram's own rounding and a line added by the transport
+BUDGET = TEXT_LIMIT - 196  # room for a line the transport may add
 _TAG = re.compile(r"<[^>]+>")
-
-
-def utf16_len(text: str) -> int:
-    """Telegram's length of a message: UTF-16 code units (an emoji is two)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def visible_len(markup: str) -> int:

@@ -11,21 +11,18 @@ from aiogram.types import BufferedInputFile, InputMediaPhoto, Message
 
 from bot.control import Control, MonthlyReport
 from bot.control_render import render
-from bot.plan_view import utf16_len
+from bot.textsize import fit
 from handlers.telegram.filters import PRIVATE
 from storage.models import Person
 
 router = Router(name="control")
 router.message.filter(PRIVATE)
-TEXT_LIMIT = 4096
 
 
 async def send_report(bot: Bot, chat_id: int, report: MonthlyReport, tz: ZoneInfo) -> None:
     rendered = render(report, tz)
-    summary = rendered.summary
-    while utf16_len(summary) > TEXT_LIMIT - 20:  # many departments: the files have the rest
-        summary = summary.rsplit("\n", 2)[0] + "\n…"
-    await bot.send_message(chat_id, summary)
+    # Many departments: the summary is cut with «…»; the files have everything.
+    await bot.send_message(chat_id, fit(rendered.summary, tail=" (полностью — в файлах)"))
     photos = [BufferedInputFile(data, filename=name) for name, data in rendered.charts]
     if len(photos) == 1:
         await bot.send_photo(chat_id, photos[0])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.plan import Day, Entry, Week
-from bot.plan_view import utf16_len, visible_len, week_message
+from bot.plan_view import visible_len, week_message
+from bot.textsize import utf16_len
 
 
 def week(entries_a_day: int) -> Week:
