@@ -233,7 +233,9 @@ def second_opinion(texts: list[str], delay: float, rub_per_1k: float) -> dict[st
 
 
 def _clear_current() -> None:
-    for fn in (nz.analyse_word, md.word_features, lx.obscene_root, lx.insult_kind):
+    from bot.moderation.classifier import _judge_word
+
+    for fn in (nz.analyse_word, md.word_features, lx.obscene_root, lx.insult_kind, _judge_word):
         fn.cache_clear()
 
 

@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     moderation = sub.add_parser("moderation", help="модерация комментариев")
     moderation.add_argument("action", choices=["train"])
     moderation.add_argument("--config", type=Path, default=Path("config.toml"))
+    moderation.add_argument(
+        "--shipped",
+        action="store_true",
+        help="пересобрать модель, которая поставляется с ботом (без решений редакторов)",
+    )
     args = parser.parse_args(argv)
     logs.setup(logging.INFO)
     # aiogram logs every handled update at INFO: a line per message a person sends is noise
@@ -62,12 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if command == "moderation":
         from bot.moderation.examples import local_examples
+        from bot.moderation.model import DEFAULT_MODEL_PATH
         from bot.moderation.train import MissingTrainingData, train
 
         # The shipped data plus this office's decisions; the result goes to model_path,
-        # which the bot prefers over the shipped model from its next start.
-        examples = local_examples(config.database.url)
-        out = config.moderation.model_path
+        # which the running bot picks up by itself. --shipped rebuilds the repo's own model
+        # from the data alone (the same bytes for the same data).
+
+        shipped = getattr(args, "shipped", False)
+        examples = [] if shipped else local_examples(config.database.url)
+        out = DEFAULT_MODEL_PATH if shipped else config.moderation.model_path
         out.parent.mkdir(parents=True, exist_ok=True)
         try:
             report = train(examples, out=out)

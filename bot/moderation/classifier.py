@@ -182,6 +182,38 @@ def prepare(text: str) -> Prepared:
     )
 
 
+@lru_cache(maxsize=200_000)
+def _judge_word(
+    variants: tuple[str, ...], masked: bool, low: str, disguise: str
+) -> tuple[str | None, float, str]:
+    """What the word lists say of one token: (kind, score, reason label); kind None when nothing.
+
+    Depends on the token alone, so it is worked out once per distinct token."""
+    for v in variants:
+        found = lx.obscene_root(v)
+        if found:
+            word = "нецензурная брань" if found[1] > 0.85 else "грубая лексика"
+            return "obscenity", found[1], word
+    if masked or "@" in low or "$" in low:
+        # "х%рня", "бл@дь": a symbol standing for a letter the visual map cannot guess
+        target = lx.masked_match(low.replace("@", "*").replace("$", "*"))
+        if target and lx.insult_kind(target):
+            return "masked_insult", 0.9, ""
+        if target:
+            return "obscenity", 0.9, "нецензурная брань"
+    if "разделены" in disguise and variants[0] in lx.RUDE_WORDS:
+        return "spaced_rude", 0.8, ""  # "п.о.ш.ё.л": nobody spells an innocent word so
+    for v in variants:
+        kind = lx.insult_kind(v)
+        if kind == "hate":
+            return "hate", 0.9, "разжигание вражды"
+        if kind == "strong":
+            return "strong", 0.9, "оскорбление"
+        if kind == "weak":
+            return "weak", 0.75, "оскорбление"
+    return None, 0.0, ""
+
+
 def _q(text: str, span: tuple[int, int]) -> str:
     frag = text[span[0] : span[1]]
     return frag if len(frag) <= 40 else frag[:37] + "…"
@@ -238,60 +270,24 @@ class Classifier:
             prep.tokens + spaced_words(text, prep.tokens) if len(prep.tokens) > 2 else prep.tokens
         )
         for tok in lex_tokens:
-            found = None
-            for v in tok.variants:
-                r = lx.obscene_root(v)
-                if r:
-                    found = r
-                    break
-            if found is None and (tok.masked or "@" in tok.low or "$" in tok.low):
-                # "х%рня", "бл@дь": a symbol standing for a letter the visual map cannot guess
-                target = lx.masked_match(tok.low.replace("@", "*").replace("$", "*"))
-                if target and lx.insult_kind(target):
-                    note = f" ({tok.disguise})" if tok.disguise else ""
-                    orig = text[tok.start : tok.end]
-                    add("insult", 0.9, f"оскорбление: «{orig}»{note}", (tok.start, tok.end))
-                    continue
-                if target:
-                    found = (target, 0.9)
-            if found is None and "разделены" in tok.disguise and tok.variants[0] in lx.RUDE_WORDS:
-                # "п.о.ш.ё.л": nobody spells an innocent word letter by letter
-                add(
-                    "insult",
-                    0.8,
-                    f"грубость: «{text[tok.start : tok.end]}» ({tok.disguise})",
-                    (tok.start, tok.end),
-                )
+            kind, score, label = _judge_word(tok.variants, tok.masked, tok.low, tok.disguise)
+            if kind is None:
                 continue
-            if found:
-                orig = text[tok.start : tok.end]
-                note = f" ({tok.disguise})" if tok.disguise else ""
-                word = "нецензурная брань" if found[1] > 0.85 else "грубая лексика"
-                add("obscenity", found[1], f"{word}: слово «{orig}»{note}", (tok.start, tok.end))
-                continue
-            if any(a <= tok.start < b for a, b in idiom_spans):
-                continue
-            for v in tok.variants:
-                kind = lx.insult_kind(v)
-                if kind == "hate":
-                    add(
-                        "insult",
-                        0.9,
-                        f"разжигание вражды: «{text[tok.start : tok.end]}»",
-                        (tok.start, tok.end),
-                    )
-                    break
-                if kind == "strong":
-                    add(
-                        "insult",
-                        0.9,
-                        f"оскорбление: «{text[tok.start : tok.end]}»",
-                        (tok.start, tok.end),
-                    )
-                    break
-                if kind == "weak":
-                    weak.append(tok)
-                    break
+            orig = text[tok.start : tok.end]
+            note = f" ({tok.disguise})" if tok.disguise else ""
+            span = (tok.start, tok.end)
+            if kind == "obscenity":
+                add("obscenity", score, f"{label}: слово «{orig}»{note}", span)
+            elif kind == "masked_insult":
+                add("insult", score, f"оскорбление: «{orig}»{note}", span)
+            elif kind == "spaced_rude":
+                add("insult", score, f"грубость: «{orig}» ({tok.disguise})", span)
+            elif any(a <= tok.start < b for a, b in idiom_spans):
+                continue  # "не держите нас за дураков": not aimed at anyone
+            elif kind == "weak":
+                weak.append(tok)
+            else:
+                add("insult", score, f"{label}: «{orig}»", span)
         if weak:
             addressed = bool(lx.ADDRESS_RE.search(prep.phrase))
             for tok in weak:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.moderation.classifier import Classifier
 from bot.moderation.model import DEFAULT_MODEL_PATH
 from bot.moderation.train import TrainReport, adapt
+from bot.people import audit
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +89,30 @@ class ModelKeeper:
             report = await asyncio.to_thread(adapt, decisions, self._path)
             self.reload()
             return report
+
+
+async def retrain_office_model(
+    keeper: ModelKeeper,
+    uow: Callable[[], UnitOfWork],
+    tell_editors: Callable[[str], Awaitable[None]],
+    clock: Callable[[], datetime],
+) -> str:
+    """Every decision kept so far into the office's model; a failure goes to the editors, since a
+    model that silently stops learning is a broken promise."""
+    async with uow() as u:
+        decisions = [(e.text, e.head, e.label) for e in await u.examples.all()]
+    try:
+        report = await keeper.retrain(decisions)
+    except Exception as exc:
+        log.exception("moderation retrain failed")
+        text = (
+            "Не получилось дообучить модель модерации на решениях редакторов "
+            f"({type(exc).__name__}: {exc}). Бот работает на прежней модели; "
+            "попробуйте «pressdesk moderation train» или сообщите разработчикам."
+        )
+        await tell_editors(text)
+        return text
+    async with uow() as u:
+        await audit(u, clock(), "moderation.retrained", details=f"{len(decisions)} decisions")
+        await u.commit()
+    return f"Модель дообучена на {len(decisions)} решениях: {report.path}"

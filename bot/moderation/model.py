@@ -46,7 +46,8 @@ def word_features(word: str) -> tuple[int, ...]:
 
 
 def bigram_feature(a: str, b: str) -> int:
-    return _h("b:" + a + " " + b)
+    """From the two words' own (cached) hashes: no encoding or hashing of the pair's text."""
+    return (word_features(a)[0] * 1_000_003 ^ word_features(b)[0] * 7_919 ^ 0x5BD1E995) & _MASK
 
 
 def distinct(words: list[str]) -> tuple[list[str], set[tuple[str, str]]]:

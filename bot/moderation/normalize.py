@@ -171,8 +171,10 @@ _PLAIN = re.compile(r"[а-яё]+")
 _LAT = re.compile(r"[a-z]")
 _MASK = "*#%"
 # A raw token: word characters plus masks, joined by single in-word separators.
-_WCH = r"(?:[^\W_]|[*@$#%])"
-TOKEN_RE = re.compile(rf"{_WCH}+(?:[-.'’_]{_WCH}+)*")
+# ("_" counts as a word character here, one class instead of an alternation per character: several
+# times quicker; analyse_word splits at "_" like at the other separators)
+_WCH = r"[\w*@$#%]"
+TOKEN_RE = re.compile(rf"{_WCH}+(?:[-.'’]{_WCH}+)*")
 _SEP_SPLIT = re.compile(r"[-.'’_]")
 URL_RE = re.compile(
     r"(?:https?://|www\.)\S+|\bt\.me/\S+|"
@@ -320,6 +322,8 @@ def tokenize(text: str) -> list[Token]:
 def spaced_words(text: str, tokens: list[Token]) -> list[Token]:
     """Words spelled letter by letter ("х у й", "б.л.я" split by spaces): extra lexicon tokens."""
     extra: list[Token] = []
+    if sum(1 for t in tokens if t.end - t.start == 1) < 3:
+        return extra  # no run of three one-letter tokens: nothing spelled letter by letter
     i, n = 0, len(tokens)
     while i < n:
         j = i

@@ -15,11 +15,16 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiohttp
 
 from bot.config import SecondOpinionSettings
+from bot.people import audit
+from storage.models import Comment
+from storage.uow import UnitOfWork
 
 PROMPT = (
     "Ты модератор комментариев на странице городской администрации. Правила: нельзя мат, "
@@ -84,6 +89,24 @@ class SecondOpinion:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             return Opinion(None, f"нет ответа ({type(exc).__name__})", _since(started), 0)
         return parse(answer, _since(started))
+
+
+async def annotate(
+    opinion: SecondOpinion,
+    uow: Callable[[], UnitOfWork],
+    comment: Comment,
+    waiting: Sequence[str],
+    now: datetime,
+) -> Comment:
+    """Ask about a flagged comment and put the answer on it as one more reason (confirm-only)."""
+    answer = await opinion.ask(comment.text, comment.categories.split(","))
+    async with uow() as u:
+        reasons = "; ".join(filter(None, (comment.reasons, answer.line())))
+        await u.comments.move(comment.id, waiting, reasons=reasons)
+        details = f"{answer.confirmed} {answer.seconds:.2f}s {answer.tokens} tokens"
+        await audit(u, now, "comment.second_opinion", obj=f"comment:{comment.id}", details=details)
+        await u.commit()
+        return await u.comments.get(comment.id)
 
 
 def parse(answer: object, seconds: float) -> Opinion:

@@ -21,8 +21,8 @@ from bot.domain import Network, PostState, Role
 from bot.errors import Conflict, Denied, Invalid, NotFound
 from bot.moderation import cards
 from bot.moderation.classifier import CLEAN, Classifier, Verdict, mark
-from bot.moderation.learning import ModelKeeper
-from bot.moderation.second_opinion import SecondOpinion
+from bot.moderation.learning import ModelKeeper, retrain_office_model
+from bot.moderation.second_opinion import SecondOpinion, annotate
 from bot.people import audit
 from bot.ports import (
     Card,
@@ -127,30 +127,16 @@ class Moderation:
         return self._classifier or self._models.classifier
 
     async def retrain(self) -> str:
-        """The nightly job: the model adapted to every editor's decision so far, then reloaded.
-
-        A failure goes to the editors: a model that silently stops learning is a broken promise."""
-        async with self._uow() as uow:
-            decisions = [(e.text, e.head, e.label) for e in await uow.examples.all()]
-        try:
-            report = await self._models.retrain(decisions)
-        except Exception as exc:
-            log.exception("moderation retrain failed")
-            text = (
-                "Не получилось дообучить модель модерации на решениях редакторов "
-                f"({type(exc).__name__}: {exc}). Бот работает на прежней модели; "
-                "попробуйте «pressdesk moderation train» или сообщите разработчикам."
-            )
-            for editor in await self._editors():
-                await self._notifier.send(editor, Card(text))
-            return text
+        """The nightly job: the model adapted to every editor's decision so far, then reloaded."""
+        answer = await retrain_office_model(
+            self._models, self._uow, self._tell_editors, self._clock
+        )
         self._classifier = None  # an injected classifier gives way to the retrained one
-        async with self._uow() as uow:
-            await audit(
-                uow, self._clock(), "moderation.retrained", details=f"{len(decisions)} decisions"
-            )
-            await uow.commit()
-        return f"Модель дообучена на {len(decisions)} решениях: {report.path}"
+        return answer
+
+    async def _tell_editors(self, text: str) -> None:
+        for editor in await self._editors():
+            await self._notifier.send(editor, Card(text))
 
     # ---- comments coming in -------------------------------------------------------------------
     async def ingest(self, items: Sequence[IncomingComment], force: str = "") -> list[Flagged]:
@@ -272,26 +258,9 @@ class Moderation:
                 await uow.commit()
                 comment = await uow.comments.get(comment.id)
         if self._opinion.enabled and comment.source == "classifier" and comment.text:
-            comment = await self._second_opinion(comment)
+            comment = await annotate(self._opinion, self._uow, comment, WAITING, self._clock())
         card = cards.flagged_card(comment, title, self._abilities(comment), self._tz)
         await self._show(comment.id, card)
-
-    async def _second_opinion(self, comment: Comment) -> Comment:
-        """Confirm-only: asked about what the classifier flagged; a line on the card, no more."""
-        opinion = await self._opinion.ask(comment.text, comment.categories.split(","))
-        async with self._uow() as uow:
-            reasons = "; ".join(filter(None, (comment.reasons, opinion.line())))
-            await uow.comments.move(comment.id, WAITING, reasons=reasons)
-            details = f"{opinion.confirmed} {opinion.seconds:.2f}s {opinion.tokens} tokens"
-            await audit(
-                uow,
-                self._clock(),
-                "comment.second_opinion",
-                obj=f"comment:{comment.id}",
-                details=details,
-            )
-            await uow.commit()
-            return await uow.comments.get(comment.id)
 
     async def _auto_act(self, comment_id: int) -> bool:
         now = self._clock()

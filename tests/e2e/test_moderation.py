@@ -545,3 +545,20 @@ async def test_a_taught_example_changes_later_verdicts(stage: Stage) -> None:
     assert "moderation.retrained" in [
         a.action for a in await rows(stage, AuditLog, AuditLog.action == "moderation.retrained")
     ]
+
+
+async def test_a_failed_retrain_reaches_the_editors(
+    stage: Stage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.moderation import learning
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("диск заполнен")
+
+    monkeypatch.setattr(learning, "adapt", broken)
+    await start(stage)
+    before = len(bot_texts(stage, ADMIN_ID))
+    answer = await stage.app.moderation.retrain()
+    assert "Не получилось дообучить" in answer
+    told = await card_in(stage, ADMIN_ID, "Не получилось дообучить", after=before)
+    assert "диск заполнен" in told["text"] and "прежней модели" in told["text"]
