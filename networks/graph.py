@@ -114,8 +114,10 @@ class GraphClient:
         timeout: float = 20,
         requests_per_second: float = 5,
         clock: Callable[[], float] = time.monotonic,
+        network: str = "meta",  # the label of its rate-limit waits in /metrics
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._network = network
         self._token = token
         self._proof = appsecret_proof(token, app_secret) if app_secret else None
         self._timeout = timeout
@@ -171,7 +173,7 @@ class GraphClient:
         else:
             kwargs["data"] = fields  # the token goes in the body, not in a logged URL
         if self._pace is None:
-            self._pace = pace_for(self._token, self._rate, network="meta")
+            self._pace = pace_for(self._token, self._rate, network=self._network)
         await self._pace.wait()
         self.calls += 1
         try:

@@ -35,7 +35,12 @@ class MetaNetworks:
         max_posts = config.moderation.catchup_max_posts
         if fb.enabled and page_token and fb.page_id:
             graph = GraphClient(
-                fb.api_base_url, page_token, app_secret, fb.request_timeout, fb.requests_per_second
+                fb.api_base_url,
+                page_token,
+                app_secret,
+                fb.request_timeout,
+                fb.requests_per_second,
+                network="facebook",
             )
             self.facebook = FacebookPage(graph, fb.page_id)
             if moderate:
@@ -45,7 +50,12 @@ class MetaNetworks:
         ig_token = _value(secrets.instagram) or page_token
         if ig.enabled and ig_token and ig.user_id:
             graph = GraphClient(
-                ig.api_base_url, ig_token, app_secret, ig.request_timeout, ig.requests_per_second
+                ig.api_base_url,
+                ig_token,
+                app_secret,
+                ig.request_timeout,
+                ig.requests_per_second,
+                network="instagram",
             )
             self.instagram = InstagramAccount(
                 graph,
