@@ -53,6 +53,7 @@ from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from handlers.web import WebServer
 from networks.meta import MetaNetworks
 from networks.ratelimit import telegram_pacing, telegram_rates
+from networks.registry import connect_all
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
 from networks.telegram_stats import TelegramStats
@@ -131,6 +132,8 @@ class Application:
         )
         self.media = MediaStore(config.storage.media_dir)
         self.meta = MetaNetworks(config, secrets, self.media)  # Facebook, Instagram: off by default
+        # OK, MAX, ...: each adapter module plugs in by its config section (networks/registry.py)
+        self.connections = connect_all(config, secrets, self._published_refs)
         self.publishers = self._publishers() | self.meta.publishers()
         if config.vk.enabled and config.vk.group_id and secrets.vk_group is not None:
             # The community token: comment events and the reporters' private messages.
@@ -256,7 +259,14 @@ class Application:
             )
             self.vk_user_api = api  # comment moderation shares it, and so VK's pace
             publishers[Network.vk] = VKWall(api, config.vk.group_id, config.vk.request_timeout)
+        publishers |= {c.network: c.publisher for c in self.connections if c.publisher}
         return publishers
+
+    async def _published_refs(self, network: Network, since: datetime) -> list[str]:
+        """Our posts on a network since a moment (for adapters that cannot list them there)."""
+        limit = self.config.moderation.catchup_max_posts
+        async with self.uow() as uow:
+            return await uow.publications.published_refs(network, since, limit)
 
     async def _moderators(self) -> dict[Network, CommentModerator]:
         config = self.config
@@ -275,6 +285,7 @@ class Application:
                 config.vk.request_timeout,
                 config.moderation.catchup_max_posts,
             )
+        moderators |= {c.network: c.moderator for c in self.connections if c.moderator}
         return moderators | self.meta.moderators()
 
     def _vk_link(self) -> str:

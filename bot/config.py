@@ -6,6 +6,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,6 +27,10 @@ TOKEN_ENV = {
     "instagram": "PRESSDESK_INSTAGRAM_TOKEN",
     "meta_app_secret": "PRESSDESK_META_APP_SECRET",
     "media_link_secret": "PRESSDESK_MEDIA_LINK_SECRET",
+    "ok_access_token": "PRESSDESK_OK_ACCESS_TOKEN",
+    "ok_application_key": "PRESSDESK_OK_APPLICATION_KEY",
+    "ok_application_secret": "PRESSDESK_OK_APPLICATION_SECRET_KEY",
+    "max_token": "PRESSDESK_MAX_TOKEN",
 }
 
 
@@ -41,6 +46,16 @@ ENV_OVERRIDES = {
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class NetworkSection(Section):
+    """A network's section: `tokens` names the Secrets it needs once the office wants it."""
+
+    tokens: ClassVar[tuple[str, ...]] = ()
+    enabled: bool = True
+
+    def wanted(self) -> bool:
+        return self.enabled
 
 
 class DeskSettings(Section):
@@ -73,8 +88,8 @@ class TelegramSettings(Section):
     webhook: bool = False
 
 
-class VKSettings(Section):
-    enabled: bool = True
+class VKSettings(NetworkSection):
+    tokens: ClassVar[tuple[str, ...]] = ("vk_user", "vk_group")
     api_base_url: str = "https://api.vk.com/method/"
     group_id: int = Field(0, ge=0)
     request_timeout: float = Field(20.0, gt=0)
@@ -126,6 +141,32 @@ class PublicMediaSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8081, ge=0, le=65535)
     link_ttl_minutes: int = Field(60, ge=1, le=24 * 60)
+
+
+class OKSettings(NetworkSection):
+    tokens: ClassVar[tuple[str, ...]] = (
+        "ok_access_token",
+        "ok_application_key",
+        "ok_application_secret",
+    )
+    api_base_url: str = "https://api.ok.ru/fb.do"
+    group_id: str = Field("", pattern=r"^\d*$")
+    request_timeout: float = Field(20.0, gt=0)
+    check_comments_every_seconds: float = Field(60.0, ge=1)
+
+    def wanted(self) -> bool:
+        return self.enabled and bool(self.group_id)
+
+
+class MaxSettings(NetworkSection):
+    tokens: ClassVar[tuple[str, ...]] = ("max_token",)
+    api_base_url: str = "https://platform-api.max.ru"
+    chat_id: int = 0
+    request_timeout: float = Field(20.0, gt=0)
+    check_comments_every_seconds: float = Field(60.0, ge=1)
+
+    def wanted(self) -> bool:
+        return self.enabled and bool(self.chat_id)
 
 
 class DatabaseSettings(Section):
@@ -265,6 +306,8 @@ class Config(Section):
     facebook: FacebookSettings = Field(default_factory=FacebookSettings)
     instagram: InstagramSettings = Field(default_factory=InstagramSettings)
     public_media: PublicMediaSettings = Field(default_factory=PublicMediaSettings)
+    ok: OKSettings = Field(default_factory=OKSettings)
+    max: MaxSettings = Field(default_factory=MaxSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
@@ -288,6 +331,10 @@ class Secrets(BaseModel):
     instagram: SecretStr | None = None  # when unset, Instagram uses the Facebook Page token
     meta_app_secret: SecretStr | None = None  # optional: signs Graph calls (appsecret_proof)
     media_link_secret: SecretStr | None = None  # signs public media links
+    ok_access_token: SecretStr | None = None
+    ok_application_key: SecretStr | None = None
+    ok_application_secret: SecretStr | None = None
+    max_token: SecretStr | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
@@ -298,8 +345,10 @@ class Secrets(BaseModel):
     def missing(self, config: Config) -> list[str]:
         """Names of the environment variables the configured networks still need."""
         needed = ["telegram"]
-        if config.vk.enabled:
-            needed += ["vk_user", "vk_group"]
+        for name in Config.model_fields:
+            section = getattr(config, name)
+            if isinstance(section, NetworkSection) and section.wanted():
+                needed += section.tokens
         if config.facebook.enabled:
             needed.append("facebook")
         if config.instagram.enabled and self.instagram is None:

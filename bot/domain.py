@@ -58,6 +58,8 @@ class Network(StrEnum):
     vk = "vk"
     facebook = "facebook"
     instagram = "instagram"
+    ok = "ok"
+    max = "max"
 
     @property
     def title(self) -> str:
@@ -66,6 +68,8 @@ class Network(StrEnum):
             "vk": "ВКонтакте",
             "facebook": "Facebook",
             "instagram": "Instagram",
+            "ok": "Одноклассники",
+            "max": "MAX",
         }[self.value]
 
 

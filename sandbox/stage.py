@@ -16,6 +16,8 @@ from typing import Any
 from bot.app import Application
 from bot.config import Config, Secrets, parse_config
 from emulators.facebook import GraphEmulator
+from emulators.max import MaxEmulator
+from emulators.ok import OKEmulator
 from emulators.telegram import TelegramEmulator
 from emulators.vk import VKEmulator
 
@@ -32,6 +34,8 @@ FB_PAGE_ID = "110000000000001"
 IG_USER_ID = "17840000000000001"
 IG_USERNAME = "tomsk_district_demo"
 GRAPH_VERSION = "v21.0"
+OK_GROUP_ID = "70000000000001"
+MAX_CHANNEL_ID = -72000000000001
 
 
 def free_port() -> int:
@@ -58,6 +62,8 @@ class Stage:
         # settings switch them on (they are off by default, as in production).
         self.graph = GraphEmulator(clock=clock)
         self.media_port = free_port()
+        self.ok = OKEmulator(clock=clock)
+        self.max = MaxEmulator(clock=clock)
         self.app: Application | None = None
 
     async def start_emulators(self, tg_port: int = 0, vk_port: int = 0) -> None:
@@ -67,6 +73,8 @@ class Stage:
         self.graph.add_page(FB_PAGE_ID, "Администрация Томского района", IG_USER_ID, IG_USERNAME)
         self.graph_token = self.graph.issue_token(FB_PAGE_ID)  # the Facebook Page token
         self.ig_token = self.graph.issue_token(FB_PAGE_ID)  # Instagram's own, for the same Page
+        await self.ok.start()
+        await self.max.start()
         self.tg.add_bot(BOT_TOKEN, username=BOT_USERNAME)
         self.tg.add_group(DISCUSSION_ID, "Обсуждение канала администрации")
         self.tg.add_channel(
@@ -78,6 +86,11 @@ class Stage:
         self.vk.add_user(VK_ADMIN_ID, "Анна", "Петрова")
         self.vk_user_token = self.vk.issue_user_token(VK_ADMIN_ID, admin_of=[VK_GROUP_ID])
         self.vk_group_token = self.vk.issue_group_token(VK_GROUP_ID)
+        self.ok.add_group(OK_GROUP_ID, "Администрация Томского района")
+        self.ok_app_key, self.ok_app_secret = self.ok.add_app()
+        self.ok_token = self.ok.issue_token(self.ok_app_key, admin_of=[OK_GROUP_ID])
+        self.max_token, max_bot = self.max.add_bot("Пресс-служба", "pressdesk_bot")
+        self.max.add_channel(MAX_CHANNEL_ID, "Администрация Томского района", admins=[max_bot])
 
     def config(self) -> Config:
         raw: dict[str, Any] = {
@@ -111,6 +124,18 @@ class Stage:
                 "base_url": f"http://127.0.0.1:{self.media_port}",
                 "port": self.media_port,
             },
+            "ok": {
+                "api_base_url": self.ok.api_url,
+                "group_id": OK_GROUP_ID,
+                "request_timeout": 5.0,
+                "check_comments_every_seconds": 1.0,
+            },
+            "max": {
+                "api_base_url": self.max.base_url,
+                "chat_id": MAX_CHANNEL_ID,
+                "request_timeout": 5.0,
+                "check_comments_every_seconds": 1.0,
+            },
             "database": {"url": f"sqlite+aiosqlite:///{self.data_dir / 'pressdesk.db'}"},
             "storage": {"media_dir": str(self.data_dir / "media")},
             "publish": {"retry_delay_seconds": 0.2},
@@ -127,6 +152,10 @@ class Stage:
             vk_group=self.vk_group_token,
             facebook=self.graph_token,
             instagram=self.ig_token,
+            ok_access_token=self.ok_token,
+            ok_application_key=self.ok_app_key,
+            ok_application_secret=self.ok_app_secret,
+            max_token=self.max_token,
         )
 
     async def start_app(self, polling_timeout: int = 1) -> Application:
@@ -150,3 +179,5 @@ class Stage:
         await self.tg.stop()
         await self.vk.stop()
         await self.graph.stop()
+        await self.ok.stop()
+        await self.max.stop()

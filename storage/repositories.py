@@ -172,6 +172,21 @@ class Publications(Repository):
         await self.session.delete(publication)
         await self.session.flush()
 
+    async def published_refs(self, network: str, since: datetime, limit: int) -> list[str]:
+        """External ids of our posts published on a network since `since`, newest first."""
+        query = (
+            select(Publication.external_id)
+            .where(
+                Publication.network == network,
+                Publication.state == "published",
+                Publication.updated_at >= since,
+                col(Publication.external_id).is_not(None),
+            )
+            .order_by(col(Publication.updated_at).desc())
+            .limit(limit)
+        )
+        return [ref for ref in (await self.session.exec(query)).all() if ref]
+
 
 class Cards(Repository):
     async def add(self, kind: str, object_id: int, chat: str, message_id: int) -> None:

@@ -1,0 +1,344 @@
+"""MaxEmulator: a local MAX Bot API (platform-api.max.ru) for the tests and the sandbox.
+
+What it follows: the token only in the `Authorization` header (a token in the query string is
+refused with 401, as the project's notes say MAX does now); POST /messages?chat_id=… with a
+JSON body {text, attachments, format, notify}, text up to 4,000 characters; POST
+/uploads?type=image|video|file → {url[, token]} → the file as multipart field `data` to that
+url (dev.max.ru/docs-api/methods/POST/uploads); an attachment used at once may answer 400
+{"code": "attachment.not.ready"}; about 30 requests a second per bot, 429 beyond. Comments under
+a channel post: GET and DELETE /messages/{mid}/comments, as the official client maxapi calls
+them. Error bodies are {"code", "message"}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Literal
+
+from aiohttp import web
+
+from emulators.common import Fault, Faults, Watchable
+
+TEXT_LIMIT = 4000
+RPS = 30
+COMMENTS = "/messages/{mid}/comments"
+
+
+class MaxError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def response(self) -> web.Response:
+        body = {"code": self.code, "message": self.message}
+        return web.json_response(body, status=self.status, dumps=_dumps)
+
+
+class MaxEmulator(Watchable):
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.clock = clock
+        self.bots: dict[str, dict] = {}
+        self.users: dict[int, dict] = {}
+        self.chats: dict[int, dict] = {}
+        self.messages: dict[str, dict] = {}  # mid -> message (posts in channels)
+        self.uploads: dict[str, dict] = {}  # upload slot id -> {type, token}
+        self.tokens: dict[str, dict] = {}  # attachment token -> {type, data, not_ready}
+        self.not_ready_for = 1  # answers of attachment.not.ready before a new upload is usable
+        self.faults = Faults()
+        self.fault_timeout = 30.0
+        self.requests: list[tuple[str, str, dict]] = []
+        self.stopping = asyncio.Event()
+        self.base_url = ""
+        self._windows: dict[str, deque[float]] = {}
+        self._seq = 0
+        self.app = web.Application(client_max_size=50 * 1024 * 1024)
+        self.app.add_routes(
+            [
+                web.get("/me", self._api("/me", self._me)),
+                web.post("/uploads", self._api("/uploads", self._uploads)),
+                web.post("/messages", self._api("/messages", self._send)),
+                web.get("/messages/{mid}/comments", self._api(COMMENTS, self._comments)),
+                web.delete("/messages/{mid}/comments", self._api(COMMENTS, self._delete_comment)),
+                web.post("/_upload/{slot}", self._upload),
+                web.get("/_emu/max/chats/{chat_id}", self._feed),
+                web.post("/_emu/max/messages/{mid}/comments", self._citizen_comment),
+                web.get("/_emu/max/files/{token}", self._file),
+            ]
+        )
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self.stopping.clear()
+        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        self.base_url = f"http://{host}:{self._runner.addresses[0][1]}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        self.close_subscribers()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- the world -------------------------------------------------------------------------
+    def add_bot(self, name: str, username: str) -> tuple[str, int]:
+        token = secrets.token_urlsafe(40)
+        user_id = 10_000_000 + len(self.bots) + 1
+        self.bots[token] = {"user_id": user_id, "first_name": name, "username": username}
+        return token, user_id
+
+    def add_user(self, user_id: int, first_name: str, last_name: str) -> None:
+        self.users[user_id] = {"first_name": first_name, "last_name": last_name}
+
+    def add_channel(self, chat_id: int, title: str, admins: list[int]) -> None:
+        self.chats[chat_id] = {"title": title, "admins": set(admins), "posts": []}
+
+    def revoke(self, token: str) -> None:
+        self.bots.pop(token, None)
+
+    def post_comment(self, mid: str, user_id: int, text: str) -> dict:
+        post = self.messages[mid]
+        user = self.users.get(user_id, {"first_name": str(user_id), "last_name": ""})
+        comment = {
+            "sender": {"user_id": user_id, "is_bot": False, **user},
+            "recipient": {"chat_id": post["chat_id"], "chat_type": "channel", "post_id": mid},
+            "timestamp": self._now_ms(),
+            "body": {"mid": _new_mid(), "seq": self._next_seq(), "text": text},
+            "deleted": False,
+        }
+        post["comments"].append(comment)
+        self.notify({"kind": "comment", "chat_id": post["chat_id"]})
+        return _public(comment)
+
+    # -- what is there to see --------------------------------------------------------------
+    def posts(self, chat_id: int) -> list[dict]:
+        return [self.messages[mid] for mid in self.chats[chat_id]["posts"]]
+
+    def comments(self, mid: str, include_deleted: bool = False) -> list[dict]:
+        found = self.messages[mid]["comments"]
+        return [dict(c) for c in found if include_deleted or not c["deleted"]]
+
+    def calls(self, path: str) -> list[dict]:
+        return [query for method, p, query in self.requests if p == path]
+
+    def inject_fault(
+        self,
+        path: str,
+        kind: Literal["timeout", "500", "429", "error"],
+        count: int = 1,
+        code: str = "internal.error",
+    ) -> None:
+        """The next `count` requests to `path` ("/messages", "/uploads"… or "*") fail."""
+        self.faults.add(Fault(path, kind, count, code))
+
+    # -- the API ---------------------------------------------------------------------------
+    def _api(self, path: str, handler: Callable) -> Callable:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            self.requests.append((request.method, path, dict(request.query)))
+            fault = self.faults.take(path)
+            try:
+                if fault is not None:
+                    await self._fault(fault)
+                bot = self._authorize(request)
+                self._pace(request.headers.get("Authorization", ""))
+                answer = await handler(request, bot)
+            except MaxError as err:
+                return err.response()
+            return web.json_response(answer, dumps=_dumps)
+
+        return wrapped
+
+    async def _fault(self, fault: Fault) -> None:
+        if fault.kind == "timeout":
+            try:
+                await asyncio.wait_for(self.stopping.wait(), self.fault_timeout)
+            except TimeoutError:
+                pass
+            raise MaxError(504, "timeout", "Gateway Timeout")
+        if fault.kind == "500":
+            raise MaxError(503, "service.unavailable", "Service unavailable")
+        if fault.kind == "429":
+            raise MaxError(429, "too.many.requests", "Too many requests")
+        raise MaxError(400, str(fault.code), "injected fault")
+
+    def _authorize(self, request: web.Request) -> dict:
+        if "access_token" in request.query:
+            raise MaxError(
+                401, "verify.token", "Passing the token in query parameters is not supported"
+            )
+        bot = self.bots.get(request.headers.get("Authorization", ""))
+        if bot is None:
+            raise MaxError(401, "verify.token", "Invalid access_token")
+        return bot
+
+    def _pace(self, token: str) -> None:
+        now = self.clock()
+        window = self._windows.setdefault(token, deque())
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= RPS:
+            raise MaxError(429, "too.many.requests", "Too many requests")
+        window.append(now)
+
+    async def _me(self, request: web.Request, bot: dict) -> dict:
+        return {**bot, "is_bot": True}
+
+    async def _uploads(self, request: web.Request, bot: dict) -> dict:
+        kind = request.query.get("type", "")
+        if kind not in ("image", "video", "audio", "file"):
+            raise MaxError(400, "proto.payload", f"Invalid upload type {kind!r}")
+        slot = secrets.token_hex(8)
+        token = secrets.token_urlsafe(24) if kind in ("video", "audio") else None
+        self.uploads[slot] = {"type": kind, "token": token}
+        answer = {"url": f"{self.base_url}/_upload/{slot}"}
+        if token:
+            answer["token"] = token
+        return answer
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        slot = self.uploads.pop(request.match_info["slot"], None)
+        form = await request.post() if request.content_type == "multipart/form-data" else {}
+        field = form.get("data")
+        if slot is None or field is None or isinstance(field, str):
+            return web.json_response({"code": "upload.failed", "message": "no file"}, status=400)
+        data = field.file.read()
+        token = slot["token"] or secrets.token_urlsafe(24)
+        self.tokens[token] = {"type": slot["type"], "data": data, "not_ready": self.not_ready_for}
+        if slot["type"] == "image":
+            return web.json_response({"photos": {secrets.token_hex(6): {"token": token}}})
+        if slot["type"] == "file":
+            return web.json_response({"token": token})
+        return web.json_response({"retval": "ok"})
+
+    async def _send(self, request: web.Request, bot: dict) -> dict:
+        chat = self.chats.get(int(request.query.get("chat_id") or 0))
+        if chat is None:
+            raise MaxError(404, "chat.not.found", "Chat not found")
+        if bot["user_id"] not in chat["admins"]:
+            raise MaxError(403, "chat.denied", "Bot is not an admin of this channel")
+        try:
+            body = await request.json()
+        except ValueError:
+            raise MaxError(400, "proto.payload", "Body is not JSON") from None
+        text = body.get("text") or ""
+        if len(text) > TEXT_LIMIT:
+            raise MaxError(400, "proto.payload", f"text: size must be <= {TEXT_LIMIT}")
+        attachments = []
+        for item in body.get("attachments") or []:
+            token = (item.get("payload") or {}).get("token")
+            upload = self.tokens.get(token or "")
+            if upload is None or upload["type"] != item.get("type"):
+                raise MaxError(400, "proto.payload", "Unknown attachment token")
+            if upload["not_ready"] > 0:
+                upload["not_ready"] -= 1
+                raise MaxError(
+                    400,
+                    "attachment.not.ready",
+                    "Key: errors.process.attachment.file.not.processed",
+                )
+            attachments.append({"type": item["type"], "payload": {"token": token}})
+        if not text and not attachments:
+            raise MaxError(400, "proto.payload", "Empty message")
+        chat_id = int(request.query["chat_id"])
+        seq = self._next_seq()
+        mid = _new_mid()
+        link = base64.urlsafe_b64encode(seq.to_bytes(8, "big")).decode().rstrip("=")
+        message = {
+            "sender": {**bot, "is_bot": True},
+            "recipient": {"chat_id": chat_id, "chat_type": "channel"},
+            "timestamp": self._now_ms(),
+            "body": {"mid": mid, "seq": seq, "text": text, "attachments": attachments},
+            "url": f"https://max.ru/c/{chat_id}/{link}",
+        }
+        self.messages[mid] = {**message, "chat_id": chat_id, "comments": []}
+        chat["posts"].append(mid)
+        self.notify({"kind": "post", "chat_id": chat_id})
+        return {"message": message}
+
+    def _post_for(self, request: web.Request, bot: dict) -> dict:
+        post = self.messages.get(request.match_info["mid"])
+        if post is None:
+            raise MaxError(404, "not.found", "Message not found")
+        if bot["user_id"] not in self.chats[post["chat_id"]]["admins"]:
+            raise MaxError(403, "chat.denied", "Bot is not an admin of this channel")
+        return post
+
+    async def _comments(self, request: web.Request, bot: dict) -> dict:
+        post = self._post_for(request, bot)
+        count = int(request.query.get("count") or 50)
+        if not 1 <= count <= 100:
+            raise MaxError(400, "proto.payload", "count must be within 1..100")
+        after = int(request.query.get("after") or 0)
+        alive = [c for c in post["comments"] if not c["deleted"] and c["timestamp"] >= after]
+        return {"messages": [_public(c) for c in alive[:count]]}
+
+    async def _delete_comment(self, request: web.Request, bot: dict) -> dict:
+        post = self._post_for(request, bot)
+        wanted = request.query.get("comment_id", "")
+        comment = next((c for c in post["comments"] if c["body"]["mid"] == wanted), None)
+        if comment is None or comment["deleted"]:
+            raise MaxError(404, "not.found", "Comment not found")
+        comment["deleted"] = True
+        self.notify({"kind": "comment_deleted", "chat_id": post["chat_id"]})
+        return {"success": True}
+
+    # -- the sandbox page ------------------------------------------------------------------
+    async def _feed(self, request: web.Request) -> web.Response:
+        chat_id = int(request.match_info["chat_id"])
+        if chat_id not in self.chats:
+            raise web.HTTPNotFound()
+        posts = []
+        for post in reversed(self.posts(chat_id)):
+            body = post["body"]
+            files = [f"/_emu/max/files/{a['payload']['token']}" for a in body["attachments"]]
+            comments = [{**_public(c), "deleted": c["deleted"]} for c in post["comments"]]
+            posts.append(
+                {"mid": body["mid"], "text": body["text"], "url": post["url"], "photos": files}
+                | {"timestamp": post["timestamp"], "comments": comments}
+            )
+        return web.json_response({"chat_id": chat_id, "posts": posts}, dumps=_dumps)
+
+    async def _citizen_comment(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            comment = self.post_comment(
+                request.match_info["mid"], int(body["user_id"]), str(body["text"])
+            )
+        except (KeyError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(comment, dumps=_dumps)
+
+    async def _file(self, request: web.Request) -> web.Response:
+        upload = self.tokens.get(request.match_info["token"])
+        if upload is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=upload["data"], content_type="image/jpeg")
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+
+def _new_mid() -> str:
+    return "mid." + secrets.token_hex(16)
+
+
+def _public(comment: dict) -> dict:
+    return {k: v for k, v in comment.items() if k != "deleted"}
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)

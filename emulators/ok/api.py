@@ -1,0 +1,195 @@
+"""The methods of the fake OK REST API (POST /fb.do) and the checks OK makes before them.
+
+What the checks follow: the signature rule of OK's documentation (the sorted "k=v" pairs
+without access_token, then md5(access_token + application_secret_key), md5 of it all in
+lowercase; apiok.ru/dev/methods/rest/photosV2/photosV2.getUploadUrl shows the rule), the
+parameters of photosV2.getUploadUrl and mediatopic.post as apiok.ru lists them, and OK's error
+answer {"error_code", "error_msg", "error_data"} with its numeric codes (3 METHOD, 100 PARAM,
+101 PARAM_API_KEY, 102 PARAM_SESSION_EXPIRED, 104 PARAM_SIGNATURE, 10 PERMISSION_DENIED, 300
+NOT_FOUND, 9999 SYSTEM: these numbers are OK's, but no page of them was found by search to
+cite). `discussions.deleteComment` is the one method here OK's method list does not show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .emulator import OKEmulator
+
+ERRORS = {
+    3: "METHOD",
+    10: "PERMISSION_DENIED",
+    100: "PARAM",
+    101: "PARAM_API_KEY",
+    102: "PARAM_SESSION_EXPIRED",
+    104: "PARAM_SIGNATURE",
+    300: "NOT_FOUND",
+    9999: "SYSTEM",
+}
+MAX_PHOTOS = 50  # photosV2.getUploadUrl count per call, as far as the emulator checks
+
+
+class OKError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def answer(self) -> dict[str, Any]:
+        return {
+            "error_code": self.code,
+            "error_msg": f"{ERRORS.get(self.code, 'UNKNOWN')} : {self.message}",
+            "error_data": None,
+        }
+
+
+def signature(params: dict[str, str], access_token: str, secret_key: str) -> str:
+    """OK's sig for a request made with an access token (the "eternal" group token too)."""
+    session_secret = hashlib.md5((access_token + secret_key).encode()).hexdigest().lower()
+    pairs = "".join(
+        f"{k}={v}" for k, v in sorted(params.items()) if k not in ("sig", "access_token")
+    )
+    return hashlib.md5((pairs + session_secret).encode()).hexdigest().lower()
+
+
+def required(params: dict[str, str], *names: str) -> None:
+    for name in names:
+        if not params.get(name):
+            raise OKError(100, f"Missing required parameter {name}")
+
+
+class Methods:
+    def __init__(self, emu: OKEmulator) -> None:
+        self.emu = emu
+        self.table: dict[str, Callable[[dict[str, str], dict], Any]] = {
+            "photosV2.getUploadUrl": self.get_upload_url,
+            "mediatopic.post": self.mediatopic_post,
+            "discussions.getComments": self.get_comments,
+            "discussions.deleteComment": self.delete_comment,
+            "users.getInfo": self.users_info,
+            "group.getInfo": self.group_info,
+        }
+
+    def call(self, params: dict[str, str]) -> Any:
+        """OK's order: the method, the application, the signature, the session, the method."""
+        state = self.emu.state
+        method = params.get("method", "")
+        if method not in self.table:
+            raise OKError(3, f"Method {method or '(none)'} not found")
+        app_key = params.get("application_key", "")
+        secret = state.apps.get(app_key)
+        if secret is None:
+            raise OKError(101, "Application key is missing or unknown")
+        token_value = params.get("access_token", "")
+        token = state.tokens.get(token_value)
+        if not params.get("sig") or params["sig"] != signature(params, token_value, secret):
+            raise OKError(104, "Invalid signature")
+        if token is None or token["app"] != app_key:
+            raise OKError(102, "Session expired or invalid access_token")
+        return self.table[method](params, token)
+
+    def _admin(self, token: dict, gid: str) -> dict:
+        group = self.emu.state.groups.get(gid)
+        if group is None:
+            raise OKError(300, f"Group {gid} not found")
+        if gid not in token["admin_of"]:
+            raise OKError(10, "No permission to post in this group")
+        return group
+
+    def get_upload_url(self, params: dict[str, str], token: dict) -> dict:
+        gid = params.get("gid", "")
+        if gid:
+            self._admin(token, gid)
+        count = int(params.get("count") or 1)
+        if not 1 <= count <= MAX_PHOTOS:
+            raise OKError(100, f"count must be within 1..{MAX_PHOTOS}")
+        ids = [secrets.token_urlsafe(18) for _ in range(count)]
+        for photo_id in ids:
+            self.emu.state.pending_photos[photo_id] = {"gid": gid, "token": None}
+        query = f"apiToken={secrets.token_hex(8)}&photoIds={','.join(ids)}"
+        url = f"{self.emu.base_url}/uploadImage?{query}"
+        return {"photo_ids": ids, "upload_url": url, "expires_ms": 0, "ttl_ms": 86_400_000}
+
+    def mediatopic_post(self, params: dict[str, str], token: dict) -> str:
+        required(params, "attachment")
+        kind, gid = params.get("type", ""), params.get("gid", "")
+        if gid and kind not in ("GROUP_THEME", "GROUP_THEME_PROMO"):
+            raise OKError(100, "gid requires type=GROUP_THEME or GROUP_THEME_PROMO")
+        if kind == "GROUP_THEME" and not gid:
+            raise OKError(100, "Missing required parameter gid")
+        group = self._admin(token, gid)
+        try:
+            attachment = json.loads(params["attachment"])
+            media = attachment["media"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise OKError(100, f"Invalid attachment: {exc}") from None
+        text_parts, photos = [], []
+        for item in media:
+            if item.get("type") == "text":
+                text_parts.append(str(item.get("text", "")))
+            elif item.get("type") == "photo":
+                for ref in item.get("list", []):
+                    photo = self.emu.state.uploaded.pop(str(ref.get("id")), None)
+                    if photo is None:
+                        raise OKError(100, f"Invalid photo token {ref.get('id')}")
+                    photos.append(photo)
+            else:
+                raise OKError(100, f"Unsupported media type {item.get('type')}")
+        if not text_parts and not photos:
+            raise OKError(100, "Empty media topic")
+        return self.emu.state.add_topic(gid, group, "\n".join(text_parts), photos)
+
+    def get_comments(self, params: dict[str, str], token: dict) -> dict:
+        required(params, "discussionId", "discussionType")
+        topic = self.emu.state.topics.get(params["discussionId"])
+        if topic is None or params["discussionType"] != "GROUP_TOPIC":
+            raise OKError(300, "Discussion not found")
+        count = min(int(params.get("count") or 20), 100)
+        start = int(params.get("anchor") or 0)
+        alive = [c for c in topic["comments"] if not c["deleted"]]
+        page = alive[start : start + count]
+        end = start + len(page)
+        return {
+            "discussionId": topic["id"],
+            "discussionType": "GROUP_TOPIC",
+            "comments": [public_comment(c) for c in page],
+            "has_more": end < len(alive),
+            "anchor": str(end),
+        }
+
+    def delete_comment(self, params: dict[str, str], token: dict) -> dict:
+        required(params, "discussionId", "discussionType", "commentId")
+        topic = self.emu.state.topics.get(params["discussionId"])
+        if topic is None:
+            raise OKError(300, "Discussion not found")
+        self._admin(token, topic["gid"])
+        comment = next((c for c in topic["comments"] if c["id"] == params["commentId"]), None)
+        if comment is None or comment["deleted"]:
+            raise OKError(300, "Comment not found")
+        comment["deleted"] = True
+        self.emu.state.changed("comment_deleted", topic["id"])
+        return {"success": True}
+
+    def users_info(self, params: dict[str, str], token: dict) -> list[dict]:
+        required(params, "uids", "fields")
+        users = self.emu.state.users
+        return [{"uid": uid, **users[uid]} for uid in params["uids"].split(",") if uid in users]
+
+    def group_info(self, params: dict[str, str], token: dict) -> list[dict]:
+        required(params, "uids", "fields")
+        groups = self.emu.state.groups
+        return [
+            {"uid": gid, "name": groups[gid]["name"]}
+            for gid in params["uids"].split(",")
+            if gid in groups
+        ]
+
+
+def public_comment(comment: dict) -> dict:
+    keys = ("id", "text", "author_id", "author_name", "date", "reply_to_comment_id")
+    return {k: comment[k] for k in keys if comment.get(k) is not None}

@@ -1,0 +1,148 @@
+"""Odnoklassniki: topics in the office's group through OK's REST API (fb.do).
+
+What it relies on, and where that is written (checked with the search tool):
+- `mediatopic.post` with `gid`, `type=GROUP_THEME` and `attachment` (JSON, required):
+  apiok.ru/dev/methods/rest/mediatopic/mediatopic.post («gid … Вместе с этим параметром должен
+  присутствовать type=GROUP_THEME»; «attachment Да … Закодированная в JSON информация о контенте
+  медиатопика»). The attachment's shape {"media": [{"type": "text", "text": …}, {"type": "photo",
+  "list": [{"id": token}]}]}: apiok.ru/en/dev/sdk/js/ui.postMediatopic (the same format) and
+  the project's NETWORK-API-NOTES.md.
+- Photos: `photosV2.getUploadUrl` with `gid` and `count` → {"photo_ids", "upload_url"}:
+  apiok.ru/dev/methods/rest/photosV2/photosV2.getUploadUrl («gid … либо для создания медиатопика
+  в группе»); the files go to upload_url as multipart pic1…picN and the answer gives a token per
+  photo id: apiok.ru/dev/examples/moment_upload (the same two steps, `pic1`). Required rights:
+  PHOTO_CONTENT and GROUP_CONTENT.
+- The signature: networks/ok_api.py.
+- Comments: `discussions.getComments` (discussionId, discussionType=GROUP_TOPIC, count, anchor →
+  comments, has_more, anchor), `users.getInfo` for names: in the apiok.ru method list as an OK
+  SDK links it (apiok.ru/dev/methods/rest/discussions/discussions.getComments); its parameter
+  names as a public client uses them.
+NOT confirmed: a method to delete a comment under a group topic. The documented discussions.*
+list has none; the adapter calls `discussions.deleteComment` (DELETE_METHOD) and, if OK answers
+"unknown method", tells the editor to delete the comment in the group by hand. OK's error codes
+(PARAM_SIGNATURE = 104 and the others in ERRORS) are OK's own names and numbers, but no page
+listing them was found to cite. Video upload (`video.getUploadUrl`) is not implemented: the check
+says so. No documented text or photo limit per topic was found, so the check has none.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bot.config import Config, Secrets
+from bot.domain import MediaKind, Network
+from bot.ports import Check, OutgoingPost, Published, Publisher, PublishError
+from networks.ok_api import OKApi, OKCallError, OKUnavailable
+from networks.ok_comments import OKComments
+from networks.registry import Connection, PublishedRefs
+
+TEMPORARY = {1, 2, 8, 9999}  # UNKNOWN, SERVICE, FLOOD_BLOCKED, SYSTEM
+AUTH = {
+    101: "ключ приложения Одноклассников не подходит — проверьте PRESSDESK_OK_APPLICATION_KEY",
+    102: "ключ доступа группы в Одноклассниках больше не действует — получите новый (см. README)",
+    103: "ключ доступа группы в Одноклассниках не подходит — получите новый (см. README)",
+    104: "Одноклассники не приняли подпись запроса: секретный ключ приложения не подходит "
+    "к ключу доступа — проверьте PRESSDESK_OK_APPLICATION_SECRET_KEY",
+    10: "у приложения нет права публиковать в группе — нужны права GROUP_CONTENT и PHOTO_CONTENT "
+    "и ключ администратора группы",
+    200: "у приложения нет нужного права (GROUP_CONTENT или PHOTO_CONTENT)",
+}
+REJECTED = {
+    100: "Одноклассники не приняли текст или фото (ошибка в параметрах)",
+    300: "группа не найдена — проверьте [ok] group_id в настройках",
+}
+
+
+def sorted_error(exc: OKCallError | OKUnavailable, posting: bool = False) -> PublishError:
+    """`posting`: the failed call was mediatopic.post itself, so a lost answer may hide a
+    topic that is already in the group (OK has no idempotency key)."""
+    if isinstance(exc, OKUnavailable):
+        if posting and exc.reached:
+            return PublishError(
+                "uncertain", "Одноклассники не ответили, вышла ли публикация", None, str(exc)
+            )
+        return PublishError("temporary", "Одноклассники не ответили вовремя", None, str(exc))
+    detail = str(exc)
+    if exc.code in TEMPORARY:
+        return PublishError("temporary", "Одноклассники временно не принимают запросы", 2.0, detail)
+    if exc.code in AUTH:
+        return PublishError("auth", AUTH[exc.code], None, detail)
+    reason = REJECTED.get(exc.code, exc.message)
+    return PublishError("rejected", f"Одноклассники отклонили публикацию: {reason}", None, detail)
+
+
+class OKGroup(Publisher):
+    network = Network.ok
+
+    def __init__(self, api: OKApi, group_id: str) -> None:
+        self._api = api
+        self._gid = group_id
+
+    def check(self, post: OutgoingPost) -> Check:
+        problems = []
+        if not post.text.strip() and not post.media:
+            problems.append("пустая публикация")
+        if any(m.kind != MediaKind.photo for m in post.media):
+            problems.append(
+                "видео и документы в Одноклассники бот пока не загружает — "
+                "уберите их или снимите отметку"
+            )
+        return Check(problems=tuple(problems))
+
+    async def publish(self, post: OutgoingPost) -> Published:
+        media: list[dict] = []
+        if post.text.strip():
+            media.append({"type": "text", "text": post.text})
+        photos = [m for m in post.media if m.kind == MediaKind.photo]
+        try:
+            if photos:
+                tokens = await self._upload(photos)
+                media.append({"type": "photo", "list": [{"id": t} for t in tokens]})
+        except (OKCallError, OKUnavailable) as exc:
+            raise sorted_error(exc) from exc  # nothing is in the group yet
+        attachment = json.dumps({"media": media}, ensure_ascii=False)
+        try:
+            topic_id = await self._api.call(
+                "mediatopic.post", gid=self._gid, type="GROUP_THEME", attachment=attachment
+            )
+        except (OKCallError, OKUnavailable) as exc:
+            raise sorted_error(exc, posting=True) from exc
+        topic_id = str(topic_id).strip('"')
+        return Published(topic_id, f"https://ok.ru/group/{self._gid}/topic/{topic_id}")
+
+    async def _upload(self, photos: list) -> list[str]:
+        slot = await self._api.call("photosV2.getUploadUrl", gid=self._gid, count=len(photos))
+        answer = await self._api.upload(
+            slot["upload_url"], [(m.filename, m.read(), m.mime_type) for m in photos]
+        )
+        uploaded = answer.get("photos") or {}
+        try:
+            return [uploaded[photo_id]["token"] for photo_id in slot["photo_ids"]]
+        except (KeyError, TypeError) as exc:
+            raise OKUnavailable(f"upload answer without tokens: {answer!r}") from exc
+
+    def home_url(self) -> str:
+        return f"https://ok.ru/group/{self._gid}"
+
+    async def close(self) -> None:
+        await self._api.close()
+
+
+def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Connection | None:
+    settings = config.ok
+    keys = (secrets.ok_access_token, secrets.ok_application_key, secrets.ok_application_secret)
+    if not settings.wanted() or any(key is None for key in keys):
+        return None
+    token, app_key, app_secret = (key.get_secret_value() for key in keys if key is not None)
+    api = OKApi(settings.api_base_url, token, app_key, app_secret, settings.request_timeout)
+    moderator = None
+    if config.moderation.enabled:
+        moderator = OKComments(
+            api,
+            settings.group_id,
+            published,
+            settings.check_comments_every_seconds,
+            timedelta(days=config.moderation.catchup_days),
+        )
+    return Connection(Network.ok, OKGroup(api, settings.group_id), moderator)
