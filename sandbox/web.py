@@ -44,6 +44,8 @@ class SandboxWeb:
                 web.route("*", "/tg/{path:.*}", self._proxy_tg),
                 web.route("*", "/vk/{path:.*}", self._proxy_vk),
                 web.route("*", "/graph/{path:.*}", self._proxy_graph),
+                web.route("*", "/ok/{path:.*}", self._proxy_ok),
+                web.route("*", "/max/{path:.*}", self._proxy_max),
                 web.static("/static", STATIC),
             ]
         )
@@ -98,9 +100,19 @@ class SandboxWeb:
             raise web.HTTPServiceUnavailable()
         return await self._proxy(request, self.stage.graph.base_url)
 
-    async def _proxy(self, request: web.Request, base: str) -> web.StreamResponse:
+    async def _proxy_ok(self, request: web.Request) -> web.StreamResponse:
+        if self.stage is None:
+            raise web.HTTPServiceUnavailable()
+        return await self._proxy(request, self.stage.ok.base_url, "ok/")
+
+    async def _proxy_max(self, request: web.Request) -> web.StreamResponse:
+        if self.stage is None:
+            raise web.HTTPServiceUnavailable()
+        return await self._proxy(request, self.stage.max.base_url, "max/")
+
+    async def _proxy(self, request: web.Request, base: str, prefix: str = "") -> web.StreamResponse:
         assert self._client is not None
-        url = f"{base}/_emu/{request.match_info['path']}"
+        url = f"{base}/_emu/{prefix}{request.match_info['path']}"
         body = await request.read() if request.body_exists else None
         headers = {}
         if request.content_type and body is not None:
@@ -127,6 +139,13 @@ class SandboxWeb:
         tg_queue = stage.tg.subscribe()
         vk_queue = stage.vk.subscribe()
         graph_queue = stage.graph.subscribe()
+        # OK and MAX: any change of the group feed or the channel reloads that panel.
+        feeds = {"ok": stage.ok, "max": stage.max}
+        feed_queues = {src: emu.subscribe() for src, emu in feeds.items()}
+
+        async def pump_feed(src: str, queue: asyncio.Queue) -> None:
+            while (event := await queue.get()) is not None:
+                merged.put_nowait({"src": src, "kind": event.get("kind", "")})
 
         async def pump_tg() -> None:
             while True:
@@ -156,8 +175,9 @@ class SandboxWeb:
             await self.stopping.wait()
             merged.put_nowait(None)
 
-        pumps = (pump_tg(), pump_vk(), pump_graph(), stop_on_shutdown())
-        tasks = [asyncio.create_task(c) for c in pumps]
+        pumps = [pump_tg(), pump_vk(), pump_graph()]
+        pumps += [pump_feed(s, q) for s, q in feed_queues.items()]
+        tasks = [asyncio.create_task(c) for c in (*pumps, stop_on_shutdown())]
         try:
             await response.write(b"retry: 1000\n\n")
             while True:
@@ -179,6 +199,8 @@ class SandboxWeb:
             stage.tg.unsubscribe(tg_queue)
             stage.vk.unsubscribe(vk_queue)
             stage.graph.unsubscribe(graph_queue)
+            for src, queue in feed_queues.items():
+                feeds[src].unsubscribe(queue)
         return response
 
 

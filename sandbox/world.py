@@ -21,7 +21,9 @@ from sandbox.stage import (
     FB_PAGE_ID,
     IG_USER_ID,
     IG_USERNAME,
+    MAX_CHANNEL_ID,
     MODERATION_CHAT_ID,
+    OK_GROUP_ID,
     VK_GROUP_ID,
     Stage,
 )
@@ -32,6 +34,8 @@ EDITOR_ID = 3001
 REPORTER_ID = 2001
 CITIZEN_TG_ID = 5001
 CITIZEN_VK_ID = 600001
+CITIZEN_OK_ID = "571234567890"
+CITIZEN_MAX_ID = 40000001
 # A department head who reports through the VK community's messages (no Telegram).
 VK_REPORTER = (700001, "Ольга", "Смирнова", "отдел культуры")
 PRESS_OFFICE = "Пресс-служба"
@@ -78,7 +82,6 @@ def page_setup(config: Config) -> dict[str, Any]:
             "group_id": VK_GROUP_ID,
             "title": "Администрация Томского района",
         },
-        "citizen": {"tg_id": CITIZEN_TG_ID, "vk_id": CITIZEN_VK_ID, "name": "Сергей Кузнецов"},
         "meta": {
             "facebook": {"page_id": FB_PAGE_ID, "title": "Администрация Томского района"}
             if config.facebook.enabled
@@ -87,6 +90,15 @@ def page_setup(config: Config) -> dict[str, Any]:
             if config.instagram.enabled
             else None,
             "citizen": {"id": "4000001", "name": "Сергей Кузнецов", "username": "kuznetsov_s"},
+        },
+        "ok": {"gid": OK_GROUP_ID, "title": "Администрация Томского района"},
+        "max": {"chat_id": MAX_CHANNEL_ID, "title": "Администрация Томского района"},
+        "citizen": {
+            "tg_id": CITIZEN_TG_ID,
+            "vk_id": CITIZEN_VK_ID,
+            "ok_id": CITIZEN_OK_ID,
+            "max_id": CITIZEN_MAX_ID,
+            "name": "Сергей Кузнецов",
         },
         "vk_reporter": {"vk_id": VK_REPORTER[0], "name": f"{VK_REPORTER[1]} {VK_REPORTER[2]}"},
         # People who talk to the desk through the community's messages, in their VK app.
@@ -145,6 +157,8 @@ class Sandbox:
             self.stage.tg.open_private_chat(uid)
         self.stage.tg.add_user(CITIZEN_TG_ID, "Сергей", "Кузнецов")
         self.stage.vk.add_user(CITIZEN_VK_ID, "Сергей", "Кузнецов")
+        self.stage.ok.add_user(CITIZEN_OK_ID, "Сергей", "Кузнецов")
+        self.stage.max.add_user(CITIZEN_MAX_ID, "Сергей", "Кузнецов")
         vk_id, first, last, _ = VK_REPORTER
         self.stage.vk.add_user(vk_id, first, last)
         self.stage.vk.allow_messages(vk_id, VK_GROUP_ID)  # she wrote to the community before

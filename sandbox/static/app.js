@@ -365,7 +365,7 @@ function threadOf(post) {
 }
 
 // Posts are kept by key so a half-typed comment survives the page's updates.
-const feedNodes = { tg: new Map(), vk: new Map() };
+const feedNodes = { tg: new Map(), vk: new Map(), ok: new Map(), max: new Map() };
 
 function feedPost(kind, key, build) {
   let node = feedNodes[kind].get(key);
@@ -760,7 +760,7 @@ function setupVk() {
 
 // ----- live updates --------------------------------------------------------------------------
 
-const LOADERS = { channel: loadChannel, wall: loadWall };
+const LOADERS = { channel: loadChannel, wall: loadWall, ok: loadOk, max: loadMax }; // networks.js
 
 // Coalesces bursts of events; a change during a load triggers one more load.
 async function refresh(what) {
@@ -793,6 +793,8 @@ function refreshAll() {
   refresh("channel");
   refresh("wall");
   window.onGraphChange?.({});
+  refresh("ok");
+  refresh("max");
 }
 
 function connect() {
@@ -813,6 +815,7 @@ function connect() {
     const change = JSON.parse(event.data);
     if (change.src === "vk") return onVkChange(change);
     if (change.src === "graph") return window.onGraphChange?.(change); // meta.js
+    if (change.src === "ok" || change.src === "max") return refresh(change.src);
     const chatId = change.chat_id;
     if (chatId === S.setup.channel.id || chatId === S.setup.channel.discussion_id) refresh("channel");
     else if (staffChatIds().includes(chatId)) refresh(String(chatId));
@@ -850,6 +853,8 @@ async function main() {
   $("#channel-title").textContent = S.setup.channel.title;
   $("#channel-username").textContent = `@${S.setup.channel.username}`;
   $("#vk-title").textContent = S.setup.vk.title;
+  $("#ok-title").textContent = S.setup.ok.title;
+  $("#max-title").textContent = S.setup.max.title;
   const select = $("#act-as");
   for (const p of S.setup.people.filter((p) => p.role !== "reporter")) {
     select.append(el("option", { value: p.id }, p.name));

@@ -205,7 +205,20 @@ async def test_report_approve_publish_comment_moderate(
     await expect(channel_post.locator(".media img")).to_be_visible()
     await expect(wall_post).to_be_visible()
     await expect(wall_post.locator(".media img")).to_be_visible()
+    # ...and the OK group feed and the MAX channel beside them
+    ok_post = page.locator("#ok-feed .post", has_text=TITLE)
+    max_post = page.locator("#max-feed .post", has_text=TITLE)
+    await expect(ok_post).to_be_visible()
+    await expect(ok_post.locator(".media img")).to_be_visible()
+    await expect(max_post).to_be_visible()
+    await expect(max_post.locator(".media img")).to_be_visible()
     await shot("published")
+
+    # A citizen comments in OK: the comment shows under the topic
+    ok_form = ok_post.locator(".comment-form")
+    await ok_form.locator("input").fill("Хорошая новость для села")
+    await ok_form.locator("button").click()
+    await expect(ok_post.locator(".comment-text", has_text="Хорошая новость")).to_be_visible()
 
     # A citizen thanks the office on VK, then swears under the channel post.
     vk_form = wall_post.locator(".comment-form")

@@ -1,0 +1,79 @@
+// The OK group feed and the MAX channel: what citizens see there, and their comments.
+// Loaded before app.js, which calls loadOk/loadMax on the emulators' change events.
+"use strict";
+
+async function loadOk() {
+  const feed = await api(`/ok/groups/${S.setup.ok.gid}`);
+  S.ok = feed.topics;
+  renderOk();
+}
+
+function renderOk() {
+  const nodes = [];
+  for (const topic of S.ok || []) {
+    const node = feedPost("ok", topic.id, () => {
+      const n = el("article", { class: "post", "data-topic": topic.id });
+      n.append(el("div", { class: "post-body" }), el("div", { class: "comments" }));
+      n.append(commentForm("Комментарий жителя…", (text) =>
+        postJSON(`/ok/topics/${topic.id}/comments`, { uid: S.setup.citizen.ok_id, text })));
+      return n;
+    });
+    const photos = topic.photos.map((src) => el("img", { src: `/ok${src.replace("/_emu/ok", "")}`, alt: "фото", loading: "lazy" }));
+    node.querySelector(".post-body").replaceChildren(
+      el("div", { class: "post-head" }, avatar(S.setup.ok.title, 5, "small"),
+        el("div", {}, el("b", {}, S.setup.ok.title), el("div", { class: "meta" }, dateTime(topic.created_ms / 1000)))),
+      el("div", { class: "text", html: linkify(topic.text || "") }),
+      photos.length ? el("div", { class: `media n${Math.min(photos.length, 4)}` }, photos) : "",
+    );
+    const live = topic.comments.filter((c) => !c.deleted).length;
+    node.querySelector(".comments").replaceChildren(
+      commentsHead(live),
+      ...topic.comments.map((c) => commentNode(
+        c.author_name || personName(c.author_id), Number(c.author_id.slice(-6)), c.text,
+        Date.parse(`${c.date.replace(" ", "T")}Z`) / 1000, c.deleted, c.id)),
+    );
+    nodes.push(node);
+  }
+  if (!nodes.length) {
+    nodes.push(el("div", { class: "empty" }, "В группе пока нет тем. Одобренные публикации выйдут и здесь."));
+  }
+  $("#ok-feed").replaceChildren(...nodes);
+}
+
+async function loadMax() {
+  const channel = await api(`/max/chats/${S.setup.max.chat_id}`);
+  S.max = channel.posts;
+  renderMax();
+}
+
+function renderMax() {
+  const nodes = [];
+  for (const post of S.max || []) {
+    const node = feedPost("max", post.mid, () => {
+      const n = el("article", { class: "post", "data-mid": post.mid });
+      n.append(el("div", { class: "post-body" }), el("div", { class: "comments" }));
+      n.append(commentForm("Комментарий жителя…", (text) =>
+        postJSON(`/max/messages/${post.mid}/comments`, { user_id: S.setup.citizen.max_id, text })));
+      return n;
+    });
+    const photos = post.photos.map((src) => el("img", { src: `/max${src.replace("/_emu/max", "")}`, alt: "вложение", loading: "lazy" }));
+    node.querySelector(".post-body").replaceChildren(
+      el("div", { class: "post-head" }, el("b", {}, S.setup.max.title)),
+      photos.length ? el("div", { class: `media n${Math.min(photos.length, 4)}` }, photos) : "",
+      el("div", { class: "text", html: linkify(post.text || "") }),
+      el("div", { class: "meta" }, dateTime(post.timestamp / 1000)),
+    );
+    const live = post.comments.filter((c) => !c.deleted).length;
+    node.querySelector(".comments").replaceChildren(
+      commentsHead(live),
+      ...post.comments.map((c) => commentNode(
+        `${c.sender.first_name} ${c.sender.last_name || ""}`.trim(), c.sender.user_id % 1000000,
+        c.body.text, c.timestamp / 1000, c.deleted, c.body.mid)),
+    );
+    nodes.push(node);
+  }
+  if (!nodes.length) {
+    nodes.push(el("div", { class: "empty" }, "В канале MAX пока нет публикаций."));
+  }
+  $("#max-feed").replaceChildren(...nodes);
+}
