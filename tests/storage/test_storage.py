@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot.domain import PostState, Role
 from storage.db import create_engine, migrate, session_factory
-from storage.models import Invite, Person, Post
+from storage.models import Invite, Person, Post, Publication
 from storage.uow import UnitOfWork
 
 PG_URL = os.environ.get("PRESSDESK_TEST_PG_URL")
@@ -196,3 +196,35 @@ async def test_a_dialog_step_that_failed_to_save_is_reported_once(tmp_path: Path
         await storage.flushed()  # told once: the bot can still say it failed
     finally:
         await engine.dispose()
+
+
+async def test_published_refs_name_our_recent_posts_on_one_network(uow_factory) -> None:
+    """What OK and MAX read comments under: published there, recent, newest first, capped."""
+    async with uow_factory() as uow:
+        for n, (network, state, age) in enumerate(
+            [
+                ("ok", "published", 1),
+                ("ok", "published", 3),
+                ("ok", "failed", 1),
+                ("ok", "published", 40),
+                ("max", "published", 1),
+            ]
+        ):
+            post = await uow.posts.add(
+                Post(text=f"t{n}", state=PostState.published, created_at=NOW, updated_at=NOW)
+            )
+            await uow.publications.add(
+                Publication(
+                    post_id=post.id,
+                    network=network,
+                    state=state,
+                    external_id=f"{network}-{n}",
+                    updated_at=NOW - timedelta(days=age),
+                )
+            )
+        await uow.commit()
+    async with uow_factory() as uow:
+        since = NOW - timedelta(days=14)
+        assert await uow.publications.published_refs("ok", since, 10) == ["ok-0", "ok-1"]
+        assert await uow.publications.published_refs("ok", since, 1) == ["ok-0"]
+        assert await uow.publications.published_refs("max", since, 10) == ["max-4"]
