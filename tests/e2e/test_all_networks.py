@@ -1,7 +1,7 @@
 """Issue 10: one report approved to every network at once (Facebook and Instagram switched on in
-this test's config). Each network is a row of NETWORKS: what the editor ticks, what landed on its
-emulator (text and photo bytes) and the link people get. OK and MAX join as rows when their
-adapters are on main."""
+this test's config): Telegram, VK, OK, MAX, Facebook and Instagram. Each network is a row of
+NETWORKS: what the editor ticks, what landed on its emulator (text and photo bytes) and the link
+people get."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.stage import ADMIN_ID, CHANNEL_ID, FB_PAGE_ID, IG_USER_ID, VK_GROUP_ID, Stage
+from sandbox.stage import (
+    ADMIN_ID,
+    CHANNEL_ID,
+    FB_PAGE_ID,
+    IG_USER_ID,
+    MAX_CHANNEL_ID,
+    OK_GROUP_ID,
+    VK_GROUP_ID,
+    Stage,
+)
 from tests.e2e.conftest import PHOTO_A, PHOTO_B, Chat, buttons, join, report_event
 
 EDITED = "На улице Школьной в селе Корнилово открыли новую спортивную площадку. #ТомскийРайон"
@@ -54,6 +63,27 @@ def vk(stage: Stage) -> list[Landed]:
     ]
 
 
+def ok(stage: Stage) -> list[Landed]:
+    return [
+        Landed(t["text"], [stage.ok.state.photo_data[p["photo_id"]] for p in t["photos"]])
+        for t in stage.ok.topics(OK_GROUP_ID)
+    ]
+
+
+def max_channel(stage: Stage) -> list[Landed]:
+    return [
+        Landed(
+            p["body"]["text"],
+            [
+                stage.max.tokens[a["payload"]["token"]]["data"]
+                for a in p["body"].get("attachments") or []
+                if a["type"] == "image"
+            ],
+        )
+        for p in stage.max.posts(MAX_CHANNEL_ID)
+    ]
+
+
 def facebook(stage: Stage) -> list[Landed]:
     return [Landed(p["message"], p["photo_bytes"]) for p in stage.graph.feed(FB_PAGE_ID)]
 
@@ -65,6 +95,8 @@ def instagram(stage: Stage) -> list[Landed]:
 NETWORKS = [
     Net("Telegram", telegram, "https://t.me/tomsk_district_demo/"),
     Net("ВКонтакте", vk, f"https://vk.com/wall-{VK_GROUP_ID}_"),
+    Net("Одноклассники", ok, f"https://ok.ru/group/{OK_GROUP_ID}/topic/"),
+    Net("MAX", max_channel, "https://max.ru/c/"),
     Net("Facebook", facebook, f"https://www.facebook.com/{FB_PAGE_ID}/posts/"),
     Net("Instagram", instagram, "https://www.instagram.com/p/"),
 ]
