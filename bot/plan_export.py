@@ -70,6 +70,8 @@ def ics(entries: list[Entry], tz: ZoneInfo, name: str = "График публи
         if entry.links:
             event.add("url", entry.links[0][1])
         calendar.add_component(event)
+    # RFC 5545 wants a VTIMEZONE for every TZID used; phones' calendars rely on it.
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 

@@ -154,6 +154,7 @@ async def test_ics_feed_and_page_at_a_secret_link_and_404_once_revoked(
             assert response.content_type == "text/calendar"
             feed = icalendar.Calendar.from_ical(await response.read())
         events = {str(e["uid"]): e for e in feed.walk("VEVENT")}
+        assert [str(z["tzid"]) for z in feed.walk("VTIMEZONE")] == ["Asia/Tomsk"]
         summaries = sorted(str(e["summary"]) for e in events.values())
         assert len(events) == 4
         assert any("Открытие площадки" in s for s in summaries)
