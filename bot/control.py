@@ -45,6 +45,7 @@ MONTHS_NOMINATIVE = [
     "ноябрь",
     "декабрь",
 ]
+OTHER_MONTH = "Другой месяц: /month 11.2026 или /month ноябрь."
 DELETED = ("delete", "ban", "auto_delete")
 HIDDEN = ("hide", "auto_hide")
 
@@ -163,7 +164,9 @@ class MonthlyReport:
                 lines.append("")
                 lines.append(f"{section.title}:")
                 lines += [f"• {x}" for x in section.lines]
-        lines += ["", "Графики — на картинках, подробности — в файлах XLSX и HTML."]
+        charts = any(section.charts for section in self.sections)
+        files = "Графики — на картинках, подробности" if charts else "Подробности"
+        lines += ["", f"{files} — в файлах XLSX и HTML.", OTHER_MONTH]
         return "\n".join(lines)
 
 

@@ -236,6 +236,11 @@ class Plan:
     ) -> list[tuple[str, tuple[str, ...]]]:
         """The day's slots still ahead with the networks that have nothing in them."""
         taken = {(e.time, n) for e in entries if e.post_id for n in e.network_values}
+        # A plan item with a time holds that slot for the networks it names (all, if none).
+        for e in entries:
+            if e.kind == "planned" and e.time:
+                named = [n for n in slots if Network(n).title in e.networks]
+                taken |= {(e.time, n) for n in (named or (slots if not e.networks else []))}
         free: list[tuple[str, tuple[str, ...]]] = []
         for at in sorted({t for times in slots.values() for t in times}):
             if self.local(day, at) <= now:

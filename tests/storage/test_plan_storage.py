@@ -121,3 +121,10 @@ async def test_announcements_answered_planned_and_feeds(uow_factory) -> None:  #
         ("planned", "Пост", "13:00"),
     ]
     assert entries[0].links == (("ВКонтакте", "https://vk.com/wall-1_5"),)
+    friday = (await plan.week(date(2026, 12, 1))).days[4]
+    # The plan item at 13:00 for VK holds that slot for VK only.
+    assert friday.free == [
+        ("09:00", ("telegram", "vk")),
+        ("13:00", ("telegram",)),
+        ("18:00", ("telegram", "vk")),
+    ]
