@@ -367,17 +367,22 @@ class Plan:
 
     def network_label(self, word: str) -> str:
         """A network named in a plan item, as the office writes it: its title, its name in
-        the settings or its initials («ВК»); other words stay as written."""
+        the settings, that name in Cyrillic («ОК») or its initials («ВК»); other words stay."""
         lowered = word.strip(" .").lower()
         if lowered in ("и", ""):
             return ""
         for network in Network:
             initials = "".join(ch for ch in network.title if ch.isupper()).lower()
-            if lowered in (network.value, network.title.lower(), initials):
+            spelled = network.value.translate(CYRILLIC)  # «ок», «макс»
+            if lowered in (network.value, network.title.lower(), initials, spelled):
                 return network.title
         return word.strip(" .")
 
 
+# Latin letters as people spell a network's short name in Cyrillic: "ok" -> «ок».
+CYRILLIC = str.maketrans(
+    {"a": "а", "b": "б", "e": "е", "i": "и", "k": "к", "m": "м", "o": "о", "t": "т", "x": "кс"}
+)
 ITEM_HELP = (
     "Напишите одной строкой через запятую: что, когда и где, например: "
     "«Пост ко Дню района, 12.12, ВКонтакте и ОК» (можно со временем: «12.12 13:00»)."

@@ -94,7 +94,7 @@ async def test_week_holds_every_kind_and_a_post_moves_from_it(stage: Stage, admi
     )
     assert "09:00 🕓 «Турнир по шахматам» — " in text
     assert "📣 «Ёлка» (Отдел культуры) — ждём сообщение" in text
-    assert "📝 «Пост ко Дню района» — ВКонтакте, ОК" in text
+    assert "📝 «Пост ко Дню района» — ВКонтакте, Одноклассники" in text
     assert "свободно: 13:00, 18:00" in text  # Tuesday after 10:00: 09:00 has passed
     links = [e["url"] for e in week.get("entities", []) if e["type"] == "text_link"]
     assert any("t.me/" in url for url in links) and any("vk.com/wall" in url for url in links)
@@ -159,7 +159,7 @@ async def test_ics_feed_and_page_at_a_secret_link_and_404_once_revoked(
         assert len(events) == 4
         assert any("Открытие площадки" in s for s in summaries)
         assert any("Ёлка" in s for s in summaries)
-        assert any("Пост ко Дню района (ВКонтакте, ОК)" in s for s in summaries)
+        assert any("Пост ко Дню района (ВКонтакте, Одноклассники)" in s for s in summaries)
         match = events["post-2@pressdesk"]
         tomsk = stage.app.config.desk.tz
         assert match.decoded("dtstart") == datetime(2026, 12, 2, 9, 0, tzinfo=tomsk)
