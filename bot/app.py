@@ -51,7 +51,6 @@ from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.render import VKNotifier
 from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from handlers.web import WebServer
-from networks.meta import MetaNetworks
 from networks.ratelimit import telegram_pacing, telegram_rates
 from networks.registry import connect_all
 from networks.telegram_channel import TelegramChannel
@@ -131,10 +130,9 @@ class Application:
             default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
         )
         self.media = MediaStore(config.storage.media_dir)
-        self.meta = MetaNetworks(config, secrets, self.media)  # Facebook, Instagram: off by default
         # OK, MAX, ...: each adapter module plugs in by its config section (networks/registry.py)
         self.connections = connect_all(config, secrets, self._published_refs)
-        self.publishers = self._publishers() | self.meta.publishers()
+        self.publishers = self._publishers()
         if config.vk.enabled and config.vk.group_id and secrets.vk_group is not None:
             # The community token: comment events and the reporters' private messages.
             self.vk_group_api = RateLimitedAPI(
@@ -202,7 +200,6 @@ class Application:
         prepare_response_types()
         await self.bot.set_my_commands(COMMANDS)
         await self.scheduler.start()
-        await self.meta.start()
         self._start_vk()
         self._start_moderation()
         token = secrets.telegram.get_secret_value()
@@ -286,7 +283,7 @@ class Application:
                 config.moderation.catchup_max_posts,
             )
         moderators |= {c.network: c.moderator for c in self.connections if c.moderator}
-        return moderators | self.meta.moderators()
+        return moderators
 
     def _vk_link(self) -> str:
         """Where a person writes to the community, for invites; "" when VK messages are off."""
@@ -408,7 +405,6 @@ class Application:
         for publisher in self.publishers.values():
             await publisher.close()
         await self.moderation.close()
-        await self.meta.stop()
         if self.vk_group_api is not None:
             await self.vk_group_api.http_client.close()
         await self.engine.dispose()

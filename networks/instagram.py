@@ -34,7 +34,7 @@ from bot.domain import MediaKind, Network
 from bot.ports import Check, MediaItem, OutgoingPost, Published, Publisher, PublishError
 from networks.facebook_comments import when
 from networks.graph import GraphClient, GraphError, publish_error
-from networks.public_media import MediaLinks
+from networks.public_media import MediaLinks, MediaServer
 
 CAPTION_LIMIT = 2200
 HASHTAG_LIMIT = 30
@@ -54,10 +54,15 @@ class InstagramAccount(Publisher):
         poll_seconds: float = 5,
         wait_seconds: float = 300,
         clock: Callable[[], float] = time.monotonic,
+        server: MediaServer | None = None,
+        listen: tuple[str, int] = ("127.0.0.1", 0),
     ) -> None:
         self._graph = graph
         self._user = user_id
         self._links = links
+        self.server = server  # serves the signed links; started before the first publication
+        self._listen = listen
+        self._starting = asyncio.Lock()
         self._poll = poll_seconds
         self._wait = wait_seconds
         self._clock = clock
@@ -87,6 +92,7 @@ class InstagramAccount(Publisher):
         return Check(problems=tuple(problems))
 
     async def publish(self, post: OutgoingPost) -> Published:
+        await self._serve()
         try:
             media_id = await self._publish(post)
             answer = await self._graph.get(media_id, fields="permalink")
@@ -210,5 +216,25 @@ class InstagramAccount(Publisher):
             raise publish_error(exc, NET) from exc
         return Published(media_id, str(answer.get("permalink") or ""))
 
+    async def _serve(self) -> None:
+        """Instagram fetches the media while we publish: the server must be up by then."""
+        if self.server is None or self.server.address:
+            return
+        async with self._starting:
+            if self.server.address:
+                return
+            try:
+                await self.server.start(*self._listen)
+            except OSError as exc:
+                raise PublishError(
+                    "auth",
+                    f"не запускается сервер фото для Instagram на {self._listen[0]}:"
+                    f"{self._listen[1]} — проверьте [public_media] host и port",
+                    None,
+                    repr(exc),
+                ) from exc
+
     async def close(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
         await self._graph.close()

@@ -111,3 +111,4 @@ class MediaServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.address = ""

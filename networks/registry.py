@@ -34,9 +34,9 @@ Connector = Callable[[Config, Secrets, PublishedRefs], Connection | None]
 def connectors() -> list[Connector]:
     # Imported here: each adapter pulls its own client library in only when asked for.
     from networks import max as max_network
-    from networks import ok
+    from networks import meta, ok
 
-    return [ok.connect, max_network.connect]
+    return [ok.connect, max_network.connect, meta.facebook, meta.instagram]
 
 
 def connect_all(config: Config, secrets: Secrets, published: PublishedRefs) -> list[Connection]:

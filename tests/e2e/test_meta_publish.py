@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain import Network
 from sandbox.stage import FB_PAGE_ID, IG_USER_ID, Stage
 from tests.e2e.conftest import (
     PHOTO_A,
@@ -94,7 +95,7 @@ async def test_one_approval_lands_once_on_facebook_and_instagram(
     # Instagram fetched each photo from the bot's signed, expiring links
     assert len(stage.graph.fetches) == 2
     assert all("sig=" in url and "exp=" in url and code == 200 for url, code in stage.graph.fetches)
-    assert stage.app.meta.server.served == 2
+    assert stage.app.publishers[Network.instagram].server.served == 2
     assert len(wall(stage)) == 1
 
 
