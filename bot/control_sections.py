@@ -304,7 +304,7 @@ class Engagement:
             title = Network(network).title
             if source is None or source.unavailable:
                 section.notes.append(
-                    f"{title}: {source.unavailable if source else 'сеть не даёт этих данных'}."
+                    f"{title}: {source.unavailable if source else 'бот пока не собирает эти показатели из этой сети'}."
                 )
                 continue
             try:
