@@ -4,10 +4,12 @@ the post in the database, so a job that fires twice still publishes once."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
@@ -17,11 +19,36 @@ from bot.editorial import Desk
 
 log = logging.getLogger(__name__)
 
+JOB_TITLES = {
+    "post": "публикация по графику",
+    "moderation": "проверка комментариев (сводка или напоминание)",
+}
+
 
 class PublishScheduler:
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        # Told once per job that crashed (bot.alerts.AdminAlerts.once): (key, Russian text).
+        self.on_error: Callable[[str, str], Awaitable[object]] | None = None
+        self._reports: set[asyncio.Task] = set()
+        self.scheduler.add_listener(self._crashed, EVENT_JOB_ERROR)
+
+    def _crashed(self, event: JobExecutionEvent) -> None:
+        log.error("job %s crashed: %r", event.job_id, event.exception)
+        self._tell(event.job_id)
+
+    def _tell(self, job_id: str) -> None:
+        if self.on_error is None:
+            return
+        what = JOB_TITLES.get(job_id.partition(":")[0], job_id)
+        text = (
+            f"Не сработало задание по расписанию: {what}. Оно повторится в своё время; "
+            "если ошибка останется, сообщите тому, кто обслуживает бота (подробности в журнале)."
+        )
+        task = asyncio.get_running_loop().create_task(self.on_error(f"job:{job_id}", text))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
 
     def plan(self, post_id: int, at: datetime) -> None:
         self.scheduler.add_job(
@@ -71,3 +98,4 @@ class PublishScheduler:
         except Exception:
             # The post stays in the database in its state; a restart or «Повторить» picks it up.
             log.exception("publishing post %s failed unexpectedly", post_id)
+            self._tell(f"post:{post_id}")

@@ -16,13 +16,16 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
 from bot import metrics
+from bot.alerts import AdminAlerts
 from bot.config import Config, Secrets
 from bot.control import Control
 from bot.dates import utcnow
+from bot.delivery import Postbox
 from bot.domain import Network
 from bot.duty import Duty
 from bot.editorial import Desk
@@ -34,6 +37,7 @@ from bot.people import PeopleService
 from bot.plan import Plan
 from bot.plan_feed import FeedLinks
 from bot.ports import Card, CommentModerator, Publisher
+from bot.textsize import loads_without_nul
 from handlers.notify import RoutingNotifier
 from handlers.plan_web import plan_routes
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
@@ -126,6 +130,7 @@ class Application:
             session=AiohttpSession(
                 api=TelegramAPIServer.from_base(config.telegram.api_base_url.rstrip("/")),
                 timeout=config.telegram.request_timeout,
+                json_loads=loads_without_nul,  # PostgreSQL refuses U+0000; nobody means it
             ),
             default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
         )
@@ -141,9 +146,16 @@ class Application:
         vk_notifier = None
         if self.vk_group_api is not None:
             vk_notifier = VKNotifier(self.vk_group_api, config.vk.group_id)
-        self.notifier = RoutingNotifier(
-            TelegramNotifier(self.bot), vk_notifier, self._editors, self.clock
+        postbox = Postbox(
+            uow,
+            self.clock,
+            config.delivery.redeliver_every_seconds,
+            config.delivery.keep_undelivered_hours,
         )
+        self.notifier = RoutingNotifier(
+            TelegramNotifier(self.bot), vk_notifier, self._editors, self.clock, postbox, self.health
+        )
+        self.alerts = AdminAlerts(self.notifier, self._admins)
         self.fsm = DatabaseStorage(self.engine)
         self.bot.session.middleware(StateOnDiskFirst(self.fsm))
         self.shared_fsm = shared_dialogs(
@@ -193,13 +205,16 @@ class Application:
             control=self.control,
             tg_comments=self.tg_comments,
             vk_link=self._vk_link(),
+            delivery=self.notifier,
         )
         self.dispatcher.update.outer_middleware(PersonMiddleware(self.people))
         self.routers = get_routers()
         self.dispatcher.include_routers(*self.routers)
         prepare_response_types()
-        await self.bot.set_my_commands(COMMANDS)
+        await self._set_commands()
+        self.scheduler.on_error = self.alerts.once
         await self.scheduler.start()
+        self.notifier.start()
         self._start_vk()
         self._start_moderation()
         token = secrets.telegram.get_secret_value()
@@ -231,6 +246,17 @@ class Application:
                     close_bot_session=False,
                 )
             )
+
+    async def _set_commands(self) -> None:
+        """The command menu is a convenience: Telegram refusing it must not stop the start."""
+        try:
+            await self.bot.set_my_commands(COMMANDS)
+        except (TelegramAPIError, ClientDecodeError, TimeoutError) as exc:
+            log.warning("command menu not set: %s", type(exc).__name__)
+
+    async def _admins(self) -> list[Person]:
+        async with self.uow() as uow:
+            return await uow.people.with_roles(["admin"])
 
     async def _editors(self) -> list[Person]:
         async with self.uow() as uow:
@@ -274,6 +300,12 @@ class Application:
             await self.tg_comments.resolve(config.telegram.channel_id)
             if self.tg_comments.discussion_id is not None:
                 moderators[Network.telegram] = self.tg_comments
+            else:
+                await self.alerts.once(
+                    "telegram-comments-off",
+                    "Модерация комментариев в Telegram выключена: "
+                    f"{self.tg_comments.problem}. Бот проверит снова при следующем запуске.",
+                )
         if self.vk_user_api is not None and self.vk_group_api is not None:
             moderators[Network.vk] = VKComments(
                 self.vk_user_api,
@@ -332,6 +364,7 @@ class Application:
         if not settings.enabled:
             return
         moderation = self.moderation
+        moderation.on_trouble = self.alerts.once
         tz = self.config.desk.timezone
         self.scheduler.daily("moderation:digest", moderation.send_digest, settings.digest_time, tz)
         every = settings.check_every_minutes

@@ -9,6 +9,9 @@ the bot builds is measured with `utf16_len` and made to fit with `fit` (one mess
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 TEXT_LIMIT = 4096  # a Telegram message
 CAPTION_LIMIT = 1024  # a Telegram media caption
 ELLIPSIS = "…"
@@ -75,3 +78,24 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
         rest = rest[len(head) :].lstrip()
         lead = ELLIPSIS
     return parts
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with U+0000 removed from every string in it (dicts and lists walked).
+
+    PostgreSQL refuses NUL in text, and no person means it: it is taken out where data comes in
+    (every Bot API and VK answer is decoded through this), so both engines store the same."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
+def loads_without_nul(raw: str | bytes) -> Any:
+    """json.loads, then `without_nul`: the decoder for answers from the networks."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    data = json.loads(text)
+    return without_nul(data) if "\\u0000" in text else data

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramBadRequest
 from aiogram.types import Message, MessageOriginChannel
 
 from bot.domain import Network
@@ -36,6 +36,7 @@ class TelegramComments:
         self._bot = bot
         self._username = channel_username.lstrip("@")
         self.discussion_id: int | None = None
+        self.problem = ""  # why comments are off, in Russian, when they are
         self.channel_id: int | None = None
         self._threads: dict[int, int] = {}  # forward's id in the group -> channel post id
 
@@ -43,14 +44,22 @@ class TelegramComments:
         """Find the channel's discussion group (getChat → linked_chat_id)."""
         try:
             chat = await self._bot.get_chat(channel_id)
-        except TelegramAPIError as exc:
+        except (TelegramAPIError, ClientDecodeError, TimeoutError) as exc:
+            # ClientDecodeError: an answer that is not the Bot API's (a proxy's page, a field
+            # of the wrong type); a temporary failure, never a reason to stop the bot.
             log.warning("channel %s not reachable, comments are off: %s", channel_id, exc)
+            self.problem = (
+                "Telegram ответил непонятно на запрос о канале"
+                if isinstance(exc, ClientDecodeError)
+                else "канал недоступен боту (проверьте channel_id и права бота)"
+            )
             return
         self.channel_id = chat.id
         self.discussion_id = chat.linked_chat_id
         self._username = self._username or (chat.username or "")
         if self.discussion_id is None:
             log.warning("channel %s has no discussion group: comments are off", channel_id)
+            self.problem = "у канала нет группы обсуждения, или бот не видит её"
 
     # ---- incoming ---------------------------------------------------------------------------
     def from_message(self, message: Message) -> IncomingComment | None:

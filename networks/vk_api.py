@@ -8,6 +8,7 @@ from typing import Any
 
 from vkbottle import API
 
+from bot.textsize import without_nul
 from networks.ratelimit import Pace, Rate, pace_for, vk_retry_after
 
 USER_RPS = 3
@@ -28,6 +29,7 @@ class RateLimitedAPI(API):
         self, method: str, data: dict[str, Any], version: str | None = None
     ) -> dict[str, Any]:
         parent = super().request
-        return await self.pace.call(
+        answer = await self.pace.call(
             lambda: parent(method, data, version), retry_after=vk_retry_after
         )
+        return without_nul(answer)  # PostgreSQL refuses U+0000; nobody means it

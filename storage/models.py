@@ -167,4 +167,5 @@ class VKInboxCursor(SQLModel, table=True):
 
 
 # The publication plan and the reporting duty (issue 13) keep their tables in their own module.
+from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401

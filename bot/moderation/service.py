@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,6 +107,8 @@ class Moderation:
         self._catching_up = asyncio.Lock()
         # Other features' parts of the morning digest (the reporting duty, …), in this order.
         self.digest_sections: list[DigestSection] = []
+        # An admin is told once when something stops (bot.alerts.AdminAlerts.once).
+        self.on_trouble: Callable[[str, str], Awaitable[object]] | None = None
 
     def moderator(self, network: Network) -> CommentModerator | None:
         return self._moderators.get(network)
@@ -349,6 +351,15 @@ class Moderation:
                         new += (await self._store_and_raise(batch))[0]
                 except ModerationFailed as exc:
                     log.warning("catch-up on %s stopped: %s", moderator.network, exc.detail or exc)
+                    if self.on_trouble is not None:
+                        where = Network(moderator.network).title
+                        await self.on_trouble(
+                            f"catch-up:{moderator.network}",
+                            f"Проверка пропущенных комментариев ({where}) остановилась: "
+                            f"{exc.message}. Комментарии, написанные, пока бот не работал, "
+                            "могли остаться непроверенными; бот попробует снова, когда связь "
+                            "восстановится.",
+                        )
         log.info("catch-up: %s new comments", new)
         return new
 

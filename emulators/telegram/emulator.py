@@ -15,7 +15,7 @@ from .core import EmulatorCore
 from .entities import format_text
 from .state import BotState, ChatState, FileStore
 
-FaultKind = Literal["timeout", "500", "429", "lost_response"]
+FaultKind = Literal["timeout", "500", "429", "lost_response", "garbage", "wrong_type"]
 
 
 class TelegramEmulator(EmulatorCore):
@@ -285,14 +285,28 @@ class TelegramEmulator(EmulatorCore):
         raise LookupError(f"no automatic forward of {channel_id}/{channel_message_id}")
 
     def inject_fault(
-        self, method: str, kind: FaultKind, count: int = 1, retry_after: int = 1
+        self,
+        method: str,
+        kind: FaultKind,
+        count: int = 1,
+        retry_after: int = 1,
+        chat_id: int | str | None = None,
     ) -> None:
-        """The next `count` calls of `method` ("*" = any) fail: timeout, 500, 429.
+        """The next `count` calls of `method` ("*" = any; to `chat_id` only, if given) fail:
+        timeout, 500, 429.
 
-        "lost_response" is a timeout after the method took effect (message posted, answer lost).
+        "lost_response" is a timeout after the method took effect (message posted, answer lost);
+        "garbage" answers with a body that is not the Bot API's (a proxy's error page),
+        "wrong_type" with a result whose fields have the wrong types.
         """
         self.faults.append(
-            {"method": method.lower(), "kind": kind, "left": count, "retry_after": retry_after}
+            {
+                "method": method.lower(),
+                "kind": kind,
+                "left": count,
+                "retry_after": retry_after,
+                "chat_id": None if chat_id is None else str(chat_id),
+            }
         )
 
     def enforce_flood_limits(

@@ -54,8 +54,13 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
     return raw, files
 
 
-def _take_fault(emu: TelegramEmulator, method: str) -> dict[str, Any] | None:
+def _take_fault(
+    emu: TelegramEmulator, method: str, raw: dict[str, Any]
+) -> dict[str, Any] | None:
     for fault in emu.faults:
+        chat = fault.get("chat_id")
+        if chat is not None and str(raw.get("chat_id", "")) != chat:
+            continue
         if fault["left"] > 0 and fault["method"] in ("*", method.lower()):
             fault["left"] -= 1
             return fault
@@ -113,12 +118,16 @@ async def _bot_api(request: web.Request) -> web.StreamResponse:
             logged = dict(raw)
         emu.calls.append((model_cls.__api_method__, logged))
         emu._notify_change()
-        fault = _take_fault(emu, name)
+        fault = _take_fault(emu, name, raw)
         if fault and fault["kind"] == "timeout":
             await _hold(emu)
             raise ApiError(504, "Gateway Timeout")
         if fault and fault["kind"] == "500":
             raise ApiError(500, "Internal Server Error")
+        if fault and fault["kind"] == "garbage":
+            return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>")
+        if fault and fault["kind"] == "wrong_type":
+            return _answer({"ok": True, "result": {"id": "not a number", "type": 7}})
         if fault and fault["kind"] == "429":
             seconds = int(fault["retry_after"])
             raise ApiError(

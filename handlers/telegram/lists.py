@@ -8,6 +8,8 @@ from aiogram.types import Message
 
 from bot.editorial import Desk
 from bot.ports import Card, CardRef
+from bot.textsize import TEXT_LIMIT, fit
+from handlers.notify import RoutingNotifier
 from handlers.telegram.common import MENU_DRAFTS
 from handlers.telegram.filters import PRIVATE, text_is
 from handlers.telegram.render import keyboard
@@ -40,5 +42,10 @@ async def drafts(message: Message, desk: Desk, person: Person) -> None:
 
 
 @router.message(Command("queue"))
-async def queue(message: Message, desk: Desk, person: Person) -> None:
-    await send_cards(message, await desk.queue(person), desk, EMPTY_QUEUE)
+async def queue(
+    message: Message, desk: Desk, person: Person, delivery: RoutingNotifier | None = None
+) -> None:
+    cards = await desk.queue(person)  # checks the role first
+    if delivery is not None and (waiting := await delivery.backlog_text()):
+        await message.answer(fit(waiting, TEXT_LIMIT))
+    await send_cards(message, cards, desk, EMPTY_QUEUE)

@@ -6,7 +6,17 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -18,6 +28,7 @@ from aiogram.types import (
 )
 
 from bot.cards import clip
+from bot.delivery import NotDelivered
 from bot.domain import MediaKind, Network
 from bot.ports import Card, CardRef, MediaItem, Unreachable
 from bot.textsize import CAPTION_LIMIT, TEXT_LIMIT, fit, split, utf16_len
@@ -98,6 +109,35 @@ def unreachable(message: str) -> Unreachable:
     )
 
 
+def not_delivered(exc: BaseException) -> NotDelivered:
+    """A failure a later try may fix, in the editors' words (never the URL: it has the token)."""
+    if isinstance(exc, TelegramUnauthorizedError):
+        reason = "Telegram не принимает ключ бота (отозван или заменён)"
+    elif isinstance(exc, TelegramRetryAfter):
+        reason = "Telegram просит подождать"
+    elif isinstance(exc, TelegramServerError):
+        reason = "Telegram отвечает ошибкой сервера"
+    elif isinstance(exc, ClientDecodeError):
+        reason = "Telegram ответил непонятно"
+    elif isinstance(exc, TelegramNetworkError | TimeoutError | OSError):
+        reason = "Telegram не отвечает"
+    else:
+        reason = "Telegram не принял сообщение"
+    message = getattr(exc, "message", "") or type(exc).__name__
+    return NotDelivered("tg", reason, f"{type(exc).__name__}: {message}")
+
+
+# What a try again may fix; anything else from Telegram is refused for good.
+TEMPORARY = (
+    TelegramUnauthorizedError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramNetworkError,
+    ClientDecodeError,
+    TimeoutError,
+)
+
+
 class TelegramNotifier:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
@@ -122,10 +162,12 @@ class TelegramNotifier:
                 )
         except TelegramForbiddenError as exc:  # 403: blocked the bot, deleted the account...
             raise unreachable(exc.message) from exc
-        except TelegramAPIError as exc:
-            # One failed card must not stop the others being told.
-            log.warning("could not notify person %s: %s", person.id, exc)
-            return None
+        except TelegramNotFound as exc:
+            raise unreachable(exc.message) from exc
+        except TEMPORARY as exc:
+            raise not_delivered(exc) from exc
+        except TelegramAPIError as exc:  # refused as it is: kept, so a person sees it failed
+            raise NotDelivered("tg", "Telegram не принял сообщение", exc.message) from exc
         return CardRef(f"tg:{message.chat.id}", message.message_id)
 
     async def edit(self, ref: CardRef, card: Card) -> None:
@@ -154,3 +196,5 @@ class TelegramNotifier:
                 log.info("card %s not updated: %s", ref, exc.message)
         except TelegramForbiddenError as exc:  # an old card of someone who blocked the bot
             log.info("card %s not updated: %s", ref, exc.message)
+        except TEMPORARY as exc:
+            raise not_delivered(exc) from exc

@@ -24,6 +24,8 @@ from vkbottle.callback import BotCallback
 from vkbottle.framework.labeler import BotLabeler
 from vkbottle.polling import BotPolling
 
+from bot.textsize import without_nul
+
 log = logging.getLogger(__name__)
 
 LOST_EVENTS = {1, 3}  # history outdated / information lost: some events will never come
@@ -63,6 +65,9 @@ class GapAwarePolling(BotPolling):
         self._on_gap = on_gap
         self._catch_up = catch_up
         self.connected = asyncio.Event()
+
+    async def get_event(self, server: dict[str, Any]) -> dict[str, Any]:
+        return without_nul(await super().get_event(server))  # PostgreSQL refuses U+0000
 
     async def get_server(self) -> dict[str, Any]:
         server = await super().get_server()

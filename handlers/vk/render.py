@@ -7,8 +7,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from vkbottle import API, Callback, Keyboard, Text, VKAPIError
 
+from bot.delivery import NotDelivered
 from bot.domain import Network
 from bot.ports import Card, CardRef, Unreachable
 from bot.reporting import MENU_REPORT
@@ -103,9 +105,9 @@ class VKNotifier:
                     "Попросите разрешить сообщения от сообщества",
                     str(exc),
                 ) from exc
-            # One failed card must not stop the others being told.
-            log.warning("could not notify person %s in VK: %s", person.id, exc)
-            return None
+            raise NotDelivered("vk", "ВКонтакте не принял сообщение", str(exc)) from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:  # ValueError: not JSON
+            raise NotDelivered("vk", "ВКонтакте не отвечает", repr(exc)) from exc
         return CardRef(f"vk:{person.vk_id}", message_id)
 
     async def edit(self, ref: CardRef, card: Card) -> None:
@@ -125,3 +127,5 @@ class VKNotifier:
             )
         except VKAPIError as exc:
             log.info("VK card %s not updated: %s", ref, exc)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise NotDelivered("vk", "ВКонтакте не отвечает", repr(exc)) from exc
