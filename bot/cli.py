@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 from bot import logs
-from bot.config import TOKEN_ENV, ConfigError, Secrets, load_config
+from bot.config import TOKEN_ENV, ConfigError, Secrets, hide_tokens, load_config
 
 HOW_TO_GET_TOKENS = f"""\
 Не заданы ключи доступа: {{missing}}.
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logs.setup(logging.INFO)
+    for handler in logging.getLogger().handlers:  # no line, traceback included, shows a token
+        handler.setFormatter(TokenHidingFormatter(handler.formatter))
     # aiogram logs every handled update at INFO: a line per message a person sends is noise
     # in the journal (and costs a few per cent of the bot's CPU); failures still show.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
@@ -106,7 +109,21 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(Application(config, secrets).run_forever())
     except KeyboardInterrupt:
         pass
+    except Exception:  # the traceback as Python would print it, with any token masked
+        print(hide_tokens(traceback.format_exc()), file=sys.stderr)
+        return 1
     return 0
+
+
+class TokenHidingFormatter(logging.Formatter):
+    """The handler's own format, then anything shaped like a token masked (bot.config)."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self._inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return hide_tokens(self._inner.format(record))
 
 
 def _sandbox(config, args) -> int:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -374,13 +375,55 @@ def load_config(path: Path) -> Config:
     return parse_config(raw, source=str(path))
 
 
+TOKEN_IN_URL = re.compile(r"(bot\d+:)[\w-]+|((?:access_)?token=)[^&\s]+", re.IGNORECASE)
+
+
+def hide_tokens(text: str) -> str:
+    """`text` with anything shaped like a bot token or an access_token parameter masked."""
+    return TOKEN_IN_URL.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not a usable base URL (Russian), or None when it is."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return "неверный порт или адрес"
+    if parts.scheme not in ("http", "https"):
+        return "адрес должен начинаться с https:// (или http://)"
+    if not parts.hostname:
+        return "в адресе нет имени сервера"
+    if port == 0:
+        return "неверный порт"
+    return None
+
+
+def check_base_urls(config: Config) -> list[str]:
+    """Every `…base_url` key of every section, checked before anything connects, so a typo
+    stops the start with the key named instead of a traceback that carries the URL."""
+    problems = []
+    for section_name in type(config).model_fields:
+        section = getattr(config, section_name)
+        for key in type(section).model_fields:
+            value = getattr(section, key)
+            if key.endswith("base_url") and isinstance(value, str) and value:
+                if (problem := url_problem(value)) is not None:
+                    shown = hide_tokens(value)
+                    problems.append(f"  {section_name}.{key}: {problem} (сейчас «{shown}»)")
+    return problems
+
+
 def parse_config(raw: dict, source: str = "config.toml") -> Config:
     try:
-        return Config.model_validate(raw)
+        config = Config.model_validate(raw)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
             key = ".".join(str(part) for part in err["loc"])
             reason = "неизвестный ключ" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"  {key}: {reason}")
-        raise ConfigError(f"Ошибка в {source}:\n" + "\n".join(lines)) from exc
+            lines.append(f"  {key}: {hide_tokens(reason)}")
+        raise ConfigError(f"Ошибка в {source}:\n" + "\n".join(lines)) from None
+    if problems := check_base_urls(config):
+        raise ConfigError(f"Ошибка в {source}:\n" + "\n".join(problems))
+    return config

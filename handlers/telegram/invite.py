@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain import Role
-from bot.people import PeopleService
+from bot.people import Account, PeopleService
 from handlers.telegram.callbacks import InviteCB
 from handlers.telegram.common import MENU_INVITE
 from handlers.telegram.filters import HAS_TEXT, PRIVATE, text_is
@@ -39,13 +39,55 @@ async def invite(message: Message, person: Person) -> None:
     )
 
 
-@router.callback_query(InviteCB.filter(F.department == -1))
+ROLES = {str(role) for role in Role}
+
+
+async def refused(
+    query: CallbackQuery, callback_data: InviteCB, person: Person | None, people: PeopleService
+) -> bool:
+    """Checked before anything else: only an admin presses invite buttons, and only with a role
+    and a department the bot could have put there. A forged or stale button is refused and
+    kept in the audit; nothing of it is acted on."""
+    account = Account("tg", query.from_user.id)
+    if person is None or person.role != Role.admin:
+        await people.refuse(account, "invite button", action="invite.refused")
+        await query.answer(
+            "Приглашать новых участников может только администратор.", show_alert=True
+        )
+        return True
+    if callback_data.role not in ROLES or callback_data.department < -1:
+        await people.refuse(
+            account, f"invite button {callback_data.pack()[:40]}", action="invite.refused"
+        )
+        await query.answer("Кнопка устарела. Наберите /invite ещё раз.", show_alert=True)
+        return True
+    return False
+
+
+@router.callback_query(InviteCB.filter())
+async def invite_button(
+    query: CallbackQuery,
+    callback_data: InviteCB,
+    state: FSMContext,
+    people: PeopleService,
+    bot: Bot,
+    person: Person | None = None,
+    vk_link: str = "",
+) -> None:
+    if await refused(query, callback_data, person, people):
+        return
+    assert person is not None
+    if callback_data.department == -1:
+        await choose_department(query, callback_data, people)
+    elif callback_data.department == NEW_DEPARTMENT:
+        await ask_department_name(query, callback_data, state)
+    else:
+        await create_invite(query, callback_data, person, people, bot, vk_link)
+
+
 async def choose_department(
     query: CallbackQuery, callback_data: InviteCB, people: PeopleService
 ) -> None:
-    if callback_data.role not in set(Role):
-        await query.answer("Кнопка устарела. Наберите /invite ещё раз.", show_alert=True)
-        return
     rows = [
         [
             InlineKeyboardButton(
@@ -69,7 +111,6 @@ async def choose_department(
     await query.answer()
 
 
-@router.callback_query(InviteCB.filter(F.department == NEW_DEPARTMENT))
 async def ask_department_name(
     query: CallbackQuery, callback_data: InviteCB, state: FSMContext
 ) -> None:
@@ -96,7 +137,6 @@ async def department_named(
     )
 
 
-@router.callback_query(InviteCB.filter(F.department > 0))
 async def create_invite(
     query: CallbackQuery,
     callback_data: InviteCB,

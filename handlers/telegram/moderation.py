@@ -14,6 +14,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain import Role
+from bot.errors import Denied
 from bot.moderation.service import SHOWN_AT_ONCE, Moderation
 from bot.ports import Action, Card, CardRef
 from handlers.telegram.callbacks import DeskCB
@@ -81,6 +82,8 @@ async def on_button(
 ) -> None:
     action, comment_id = callback_data.action, callback_data.ref
     if action == Action.open_comments:
+        if not person.active or not Role(person.role).can_edit():  # checked before any answer
+            raise Denied("Комментарии на проверке открывают только редакторы пресс-службы.")
         await query.answer()
         await send_waiting(query.message, moderation, person)
         return

@@ -81,3 +81,42 @@ def test_facebook_and_instagram_are_off_by_default_and_need_their_ids() -> None:
     secrets = Secrets.from_env({"PRESSDESK_TELEGRAM_TOKEN": "1:x"})
     on = parse_config({"vk": {"enabled": False}, "instagram": {"enabled": True, "user_id": "1784"}})
     assert secrets.missing(on) == ["PRESSDESK_FACEBOOK_PAGE_TOKEN"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("telegram.api_base_url", "htps://api.telegram.org"),
+        ("telegram.api_base_url", "api.telegram.org"),
+        ("telegram.api_base_url", "https://api.telegram.org:99999"),
+        ("vk.api_base_url", "https://api.vk.com:port/method/"),
+        ("vk.api_base_url", "https:///method/"),
+    ],
+)
+def test_a_malformed_base_url_is_named_and_stops_the_start(key: str, value: str) -> None:
+    section, name = key.split(".")
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        parse_config({section: {name: value}})
+
+
+def test_a_token_pasted_into_a_url_is_never_shown() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"telegram": {"api_base_url": "htps://api.telegram.org/bot123456:SECRET-x"}})
+    assert "SECRET" not in str(caught.value) and "telegram.api_base_url" in str(caught.value)
+
+
+def test_log_lines_and_tracebacks_never_show_a_token() -> None:
+    import logging
+    import sys
+
+    from bot.cli import TokenHidingFormatter
+
+    formatter = TokenHidingFormatter(logging.Formatter("%(message)s"))
+    try:
+        raise ValueError("https://api.telegram.org/bot123456:SECRET/getMe failed")
+    except ValueError:
+        record = logging.LogRecord(
+            "x", logging.ERROR, "f", 1, "call %s", ("x?access_token=SECRET2&v=5",), sys.exc_info()
+        )
+    shown = formatter.format(record)
+    assert "SECRET" not in shown and "bot123456:***" in shown and "access_token=***" in shown
