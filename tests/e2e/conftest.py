@@ -3,19 +3,59 @@ vkbottle talks to the VK emulator; tests play the people and wait on conditions,
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import select
 
 from sandbox.stage import ADMIN_ID, BOT_USERNAME, CHANNEL_ID, VK_GROUP_ID, Stage
 from storage.models import AuditLog
 
 TIMEOUT = 15.0
+PG_URL = os.environ.get("PRESSDESK_TEST_PG_URL")
+# Every end-to-end test runs on SQLite, and on PostgreSQL too when a server is given.
+ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(autouse=True, params=ENGINES)
+async def database_engine(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
+    """On PostgreSQL each test gets a database of its own, made here and dropped after, so
+    no two tests (or two engineers' runs) ever share tables; every Stage built in the test uses
+    it."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    assert PG_URL is not None
+    name = f"e2e_{uuid.uuid4().hex[:12]}"
+    server = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    async with server.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    made = Stage.config
+
+    def config(self: Stage) -> Any:
+        chosen = made(self)
+        chosen.database.url = url
+        return chosen
+
+    monkeypatch.setattr(Stage, "config", config)
+    try:
+        yield "postgresql"
+    finally:
+        async with server.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await server.dispose()
 
 
 class Chat:
@@ -230,6 +270,26 @@ async def approve_now(editor: Chat) -> None:
     ask = await editor.expect("Когда публикуем?")
     editor.press(ask, "Сейчас")
     editor.press(await editor.edited(ask, "Куда публикуем"), "Готово")
+
+
+async def audit_line(stage: Stage, action: str, within: float = TIMEOUT) -> AuditLog:
+    """Wait until an audit line of `action` is written (it may follow the visible change)."""
+    found: list[AuditLog] = []
+
+    async def written() -> bool:
+        found[:] = await audit_lines(stage, action)
+        return bool(found)
+
+    await wait_for(stage, written, within)
+    return found[-1]
+
+
+async def wait_for(stage: Stage, condition: Any, within: float = TIMEOUT) -> None:
+    """Wait until the async `condition()` holds (the database can't announce a change):
+    re-checked whenever the VK emulator changes, and at least every 50 ms."""
+    async with asyncio.timeout(within):
+        while not await condition():
+            await stage.vk.state.wait_changed(0.05)
 
 
 async def audit_lines(stage: Stage, action: str) -> list[AuditLog]:
