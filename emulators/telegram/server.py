@@ -54,9 +54,7 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
     return raw, files
 
 
-def _take_fault(
-    emu: TelegramEmulator, method: str, raw: dict[str, Any]
-) -> dict[str, Any] | None:
+def _take_fault(emu: TelegramEmulator, method: str, raw: dict[str, Any]) -> dict[str, Any] | None:
     for fault in emu.faults:
         chat = fault.get("chat_id")
         if chat is not None and str(raw.get("chat_id", "")) != chat:
