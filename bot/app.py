@@ -340,7 +340,7 @@ class Application:
                 else DatabaseStateDispenser(self.fsm, group_id)
             ),
             self.config.vk.request_timeout,
-            Inbox(self.uow, group_id, self.clock),
+            Inbox(self.uow, group_id, self.clock, self.vk_group_api),
         )
         self.vk_chat.duty = self.duty
         labelers = [messages_labeler(self.vk_chat)]

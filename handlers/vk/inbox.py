@@ -22,17 +22,26 @@ MAX_PAGES = 10  # of one dialogue's history: 2000 unread messages is far beyond 
 # Older unread messages are left to people: on the first start a community may hold years of
 # dialogues its admins never opened, and a bot's answer to them would only puzzle.
 MAX_AGE = timedelta(days=7)
+# More messages than this between two handled ones (the bot's replies count too) is checked
+# against the dialogue before the cursor moves.
+PLAUSIBLE_JUMP = 50
+RECENT = 20  # newest messages of a dialogue looked through for one just received
 
 
 class Inbox:
     """Which incoming messages of the community's dialogues have been handled."""
 
     def __init__(
-        self, uow: Callable[[], UnitOfWork], group_id: int, clock: Callable[[], datetime]
+        self,
+        uow: Callable[[], UnitOfWork],
+        group_id: int,
+        clock: Callable[[], datetime],
+        api: API | None = None,
     ) -> None:
         self._uow = uow
         self._group_id = group_id
         self._clock = clock
+        self._api = api
 
     def now(self) -> datetime:
         return self._clock()
@@ -43,8 +52,36 @@ class Inbox:
 
     async def mark(self, peer_id: int, cmid: int) -> None:
         async with self._uow() as uow:
+            last = await uow.vk_inbox.last_cmid(self._group_id, peer_id)
+        if last and cmid > last + PLAUSIBLE_JUMP and not await self._holds(peer_id, cmid):
+            # One id far ahead of the cursor is not trusted on its own: moved there, every
+            # real message below it would be skipped. Only a message the dialogue really
+            # holds moves the cursor that far.
+            log.warning(
+                "VK dialogue %s: message id %s is not in the dialogue; the cursor stays at %s",
+                peer_id,
+                cmid,
+                last,
+            )
+            return
+        async with self._uow() as uow:
             await uow.vk_inbox.advance(self._group_id, peer_id, cmid, self._clock())
             await uow.commit()
+
+    async def _holds(self, peer_id: int, cmid: int) -> bool:
+        """Whether the dialogue's newest messages include `cmid` (it was just received)."""
+        if self._api is None:
+            return False
+        try:
+            history = await call(
+                self._api,
+                "messages.getHistory",
+                {"peer_id": peer_id, "count": RECENT, "group_id": self._group_id},
+            )
+        except (VKAPIError, OSError, TimeoutError, ValueError) as exc:
+            log.info("VK dialogue %s: history not read: %s", peer_id, exc)
+            return False
+        return any(m.get("conversation_message_id") == cmid for m in history.get("items") or [])
 
 
 async def mark_read(api: API, peer_id: int, message_id: int) -> None:

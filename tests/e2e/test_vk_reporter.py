@@ -313,3 +313,21 @@ def catch_up_finds(stage: Stage) -> bool:
         not m["out"] and m["id"] > reads.get(m["peer_id"], 0)
         for m in state.messages[VK_GROUP_ID].values()
     )
+
+
+async def test_one_message_id_far_ahead_does_not_swallow_the_real_ones(
+    stage: Stage, admin: Chat
+) -> None:
+    person = await join_vk(stage, admin)
+    real = person.send("Здравствуйте")
+    await person.expect("Сообщить о мероприятии")
+    # An event whose conversation_message_id is far past anything the dialogue holds
+    odd = {
+        **real,
+        "id": real["id"] + 1,
+        "conversation_message_id": real["conversation_message_id"] + 10_000,
+        "text": "?",
+    }
+    stage.vk.state.emit(VK_GROUP_ID, "message_new", {"message": odd, "client_info": {}})
+    await person.expect("Сообщить о мероприятии")  # it was answered as any message is
+    await start_report(person)  # and the next real message is not skipped
