@@ -169,3 +169,4 @@ class VKInboxCursor(SQLModel, table=True):
 # The publication plan and the reporting duty (issue 13) keep their tables in their own module.
 from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
+from storage.versions import CommentVersion  # noqa: E402, F401  (a table of its own module)

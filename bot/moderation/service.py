@@ -36,6 +36,7 @@ from bot.ports import (
 )
 from storage.models import Comment, ModerationExample, Person
 from storage.uow import UnitOfWork
+from storage.versions import CommentVersions
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,8 @@ class Moderation:
                     rows.append((row, verdict))
             await uow.session.flush()
             for row, _ in rows:
+                assert row.id is not None
+                await CommentVersions(uow.session).add(row.id, row.text, row.categories, now)
                 if row.state == "flagged":
                     await audit(
                         uow,
@@ -314,6 +317,10 @@ class Moderation:
         verdict = self.classifier.classify(item.text)
         values = dict(text=item.text, **verdict_columns(item.text, verdict))
         async with self._uow() as uow:
+            # every version is kept: the text an editor judged is never lost to an edit
+            await CommentVersions(uow.session).add(
+                comment.id, item.text, values.get("categories", ""), self._clock()
+            )
             newly = verdict.flagged and await uow.comments.move(
                 comment.id, ("clean",), state="flagged", **values
             )
@@ -332,6 +339,14 @@ class Moderation:
                 comment.id, (*WAITING, "clean"), state="gone"
             ):
                 return
+            await audit(
+                uow,
+                self._clock(),
+                "comment.removed",
+                obj=f"comment:{comment.id}",
+                details=f"удалён в сети не через бота ({Network(network).title}); "
+                + await self._what(uow, comment),
+            )
             await uow.commit()
             comment = await uow.comments.get(comment.id)
             title = await uow.comments.post_title(comment.network, comment.post_ref)
@@ -408,9 +423,20 @@ class Moderation:
                     note = f"Заблокировать автора не получилось: {exc.message}."
         async with self._uow() as uow:
             await uow.comments.move(comment_id, ("deciding",), state=final, decision=decision)
-            details = f"{comment.network} {comment.external_id} {comment.categories} {note}"
+            versions = await CommentVersions(uow.session).of(comment_id)
+            edited = len(versions) > 1
+            flagged_for = next((v.categories for v in reversed(versions) if v.categories), "")
+            why = cards.reason_text(comment)
+            if not comment.categories and flagged_for:  # the edit was clean; the card was not
+                why = ", ".join(cards.CATEGORY_TITLES.get(c, c) for c in flagged_for.split(","))
+            details = (
+                f"{comment.network} {comment.external_id}; причина: {why}; "
+                f"{await self._what(uow, comment)} {note}"
+            ).strip()
             await audit(uow, now, action, actor=actor, obj=f"comment:{comment_id}", details=details)
-            if decision != "dismiss":  # taken off the queue: no lesson either way
+            # taken off the queue: no lesson either way; an edited comment teaches nothing
+            # either (the verdict was given for another text than the one there now)
+            if decision != "dismiss" and not edited:
                 await self._learn(uow, comment, keep=decision == "keep", now=now)
             await uow.commit()
             comment = await uow.comments.get(comment_id)
@@ -491,6 +517,15 @@ class Moderation:
                 details=details,
             )
             await uow.commit()
+
+    @staticmethod
+    async def _what(uow: UnitOfWork, comment: Comment) -> str:
+        """What exactly the comment said, every version, for the audit line."""
+        versions = await CommentVersions(uow.session).of(comment.id or 0)
+        if len(versions) <= 1:
+            return f"текст: «{comment.text}»"
+        earlier = "; ".join(f"{v.number}) «{v.text}»" for v in versions[:-1])
+        return f"текст: «{comment.text}» (изменён автором; прежние варианты: {earlier})"
 
     async def _learn(self, uow: UnitOfWork, comment: Comment, keep: bool, now: datetime) -> None:
         """A decision becomes a training example for the next `pressdesk moderation train`."""

@@ -26,7 +26,8 @@ from sandbox.stage import (
     Stage,
 )
 from storage.models import AuditLog, Comment, Person
-from tests.e2e.conftest import TIMEOUT, audit_line, buttons
+from storage.versions import CommentVersion
+from tests.e2e.conftest import TIMEOUT, audit_line, buttons, wait_for
 
 CITIZEN = 5001
 VK_CITIZEN = 800001
@@ -562,3 +563,46 @@ async def test_a_failed_retrain_reaches_the_editors(
     assert "Не получилось дообучить" in answer
     told = await card_in(stage, ADMIN_ID, "Не получилось дообучить", after=before)
     assert "диск заполнен" in told["text"] and "прежней модели" in told["text"]
+
+
+# ---- every version of a comment, and the audit of deletions -----------------------------
+EDITED_RUDE = "вы там все бездельники, когда дорогу сделаете"
+
+
+async def test_an_edited_comment_deleted_keeps_both_texts_and_teaches_nothing(
+    stage: Stage,
+) -> None:
+    await start(stage)
+    post_id = await vk_post(stage)
+    comment = stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, RUDE)
+    card = await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
+    stage.vk.edit_comment(-VK_GROUP_ID, comment["id"], EDITED_RUDE)
+
+    async def two_versions() -> bool:
+        async with stage.app.uow() as uow:
+            return len((await uow.session.exec(select(CommentVersion))).all()) == 2
+
+    await wait_for(stage, two_versions)
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Удалить")
+    line = await audit_line(stage, "comment.delete")
+    assert line.actor_ref.startswith("tg:") or line.actor_id is not None  # who
+    assert line.at is not None  # when
+    assert "нецензурная брань" in line.details  # why
+    assert EDITED_RUDE in line.details and RUDE in line.details  # what, every version
+    async with stage.app.uow() as uow:
+        versions = (await uow.session.exec(select(CommentVersion))).all()
+        examples = await uow.examples.all()
+    assert [v.text for v in sorted(versions, key=lambda v: v.number)] == [RUDE, EDITED_RUDE]
+    assert examples == []  # the verdict was for the first text, not the one deleted
+
+
+async def test_a_comment_deleted_on_vk_by_someone_else_is_in_the_audit(stage: Stage) -> None:
+    await start(stage)
+    post_id = await vk_post(stage)
+    comment = stage.vk.post_comment(-VK_GROUP_ID, post_id, VK_CITIZEN, RUDE)
+    await card_in(stage, MODERATION_CHAT_ID, "Комментарий на проверке")
+    token = stage.vk.state.tokens[stage.vk_user_token]  # an admin deletes it in VK itself
+    params = {"owner_id": str(-VK_GROUP_ID), "comment_id": str(comment["id"]), "v": "5.199"}
+    await stage.vk.dispatcher.invoke("wall.deleteComment", params, token)
+    line = await audit_line(stage, "comment.removed", within=TIMEOUT)
+    assert "не через бота" in line.details and RUDE in line.details
