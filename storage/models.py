@@ -166,7 +166,8 @@ class VKInboxCursor(SQLModel, table=True):
     updated_at: datetime
 
 
-# The publication plan and the reporting duty (issue 13) keep their tables in their own module.
 from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
+
+# The publication plan and the reporting duty (issue 13) keep their tables in their own module.
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
 from storage.versions import CommentVersion  # noqa: E402, F401  (a table of its own module)
