@@ -449,6 +449,9 @@ class Application:
         # every chat for a quarter of a second.
         gc.freeze()
         try:
-            await self._polling
+            # Shielded: Ctrl-C cancels this task, and stop() then ends the polling the way
+            # aiogram expects (stop_polling); cancelled from outside, aiogram's inner polling
+            # task lived on and logged the closed session as "Failed to fetch updates".
+            await asyncio.shield(self._polling)
         finally:
             await self.stop()
