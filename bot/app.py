@@ -30,6 +30,7 @@ from bot.domain import Network
 from bot.duty import Duty
 from bot.editorial import Desk
 from bot.health import Health
+from bot.journal import Journal
 from bot.media import MediaStore
 from bot.moderation.polling import CommentPoller, polled
 from bot.moderation.service import Moderation
@@ -166,6 +167,7 @@ class Application:
             telegram_pacing(secrets.telegram.get_secret_value(), telegram_rates(config.delivery))
         )
         self.people = PeopleService(uow, config.desk, self.clock)
+        self.journal = Journal(uow, config.desk.tz, self.clock)
         self.desk = Desk(
             uow,
             self.notifier,
@@ -198,6 +200,7 @@ class Application:
             ),
             desk=self.desk,
             people=self.people,
+            journal=self.journal,
             moderation=self.moderation,
             duty=self.duty,
             plan=self.plan,

@@ -1,4 +1,4 @@
-"""The `pressdesk` command: run, sandbox, classify, moderation train."""
+"""The `pressdesk` command: run, sandbox, classify, moderation train, audit."""
 
 from __future__ import annotations
 
@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="пересобрать модель, которая поставляется с ботом (без решений редакторов)",
     )
+    audit = sub.add_parser("audit", help="журнал действий: проверить цепочку или выгрузить CSV")
+    audit.add_argument("action", choices=["verify", "export"])
+    audit.add_argument(
+        "filter", nargs="*", help="фильтр для export: фамилия, 25.11, «публикация 2»"
+    )
+    audit.add_argument("--config", type=Path, default=Path("config.toml"))
     args = parser.parse_args(argv)
     logs.setup(logging.INFO)
     for handler in logging.getLogger().handlers:  # no line, traceback included, shows a token
@@ -92,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
             "Бот начнёт пользоваться ею сам, без перезапуска."
         )
         return 0
+    if command == "audit":
+        from bot import offline
+
+        if args.action == "verify":
+            return asyncio.run(offline.audit_verify(config))
+        return asyncio.run(offline.audit_export(config, " ".join(args.filter)))
     if command == "sandbox":
         return _sandbox(config, args)
     secrets = Secrets.from_env()

@@ -103,6 +103,13 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=64, index=True)
     object_ref: str = Field(default="", max_length=64)
     details: str = ""
+    # The hash chain (storage/audit.py): number, salted digest of the personal part, hashes.
+    seq: int | None = Field(default=None, unique=True)
+    salt: str | None = Field(default=None, max_length=32)
+    digest: str = Field(default="", max_length=64)
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+    redacted_at: datetime | None = None
 
 
 class FsmRecord(SQLModel, table=True):
@@ -171,3 +178,6 @@ from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of 
 # The publication plan and the reporting duty (issue 13) keep their tables in their own module.
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
 from storage.versions import CommentVersion  # noqa: E402, F401  (a table of its own module)
+
+# ---- account security (issue 15): the audit chain's head -----------------------------------
+from storage.audit import AuditHead  # noqa: E402, F401

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.audit import chain
 from storage.models import (
     Attachment,
     AuditLog,
@@ -213,7 +214,8 @@ class Cards(Repository):
 
 class Audit(Repository):
     async def write(self, entry: AuditLog) -> None:
-        self.session.add(entry)  # written with the rest at commit: nothing needs its id sooner
+        """Chained to the previous line (storage/audit.py); written with the rest at commit."""
+        await chain(self.session, entry)
 
     async def last(self, limit: int = 50) -> list[AuditLog]:
         query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)

@@ -228,3 +228,22 @@ async def test_published_refs_name_our_recent_posts_on_one_network(uow_factory) 
         assert await uow.publications.published_refs("ok", since, 10) == ["ok-0", "ok-1"]
         assert await uow.publications.published_refs("ok", since, 1) == ["ok-0"]
         assert await uow.publications.published_refs("max", since, 10) == ["max-4"]
+
+
+async def test_audit_lines_written_at_once_form_one_chain(uow_factory) -> None:
+    """Ten use cases writing audit lines at the same moment (several instances on PostgreSQL):
+    the head's row lock orders them, so the chain verifies and has no fork or gap."""
+    from storage.audit import verify
+    from storage.models import AuditLog
+
+    async def write(n: int) -> None:
+        async with uow_factory() as uow:
+            await uow.audit.write(AuditLog(at=NOW, actor_ref="system", action=f"test.{n}"))
+            await asyncio.sleep(0)  # let the others reach the head meanwhile
+            await uow.commit()
+
+    await asyncio.gather(*(write(n) for n in range(10)))
+    async with uow_factory() as uow:
+        verdict = await verify(uow.session, AuditLog)
+    assert verdict.ok, verdict.problems
+    assert verdict.lines == 10

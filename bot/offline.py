@@ -1,0 +1,58 @@
+"""Commands that work on the database alone, with the bot not running: `pressdesk audit …`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TextIO, TypeVar
+
+from bot.config import Config
+from bot.dates import utcnow
+from bot.domain import Role
+from bot.journal import Journal, parse_filter
+from storage.db import create_engine, migrate, session_factory
+from storage.models import Person
+from storage.uow import UnitOfWork
+
+T = TypeVar("T")
+# The command line is run by whoever administers the server: it acts with an admin's rights.
+CONSOLE = Person(id=None, full_name="консоль сервера", role=Role.admin, created_at=utcnow())
+
+
+async def _with_db(config: Config, work: Callable[[Callable[[], UnitOfWork]], Awaitable[T]]) -> T:
+    engine = create_engine(config.database.url)
+    try:
+        await migrate(engine)
+        sessions = session_factory(engine)
+        return await work(lambda: UnitOfWork(sessions))
+    finally:
+        await engine.dispose()
+
+
+async def audit_verify(config: Config, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+
+    async def work(uow: Callable[[], UnitOfWork]) -> int:
+        verdict = await Journal(uow, config.desk.tz, utcnow).verify()
+        if verdict.ok:
+            print(f"Журнал действий цел, цепочка не нарушена (записей: {verdict.lines}).", file=out)
+            return 0
+        print(f"Журнал действий нарушен (записей: {verdict.lines}):", file=out)
+        for problem in verdict.problems:
+            print(f"  • {problem}", file=out)
+        return 1
+
+    return await _with_db(config, work)
+
+
+async def audit_export(config: Config, where: str = "", out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+
+    async def work(uow: Callable[[], UnitOfWork]) -> int:
+        journal = Journal(uow, config.desk.tz, utcnow)
+        data = await journal.csv(CONSOLE, parse_filter(where, date.today(), config.desk.tz))
+        out.write(data.decode("utf-8"))
+        return 0
+
+    return await _with_db(config, work)
