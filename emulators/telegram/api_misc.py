@@ -244,7 +244,9 @@ def _member(call: Call, chat: Any, user_id: int) -> dict[str, Any]:
     if user_id in emu.bots:
         user = emu._public_user(emu.bots[user_id].user)
         if chat.type != "private" and user_id in chat.bots:
-            return _administrator(call, user, chat.type == "channel")
+            member = _administrator(call, user, chat.type == "channel")
+            member.update(dict.fromkeys(chat.denied_rights, False))
+            return member
         return {"status": "member" if user_id in chat.bots else "left", "user": user}
     if user_id not in emu.users:
         raise bad_request("user not found")
@@ -259,6 +261,13 @@ def _member(call: Call, chat: Any, user_id: int) -> dict[str, Any]:
 async def get_chat_member(call: Call) -> Any:
     chat = target_chat(call, call.model.chat_id)
     return _member(call, chat, call.model.user_id)
+
+
+async def get_chat_member_count(call: Call) -> Any:
+    chat = target_chat(call, call.model.chat_id)
+    if chat.type == "private":
+        raise bad_request("chat not found")
+    return chat.subscribers or len(chat.members) + len(chat.bots)
 
 
 async def get_chat_administrators(call: Call) -> Any:
@@ -313,6 +322,7 @@ HANDLERS: dict[str, Handler] = {
     "unbanchatmember": unban_chat_member,
     "getchat": get_chat,
     "getchatmember": get_chat_member,
+    "getchatmembercount": get_chat_member_count,
     "getchatadministrators": get_chat_administrators,
     "sendchataction": send_chat_action,
     "getfile": get_file,

@@ -45,6 +45,9 @@ class ChatState:
     discussion_group_id: int | None = None
     linked_channel_id: int | None = None
     reply_keyboard: dict[str, Any] | None = None
+    subscribers: int = 0  # a channel's audience (getChatMemberCount), set by the test
+    # Rights taken from the bots here (an admin unticked them): reported by getChatMember.
+    denied_rights: set[str] = field(default_factory=set)
 
     @property
     def id(self) -> int:

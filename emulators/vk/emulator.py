@@ -13,7 +13,7 @@ from aiohttp import web
 
 from . import callback, control, longpoll
 from .context import registry
-from .methods_misc import new_message
+from .methods_misc import GROUP_RIGHTS, USER_SCOPE, new_message
 from .methods_wall import announce_comment
 from .schema import Schema
 from .server import Dispatcher, Fault, image_size
@@ -108,17 +108,29 @@ class VKEmulator:
         self.state.users[user_id] = user
         return dict(user)
 
-    def issue_user_token(self, user_id: int, admin_of: Iterable[int] = ()) -> str:
+    def issue_user_token(
+        self, user_id: int, admin_of: Iterable[int] = (), scope: int = USER_SCOPE
+    ) -> str:
         token = "vk1.a." + secrets.token_urlsafe(48)
-        self.state.tokens[token] = Token("user", user_id=user_id, admin_of=set(admin_of))
+        self.state.tokens[token] = Token(
+            "user", user_id=user_id, admin_of=set(admin_of), scope=scope
+        )
         for group_id in admin_of:
             self.state.members[group_id].add(user_id)
         return token
 
-    def issue_group_token(self, group_id: int) -> str:
+    def issue_group_token(self, group_id: int, rights: Iterable[str] = GROUP_RIGHTS) -> str:
         token = "vk1.a." + secrets.token_urlsafe(64)
-        self.state.tokens[token] = Token("group", group_id=group_id)
+        self.state.tokens[token] = Token("group", group_id=group_id, rights=tuple(rights))
         return token
+
+    def revoke_token(self, token: str) -> None:
+        """The token stops working (expired, or revoked by its owner): VK answers error 5."""
+        self.state.tokens.pop(token, None)
+
+    def set_group_facts(self, group_id: int, **facts: Any) -> None:
+        """members_count, verified and other fields groups.getById returns when asked."""
+        self.state.groups[group_id].update(facts)
 
     def issue_service_token(self) -> str:
         token = secrets.token_hex(36)

@@ -52,7 +52,40 @@ def groups_get_by_id(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         if ctx.token.kind != "group":
             raise ctx.bad("group_ids", "missing")
         refs = [ctx.token.group_id]
-    return {"groups": [ctx.group_obj(_group_id(ctx, r, "group_ids")) for r in refs], "profiles": []}
+    fields = set(p.get("fields") or [])
+    groups = []
+    for ref in refs:
+        group = ctx.group_obj(_group_id(ctx, ref, "group_ids"))
+        for name in ("members_count", "verified"):
+            if name in group and name not in fields:
+                del group[name]
+            elif name in fields:
+                group.setdefault(name, 0)
+        groups.append(group)
+    return {"groups": groups, "profiles": []}
+
+
+# VK's scope bits of a user token and the rights of a community token (dev.vk.com, «Права доступа»).
+USER_BITS = {"photos": 4, "wall": 8192, "offline": 65536, "groups": 262144, "messages": 4096}
+USER_SCOPE = USER_BITS["photos"] | USER_BITS["wall"] | USER_BITS["offline"] | USER_BITS["groups"]
+GROUP_BITS = {
+    "stories": 1,
+    "photos": 4,
+    "app_widget": 64,
+    "messages": 4096,
+    "docs": 131072,
+    "manage": 262144,
+}
+GROUP_RIGHTS = ("photos", "messages", "docs", "manage")
+
+
+def groups_get_token_permissions(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    rights = [{"name": name, "setting": GROUP_BITS[name]} for name in ctx.token.rights]
+    return {"mask": sum(r["setting"] for r in rights), "permissions": rights}
+
+
+def account_get_app_permissions(ctx: Ctx, p: dict[str, Any]) -> int:
+    return ctx.token.scope
 
 
 def _admin_group(ctx: Ctx, p: dict[str, Any]) -> int:
@@ -269,6 +302,8 @@ HANDLERS: dict[str, Handler] = {
     "groups.getLongPollSettings": groups_get_long_poll_settings,
     "groups.setLongPollSettings": groups_set_long_poll_settings,
     "groups.ban": groups_ban,
+    "groups.getTokenPermissions": groups_get_token_permissions,
+    "account.getAppPermissions": account_get_app_permissions,
     "groups.unban": groups_unban,
     "groups.isMember": groups_is_member,
     "users.get": users_get,

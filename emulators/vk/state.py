@@ -20,6 +20,10 @@ class Token:
     user_id: int = 0
     group_id: int = 0
     admin_of: set[int] = field(default_factory=set)
+    # What the token was granted: a user token's scope bit mask (account.getAppPermissions),
+    # a community token's rights by name (groups.getTokenPermissions).
+    scope: int = 0
+    rights: tuple[str, ...] = ()
 
 
 @dataclass

@@ -236,7 +236,7 @@ async def test_admin_closes_access_and_reads_the_audit(
     await editor.expect("только администратор")
     admin.send("/audit")
     log = await admin.expect("Журнал действий")
-    assert "Анна Петрова · person.revoke" in log["text"]
+    assert "Анна Петрова закрыла доступ: Иван Иванов" in log["text"]
 
 
 async def test_a_network_refusal_reads_as_plain_russian(
