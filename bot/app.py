@@ -21,6 +21,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 
 from bot import metrics
+from bot.access import AccessService, FloodGuard, with_stored_tokens
 from bot.alerts import AdminAlerts
 from bot.config import Config, Secrets
 from bot.control import Control
@@ -37,8 +38,11 @@ from bot.moderation.service import Moderation
 from bot.people import PeopleService
 from bot.plan import Plan
 from bot.plan_feed import FeedLinks
-from bot.ports import Card, CommentModerator, Publisher
+from bot.ports import AccessCheck, Card, CommentModerator, Publisher
+from bot.registry import Registry
 from bot.textsize import loads_without_nul
+from bot.token_health import TokenHealth, report, run_checks
+from bot.vault import Vault
 from handlers.notify import RoutingNotifier
 from handlers.plan_web import plan_routes
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
@@ -58,9 +62,11 @@ from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from handlers.web import WebServer
 from networks.ratelimit import telegram_pacing, telegram_rates
 from networks.registry import connect_all
+from networks.telegram_access import TelegramAccess
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_comments import TelegramComments
 from networks.telegram_stats import TelegramStats
+from networks.vk_access import VKGroupAccess, VKUserAccess
 from networks.vk_api import GROUP_RPS, USER_RPS, RateLimitedAPI
 from networks.vk_comments import VKComments
 from networks.vk_stats import VKStats
@@ -83,9 +89,68 @@ COMMANDS = [
     BotCommand(command="people", description="Кто имеет доступ"),
     BotCommand(command="audit", description="Журнал действий"),
     BotCommand(command="month", description="Отчёт за месяц"),
+    BotCommand(command="accounts", description="Реестр аккаунтов"),
+    BotCommand(command="invites", description="Ждущие приглашения"),
+    BotCommand(command="tokens", description="Ключи доступа к сетям"),
+    BotCommand(command="doctor", description="Проверить ключи и права"),
     BotCommand(command="help", description="Что умеет бот"),
     BotCommand(command="cancel", description="Прервать действие"),
 ]
+
+
+def access_checks(
+    config: Config, bot: Bot, vk_user: RateLimitedAPI | None, vk_group: RateLimitedAPI | None
+) -> list[AccessCheck]:
+    """One check per configured token, each by its own adapter."""
+    checks: list[AccessCheck] = [
+        TelegramAccess(
+            bot,
+            config.telegram.channel_id,
+            config.telegram.moderation_chat_id,
+            config.moderation.enabled,
+            config.telegram.request_timeout,
+        )
+    ]
+    if vk_user is not None:
+        checks.append(VKUserAccess(vk_user, config.vk.group_id, config.vk.request_timeout))
+    if vk_group is not None:
+        checks.append(VKGroupAccess(vk_group, config.vk.group_id, config.vk.request_timeout))
+    return checks
+
+
+async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
+    """`pressdesk doctor`: every configured token and the rights it needs, in Russian."""
+    bot = make_bot(config, secrets)
+    vk_user = vk_group = None
+    if config.vk.enabled and secrets.vk_user is not None:
+        vk_user = RateLimitedAPI(
+            secrets.vk_user.get_secret_value(), config.vk.api_base_url, USER_RPS
+        )
+    if config.vk.enabled and config.vk.group_id and secrets.vk_group is not None:
+        vk_group = RateLimitedAPI(
+            secrets.vk_group.get_secret_value(), config.vk.api_base_url, GROUP_RPS
+        )
+    try:
+        results = await run_checks(access_checks(config, bot, vk_user, vk_group))
+    finally:
+        await bot.session.close()
+        for api in (vk_user, vk_group):
+            if api is not None:
+                await api.http_client.close()
+    return all(not problems for _, problems in results), report(results, ok_too=True)
+
+
+def make_bot(config: Config, secrets: Secrets) -> Bot:
+    assert secrets.telegram is not None
+    return Bot(
+        secrets.telegram.get_secret_value(),
+        session=AiohttpSession(
+            api=TelegramAPIServer.from_base(config.telegram.api_base_url.rstrip("/")),
+            timeout=config.telegram.request_timeout,
+            json_loads=loads_without_nul,  # PostgreSQL refuses U+0000; nobody means it
+        ),
+        default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
+    )
 
 
 class Application:
@@ -102,6 +167,7 @@ class Application:
         self.polling_timeout = polling_timeout
         self._polling: asyncio.Task | None = None
         self._stopping = asyncio.Event()
+        self._sync_registry: asyncio.Task | None = None
         self._catch_up: asyncio.Task | None = None
         self._duty_catch_up: asyncio.Task | None = None
         self.vk_feed: VKFeed | None = None
@@ -126,15 +192,9 @@ class Application:
         self.health.report("database", True)
         # Features add their routes to this one server before it starts (end of start()).
         self.web = WebServer(self.health, partial(metrics.refresh, uow))
-        self.bot = Bot(
-            secrets.telegram.get_secret_value(),
-            session=AiohttpSession(
-                api=TelegramAPIServer.from_base(config.telegram.api_base_url.rstrip("/")),
-                timeout=config.telegram.request_timeout,
-                json_loads=loads_without_nul,  # PostgreSQL refuses U+0000; nobody means it
-            ),
-            default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
-        )
+        # Tokens replaced from chat (/tokens) are newer than the environment's: they win.
+        self.secrets = secrets = await with_stored_tokens(secrets, uow, self.vault(create=False))
+        self.bot = make_bot(config, secrets)
         self.media = MediaStore(config.storage.media_dir)
         # OK, MAX, ...: each adapter module plugs in by its config section (networks/registry.py)
         self.connections = connect_all(config, secrets, self._published_refs)
@@ -193,7 +253,11 @@ class Application:
         self.plan_links = FeedLinks(uow, self.plan, self.clock)
         self.control = Control(uow, config, self.clock, self._stats_sources())
         self.control.deliver = self._deliver_report
+        self._security()
         self.dispatcher = Dispatcher(
+            access=self.access,
+            registry=self.registry,
+            token_health=self.token_health,
             storage=self.shared_fsm or self.fsm,
             events_isolation=(
                 self.shared_fsm.create_isolation() if self.shared_fsm else SimpleEventIsolation()
@@ -210,7 +274,7 @@ class Application:
             vk_link=self._vk_link(),
             delivery=self.notifier,
         )
-        self.dispatcher.update.outer_middleware(PersonMiddleware(self.people))
+        self.dispatcher.update.outer_middleware(PersonMiddleware(self.people, self.flood))
         self.routers = get_routers()
         self.dispatcher.include_routers(*self.routers)
         prepare_response_types()
@@ -260,6 +324,30 @@ class Application:
     async def _admins(self) -> list[Person]:
         async with self.uow() as uow:
             return await uow.people.with_roles(["admin"])
+
+    def vault(self, create: bool = True) -> Vault | None:
+        key_file = self.config.security.key_file
+        return Vault.from_settings(key_file if create or key_file.exists() else None)
+
+    def _security(self) -> None:
+        """Token checks per adapter, the registry, token health, access management (issue 15)."""
+        config, clock = self.config, self.clock
+        self.checks = access_checks(config, self.bot, self.vk_user_api, self.vk_group_api)
+        self.registry = Registry(
+            self.uow, config.desk.tz, clock, config.registry.organisation, self.checks
+        )
+        self.token_health = TokenHealth(self.uow, self.checks, self.notifier, self.registry, clock)
+        self.access = AccessService(
+            self.uow, self.people, self.notifier, clock, self.vault, self.checks
+        )
+        self.flood = FloodGuard(config.security.flood_messages, config.security.flood_seconds)
+        self.scheduler.daily(
+            "registry:health",
+            self.token_health.morning,
+            config.registry.health_time,
+            config.desk.timezone,
+        )
+        self._sync_registry = asyncio.create_task(self.registry.sync_own(), name="registry-sync")
 
     async def _editors(self) -> list[Person]:
         async with self.uow() as uow:
@@ -434,6 +522,8 @@ class Application:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         self.scheduler.shutdown()
+        if self._sync_registry is not None:
+            await asyncio.gather(self._sync_registry, return_exceptions=True)
         await self.desk.drain()
         await self.notifier.drain()  # notes about unreachable people, before the bot closes
         detach_routers(self.routers)

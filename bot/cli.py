@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         "filter", nargs="*", help="фильтр для export: фамилия, 25.11, «публикация 2»"
     )
     audit.add_argument("--config", type=Path, default=Path("config.toml"))
+    doctor = sub.add_parser("doctor", help="проверить ключи доступа и права бота в сетях")
+    doctor.add_argument("--config", type=Path, default=Path("config.toml"))
+    registry = sub.add_parser("registry", help="реестр аккаунтов")
+    registry.add_argument("action", choices=["export"])
+    registry.add_argument("--format", choices=["html", "json", "csv"], default="html")
+    registry.add_argument("--config", type=Path, default=Path("config.toml"))
     args = parser.parse_args(argv)
     logs.setup(logging.INFO)
     for handler in logging.getLogger().handlers:  # no line, traceback included, shows a token
@@ -104,6 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "verify":
             return asyncio.run(offline.audit_verify(config))
         return asyncio.run(offline.audit_export(config, " ".join(args.filter)))
+    if command == "registry":
+        from bot import offline
+
+        return asyncio.run(offline.registry_export(config, args.format))
+    if command == "doctor":
+        from bot.app import doctor as run_doctor
+
+        secrets = Secrets.from_env()
+        if secrets.telegram is None:
+            print(HOW_TO_GET_TOKENS.format(missing=TOKEN_ENV["telegram"]), file=sys.stderr)
+            return 2
+        ok, text = asyncio.run(run_doctor(config, secrets))
+        print(text)
+        return 0 if ok else 1
     if command == "sandbox":
         return _sandbox(config, args)
     secrets = Secrets.from_env()

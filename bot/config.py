@@ -300,6 +300,21 @@ class ControlSettings(Section):
     monthly_time: str = Field("10:00", pattern=HHMM)
 
 
+class RegistrySettings(Section):
+    """The account registry and the morning token check (bot/registry.py, bot/health.py)."""
+
+    organisation: str = "Администрация Томского района"
+    health_time: str = Field("08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SecuritySettings(Section):
+    """Tokens replaced from chat are encrypted with a key kept outside the database."""
+
+    key_file: Path = Path("data/pressdesk.key")
+    flood_messages: int = Field(60, ge=0, le=10000)
+    flood_seconds: float = Field(60.0, gt=0)
+
+
 class Config(Section):
     desk: DeskSettings = Field(default_factory=DeskSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
@@ -320,6 +335,9 @@ class Config(Section):
     plan: PlanSettings = Field(default_factory=PlanSettings)
     duty: DutySettings = Field(default_factory=DutySettings)
     control: ControlSettings = Field(default_factory=ControlSettings)
+
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
 
 class Secrets(BaseModel):

@@ -1,16 +1,18 @@
-"""Commands that work on the database alone, with the bot not running: `pressdesk audit …`."""
+"""Commands that work on the database alone, with the bot not running: `pressdesk audit …`,
+`pressdesk registry export`."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import TextIO, TypeVar
+from typing import BinaryIO, TextIO, TypeVar
 
 from bot.config import Config
 from bot.dates import utcnow
 from bot.domain import Role
 from bot.journal import Journal, parse_filter
+from bot.registry import Registry
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Person
 from storage.uow import UnitOfWork
@@ -53,6 +55,19 @@ async def audit_export(config: Config, where: str = "", out: TextIO | None = Non
         journal = Journal(uow, config.desk.tz, utcnow)
         data = await journal.csv(CONSOLE, parse_filter(where, date.today(), config.desk.tz))
         out.write(data.decode("utf-8"))
+        return 0
+
+    return await _with_db(config, work)
+
+
+async def registry_export(config: Config, fmt: str, out: BinaryIO | None = None) -> int:
+    """The registry file to stdout, for the website (`pressdesk registry export --format …`)."""
+    out = out or sys.stdout.buffer
+
+    async def work(uow: Callable[[], UnitOfWork]) -> int:
+        registry = Registry(uow, config.desk.tz, utcnow, config.registry.organisation)
+        out.write(await registry.export(fmt))
+        out.flush()
         return 0
 
     return await _with_db(config, work)

@@ -90,6 +90,12 @@ class PeopleService:
         """Drop a cached person after their record changed (role, department, access)."""
         self._known.pop(account, None)
 
+    def changed(self, person_id: int | None) -> None:
+        """Drop every cached account of a person whose record changed (bot/access.py)."""
+        for account, known in list(self._known.items()):
+            if known.id == person_id:
+                self.forget(account)
+
     async def _identify(self, account: Account, full_name: str) -> Person | None:
         async with self._uow() as uow:
             person = await self._find(uow, account)
@@ -153,7 +159,8 @@ class PeopleService:
     async def accept_invite(self, code: str, account: Account, full_name: str) -> Person:
         now = self._clock()
         async with self._uow() as uow:
-            if await self._find(uow, account) is not None:
+            known = await self._find(uow, account)
+            if known is not None and known.active:
                 raise Invalid("Вы уже зарегистрированы. Наберите /help, чтобы увидеть команды.")
             invite = await uow.invites.get(code)
             if invite is None or invite.used_by is not None or invite.expires_at <= now:
@@ -164,64 +171,25 @@ class PeopleService:
                     f"({self._settings.invite_ttl_hours} ч). "
                     "Попросите администратора прислать новое."
                 )
-            person = Person(
-                full_name=(full_name or "Без имени")[:200],
-                role=invite.role,
-                department_id=invite.department_id,
-                created_at=now,
-                **{"telegram_id" if account.kind == "tg" else "vk_id": account.user_id},
-            )
-            await uow.people.add(person)
+            if known is not None:  # access closed before: a new invite opens it again
+                person = known
+                person.active, person.role = True, invite.role
+                person.department_id = invite.department_id
+                uow.session.add(person)
+            else:
+                person = Person(
+                    full_name=(full_name or "Без имени")[:200],
+                    role=invite.role,
+                    department_id=invite.department_id,
+                    created_at=now,
+                    **{"telegram_id" if account.kind == "tg" else "vk_id": account.user_id},
+                )
+                await uow.people.add(person)
             if not await uow.invites.claim(code, person.id, now):
                 raise Denied("Это приглашение только что использовал другой человек.")
             await audit(uow, now, "invite.accept", actor=person, obj=f"person:{person.id}")
             await uow.commit()
             return person
-
-    # ---- the admin's view: who has access, and taking it away --------------------------------
-    async def people(self, actor: Person) -> list[tuple[Person, str]]:
-        """Everyone with access, with their department's name (admins only)."""
-        self._require_admin(actor)
-        async with self._uow() as uow:
-            result = []
-            for person in await uow.people.with_roles(list(Role)):
-                department = await uow.departments.get(person.department_id)
-                result.append((person, department.name if department else ""))
-            return result
-
-    async def revoke(self, actor: Person, person_id: int) -> Person:
-        """Close someone's access at once, e.g. when they leave; kept in the audit log."""
-        self._require_admin(actor)
-        if person_id == actor.id:
-            raise Invalid("Свой доступ закрыть нельзя: попросите другого администратора.")
-        async with self._uow() as uow:
-            person = await uow.people.get(person_id)
-            if person is None or not person.active:
-                raise NotFound("У этого человека уже нет доступа.")
-            person.active = False
-            await audit(uow, self._clock(), "person.revoke", actor=actor, obj=f"person:{person_id}")
-            await uow.commit()
-        for account, known in list(self._known.items()):
-            if known.id == person_id:
-                self.forget(account)
-        return person
-
-    async def recent_audit(self, actor: Person, limit: int = 20) -> list[tuple[AuditLog, str]]:
-        """The latest audit lines with the actor's name where there is one (admins only)."""
-        self._require_admin(actor)
-        async with self._uow() as uow:
-            lines = await uow.audit.last(limit)
-            names = {}
-            for line in lines:
-                if line.actor_id is not None and line.actor_id not in names:
-                    person = await uow.people.get(line.actor_id)
-                    names[line.actor_id] = person.full_name if person else "?"
-            return [(line, names.get(line.actor_id, line.actor_ref)) for line in lines]
-
-    @staticmethod
-    def _require_admin(actor: Person) -> None:
-        if actor.role != Role.admin or not actor.active:
-            raise Denied("Это может делать только администратор.")
 
     async def department_name(self, department_id: int | None) -> str:
         async with self._uow() as uow:

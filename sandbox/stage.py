@@ -140,6 +140,7 @@ class Stage:
             "storage": {"media_dir": str(self.data_dir / "media")},
             "publish": {"retry_delay_seconds": 0.2},
             "web": {"port": 0},
+            "security": {"key_file": str(self.data_dir / "pressdesk.key")},
         }
         for section, values in self.settings.items():
             raw.setdefault(section, {}).update(values)

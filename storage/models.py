@@ -173,11 +173,10 @@ class VKInboxCursor(SQLModel, table=True):
     updated_at: datetime
 
 
-from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
-
 # The publication plan and the reporting duty (issue 13) keep their tables in their own module.
-from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
-from storage.versions import CommentVersion  # noqa: E402, F401  (a table of its own module)
-
 # ---- account security (issue 15): the audit chain's head -----------------------------------
 from storage.audit import AuditHead  # noqa: E402, F401
+from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
+from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
+from storage.registry import RegistryAccount, StoredToken  # noqa: E402, F401
+from storage.versions import CommentVersion  # noqa: E402, F401  (a table of its own module)

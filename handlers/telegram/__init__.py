@@ -4,6 +4,8 @@ from aiogram import Router, methods
 from aiogram.methods.base import Response
 
 from handlers.telegram import (
+    access,
+    accounts,
     admin,
     announce,
     common,
@@ -32,6 +34,8 @@ def get_routers() -> list[Router]:
         review.router,
         lists.router,
         admin.router,
+        access.router,
+        accounts.router,
         fallback.router,
     ]
 
@@ -56,6 +60,10 @@ USED_METHODS = (
     methods.GetChatMember,
     methods.GetChatAdministrators,
     methods.SendChatAction,
+    methods.SendDocument,
+    methods.DeleteMessage,
+    methods.GetChat,
+    methods.GetChatMemberCount,
 )
 
 

@@ -52,7 +52,11 @@ def help_text(person: Person) -> str:
         ]
     if person.role == Role.admin:
         lines.append("/invite — пригласить сотрудника")
-        lines.append("/people — кто имеет доступ, закрыть доступ")
+        lines.append("/invites — ждущие приглашения, отозвать")
+        lines.append("/people — сотрудники: роль, закрыть или вернуть доступ")
+        lines.append("/accounts — реестр аккаунтов, выгрузка для сайта")
+        lines.append("/tokens — ключи доступа к сетям, замена")
+        lines.append("/doctor — проверить ключи и права")
         lines.append("/audit — журнал действий")
         lines.append("/month — отчёт о работе за месяц")
     lines.append("/cancel — прервать текущее действие")

@@ -24,10 +24,13 @@ from aiogram.methods import (
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Chat, TelegramObject, Update, User
 
+from bot.access import FloodGuard
 from bot.people import Account, PeopleService
 from bot.reporting import STRANGER
 from bot.textsize import CAPTION_LIMIT, TEXT_LIMIT, fit, utf16_len
 from storage.fsm import DatabaseStorage
+
+FLOOD = "Слишком много сообщений подряд. Подождите минуту и повторите, пожалуйста."
 
 
 def full_name(user: User) -> str:
@@ -35,8 +38,9 @@ def full_name(user: User) -> str:
 
 
 class PersonMiddleware(BaseMiddleware):
-    def __init__(self, people: PeopleService) -> None:
+    def __init__(self, people: PeopleService, flood: FloodGuard | None = None) -> None:
         self.people = people
+        self.flood = flood
 
     async def __call__(
         self,
@@ -51,6 +55,21 @@ class PersonMiddleware(BaseMiddleware):
         account = Account("tg", user.id)
         person = await self.people.identify(account, full_name(user))
         data["person"] = person
+        if (
+            person is not None
+            and self.flood is not None
+            and chat is not None
+            and chat.type == "private"
+        ):
+            allowed, tell = self.flood.allow(account.ref)
+            if not allowed:
+                if tell:
+                    await self.people.refuse(account, "flood", action="access.flood")
+                if event.callback_query:
+                    await event.callback_query.answer(FLOOD, show_alert=True)
+                elif tell and event.message:
+                    await event.message.answer(FLOOD)
+                return None
         # Strangers may still be read in groups (comments under posts), but never press buttons.
         in_group = chat is None or chat.type != "private"
         if person is not None or (in_group and event.callback_query is None):

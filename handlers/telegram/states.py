@@ -29,3 +29,15 @@ class AnnounceDialog(StatesGroup):
 
 class PlanDialog(StatesGroup):
     item = State()
+
+
+class TokenDialog(StatesGroup):
+    value = State()
+
+
+class AccountDialog(StatesGroup):
+    name = State()
+    url = State()
+    department = State()
+    responsible = State()
+    edit = State()

@@ -1,0 +1,96 @@
+"""Tokens: replaced from chat (the message is deleted at once, the token is kept encrypted, used
+at once and after a restart), checked every morning (an expired one is named to the admins with
+the fix), and by `pressdesk doctor` (a missing right in the channel is named)."""
+
+from __future__ import annotations
+
+from bot.app import doctor
+from sandbox.stage import ADMIN_ID, CHANNEL_ID, VK_ADMIN_ID, VK_GROUP_ID, Stage
+from tests.e2e.conftest import Chat, approve_now, report_event, wall
+
+USER_TOKEN = "ВКонтакте: ключ администратора сообщества"
+
+
+async def replace_token(stage: Stage, admin: Chat, value: str) -> dict:
+    admin.send("/tokens")
+    listing = await admin.expect("Ключи доступа к сетям:")
+    admin.press(listing, f"Заменить: {USER_TOKEN}")
+    await admin.edited(listing, "пришлите новый ключ одним сообщением")
+    sent = admin.send(value)
+    await stage.tg.wait_until(
+        lambda: any(
+            m["message_id"] == sent["message_id"] for m in stage.tg.deleted_messages(ADMIN_ID)
+        )
+    )
+    assert all(value not in (m.get("text") or "") for m in stage.tg.chat_messages(ADMIN_ID))
+    return sent
+
+
+def database_bytes(stage: Stage) -> bytes:
+    return b"".join(p.read_bytes() for p in stage.data_dir.glob("pressdesk.db*"))
+
+
+async def test_a_token_replaced_from_chat_works_at_once_and_after_a_restart(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    old = stage.vk_user_token
+    new = stage.vk.issue_user_token(VK_ADMIN_ID, admin_of=[VK_GROUP_ID])
+    stage.vk.revoke_token(old)  # the old one was revoked in VK: publishing would fail now
+
+    await replace_token(stage, admin, "vk1.a.not-a-real-token")
+    refusal = await admin.expect("Этот ключ не подходит")
+    assert (
+        "ключ больше не действует" in refusal["text"] and "Прежний ключ остаётся" in refusal["text"]
+    )
+
+    await replace_token(stage, admin, new)
+    done = await admin.expect("Ключ заменён и уже используется")
+    assert new not in done["text"]
+    admin.send("/tokens")
+    assert "заменён в чате" in (await admin.expect("Ключи доступа к сетям:"))["text"]
+
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    await editor.expect("Опубликовано")
+    assert len(wall(stage)) == 1
+
+    data = database_bytes(stage)
+    assert new.encode() not in data and old.encode() not in data
+
+    # After a restart the environment still holds the old token; the stored one wins.
+    await stage.stop_app()
+    await stage.start_app()
+    assert stage.app.secrets.vk_user.get_secret_value() == new
+    assert not [p for c in stage.app.checks for p in await c.check_access()]
+
+
+async def test_an_expired_token_is_named_in_the_admins_morning_message(
+    stage: Stage, admin: Chat, editor: Chat
+) -> None:
+    assert stage.app.scheduler.scheduler.get_job("registry:health") is not None
+    await stage.app.token_health.morning()  # all is well: nobody is disturbed
+    stage.vk.revoke_token(stage.vk_user_token)
+    await stage.app.token_health.morning()
+    note = await admin.expect("Проверка ключей доступа к сетям нашла проблемы")
+    assert f"{USER_TOKEN}: ключ больше не действует (истёк или отозван)" in note["text"]
+    assert "Что сделать: Получите новый ключ пользователя-администратора" in note["text"]
+    assert "Telegram" not in note["text"]  # only what is wrong
+    assert not [m for m in editor.bot_messages() if "нашла проблемы" in (m.get("text") or "")]
+    rows = {r.network: r for r in await stage.app.registry.rows()}
+    assert rows["vk"].health == "problem" and "ключ больше не действует" in rows["vk"].health_note
+    assert rows["telegram"].health == "ok"
+
+
+async def test_doctor_names_a_missing_right_and_its_fix(stage: Stage, admin: Chat) -> None:
+    ok, text = await doctor(stage.app.config, stage.app.secrets)
+    assert ok, text
+    assert "✓ Telegram: ключ бота: в порядке" in text
+    stage.tg.chats[CHANNEL_ID].denied_rights = {"can_delete_messages"}
+    ok, text = await doctor(stage.app.config, stage.app.secrets)
+    assert not ok
+    assert "у бота в канале нет прав: удалять сообщения" in text
+    assert "Администраторы → бот: включите удалять сообщения" in text
+    admin.send("/doctor")
+    assert "удалять сообщения" in (await admin.expect("нашла проблемы"))["text"]
