@@ -226,9 +226,11 @@ async def test_admin_closes_access_and_reads_the_audit(
     stage: Stage, admin: Chat, reporter: Chat, editor: Chat
 ) -> None:
     admin.send("/people")
-    listing = await admin.expect("С доступом к боту:")
+    listing = await admin.expect("Сотрудники")
     assert "Иван Иванов — руководитель подразделения, Отдел спорта (Telegram)" in listing["text"]
-    admin.press(listing, "Закрыть доступ: Иван Иванов")
+    admin.press(listing, "Иван Иванов")
+    admin.press(await admin.edited(listing, "Сотрудник: Иван Иванов"), "Закрыть доступ")
+    admin.press(await admin.edited(listing, "Закрыть доступ: Иван Иванов?"), "Да, закрыть доступ")
     await admin.edited(listing, "Доступ закрыт: Иван Иванов.")
     reporter.send("/report")
     await reporter.expect("доступен только по приглашению")
