@@ -45,6 +45,7 @@ from bot.token_health import TokenHealth, report, run_checks
 from bot.vault import Vault
 from handlers.notify import RoutingNotifier
 from handlers.plan_web import plan_routes
+from handlers.registry_web import registry_routes
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram import webhook as tg_webhook
 from handlers.telegram.control import send_report
@@ -340,6 +341,7 @@ class Application:
         self.access = AccessService(
             self.uow, self.people, self.notifier, clock, self.vault, self.checks
         )
+        self.web.add_routes(registry_routes(self.registry))  # the public registry
         self.flood = FloodGuard(config.security.flood_messages, config.security.flood_seconds)
         self.scheduler.daily(
             "registry:health",

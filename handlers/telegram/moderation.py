@@ -80,6 +80,8 @@ async def discussion_edit(
 async def on_button(
     query: CallbackQuery, callback_data: DeskCB, moderation: Moderation, person: Person
 ) -> None:
+    if not Role(person.role).can_edit():  # before the answer below: the refusal is the answer
+        raise Denied("Решать судьбу комментариев могут только редакторы пресс-службы.")
     action, comment_id = callback_data.action, callback_data.ref
     if action == Action.open_comments:
         if not person.active or not Role(person.role).can_edit():  # checked before any answer

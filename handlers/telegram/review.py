@@ -7,7 +7,9 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.domain import Role
 from bot.editorial import Desk, NewMedia
+from bot.errors import Denied
 from bot.ports import Action, Card, CardRef
 from handlers.telegram import lists
 from handlers.telegram.callbacks import DeskCB
@@ -46,6 +48,8 @@ async def show(message: Message, card: Card, desk: Desk | None = None, post_id: 
 async def on_button(
     query: CallbackQuery, callback_data: DeskCB, desk: Desk, person: Person, state: FSMContext
 ) -> None:
+    if not Role(person.role).can_edit():  # every card button is an editor's (the matrix test)
+        raise Denied("Это могут делать только редакторы пресс-службы.")
     action, post_id, arg = callback_data.action, callback_data.ref, callback_data.arg
     message = query.message
     match action:

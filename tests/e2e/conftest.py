@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import select
 
-from sandbox.stage import ADMIN_ID, BOT_USERNAME, CHANNEL_ID, VK_GROUP_ID, Stage
+from sandbox.stage import ADMIN_ID, BOT_TOKEN, BOT_USERNAME, CHANNEL_ID, VK_GROUP_ID, Stage
 from storage.models import AuditLog
 
 TIMEOUT = 15.0
@@ -136,12 +137,45 @@ def buttons(message: dict) -> list[str]:
 
 
 @pytest.fixture
-async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
+async def stage(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Stage]:
+    caplog.set_level(logging.DEBUG)  # the secrets check below reads everything logged
     stage = Stage(tmp_path)
     await stage.start_emulators()
     await stage.start_app()
     yield stage
+    tokens = stage_tokens(stage)
     await stage.stop()
+    # The emulators play Telegram's and VK's servers: their access log is theirs, not the desk's.
+    ours = [
+        r
+        for r in caplog.records
+        if r.name != "aiohttp.access" and not r.name.startswith("emulators")
+    ]
+    assert_no_secrets(stage, tokens, "\n".join(caplog.handler.format(r) for r in ours))
+
+
+def stage_tokens(stage: Stage) -> set[str]:
+    """Every token of the run: the bot's, and each VK token ever issued (rotated ones too)."""
+    return {BOT_TOKEN, stage.vk_user_token, stage.vk_group_token, *stage.vk.state.tokens}
+
+
+def assert_no_secrets(stage: Stage, tokens: set[str], logged: str) -> None:
+    """No token in any log line (DEBUG included), in anything the bot said to a person, in the
+    audit log or anywhere in the database files (encrypted tokens are not their plaintext)."""
+    said = [
+        m.get("text") or m.get("caption") or ""
+        for chat_id in stage.tg.chats
+        for m in stage.tg.chat_messages(chat_id)
+    ]
+    said += [
+        str(m.get("text", "")) for peer in stage.vk.state.messages.values() for m in peer.values()
+    ]
+    files = b"".join(p.read_bytes() for p in stage.data_dir.glob("pressdesk.db*"))
+    for token in tokens:
+        secret = token.split(":", 1)[-1]  # the bot id before ':' is public
+        assert secret not in logged, "a token in the log"
+        assert not any(secret in text for text in said), "a token in a message to a person"
+        assert secret.encode() not in files, "a token in the database"
 
 
 @pytest.fixture

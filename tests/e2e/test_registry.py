@@ -9,6 +9,7 @@ import io
 import json
 from pathlib import Path
 
+import aiohttp
 import html5lib
 
 from bot import offline
@@ -129,6 +130,16 @@ async def test_own_accounts_add_edit_archive_and_exports(stage: Stage, admin: Ch
 
     rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
     assert rows[0][:3] == ["№", "сеть", "название"] and len(rows) == 4
+
+    async with aiohttp.ClientSession() as http:  # the same, served at the public URL
+        for fmt, kind in (("html", "text/html"), ("json", "application/json"), ("csv", "text/csv")):
+            async with http.get(f"{stage.app.web.url}/registry.{fmt}") as response:
+                assert response.status == 200 and response.content_type == kind
+                served = await response.read()
+            if fmt == "json":
+                assert json.loads(served)["accounts"] == body["accounts"]
+            elif fmt == "html":
+                html5lib.HTMLParser(strict=True).parse(served.decode("utf-8"))
 
     out = io.BytesIO()
     config = stage.app.config

@@ -94,3 +94,19 @@ async def test_doctor_names_a_missing_right_and_its_fix(stage: Stage, admin: Cha
     assert "Администраторы → бот: включите удалять сообщения" in text
     admin.send("/doctor")
     assert "удалять сообщения" in (await admin.expect("нашла проблемы"))["text"]
+
+
+async def test_the_secrets_check_finds_a_token_where_it_should_not_be(stage: Stage) -> None:
+    """The check every e2e test ends with (conftest.assert_no_secrets) does find a token."""
+    import pytest
+
+    from tests.e2e.conftest import assert_no_secrets, stage_tokens
+
+    tokens = stage_tokens(stage)
+    with pytest.raises(AssertionError, match="in the log"):
+        assert_no_secrets(stage, tokens, f"DEBUG request with {stage.vk_user_token}")
+    leaked = stage.data_dir / "pressdesk.db-copy"  # as a careless backup would hold it
+    leaked.write_bytes(b"page" + stage.vk_group_token.encode())
+    with pytest.raises(AssertionError, match="in the database"):
+        assert_no_secrets(stage, tokens, "")
+    leaked.unlink()
