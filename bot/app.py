@@ -40,6 +40,7 @@ from bot.plan import Plan
 from bot.plan_feed import FeedLinks
 from bot.ports import AccessCheck, Card, CommentModerator, Publisher
 from bot.registry import Registry
+from bot.retention import Retention
 from bot.textsize import loads_without_nul
 from bot.token_health import TokenHealth, report, run_checks
 from bot.vault import Vault
@@ -94,6 +95,7 @@ COMMANDS = [
     BotCommand(command="invites", description="Ждущие приглашения"),
     BotCommand(command="tokens", description="Ключи доступа к сетям"),
     BotCommand(command="doctor", description="Проверить ключи и права"),
+    BotCommand(command="forget", description="Стереть данные жителя"),
     BotCommand(command="help", description="Что умеет бот"),
     BotCommand(command="cancel", description="Прервать действие"),
 ]
@@ -259,6 +261,7 @@ class Application:
             access=self.access,
             registry=self.registry,
             token_health=self.token_health,
+            retention=self.retention,
             storage=self.shared_fsm or self.fsm,
             events_isolation=(
                 self.shared_fsm.create_isolation() if self.shared_fsm else SimpleEventIsolation()
@@ -340,6 +343,15 @@ class Application:
         self.token_health = TokenHealth(self.uow, self.checks, self.notifier, self.registry, clock)
         self.access = AccessService(
             self.uow, self.people, self.notifier, clock, self.vault, self.checks
+        )
+        self.retention = Retention(
+            self.uow, config.retention, self.media, self.moderation.moderators, clock
+        )
+        self.scheduler.daily(
+            "retention:purge",
+            self.retention.purge,
+            config.retention.purge_time,
+            config.desk.timezone,
         )
         self.web.add_routes(registry_routes(self.registry))  # the public registry
         self.flood = FloodGuard(config.security.flood_messages, config.security.flood_seconds)

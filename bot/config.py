@@ -315,6 +315,16 @@ class SecuritySettings(Section):
     flood_seconds: float = Field(60.0, gt=0)
 
 
+class RetentionSettings(Section):
+    """How long citizens' personal data is kept (bot/retention.py); 0 days: kept for good."""
+
+    comments_days: int = Field(180, ge=0)
+    examples_days: int = Field(180, ge=0)
+    audit_days: int = Field(180, ge=0)
+    media_days: int = Field(0, ge=0)
+    purge_time: str = Field("03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class Config(Section):
     desk: DeskSettings = Field(default_factory=DeskSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
@@ -338,6 +348,7 @@ class Config(Section):
 
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
 
 class Secrets(BaseModel):

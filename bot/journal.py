@@ -55,7 +55,7 @@ DONE_BY = {
     "registry.archive": ("перенёс", "перенесла", "в архив аккаунт {obj}"),
     "registry.export": ("выгрузил", "выгрузила", "реестр аккаунтов ({details})"),
     "audit.export": ("выгрузил", "выгрузила", "журнал действий"),
-    "citizen.forget": ("удалил", "удалила", "данные жителя по запросу"),
+    "citizen.forget": ("стёр", "стёрла", "данные жителя по его просьбе ({details})"),
     "access.denied": ("получил", "получила", "отказ: {details}"),
 }
 # What the desk did by itself, or what strangers tried.

@@ -1,4 +1,5 @@
-"""/audit and /doctor: the administrator reads the audit log and checks the tokens now."""
+"""/audit, /doctor and /forget: the administrator reads the audit log, checks the tokens now,
+and erases one citizen's data on request."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from aiogram.types import BufferedInputFile, Message
 
 from bot.dates import stamp
 from bot.journal import Journal, parse_filter
+from bot.retention import Retention
 from bot.token_health import TokenHealth, report
 from handlers.telegram.filters import PRIVATE
 from storage.models import Person
@@ -26,6 +28,14 @@ async def doctor(message: Message, token_health: TokenHealth, person: Person) ->
     bad = any(problems for _, problems in results)
     head = "Проверка ключей доступа нашла проблемы:" if bad else "Ключи доступа и права в порядке:"
     await message.answer(f"{head}\n{report(results, ok_too=True)}")
+
+
+@router.message(Command("forget"))
+async def forget(
+    message: Message, command: CommandObject, retention: Retention, person: Person
+) -> None:
+    purged = await retention.forget(person, command.args or "")
+    await message.answer(f"Данные жителя стёрты ({purged}). Запись об этом — в журнале действий.")
 
 
 @router.message(Command("audit"))

@@ -59,6 +59,7 @@ def help_text(person: Person) -> str:
         lines.append("/doctor — проверить ключи и права")
         lines.append("/audit — журнал действий")
         lines.append("/month — отчёт о работе за месяц")
+        lines.append("/forget <ссылка на комментарий> — стереть данные жителя по его просьбе")
     lines.append("/cancel — прервать текущее действие")
     return "\n".join(lines)
 

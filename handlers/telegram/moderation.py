@@ -108,8 +108,8 @@ async def comments_command(message: Message, moderation: Moderation, person: Per
 )
 async def comment_link(message: Message, moderation: Moderation, person: Person | None) -> None:
     """An editor sends a link to a comment the bot missed; anything else goes on to others."""
-    if person is None or not Role(person.role).can_edit():
-        raise SkipHandler  # not an editor: the link is just text for the other handlers
+    if person is None or not Role(person.role).can_edit() or (message.text or "").startswith("/"):
+        raise SkipHandler  # not an editor, or a command (/forget <link>): for other handlers
     found = await moderation.from_link(person, message.text)
     if found is None:
         await message.answer(

@@ -28,7 +28,7 @@ COMMANDS: dict[str, Role | None] = {
     "start": None, "help": None, "cancel": None, "report": None,
     "drafts": Role.editor, "queue": Role.editor, "comments": Role.editor,
     "invite": Role.admin, "invites": Role.admin, "people": Role.admin, "audit": Role.admin,
-    "accounts": Role.admin, "tokens": Role.admin, "doctor": Role.admin,
+    "accounts": Role.admin, "tokens": Role.admin, "doctor": Role.admin, "forget": Role.admin,
 }  # fmt: skip
 BUTTONS: dict[str, Role | None] = {
     "d1": Role.editor,  # the editors' decisions on posts and comments
