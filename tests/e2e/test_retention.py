@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures `stage` and `clock` come from test_moderation)
 """Citizens' personal data: past its term a daily job blanks comments and their authors, deletes
 the training texts taken from decisions and strangers' ids in refusal lines, and keeps the
 counts; /forget <link> erases one citizen at once. The audit chain stays whole throughout."""
