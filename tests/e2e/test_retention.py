@@ -70,7 +70,7 @@ async def test_the_daily_job_blanks_what_is_past_its_term(stage: Stage, clock: C
     assert await rows(stage, ModerationExample) == []
     refusals = await rows(stage, AuditLog, AuditLog.action == "access.refused")
     assert refusals and all(line.actor_ref == ANONYMOUS and not line.details for line in refusals)
-    [line] = await rows(
+    [_purge_line] = await rows(
         stage,
         AuditLog,
         AuditLog.action == "retention.purge",
