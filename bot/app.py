@@ -448,6 +448,7 @@ class Application:
             Inbox(self.uow, group_id, self.clock, self.vk_group_api),
         )
         self.vk_chat.duty = self.duty
+        self.vk_chat.flood = self.flood
         labelers = [messages_labeler(self.vk_chat)]
         on_gap = None
         vk = self.moderation.moderator(Network.vk) if self.config.moderation.enabled else None

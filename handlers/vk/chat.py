@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from vkbottle import API, VKAPIError
 
+from bot.access import FloodGuard
 from bot.duty import Duty
 from bot.editorial import Desk
 from bot.people import PeopleService
@@ -102,6 +103,7 @@ class VKChat:
         # quick «Готово» must not both read the same half-filled report.
         self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.duty: Duty | None = None  # announcements ahead («Анонс»), set by the app
+        self.flood: FloodGuard | None = None  # the per-person limit (bot/access.py), when set
 
     async def say(self, turn: Turn, text: str, keyboard: str | None = None) -> int:
         turn.replies += 1

@@ -30,6 +30,7 @@ from storage.models import Person
 log = logging.getLogger(__name__)
 
 SHORT_REFUSAL = "Бот доступен только по приглашению."
+FLOOD = "Слишком много сообщений подряд. Подождите минуту и повторите, пожалуйста."
 # «Начать» is VK's own first button; an invite code may follow it, or come alone.
 START_RE = re.compile(r"^/?(?:начать|start|старт)(?:\s+(\S+))?$", re.IGNORECASE)
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{12,64}$")
@@ -143,6 +144,13 @@ async def handle(chat: VKChat, turn: Turn, handler: Handler) -> None:
             return
         try:
             person = await chat.people.identify(account)
+            if person is not None and chat.flood is not None:
+                allowed, tell = chat.flood.allow(account.ref)
+                if not allowed:  # the same per-person limit as in Telegram
+                    if tell:
+                        await chat.people.refuse(account, "flood", action="access.flood")
+                        await chat.say(turn, FLOOD)
+                    return
             await handler(chat, turn, person)
         except DeskError as error:
             if isinstance(error, Denied):

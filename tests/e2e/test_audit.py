@@ -15,7 +15,7 @@ from bot.dates import utcnow
 from sandbox.stage import Stage
 from storage.audit import anonymise
 from storage.models import AuditLog
-from tests.e2e.conftest import Chat, approve_now, report_event
+from tests.e2e.conftest import TIMEOUT, Chat, approve_now, report_event
 
 
 async def test_lines_read_as_sentences_and_filter_and_export(
@@ -43,7 +43,7 @@ async def test_lines_read_as_sentences_and_filter_and_export(
 
     admin.send("/audit csv")
     sent = await stage.tg.wait_until(
-        lambda: next((m for m in admin.bot_messages() if m.get("document")), None)
+        lambda: next((m for m in admin.bot_messages() if m.get("document")), None), timeout=TIMEOUT
     )
     rows = list(
         csv.reader(

@@ -5,7 +5,7 @@ listed and revoked, and a per-person flood limit."""
 from __future__ import annotations
 
 from sandbox.stage import Stage
-from tests.e2e.conftest import Chat, audit_lines, buttons, invite
+from tests.e2e.conftest import TIMEOUT, Chat, audit_lines, buttons, invite
 
 
 async def open_person(admin: Chat, name: str) -> dict:
@@ -91,3 +91,32 @@ async def test_a_flood_is_stopped_per_person(stage: Stage, admin: Chat, reporter
     admin.send("/help")  # another person is not slowed down
     await admin.expect("Вы — администратор")
     assert len(await audit_lines(stage, "access.flood")) == 1
+
+
+async def test_a_flood_is_stopped_in_vk_too(stage: Stage) -> None:
+    from sandbox.stage import VK_GROUP_ID
+    from storage.models import Person
+
+    vk_id = 800777
+    stage.vk.add_user(vk_id, "Ольга", "Смирнова")
+    async with stage.app.uow() as uow:
+        await uow.people.add(
+            Person(
+                full_name="Ольга Смирнова",
+                role="reporter",
+                vk_id=vk_id,
+                created_at=stage.app.clock(),
+            )
+        )
+        await uow.commit()
+    stage.app.flood.limit = 3
+    for _ in range(6):
+        stage.vk.user_sends_message(vk_id, VK_GROUP_ID, "помощь")
+    await stage.vk.wait_until(
+        lambda: any(
+            "Слишком много сообщений" in m.get("text", "") for m in stage.vk.sent_messages(vk_id)
+        ),
+        timeout=TIMEOUT,
+    )
+    answers = [m.get("text", "") for m in stage.vk.sent_messages(vk_id)]
+    assert sum("Слишком много" in a for a in answers) == 1 and len(answers) == 4

@@ -21,7 +21,7 @@ from bot.people import Account
 from handlers.telegram import get_routers
 from handlers.vk import messages as vk_messages
 from sandbox.stage import ADMIN_ID, VK_GROUP_ID, Stage
-from tests.e2e.conftest import Chat, join
+from tests.e2e.conftest import TIMEOUT, Chat, join
 
 # The least role that may use each command / each button family (None: any registered person).
 COMMANDS: dict[str, Role | None] = {
@@ -125,7 +125,7 @@ async def answer_to(chat: Chat, send: typing.Callable[[], object]) -> str:
     sent = send()
     if isinstance(sent, str):  # a callback query id
         return await chat.alert(sent)
-    await chat.tg.wait_until(lambda: len(chat.bot_messages()) > before)
+    await chat.tg.wait_until(lambda: len(chat.bot_messages()) > before, timeout=TIMEOUT)
     return "\n".join(m.get("text") or m.get("caption") or "" for m in chat.bot_messages()[before:])
 
 
@@ -177,14 +177,17 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
     for text in texts:
         before = len(stage.vk.sent_messages(vk_id))
         stage.vk.user_sends_message(vk_id, VK_GROUP_ID, text)
-        await stage.vk.wait_until(lambda n=before: len(stage.vk.sent_messages(vk_id)) > n)
+        await stage.vk.wait_until(
+            lambda n=before: len(stage.vk.sent_messages(vk_id)) > n, timeout=TIMEOUT
+        )
         assert "только по приглашению" in stage.vk.sent_messages(vk_id)[-1]["text"], text
     for payload in ({"cmd": "report"}, {"command": "start"}, {"d": 1}, {"r": "ok", "a": ""}):
         event = stage.vk.user_presses_button(vk_id, VK_GROUP_ID, payload, 1)
         await stage.vk.wait_until(
             lambda e=event["event_id"]: any(
                 a.get("event_id") == e for a in stage.vk.event_answers(VK_GROUP_ID)
-            )
+            ),
+            timeout=TIMEOUT,
         )
         answer = next(
             a for a in stage.vk.event_answers(VK_GROUP_ID) if a.get("event_id") == event["event_id"]

@@ -14,7 +14,7 @@ import html5lib
 
 from bot import offline
 from sandbox.stage import CHANNEL_ID, VK_GROUP_ID, Stage
-from tests.e2e.conftest import Chat, buttons
+from tests.e2e.conftest import TIMEOUT, Chat, buttons
 
 SCHEMA = Path(__file__).parents[2] / "docs" / "registry.schema.json"
 
@@ -55,7 +55,7 @@ def check_schema(value: object, schema: dict, root: dict) -> None:
 
 
 async def own_accounts_listed(stage: Stage) -> None:
-    await stage.tg.wait_until(lambda: stage.app._sync_registry.done())
+    await stage.tg.wait_until(lambda: stage.app._sync_registry.done(), timeout=TIMEOUT)
     rows = await stage.app.registry.rows()
     assert {r.network for r in rows if r.own} == {"telegram", "vk"}
 
@@ -106,7 +106,8 @@ async def test_own_accounts_add_edit_archive_and_exports(stage: Stage, admin: Ch
             (docs := [m for m in admin.bot_messages() if m.get("document")])
             and len(docs) == 3
             and docs
-        )
+        ),
+        timeout=TIMEOUT,
     )
     files = {
         d["document"]["file_name"].rsplit(".", 1)[1]: stage.tg.file_bytes(d["document"]["file_id"])

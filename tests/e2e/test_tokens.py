@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.app import doctor
 from sandbox.stage import ADMIN_ID, CHANNEL_ID, VK_ADMIN_ID, VK_GROUP_ID, Stage
-from tests.e2e.conftest import Chat, approve_now, report_event, wall
+from tests.e2e.conftest import TIMEOUT, Chat, approve_now, report_event, wall
 
 USER_TOKEN = "ВКонтакте: ключ администратора сообщества"
 
@@ -20,7 +20,8 @@ async def replace_token(stage: Stage, admin: Chat, value: str) -> dict:
     await stage.tg.wait_until(
         lambda: any(
             m["message_id"] == sent["message_id"] for m in stage.tg.deleted_messages(ADMIN_ID)
-        )
+        ),
+        timeout=TIMEOUT,
     )
     assert all(value not in (m.get("text") or "") for m in stage.tg.chat_messages(ADMIN_ID))
     return sent
