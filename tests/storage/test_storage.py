@@ -247,3 +247,34 @@ async def test_audit_lines_written_at_once_form_one_chain(uow_factory) -> None:
         verdict = await verify(uow.session, AuditLog)
     assert verdict.ok, verdict.problems
     assert verdict.lines == 10
+
+
+async def test_audit_lines_written_before_the_chain_are_chained_by_the_migration(
+    tmp_path: Path,
+) -> None:
+    """An office upgrading keeps its old lines: 0004 chains them in the order they were written."""
+    from alembic import command
+
+    from storage.audit import verify
+    from storage.db import alembic_config
+    from storage.models import AuditLog
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0003"))
+        for n in range(3):
+            await conn.execute(
+                text(
+                    "INSERT INTO auditlog (at, actor_ref, action, object_ref, details) "
+                    "VALUES (:at, 'tg:5555', :action, '', 'старая строка')"
+                ),
+                {"at": NOW + timedelta(minutes=n), "action": f"old.{n}"},
+            )
+    await migrate(engine)
+    async with UnitOfWork(session_factory(engine)) as uow:
+        await uow.audit.write(AuditLog(at=NOW, actor_ref="system", action="new"))
+        await uow.commit()
+        verdict = await verify(uow.session, AuditLog)
+    await engine.dispose()
+    assert verdict.ok, verdict.problems
+    assert verdict.lines == 4
