@@ -41,6 +41,12 @@ async def test_lines_read_as_sentences_and_filter_and_export(
     about = (await admin.expect("по фильтру"))["text"]
     assert "одобрила публикацию №1" in about and "приглашение" not in about
 
+    today = stage.app.clock().astimezone(stage.app.config.desk.tz)
+    admin.send(f"/audit {today:%d.%m}")
+    assert "одобрила публикацию №1" in (await admin.expect("по фильтру"))["text"]
+    admin.send("/audit 01.01.2020-02.01.2020")
+    assert "Записей нет." in (await admin.expect("по фильтру"))["text"]
+
     admin.send("/audit csv")
     sent = await stage.tg.wait_until(
         lambda: next((m for m in admin.bot_messages() if m.get("document")), None), timeout=TIMEOUT
