@@ -4,11 +4,11 @@ vkbottle talks to the VK emulator; tests play the people and wait on conditions,
 from __future__ import annotations
 
 import asyncio
-import os
 import logging
+import os
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -137,21 +137,32 @@ def buttons(message: dict) -> list[str]:
 
 
 @pytest.fixture
-async def stage(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Stage]:
-    caplog.set_level(logging.DEBUG)  # the secrets check below reads everything logged
+async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
     stage = Stage(tmp_path)
     await stage.start_emulators()
     await stage.start_app()
     yield stage
-    tokens = stage_tokens(stage)
     await stage.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_token_anywhere(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    """Every e2e test with a stage (whichever module defines it) runs with DEBUG logging
+    captured and ends with the secrets check."""
+    caplog.set_level(logging.DEBUG)
+    stage = request.getfixturevalue("stage") if "stage" in request.fixturenames else None
+    yield
+    if stage is None:
+        return
     # The emulators play Telegram's and VK's servers: their access log is theirs, not the desk's.
     ours = [
         r
         for r in caplog.records
         if r.name != "aiohttp.access" and not r.name.startswith("emulators")
     ]
-    assert_no_secrets(stage, tokens, "\n".join(caplog.handler.format(r) for r in ours))
+    assert_no_secrets(stage, stage_tokens(stage), "\n".join(caplog.handler.format(r) for r in ours))
 
 
 def stage_tokens(stage: Stage) -> set[str]:
