@@ -9,19 +9,23 @@ closed people; editors' actions do not exist in VK (they answer «в Telegram»)
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import typing
 
 import pytest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
+from magic_filter.operations.comparator import ComparatorOperation
+from magic_filter.operations.getattr import GetAttributeOperation
 
 from bot.domain import Role
 from bot.people import Account
+from bot.reporting import cancelled
 from handlers.telegram import get_routers
 from handlers.vk import messages as vk_messages
 from sandbox.stage import ADMIN_ID, VK_GROUP_ID, Stage
-from tests.e2e.conftest import TIMEOUT, Chat, join
+from tests.e2e.conftest import TIMEOUT, Chat, audit_lines, join
 
 # The least role that may use each command / each button family (None: any registered person).
 COMMANDS: dict[str, Role | None] = {
@@ -29,10 +33,13 @@ COMMANDS: dict[str, Role | None] = {
     "drafts": Role.editor, "queue": Role.editor, "comments": Role.editor,
     "invite": Role.admin, "invites": Role.admin, "people": Role.admin, "audit": Role.admin,
     "accounts": Role.admin, "tokens": Role.admin, "doctor": Role.admin, "forget": Role.admin,
+    "announce": None, "plan": Role.editor, "feed": Role.editor, "month": Role.admin,
 }  # fmt: skip
 BUTTONS: dict[str, Role | None] = {
     "d1": Role.editor,  # the editors' decisions on posts and comments
     "r1": None,  # the report dialog's own steps
+    "p1": Role.editor,  # the publication plan
+    "d1:dn": None,  # «Сообщить сейчас» under a reporter's own reminder
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
 }  # fmt: skip
 RANK = {Role.reporter: 1, Role.editor: 2, Role.admin: 3}
@@ -66,8 +73,34 @@ def telegram_buttons() -> dict[str, type[CallbackData]]:
     return found
 
 
+def filtered_values() -> dict[tuple[str, str], set]:
+    """The values the handlers' magic filters compare a button's fields with
+    (`PlanCB.filter(F.action == "week")`, `F.action.in_(...)`): a plain str field's actions."""
+    found: dict[tuple[str, str], set] = {}
+    for router in get_routers():
+        for handler in router.callback_query.handlers:
+            for flt in handler.filters or []:
+                rule = getattr(flt.callback, "rule", None)
+                if not isinstance(flt.callback, CallbackQueryFilter) or rule is None:
+                    continue
+                ops = list(rule._operations)
+                for attr, cmp in itertools.pairwise(ops):
+                    if isinstance(attr, GetAttributeOperation) and isinstance(
+                        cmp, ComparatorOperation
+                    ):
+                        right = cmp.right
+                        key = (flt.callback.callback_data.__prefix__, attr.name)
+                        values = (
+                            right if isinstance(right, (set, list, tuple, frozenset)) else [right]
+                        )
+                        found.setdefault(key, set()).update(values)
+    return found
+
+
 def button_data(cls: type[CallbackData]) -> list[str]:
-    """Every enum value of the factory's fields, with plausible values for the rest."""
+    """Every enum value of the factory's fields and every value its handlers filter on, with
+    plausible values for the rest."""
+    compared = filtered_values()
     variants: list[dict] = [{}]
     for name, field in cls.model_fields.items():
         kind = field.annotation
@@ -75,12 +108,16 @@ def button_data(cls: type[CallbackData]) -> list[str]:
             kind = typing.get_type_hints(cls)[name]
         if isinstance(kind, type) and issubclass(kind, enum.Enum):
             values = list(kind)
+        elif kind is str and (cls.__prefix__, name) in compared:
+            values = sorted(str(v) for v in compared[(cls.__prefix__, name)])
         elif kind is int:
             values = sorted(
                 {1, 0, -1} | ({field.default} if isinstance(field.default, int) else set())
             )
         elif name == "role":
             values = [str(Role.editor)]
+        elif name == "arg":
+            values = ["1"]  # a number: some buttons carry a moment or an id here
         elif name == "token":
             values = ["vk_user"]
         else:
@@ -98,6 +135,9 @@ def allowed(need: Role | None, role: str) -> bool:
 def test_every_command_and_button_has_a_policy() -> None:
     assert telegram_commands() - set(COMMANDS) == set(), "add the new command to COMMANDS"
     assert set(telegram_buttons()) - set(BUTTONS) == set(), "add the new button to BUTTONS"
+    assert {k for k in BUTTONS if ":" in k} <= {
+        _action(d) for c in telegram_buttons().values() for d in button_data(c)
+    }
 
 
 async def people(stage: Stage, admin: Chat) -> dict[str, Chat]:
@@ -120,37 +160,59 @@ async def people(stage: Stage, admin: Chat) -> dict[str, Chat]:
     return chats
 
 
-async def answer_to(chat: Chat, send: typing.Callable[[], object]) -> str:
+CANCELLED = (cancelled(False), cancelled(True))
+
+
+async def command_answer(chat: Chat, command: str, registered: bool) -> str:
+    """Everything the bot said to a command. A registered person's /cancel right after it marks
+    the end (it also leaves any dialog the command opened); a stranger gets one answer."""
     before = len(chat.bot_messages())
-    sent = send()
-    if isinstance(sent, str):  # a callback query id
-        return await chat.alert(sent)
-    await chat.tg.wait_until(lambda: len(chat.bot_messages()) > before, timeout=TIMEOUT)
-    return "\n".join(m.get("text") or m.get("caption") or "" for m in chat.bot_messages()[before:])
+    chat.send(command)
+    if not registered:
+        await chat.tg.wait_until(lambda: len(chat.bot_messages()) > before, timeout=TIMEOUT)
+        return chat.bot_messages()[before]["text"]
+    chat.send("/cancel")
+
+    def until_cancel() -> list[str] | None:
+        texts = [m.get("text") or m.get("caption") or "" for m in chat.bot_messages()[before:]]
+        return texts[:-1] if texts and texts[-1] in CANCELLED else None
+
+    return "\n".join(await chat.tg.wait_until(until_cancel, timeout=TIMEOUT))
+
+
+async def denials(stage: Stage) -> int:
+    return len(await audit_lines(stage, "access.denied"))
 
 
 async def test_telegram_matrix(stage: Stage, admin: Chat) -> None:
     chats = await people(stage, admin)
     failures = []
     for role, chat in chats.items():
-        for command, need in sorted(COMMANDS.items(), key=lambda kv: kv[0]):
-            text = await answer_to(chat, lambda c=chat, t=f"/{command}": c.send(t))
-            refused = any(r in text for r in REFUSALS)
-            if command == "start" and role not in ("unknown", "closed"):
+        registered = role not in ("unknown", "closed")
+        for command, need in sorted(COMMANDS.items()):
+            denied = await denials(stage)
+            text = await command_answer(chat, f"/{command}", registered)
+            refused = any(r in text for r in REFUSALS) or await denials(stage) > denied
+            if command == "start" and registered:
                 refused = False
             if refused == allowed(need, role):
                 failures.append(f"/{command} by {role}: {text[:80]!r}")
-            if role not in ("unknown", "closed"):  # leave any dialog the command opened
-                await answer_to(chat, lambda c=chat: c.send("/cancel"))
         last = chat.bot_messages()[-1]["message_id"] if chat.bot_messages() else 1
         for prefix, cls in sorted(telegram_buttons().items()):
             for data in button_data(cls):
+                denied = await denials(stage)
                 query = stage.tg.user_presses_button(chat.user_id, chat.user_id, last, data)
                 text = await chat.alert(query)
-                refused = any(r in text for r in REFUSALS)
-                if refused == allowed(BUTTONS[prefix], role):
+                refused = any(r in text for r in REFUSALS) or await denials(stage) > denied
+                need = BUTTONS.get(_action(data), BUTTONS[prefix])
+                if refused == allowed(need, role):
                     failures.append(f"button {data} by {role}: {text[:80]!r}")
     assert not failures, "\n".join(failures)
+
+
+def _action(data: str) -> str:
+    """ "d1:dn:1:" -> "d1:dn": a policy for one action of a factory, where it differs."""
+    return ":".join(data.split(":")[:2])
 
 
 @pytest.mark.parametrize("role", ["unknown", "closed"])
