@@ -53,6 +53,7 @@ from handlers.telegram.control import send_report
 from handlers.telegram.middlewares import FitText, PersonMiddleware, StateOnDiskFirst
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
+from handlers.telegram.report import ResumeAfterCommand
 from handlers.vk.chat import VKChat
 from handlers.vk.comments import make_labeler as comments_labeler
 from handlers.vk.feed import VKFeed, callback_secret
@@ -279,6 +280,7 @@ class Application:
             delivery=self.notifier,
         )
         self.dispatcher.update.outer_middleware(PersonMiddleware(self.people, self.flood))
+        self.dispatcher.message.outer_middleware(ResumeAfterCommand())
         self.routers = get_routers()
         self.dispatcher.include_routers(*self.routers)
         prepare_response_types()

@@ -35,11 +35,26 @@ CANCELLED = "Отменено. Сообщение не отправлено."
 ASK_CHANGE = "Что изменить?"
 STALE_BUTTON = "Эта кнопка уже не действует. Начните заново: /report"
 ALREADY_REGISTERED = "Вы уже зарегистрированы."
+RESTART = "Начать заново"
+KEEP_GOING = "Продолжить начатое"
+RESUMED = "Продолжим сообщение о мероприятии — оно ещё не отправлено."
 FAILED = "Не получилось. Попробуйте ещё раз чуть позже."
 
 
 def cancelled(had_dialog: bool) -> str:
     return "Отменено. Ничего не сохранено." if had_dialog else "Сейчас нечего отменять."
+
+
+def restart_question(data: dict) -> str:
+    """Asked before a new report replaces one that is half filled in."""
+    return (
+        f"Сообщение «{data.get('title', '')}» ещё не отправлено. Начать новое? "
+        f"Начатое будет удалено. Прервать всё: /cancel"
+    )
+
+
+def is_half_filled(data: dict) -> bool:
+    return bool(data.get("title"))
 
 
 def welcome(person: Person, department: str) -> str:

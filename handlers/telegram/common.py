@@ -26,6 +26,12 @@ MENU_DRAFTS = "Черновики"
 MENU_QUEUE = "График публикаций"
 MENU_INVITE = "Пригласить"
 MENU_ANNOUNCE = "Анонс"
+MENU_LABELS = {MENU_REPORT, MENU_DRAFTS, MENU_QUEUE, MENU_INVITE, MENU_ANNOUNCE}
+
+
+def is_command(text: str | None) -> bool:
+    """A command, or a menu button's text (the keyboard under the input field sends it)."""
+    return bool(text) and (text.startswith("/") or text in MENU_LABELS)
 
 
 def menu(person: Person) -> ReplyKeyboardMarkup:

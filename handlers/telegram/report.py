@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -16,6 +18,7 @@ from aiogram.types import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    TelegramObject,
 )
 
 from bot import reporting
@@ -24,7 +27,7 @@ from bot.domain import MediaKind
 from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia
 from bot.errors import Invalid
 from handlers.telegram.callbacks import ReportCB
-from handlers.telegram.common import MENU_REPORT, menu
+from handlers.telegram.common import MENU_REPORT, is_command, menu
 from handlers.telegram.filters import HAS_FILE, HAS_TEXT, PRIVATE, text_is
 from handlers.telegram.states import ReportDialog
 from storage.models import Person
@@ -50,6 +53,16 @@ UNSUPPORTED = (
 )
 
 
+# What a person types as a command (or a menu button's text) is a command at every step of the
+# dialog, never an answer: the command's own handler takes it, and the dialog is resumed after.
+class NotCommand(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return not is_command(message.text)
+
+
+NOT_COMMAND = NotCommand()
+
+
 def buttons(*rows: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -71,6 +84,9 @@ DATE_KEYBOARD = ReplyKeyboardMarkup(
 MEDIA_BUTTONS = buttons([("Готово", "media", "done"), ("Без вложений", "media", "none")])
 CONFIRM_BUTTONS = buttons(
     [("Отправить", "send", ""), ("Изменить", "change", ""), ("Отмена", "cancel", "")]
+)
+RESTART_BUTTONS = buttons(
+    [(reporting.RESTART, "restart", "yes"), (reporting.KEEP_GOING, "restart", "no")]
 )
 CHANGE_BUTTONS = buttons(
     [("Название", "goto", "title"), ("Дату", "goto", "date"), ("Место", "goto", "place")],
@@ -105,11 +121,70 @@ async def next_step(
 @router.message(Command("report"))
 @router.message(text_is(MENU_REPORT))
 async def start_report(message: Message, state: FSMContext, person: Person) -> None:
+    """A new report; one half filled in is not thrown away without asking."""
+    if await state.get_state() in ReportDialog.__all_states_names__:
+        if reporting.is_half_filled(await state.get_data()):
+            await message.answer(
+                reporting.restart_question(await state.get_data()), reply_markup=RESTART_BUTTONS
+            )
+            return
     await state.clear()
     await ask(message, state, "title", person)
 
 
-@router.message(StateFilter(ReportDialog.title), HAS_TEXT)
+@router.callback_query(StateFilter(ReportDialog), ReportCB.filter(F.step == "restart"))
+async def restart_or_resume(
+    query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk, person: Person
+) -> None:
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if callback_data.arg == "yes":
+        await state.clear()
+        await ask(query.message, state, "title", person)
+    else:
+        await resume(query.message, state, desk, person)
+
+
+async def resume(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
+    """Ask the open step's question again (with its buttons), or show the summary again."""
+    step = (await state.get_state() or "").partition(":")[2]
+    if step == "confirm":
+        await show_summary(message, state, desk)
+    elif step in PROMPTS:
+        text, markup = PROMPTS[step]
+        await message.answer(
+            f"{reporting.RESUMED}\n{text}", reply_markup=menu(person) if markup == MENU else markup
+        )
+
+
+class ResumeAfterCommand(BaseMiddleware):
+    """A command typed in the middle of a report (/help, /drafts, a menu button) is carried out
+    by its own handler; then the person is reminded of the report and its open question."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        result = await handler(event, data)
+        state: FSMContext | None = data.get("state")
+        person = data.get("person")
+        text = getattr(event, "text", None)
+        if (
+            state is None
+            or person is None
+            or not is_command(text)
+            or text in (MENU_REPORT, "/report")
+            or getattr(event.chat, "type", "") != "private"
+        ):
+            return result
+        if await state.get_state() in ReportDialog.__all_states_names__:
+            await resume(event, state, data["desk"], person)
+        return result
+
+
+@router.message(StateFilter(ReportDialog.title), HAS_TEXT, NOT_COMMAND)
 async def got_title(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     await state.update_data(title=reporting.title(message.text))
     await next_step(message, state, "date", desk, person)
@@ -131,7 +206,7 @@ async def set_date(
     await next_step(message, state, "place", desk, person)
 
 
-@router.message(StateFilter(ReportDialog.date), HAS_TEXT)
+@router.message(StateFilter(ReportDialog.date), HAS_TEXT, NOT_COMMAND)
 async def got_date(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     await set_date(message, state, message.text, desk, person)
 
@@ -145,13 +220,13 @@ async def pressed_date(
     await set_date(query.message, state, callback_data.arg, desk, person)
 
 
-@router.message(StateFilter(ReportDialog.place), HAS_TEXT)
+@router.message(StateFilter(ReportDialog.place), HAS_TEXT, NOT_COMMAND)
 async def got_place(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     await state.update_data(place=reporting.place(message.text))
     await next_step(message, state, "description", desk, person)
 
 
-@router.message(StateFilter(ReportDialog.description), HAS_TEXT)
+@router.message(StateFilter(ReportDialog.description), HAS_TEXT, NOT_COMMAND)
 async def got_description(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     await state.update_data(description=message.text.strip())
     await next_step(message, state, "media", desk, person)
@@ -229,7 +304,7 @@ async def got_attachment(message: Message, state: FSMContext, desk: Desk) -> Non
     await state.update_data(status_message=sent.message_id)
 
 
-@router.message(StateFilter(ReportDialog.media))
+@router.message(StateFilter(ReportDialog.media), NOT_COMMAND)
 async def unsupported_attachment(message: Message) -> None:
     await message.answer(UNSUPPORTED, reply_markup=MEDIA_BUTTONS)
 
@@ -314,12 +389,14 @@ async def stale_report_button(query: CallbackQuery) -> None:
 
 
 @router.message(
-    StateFilter(ReportDialog.title, ReportDialog.date, ReportDialog.place, ReportDialog.description)
+    StateFilter(ReportDialog.title, ReportDialog.date, ReportDialog.place),
+    NOT_COMMAND,
 )
+@router.message(StateFilter(ReportDialog.description), NOT_COMMAND)
 async def need_text(message: Message) -> None:
     await message.answer(f"{reporting.NEED_TEXT} Прервать: /cancel")
 
 
-@router.message(StateFilter(ReportDialog.confirm))
+@router.message(StateFilter(ReportDialog.confirm), NOT_COMMAND)
 async def waiting_confirm(message: Message) -> None:
     await message.answer(reporting.WAITING_CONFIRM)

@@ -79,18 +79,22 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
     name, arg = command(turn)
     peer = await chat.states.get(turn.peer_id)
     step = report.step_of(peer)
+    data = dict(peer.payload) if peer is not None else {}
     if name == "report":
-        await report.start(chat, turn)
+        await report.start(chat, turn, step, data)
     elif name == "announce" and chat.duty is not None:
         await announce.start(chat, turn)
     elif name == "cancel":
         await chat.states.delete(turn.peer_id)
         await chat.say(turn, reporting.cancelled(step is not None), menu_keyboard())
-    elif name in ("help", "start"):
+    elif name in ("help", "start") or (step is not None and turn.text.startswith("/")):
+        # A command in the middle of a report is a command, never an answer; the report waits.
         already = f"{reporting.ALREADY_REGISTERED}\n" if arg else ""
         await chat.say(turn, already + help_text(person), menu_keyboard())
-    elif step is not None and peer is not None:
-        await report.on_message(chat, turn, person, step, dict(peer.payload))
+        if step is not None:
+            await report.resume(chat, turn, step, data)
+    elif step is not None:
+        await report.on_message(chat, turn, person, step, data)
     elif (ahead := announce.step_of(peer)) is not None and chat.duty is not None:
         await announce.on_message(chat, turn, person, ahead, dict(peer.payload))
     else:

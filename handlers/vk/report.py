@@ -50,6 +50,9 @@ MEDIA_BUTTONS = inline_keyboard(
 CONFIRM_BUTTONS = inline_keyboard(
     [[_b("Отправить", "send")], [_b("Изменить", "change"), _b("Отмена", "cancel")]]
 )
+RESTART_BUTTONS = inline_keyboard(
+    [[_b(reporting.RESTART, "restart", "yes")], [_b(reporting.KEEP_GOING, "restart", "no")]]
+)
 CHANGE_BUTTONS = inline_keyboard(
     [
         [_b("Название", "goto", "title"), _b("Дату", "goto", "date"), _b("Место", "goto", "place")],
@@ -80,8 +83,21 @@ async def ask(chat: VKChat, turn: Turn, step: str, data: dict[str, Any]) -> None
     await chat.say(turn, text, keyboard)
 
 
-async def start(chat: VKChat, turn: Turn) -> None:
+async def start(chat: VKChat, turn: Turn, step: str | None, data: dict[str, Any]) -> None:
+    """A new report; one half filled in is not thrown away without asking."""
+    if step is not None and reporting.is_half_filled(data):
+        await chat.say(turn, reporting.restart_question(data), RESTART_BUTTONS)
+        return
     await ask(chat, turn, "title", {})
+
+
+async def resume(chat: VKChat, turn: Turn, step: str, data: dict[str, Any]) -> None:
+    """Ask the open step's question again (with its buttons), or show the summary again."""
+    if step == "confirm":
+        await show_summary(chat, turn, data)
+        return
+    text, keyboard = PROMPTS[step]
+    await chat.say(turn, f"{reporting.RESUMED}\n{text}", keyboard)
 
 
 async def next_step(chat: VKChat, turn: Turn, step: str, data: dict[str, Any]) -> None:
@@ -212,7 +228,14 @@ async def on_press(
     chat: VKChat, turn: Turn, person: Person, step: str | None, data: dict[str, Any]
 ) -> None:
     button, arg = turn.payload.get("r"), str(turn.payload.get("a", ""))
-    if step == "date" and button == "date":
+    if step is not None and button == "restart":
+        await chat.answer(turn)
+        await chat.take_buttons_away(turn, reporting.restart_question(data))
+        if arg == "yes":
+            await ask(chat, turn, "title", {})
+        else:
+            await resume(chat, turn, step, data)
+    elif step == "date" and button == "date":
         await chat.answer(turn)
         await set_date(chat, turn, arg, data)
     elif step == "media" and button == "media":

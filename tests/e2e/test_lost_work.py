@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from sandbox.stage import Stage
-from tests.e2e.conftest import Chat, buttons, local_time_in, report_event
+from tests.e2e.conftest import (
+    Chat,
+    answer_until_attachments,
+    buttons,
+    local_time_in,
+    report_event,
+    start_report,
+)
 
 
 class Clock:
@@ -102,3 +109,54 @@ async def test_a_cancelled_post_goes_back_to_the_drafts_and_its_author_hears(
     editor.send("/drafts")
     again = await editor.expect("сообщение № 1")
     assert "Одобрить" in buttons(again)
+
+
+async def test_the_menu_button_asks_before_a_half_filled_report_is_dropped(
+    stage: Stage, reporter: Chat
+) -> None:
+    await answer_until_attachments(reporter, "Субботник", "Сегодня", "Парк", "Убрали парк.")
+    reporter.tap("Сообщить о мероприятии")
+    question = await reporter.expect("ещё не отправлено. Начать новое?")
+    assert "«Субботник»" in question["text"]
+    reporter.press(question, "Продолжить начатое")
+    resumed = await reporter.expect("Пришлите фото")
+    assert "Без вложений" in buttons(resumed)
+    reporter.press(resumed, "Без вложений")
+    summary = await reporter.expect("Проверьте:")
+    assert "Убрали парк." in summary["text"]
+
+    reporter.send("/report")  # at the summary, too
+    question = await reporter.expect("Начать новое?")
+    reporter.press(question, "Начать заново")
+    await reporter.expect("Как оно называется?")
+
+
+async def test_commands_typed_mid_dialog_are_commands_not_answers(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await report_event(reporter, title="Субботник", photos=())  # a draft for the editor to list
+    await editor.expect("Новое сообщение № 1")
+
+    await start_report(editor, "Концерт")
+    editor.send("вчера")
+    await editor.expect("Где?")
+    editor.send("/drafts")
+    listed = await editor.expect("«Субботник»")
+    assert "Одобрить" in buttons(listed)
+    await editor.expect("Продолжим сообщение о мероприятии")
+    editor.tap("График публикаций")
+    await editor.expect("В графике публикаций пока пусто")
+    await editor.expect("Где?")
+    editor.send("/help")
+    await editor.expect("/report — сообщить о мероприятии")
+    await editor.expect("Где?")
+    editor.send("/start")
+    await editor.expect("Здравствуйте")
+    await editor.expect("Продолжим сообщение о мероприятии")
+    editor.send("Дом культуры")
+    await editor.expect("Коротко опишите")
+    editor.send("Пели песни.")
+    editor.press(await editor.expect("Пришлите фото"), "Без вложений")
+    summary = await editor.expect("Проверьте:")
+    assert "Дом культуры" in summary["text"] and "/drafts" not in summary["text"]
+    assert "График публикаций" not in summary["text"]

@@ -14,6 +14,7 @@ from storage.models import Report
 from tests.e2e.conftest import PHOTO_A, TIMEOUT, Chat, approve_now, audit_lines, invite
 
 VK_REPORTER = 700001
+MENU = "Сообщить о мероприятии"
 STICKER = {
     "type": "sticker",
     "sticker": {"product_id": 279, "sticker_id": 9008, "images": [], "images_with_background": []},
@@ -331,3 +332,32 @@ async def test_one_message_id_far_ahead_does_not_swallow_the_real_ones(
     stage.vk.state.emit(VK_GROUP_ID, "message_new", {"message": odd, "client_info": {}})
     await person.expect("Сообщить о мероприятии")  # it was answered as any message is
     await start_report(person)  # and the next real message is not skipped
+
+
+async def test_vk_commands_mid_dialog_and_the_menu_button_keep_the_report(
+    stage: Stage, admin: Chat
+) -> None:
+    person = await join_vk(stage, admin)
+    await start_report(person)
+    person.send("Субботник")
+    person.press(await person.expect("Когда оно прошло?"), "Сегодня")
+    await person.expect("Где?")
+    person.send("/help")
+    await person.expect("Что можно сделать здесь")
+    await person.expect("Продолжим сообщение о мероприятии")
+    person.send("/drafts")  # a Telegram command is not the place either
+    await person.expect("Продолжим сообщение о мероприятии")
+    menu = next(m for m in reversed(person.bot_messages()) if labels(m) == [MENU])
+    person.press(menu, MENU)
+    question = await person.expect("«Субботник» ещё не отправлено. Начать новое?")
+    person.press(question, "Продолжить начатое")
+    await person.expect("Где?")
+    person.send("Парк")
+    await person.expect("Коротко опишите")
+    person.send("Убрали парк.")
+    person.press(await person.expect("Пришлите фото"), "Без вложений")
+    summary = await person.expect("Проверьте:")
+    assert "Парк" in summary["text"] and "/drafts" not in summary["text"]
+    person.press(menu, MENU)
+    person.press(await person.expect("Начать новое?"), "Начать заново")
+    await person.expect("Как оно называется?")
