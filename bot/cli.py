@@ -26,7 +26,7 @@ HOW_TO_GET_TOKENS = f"""\
       бессрочный ключ Страницы Facebook, см. раздел README «Facebook и Instagram».
 Задайте их как переменные окружения и запустите снова.
 
-Чтобы попробовать всё без ключей, запустите песочницу: pressdesk sandbox"""
+Чтобы попробовать всё без ключей, запустите песочницу: uv run pressdesk sandbox"""
 
 
 def main(argv: list[str] | None = None) -> int:
