@@ -34,7 +34,8 @@ from bot.config import Config
 from bot.dates import human_when, parse_when
 from bot.domain import MediaKind, Network, PostState, PublicationState, Role
 from bot.errors import Conflict, Denied, Invalid, NotFound
-from bot.media import MediaStore
+from bot.filetypes import checked
+from bot.media import IN_THREAD_ABOVE, MediaStore
 from bot.people import audit
 from bot.ports import (
     Card,
@@ -206,14 +207,20 @@ class Desk:
     async def _store(self, media: NewMedia) -> Attachment:
         if self._media.has(media.sha256):
             digest = media.sha256
-            size = self._media.path_for(digest).stat().st_size
+            path = self._media.path_for(digest)
+            size = path.stat().st_size
+            big = size > IN_THREAD_ABOVE  # as the media store does: big files off the loop
+            data = await asyncio.to_thread(path.read_bytes) if big else path.read_bytes()
         else:
+            data = media.data
             digest, size = await self._media.keep(media.data), len(media.data)
+        # Whatever a chat claimed, the bytes decide: a text file never goes out as a photo.
+        found = checked(media.kind, data, media.filename)
         return Attachment(
             post_id=0,
-            kind=media.kind,
-            filename=media.filename,
-            mime_type=media.mime_type,
+            kind=found.kind,
+            filename=found.filename(media.filename),
+            mime_type=found.mime,
             sha256=digest,
             size=size,
             telegram_file_id=media.telegram_file_id,

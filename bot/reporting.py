@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot import filetypes
 from bot.cards import clip
 from bot.dates import human_date, parse_date
-from bot.domain import Role
+from bot.domain import MediaKind, Role
 from bot.editorial import MAX_ATTACHMENTS, NewMedia, ReportInput, Submitted
 from bot.errors import Invalid
 from storage.models import Person
@@ -64,13 +65,47 @@ def welcome(person: Person, department: str) -> str:
     return f"Добро пожаловать, {person.full_name}! Вы зарегистрированы: {role}{where}."
 
 
-def ask_media(what: str) -> str:
-    """`what` names the kinds of file this chat can take, e.g. «фото или видео»."""
-    return f"Пришлите {what} (до {MAX_ATTACHMENTS}). Когда закончите, нажмите «Готово»."
+# What each chat can take at the attachment step, named the same way in its prompt, in the
+# refusal of a file it can't take, and in the answer to text typed there.
+TELEGRAM_FILES = "фото или видео, можно и документы (PDF, Word, Excel, PowerPoint)"
+VK_FILES = "фото, можно и документы (PDF, Word, Excel, PowerPoint)"
+KEPT_FILES = "Вложения уже получены — они останутся. Убрать их: «Изменить» → «Вложения»."
+
+
+def ask_media(accepts: str) -> str:
+    """`accepts` is the chat's TELEGRAM_FILES or VK_FILES."""
+    return f"Пришлите {accepts} — до {MAX_ATTACHMENTS} файлов. Когда закончите, нажмите «Готово»."
+
+
+def unsupported(accepts: str) -> str:
+    return f"Такой файл я не могу принять. Пришлите {accepts}."
+
+
+def waiting_files(accepts: str, count: int) -> str:
+    """Text typed at the attachment step: it is not a file, and it is not lost on anyone."""
+    if count:
+        return f"{received(count)} Текст сюда не нужен — описание уже есть."
+    return (
+        f"Здесь я жду вложения: {accepts}. Если их нет, нажмите «Без вложений». "
+        "Описание уже сохранено; исправить его можно в сводке («Изменить»)."
+    )
 
 
 def received(count: int) -> str:
     return f"Получено вложений: {count}. Пришлите ещё или нажмите «Готово»."
+
+
+def attachment(item: dict, data: bytes) -> dict:
+    """The attachment's dialog data with its real kind, MIME type and extension, read from its
+    bytes; Invalid when the desk can't take it (a text file chosen in a photo picker must not go
+    out as a photo)."""
+    found = filetypes.checked(MediaKind(item["kind"]), data, item["name"])
+    return {
+        **item,
+        "kind": str(found.kind),
+        "mime": found.mime,
+        "name": found.filename(item["name"]),
+    }
 
 
 def title(text: str) -> str:

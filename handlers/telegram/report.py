@@ -35,26 +35,9 @@ from storage.models import Person
 router = Router(name="report")
 router.message.filter(PRIVATE)
 
-DOCUMENT_TYPES = {
-    "application/pdf",
-    "application/msword",
-    "application/vnd.ms-excel",
-    "application/vnd.ms-powerpoint",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text",
-    "image/jpeg",
-    "image/png",
-}
-UNSUPPORTED = (
-    "Такой файл я не могу принять. "
-    "Пришлите фото, видео или документ (PDF, Word, Excel, PowerPoint)."
-)
+UNSUPPORTED = reporting.unsupported(reporting.TELEGRAM_FILES)
 
 
-# What a person types as a command (or a menu button's text) is a command at every step of the
-# dialog, never an answer: the command's own handler takes it, and the dialog is resumed after.
 class NotCommand(Filter):
     async def __call__(self, message: Message) -> bool:
         return not is_command(message.text)
@@ -82,6 +65,14 @@ DATE_KEYBOARD = ReplyKeyboardMarkup(
     input_field_placeholder="или дата, например 25.11",
 )
 MEDIA_BUTTONS = buttons([("Готово", "media", "done"), ("Без вложений", "media", "none")])
+DONE_BUTTONS = buttons([("Готово", "media", "done")])
+
+
+def media_buttons(media: list) -> InlineKeyboardMarkup:
+    """Once files came, «Без вложений» is gone: pressing it would only confuse."""
+    return DONE_BUTTONS if media else MEDIA_BUTTONS
+
+
 CONFIRM_BUTTONS = buttons(
     [("Отправить", "send", ""), ("Изменить", "change", ""), ("Отмена", "cancel", "")]
 )
@@ -98,14 +89,16 @@ PROMPTS = {
     "date": (reporting.ASK_DATE, DATE_KEYBOARD),
     "place": (reporting.ASK_PLACE, MENU),
     "description": (reporting.ASK_DESCRIPTION, None),
-    "media": (reporting.ask_media("фото или видео"), MEDIA_BUTTONS),
+    "media": (reporting.ask_media(reporting.TELEGRAM_FILES), MEDIA_BUTTONS),
 }
 
 
 async def ask(message: Message, state: FSMContext, step: str, person: Person) -> None:
     await state.set_state(getattr(ReportDialog, step))
     text, markup = PROMPTS[step]
-    await message.answer(text, reply_markup=menu(person) if markup == MENU else markup)
+    sent = await message.answer(text, reply_markup=menu(person) if markup == MENU else markup)
+    if step == "media":  # its «Без вложений» is taken away when the first file comes
+        await state.update_data(media_prompt=sent.message_id)
 
 
 async def next_step(
@@ -152,6 +145,8 @@ async def resume(message: Message, state: FSMContext, desk: Desk, person: Person
         await show_summary(message, state, desk)
     elif step in PROMPTS:
         text, markup = PROMPTS[step]
+        if step == "media":
+            markup = media_buttons((await state.get_data()).get("media", []))
         await message.answer(
             f"{reporting.RESUMED}\n{text}", reply_markup=menu(person) if markup == MENU else markup
         )
@@ -252,13 +247,13 @@ def attachment_of(message: Message) -> dict | str:
             "mime": video.mime_type or "video/mp4",
             "size": video.file_size or 0,
         }
-    if message.document and message.document.mime_type in DOCUMENT_TYPES:
+    if message.document:  # what it is comes from its bytes once fetched (bot.filetypes)
         doc = message.document
         return {
             "kind": MediaKind.document,
             "file_id": doc.file_id,
             "name": doc.file_name or "document",
-            "mime": doc.mime_type,
+            "mime": doc.mime_type or "application/octet-stream",
             "size": doc.file_size or 0,
         }
     return UNSUPPORTED
@@ -271,50 +266,77 @@ async def got_attachment(message: Message, state: FSMContext, desk: Desk) -> Non
     data = await state.get_data()
     media = list(data.get("media", []))
     if isinstance(item, str):
-        await message.answer(item, reply_markup=MEDIA_BUTTONS)
+        await message.answer(item, reply_markup=media_buttons(media))
         return
     if item["size"] > reporting.FILE_LIMIT:
         await message.answer(
             reporting.TOO_BIG_FILE,
-            reply_markup=MEDIA_BUTTONS,
+            reply_markup=media_buttons(media),
         )
         return
     if len(media) >= MAX_ATTACHMENTS:
         await message.answer(
             reporting.TOO_MANY_FILES,
-            reply_markup=MEDIA_BUTTONS,
+            reply_markup=media_buttons(media),
         )
         return
     # Fetched now rather than at «Отправить»: the last step stays quick, and the file is kept
     # (by content) even if the dialog is resumed after a restart.
-    item["sha256"] = await desk.media.keep((await message.bot.download(item["file_id"])).read())
+    content = (await message.bot.download(item["file_id"])).read()
+    try:
+        checked = reporting.attachment(item, content)
+    except Invalid as exc:
+        await message.answer(exc.message, reply_markup=media_buttons(media))
+        return
+    if checked["kind"] != item["kind"]:  # Telegram's file_id keeps the claimed type: upload
+        checked["reuse_id"] = False
+    item = checked
+    item["sha256"] = await desk.media.keep(content)
     media.append(item)
     await state.update_data(media=media)
+    if len(media) == 1 and data.get("media_prompt"):
+        try:
+            await message.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=data["media_prompt"], reply_markup=DONE_BUTTONS
+            )
+        except TelegramBadRequest:
+            pass  # deleted, or already without it
     text = reporting.received(len(media))
     status = data.get("status_message")
     if status:
         try:
             await message.bot.edit_message_text(
-                text, chat_id=message.chat.id, message_id=status, reply_markup=MEDIA_BUTTONS
+                text, chat_id=message.chat.id, message_id=status, reply_markup=DONE_BUTTONS
             )
             return
         except TelegramBadRequest:
             pass  # the status message was deleted: send a new one
-    sent = await message.answer(text, reply_markup=MEDIA_BUTTONS)
+    sent = await message.answer(text, reply_markup=DONE_BUTTONS)
     await state.update_data(status_message=sent.message_id)
 
 
+@router.message(StateFilter(ReportDialog.media), HAS_TEXT, NOT_COMMAND)
+async def text_at_attachments(message: Message, state: FSMContext) -> None:
+    media = (await state.get_data()).get("media", [])
+    await message.answer(
+        reporting.waiting_files(reporting.TELEGRAM_FILES, len(media)),
+        reply_markup=media_buttons(media),
+    )
+
+
 @router.message(StateFilter(ReportDialog.media), NOT_COMMAND)
-async def unsupported_attachment(message: Message) -> None:
-    await message.answer(UNSUPPORTED, reply_markup=MEDIA_BUTTONS)
+async def unsupported_attachment(message: Message, state: FSMContext) -> None:
+    media = (await state.get_data()).get("media", [])
+    await message.answer(UNSUPPORTED, reply_markup=media_buttons(media))
 
 
 @router.callback_query(StateFilter(ReportDialog.media), ReportCB.filter(F.step == "media"))
 async def media_done(
     query: CallbackQuery, callback_data: ReportCB, state: FSMContext, desk: Desk, bot: Bot
 ) -> None:
-    if callback_data.arg == "none":
-        await state.update_data(media=[])
+    if callback_data.arg == "none" and (await state.get_data()).get("media"):
+        # An older prompt's «Без вложений» after files came: they are kept, and it says so.
+        await query.message.answer(reporting.KEPT_FILES)
     await asyncio.gather(bot(query.answer()), show_summary(query.message, state, desk))
 
 
@@ -377,7 +399,8 @@ async def show_receipt(summary: Message, receipt: str, person: Person) -> None:
 
 async def kept(desk: Desk, bot: Bot, item: dict) -> NewMedia:
     """The file fetched when it arrived; fetched again if the media folder lost it meanwhile."""
-    media = NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], b"", item["file_id"])
+    file_id = item["file_id"] if item.get("reuse_id", True) else None
+    media = NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], b"", file_id)
     if desk.media.has(item.get("sha256")):
         return replace(media, sha256=item["sha256"])
     return replace(media, data=(await bot.download(item["file_id"])).read())

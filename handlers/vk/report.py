@@ -29,9 +29,7 @@ class ReportState(BaseStateGroup):
 
 
 DOCUMENT_EXTENSIONS = {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "jpg", "png"}
-UNSUPPORTED = (
-    "Такой файл я не могу принять. Пришлите фото или документ (PDF, Word, Excel, PowerPoint)."
-)
+UNSUPPORTED = reporting.unsupported(reporting.VK_FILES)
 NO_VIDEO = (
     "Видео из сообщений ВКонтакте бот забрать не может. Пришлите фото, "
     "а видео — через Telegram-бот или ссылкой редактору."
@@ -47,6 +45,14 @@ DATE_BUTTONS = inline_keyboard([[_b("Сегодня", "date", "сегодня"),
 MEDIA_BUTTONS = inline_keyboard(
     [[_b("Готово", "media", "done"), _b("Без вложений", "media", "none")]]
 )
+DONE_BUTTONS = inline_keyboard([[_b("Готово", "media", "done")]])
+
+
+def media_buttons(media: list) -> str:
+    """Once files came, «Без вложений» is gone: pressing it would only confuse."""
+    return DONE_BUTTONS if media else MEDIA_BUTTONS
+
+
 CONFIRM_BUTTONS = inline_keyboard(
     [[_b("Отправить", "send")], [_b("Изменить", "change"), _b("Отмена", "cancel")]]
 )
@@ -64,7 +70,7 @@ PROMPTS: dict[str, tuple[str, str | None]] = {
     "date": (reporting.ASK_DATE, DATE_BUTTONS),
     "place": (reporting.ASK_PLACE, None),
     "description": (reporting.ASK_DESCRIPTION, None),
-    "media": (reporting.ask_media("фото или документы"), MEDIA_BUTTONS),
+    "media": (reporting.ask_media(reporting.VK_FILES), MEDIA_BUTTONS),
 }
 
 
@@ -97,6 +103,8 @@ async def resume(chat: VKChat, turn: Turn, step: str, data: dict[str, Any]) -> N
         await show_summary(chat, turn, data)
         return
     text, keyboard = PROMPTS[step]
+    if step == "media":
+        keyboard = media_buttons(data.get("media", []))
     await chat.say(turn, f"{reporting.RESUMED}\n{text}", keyboard)
 
 
@@ -178,17 +186,17 @@ def attachment_source(attachment: dict[str, Any]) -> dict[str, Any] | str:
 
 
 async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
+    kept = data.get("media", [])
     if not turn.attachments:
         word = turn.text.strip().lower()
         if word in ("готово", "без вложений"):
-            media = data.get("media", []) if word == "готово" else []
-            await show_summary(chat, turn, {**data, "media": media})
+            await media_done(chat, turn, data, word == "без вложений")
             return
         await chat.say(
-            turn, "Пришлите фото или документ, а когда закончите, нажмите «Готово».", MEDIA_BUTTONS
+            turn, reporting.waiting_files(reporting.VK_FILES, len(kept)), media_buttons(kept)
         )
         return
-    media = list(data.get("media", []))
+    media = list(kept)
     problems: list[str] = []
     for attachment in turn.attachments:
         source = attachment_source(attachment)
@@ -203,18 +211,26 @@ async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
         if content is None:
             problems.append(FETCH_FAILED)
             continue
+        try:
+            source = reporting.attachment(source, content)
+        except Invalid as exc:
+            problems.append(exc.message)
+            continue
         source["sha256"] = await chat.desk.media.keep(content)
         media.append(source)
-    if len(media) != len(data.get("media", [])):
+    if len(media) != len(kept):
         await chat.states.set(turn.peer_id, ReportState.MEDIA, **{**data, "media": media})
     for problem in dict.fromkeys(problems):  # each reason once
         await chat.say(turn, problem, None if media else MEDIA_BUTTONS)
     if media:
-        await chat.say(
-            turn,
-            reporting.received(len(media)),
-            MEDIA_BUTTONS,
-        )
+        await chat.say(turn, reporting.received(len(media)), DONE_BUTTONS)
+
+
+async def media_done(chat: VKChat, turn: Turn, data: dict[str, Any], none: bool) -> None:
+    """«Готово», or «Без вложений» — which after files came keeps them, and says so."""
+    if none and data.get("media"):
+        await chat.say(turn, reporting.KEPT_FILES)
+    await show_summary(chat, turn, {**data, "media": data.get("media", [])})
 
 
 async def show_summary(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
@@ -240,9 +256,7 @@ async def on_press(
         await set_date(chat, turn, arg, data)
     elif step == "media" and button == "media":
         await chat.answer(turn)
-        await show_summary(
-            chat, turn, {**data, "media": [] if arg == "none" else data.get("media", [])}
-        )
+        await media_done(chat, turn, data, arg == "none")
     elif step == "confirm" and button == "change":
         await chat.answer(turn)
         await chat.say(turn, reporting.ASK_CHANGE, CHANGE_BUTTONS)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.stage import Stage
+from sandbox.stage import CHANNEL_ID, VK_GROUP_ID, Stage
 from tests.e2e.conftest import (
     Chat,
     answer_until_attachments,
@@ -160,3 +160,36 @@ async def test_commands_typed_mid_dialog_are_commands_not_answers(
     summary = await editor.expect("Проверьте:")
     assert "Дом культуры" in summary["text"] and "/drafts" not in summary["text"]
     assert "График публикаций" not in summary["text"]
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+async def test_a_file_that_is_not_a_photo_never_goes_out_as_one(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await answer_until_attachments(reporter, "Субботник", "Сегодня", "Парк", "Убрали парк.")
+    # «Все файлы» in the photo picker: a text file arrives as a photo.
+    stage.tg.user_sends_photos(reporter.user_id, [b"minutes of the meeting\n"])
+    refusal = await reporter.expect("не получится опубликовать")
+    assert "Пришлите фото" in refusal["text"]
+    stage.tg.user_sends_document(reporter.user_id, b"plain text", "отчёт.pdf", "application/pdf")
+    await reporter.expect("Файл «отчёт.pdf» не получится опубликовать")
+    stage.tg.user_sends_photos(reporter.user_id, [PDF])  # a real PDF: kept, as a document
+    status = await reporter.expect("Получено вложений: 1")
+    reporter.press(status, "Готово")
+    reporter.press(await reporter.expect("Проверьте:"), "Отправить")
+    card = await editor.expect("Новое сообщение № 1")
+    assert "1 документ" in (card.get("text") or card.get("caption") or "")
+    async with stage.app.uow() as uow:
+        [attachment] = await uow.posts.attachments(1)
+    assert (attachment.kind, attachment.mime_type) == ("document", "application/pdf")
+    editor.press(card, "Одобрить")
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Сейчас")
+    editor.press(await editor.edited(ask, "Куда публикуем"), "Готово")
+    await editor.expect("Опубликовано")
+    posts = stage.tg.chat_messages(CHANNEL_ID)
+    assert not any(p.get("photo") for p in posts)
+    assert [p["document"]["mime_type"] for p in posts if p.get("document")] == ["application/pdf"]
+    assert stage.vk.wall_posts(-VK_GROUP_ID) == []  # VK's wall takes photos only: not offered

@@ -361,3 +361,30 @@ async def test_vk_commands_mid_dialog_and_the_menu_button_keep_the_report(
     person.press(menu, MENU)
     person.press(await person.expect("Начать новое?"), "Начать заново")
     await person.expect("Как оно называется?")
+
+
+async def test_vk_attachment_step_words_and_a_text_file_sent_as_a_photo(
+    stage: Stage, admin: Chat
+) -> None:
+    person = await join_vk(stage, admin)
+    await start_report(person)
+    person.send("Субботник")
+    person.press(await person.expect("Когда оно прошло?"), "Сегодня")
+    await person.expect("Где?")
+    person.send("Парк")
+    await person.expect("Коротко опишите")
+    person.send("Убрали парк.")
+    prompt = await person.expect("Пришлите фото, можно и документы (PDF")
+    person.send("а ещё там были дети")  # text, not a file: no «Такой файл»
+    said = await person.expect("Здесь я жду вложения: фото, можно и документы (PDF")
+    assert "Такой файл" not in said["text"] and labels(said) == ["Готово", "Без вложений"]
+    person.send(photos=[b"not a picture at all\n"])
+    refusal = await person.expect("не получится опубликовать")
+    assert "Пришлите фото" in refusal["text"]
+    person.send(photos=[PHOTO_A])
+    status = await person.expect("Получено вложений: 1")
+    assert labels(status) == ["Готово"]  # «Без вложений» is gone once a file came
+    person.press(prompt, "Без вложений")  # the older prompt's button keeps the photo, and says so
+    await person.expect("Вложения уже получены — они останутся")
+    summary = await person.expect("Проверьте:")
+    assert "вложений: 1" in summary["text"]
