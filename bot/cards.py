@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.dates import human_date, human_when, stamp
+from bot.dates import calendar_date, calendar_when, human_when, stamp
 from bot.domain import MediaKind, Network, PostState, PublicationState
 from bot.ports import Action, Button, Card, Check, MediaItem
 from bot.textsize import fit
@@ -56,7 +56,8 @@ def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz
         lines.append(
             f"Новое сообщение № {report.id} ({who})" if who else f"Сообщение № {report.id}"
         )
-        facts = [f"«{report.title}»", human_date(report.event_date, today.astimezone(tz).date())]
+        day = calendar_date(report.event_date, today.astimezone(tz).date())
+        facts = [f"«{report.title}»", day]
         facts += [report.place] + ([view.media_summary()] if view.media else [])
         lines.append(" · ".join(facts))
         if report.is_late:
@@ -131,9 +132,29 @@ def network_list(publications: list[Publication]) -> str:
 
 
 def scheduled_card(view: PostView, now: datetime, tz: ZoneInfo) -> Card:
-    when = human_when(view.post.scheduled_at, now, tz)
+    when = calendar_when(view.post.scheduled_at, now, tz)
     text = f"«{view.title}» запланировано на {when}: {network_list(view.publications)}."
     return Card(text, buttons=(queue_buttons(view.post),))
+
+
+def status_card(view: PostView, now: datetime, tz: ZoneInfo) -> Card:
+    """What an earlier card of a post says once the post has moved on: its state, no buttons,
+    so an old «Перенести» or «Отменить» cannot act on a post that changed since."""
+    post = view.post
+    lines = [f"«{view.title}»"]
+    if view.decided_by is not None and post.decided_at is not None:
+        lines.append(f"Одобрено: {short_name(view.decided_by)}, {stamp(post.decided_at, tz)}")
+    state = PostState(post.state)
+    if state == PostState.scheduled and post.scheduled_at is not None:
+        when = calendar_when(post.scheduled_at, now, tz)
+        lines.append(f"Запланировано на {when}: {network_list(view.publications)}.")
+    elif state == PostState.approved:
+        lines.append("Время публикации выбирается заново.")
+    elif state == PostState.draft:
+        lines.append("Публикация отменена, черновик снова ждёт решения (/drafts).")
+    else:
+        lines.append(f"{state.title[:1].upper()}{state.title[1:]}.")
+    return Card("\n".join(lines))
 
 
 def queue_buttons(post: Post) -> tuple[Button, ...]:
@@ -146,7 +167,7 @@ def queue_buttons(post: Post) -> tuple[Button, ...]:
 def queue_line(view: PostView, now: datetime, tz: ZoneInfo) -> Card:
     post = view.post
     if post.state == PostState.scheduled:
-        when = human_when(post.scheduled_at, now, tz)
+        when = calendar_when(post.scheduled_at, now, tz)
         return Card(
             f"«{view.title}» — {when} · {network_list(view.publications)}",
             buttons=(queue_buttons(post),),

@@ -127,6 +127,19 @@ def human_when(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
     return f"{human_date(local.date(), now.astimezone(tz).date())} в {local:%H:%M}"
 
 
+def calendar_date(day: date, today: date) -> str:
+    """«27 ноября», «27 ноября 2025 г.»: for texts that stay in a chat, where «вчера» would be
+    wrong by tomorrow."""
+    text = f"{day.day} {MONTHS[day.month - 1]}"
+    return text if day.year == today.year else f"{text} {day.year} г."
+
+
+def calendar_when(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """«2 декабря в 10:30», for cards that stay in a chat."""
+    local = moment.astimezone(tz)
+    return f"{calendar_date(local.date(), now.astimezone(tz).date())} в {local:%H:%M}"
+
+
 def stamp(moment: datetime, tz: ZoneInfo) -> str:
     """A decision's time on a card: «28 ноября 16:05»."""
     local = moment.astimezone(tz)

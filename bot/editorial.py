@@ -27,11 +27,12 @@ from bot.cards import (
     queue_line,
     scheduled_card,
     short_name,
+    status_card,
     when_card,
     where_card,
 )
 from bot.config import Config
-from bot.dates import human_when, parse_when
+from bot.dates import calendar_date, human_when, parse_when
 from bot.domain import MediaKind, Network, PostState, PublicationState, Role
 from bot.errors import Conflict, Denied, Invalid, NotFound
 from bot.filetypes import checked
@@ -197,8 +198,10 @@ class Desk:
             await asyncio.gather(*self._background, return_exceptions=True)
 
     def compose(self, report: Report) -> str:
-        """The first draft: the information policy's hashtags and signature are added here."""
-        parts = [report.title, report.description]
+        """The first draft: what, when and where, what happened; the information policy's
+        hashtags and signature are added here."""
+        when = calendar_date(report.event_date, self.today())
+        parts = [report.title, ", ".join(x for x in (when, report.place) if x), report.description]
         tail = " ".join(self._config.desk.hashtags)
         if self._config.desk.signature:
             tail = f"{tail}\n{self._config.desk.signature}".strip()
@@ -441,6 +444,7 @@ class Desk:
                 scheduled_at=when,
             )
         self._plan(post_id, when)
+        await self._update_cards(post_id, status_card(view, now, self._tz))
         return scheduled_card(view, now, self._tz)
 
     async def reschedule(self, post_id: int, actor: Person) -> Card:
@@ -456,6 +460,7 @@ class Desk:
                 state=PostState.approved,
             )
         self._unplan(post_id)
+        await self._update_cards(post_id, status_card(view, self._clock(), self._tz))
         return when_card(view.post, self._quick_times())
 
     async def cancel(self, post_id: int, actor: Person) -> Card:
@@ -479,6 +484,7 @@ class Desk:
             await uow.commit()
             view = await self._view(uow, post_id)
         self._unplan(post_id)
+        await self._update_cards(post_id, status_card(view, now, self._tz))
         if view.author is not None and view.author.id != actor.id:
             await self._notifier.send(view.author, cancelled_for_author(view, actor))
         card = self.preview(view)

@@ -132,8 +132,8 @@ def checked(kind: MediaKind, data: bytes, filename: str) -> Format:
     if found is None:
         name = f"«{filename}» " if filename else ""
         raise Invalid(
-            f"Файл {name}не получится опубликовать: это не фото, не видео и не документ, "
-            f"которые принимает бот. Пришлите {ACCEPTED}."
+            f"Файл {name}я не могу принять: внутри не фото, не видео и не документ, которые "
+            f"можно опубликовать. Пришлите {ACCEPTED}."
         )
     if kind == MediaKind.document and found.kind == MediaKind.video:
         return found

@@ -10,7 +10,7 @@ from datetime import date
 
 from bot import filetypes
 from bot.cards import clip
-from bot.dates import human_date, parse_date
+from bot.dates import calendar_date, human_date, parse_date
 from bot.domain import MediaKind, Role
 from bot.editorial import MAX_ATTACHMENTS, NewMedia, ReportInput, Submitted
 from bot.errors import Invalid
@@ -32,14 +32,34 @@ TOO_MANY_FILES = f"Уже {MAX_ATTACHMENTS} вложений — это макс
 TOO_BIG_FILE = "Файл больше 20 МБ — бот не сможет его забрать. Пришлите файл поменьше."
 NEED_TEXT = "Пришлите, пожалуйста, текстом."
 WAITING_CONFIRM = "Нажмите «Отправить», «Изменить» или «Отмена» под сводкой выше."
+WAITING_CHANGE = (
+    "Выберите, что изменить, кнопкой под вопросом «Что изменить?»: «Название», «Дату», "
+    "«Место», «Описание» или «Вложения»."
+)
 CANCELLED = "Отменено. Сообщение не отправлено."
 ASK_CHANGE = "Что изменить?"
-STALE_BUTTON = "Эта кнопка уже не действует. Начните заново: /report"
 ALREADY_REGISTERED = "Вы уже зарегистрированы."
 RESTART = "Начать заново"
 KEEP_GOING = "Продолжить начатое"
 RESUMED = "Продолжим сообщение о мероприятии — оно ещё не отправлено."
 FAILED = "Не получилось. Попробуйте ещё раз чуть позже."
+
+
+def stale_button(step: str | None, data: dict) -> str:
+    """A button of an earlier message pressed: what is open now, or what became of the report.
+    Short: VK shows it in a snackbar of 90 characters."""
+    if step == "confirm":
+        return "Сводка уже готова: нажмите «Отправить», «Изменить» или «Отмена» под ней."
+    if step:
+        return "Эта кнопка уже не действует: ответьте на последний вопрос выше."
+    if data.get("sent"):
+        return f"Сообщение № {data['sent']} уже отправлено в пресс-службу. Новое: /report"
+    return "Эта кнопка уже не действует. Новое сообщение: /report"
+
+
+def waiting_confirm(data: dict) -> str:
+    """Text typed at the summary, or after «Изменить» (then other buttons are in view)."""
+    return WAITING_CHANGE if data.get("asked_change") else WAITING_CONFIRM
 
 
 def cancelled(had_dialog: bool) -> str:
@@ -127,10 +147,22 @@ def place(text: str) -> str:
 
 
 def event_date(text: str, today: date) -> date:
+    """The day the event took place: the question is «Когда оно прошло?», so not a future day."""
     value = parse_date(text, today)
     if value is None:
         raise Invalid("Не понял дату. Напишите, например: «вчера», «25.11» или «25.11.2026».")
+    if value > today:
+        raise Invalid(
+            f"{human_date(value, today).capitalize()} ещё не наступило. Напишите, когда "
+            "мероприятие прошло: «сегодня», «вчера» или дату. О предстоящем мероприятии "
+            "сообщите, когда оно пройдёт."
+        )
     return value
+
+
+def date_line(day: date, today: date) -> str:
+    """«Дата: вчера.», «Дата: 1 января 2020 г.» (one period, not two)."""
+    return f"Дата: {human_date(day, today).removesuffix('.')}."
 
 
 def report_input(data: dict, media: list[NewMedia]) -> ReportInput:
@@ -148,7 +180,8 @@ def change(field: str) -> dict:
     """The dialog data that sends the person to one field from the summary, and back.
 
     Attachments are chosen afresh and end with «Готово», which shows the summary anyway."""
-    return {"changing": field != "media"} | ({"media": []} if field == "media" else {})
+    reset = {"changing": field != "media", "asked_change": False}
+    return reset | ({"media": []} if field == "media" else {})
 
 
 def receipt(result: Submitted, data: dict, today: date) -> str:
@@ -159,7 +192,7 @@ def receipt(result: Submitted, data: dict, today: date) -> str:
 def report_lines(data: dict, today: date) -> str:
     count = len(data.get("media", []))
     attachments = f" · вложений: {count}" if count else " · без вложений"
-    when = human_date(date.fromisoformat(data["date"]), today)
+    when = calendar_date(date.fromisoformat(data["date"]), today)  # the receipt stays: no «вчера»
     return f"«{data['title']}», {when}, {data['place']}\n\n{clip(data['description'])}{attachments}"
 
 

@@ -22,7 +22,6 @@ from aiogram.types import (
 )
 
 from bot import reporting
-from bot.dates import human_date
 from bot.domain import MediaKind
 from bot.editorial import MAX_ATTACHMENTS, Desk, NewMedia
 from bot.errors import Invalid
@@ -196,8 +195,8 @@ async def set_date(
     await state.update_data(date=event_date.isoformat())
     if (await state.get_data()).get("changing"):
         # The summary's buttons can't bring the menu back: this short line does.
-        when = human_date(event_date, desk.today())
-        await message.answer(f"Дата: {when}.", reply_markup=menu(person))
+        line = reporting.date_line(event_date, desk.today())
+        await message.answer(line, reply_markup=menu(person))
     await next_step(message, state, "place", desk, person)
 
 
@@ -343,13 +342,14 @@ async def media_done(
 async def show_summary(message: Message, state: FSMContext, desk: Desk) -> None:
     data = await state.get_data()
     await state.set_state(ReportDialog.confirm)
-    await state.update_data(changing=False, status_message=None)
+    await state.update_data(changing=False, asked_change=False, status_message=None)
     await message.answer(reporting.summary(data, desk.today()), reply_markup=CONFIRM_BUTTONS)
 
 
 @router.callback_query(StateFilter(ReportDialog.confirm), ReportCB.filter(F.step == "change"))
-async def change(query: CallbackQuery) -> None:
+async def change(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
+    await state.update_data(asked_change=True)
     await query.message.answer(reporting.ASK_CHANGE, reply_markup=CHANGE_BUTTONS)
 
 
@@ -383,6 +383,7 @@ async def send_report(
     media = [await kept(desk, bot, m) for m in data.get("media", [])]
     result = await desk.submit_report(person, reporting.report_input(data, media))
     await state.clear()
+    await state.set_data({"sent": result.report_id})  # a second tap hears it went already
     # The summary itself becomes the receipt: the number and status above what was sent, and
     # no buttons left to press twice. The menu keyboard is back since the question after the
     # date (or the «Дата: …» line).
@@ -407,8 +408,12 @@ async def kept(desk: Desk, bot: Bot, item: dict) -> NewMedia:
 
 
 @router.callback_query(ReportCB.filter())
-async def stale_report_button(query: CallbackQuery) -> None:
-    await query.answer(reporting.STALE_BUTTON, show_alert=True)
+async def stale_report_button(query: CallbackQuery, state: FSMContext) -> None:
+    step = (await state.get_state() or "").partition(":")[2] or None
+    if step not in (*PROMPTS, "confirm"):
+        step = None
+    text = reporting.stale_button(step, await state.get_data())
+    await query.answer(text, show_alert=True)
 
 
 @router.message(
@@ -421,5 +426,5 @@ async def need_text(message: Message) -> None:
 
 
 @router.message(StateFilter(ReportDialog.confirm), NOT_COMMAND)
-async def waiting_confirm(message: Message) -> None:
-    await message.answer(reporting.WAITING_CONFIRM)
+async def waiting_confirm(message: Message, state: FSMContext) -> None:
+    await message.answer(reporting.waiting_confirm(await state.get_data()))

@@ -15,12 +15,24 @@ from handlers.telegram import lists
 from handlers.telegram.callbacks import DeskCB
 from handlers.telegram.filters import HAS_FILE, HAS_TEXT, PRIVATE
 from handlers.telegram.render import keyboard
-from handlers.telegram.report import attachment_of
+from handlers.telegram.report import NOT_COMMAND, attachment_of
 from handlers.telegram.states import EditorDialog
 from storage.models import Person
 
 router = Router(name="review")
 router.message.filter(PRIVATE)
+# Text typed while a card waits for a tap: which buttons, under which message.
+TAP_WHEN = (
+    "Выберите время кнопкой под сообщением «Когда публикуем?» или нажмите «Другое время», "
+    "чтобы написать своё."
+)
+TAP_WHERE = "Отметьте сети кнопками под сообщением «Куда публикуем…» и нажмите «Готово»."
+
+
+async def waiting_for(state: FSMContext, post_id: int, step: str) -> None:
+    await state.set_state(EditorDialog.choosing)
+    await state.update_data(post_id=post_id, choosing=step)
+
 
 MEDIA_DONE = InlineKeyboardMarkup(
     inline_keyboard=[
@@ -40,7 +52,8 @@ MEDIA_DONE = InlineKeyboardMarkup(
 async def show(message: Message, card: Card, desk: Desk | None = None, post_id: int = 0) -> None:
     sent = await message.answer(card.text, reply_markup=keyboard(card))
     if desk is not None and post_id:
-        # A fresh preview with decision buttons must be updated too when someone decides.
+        # Every card of a post with buttons changes when the post does (a decision, a new
+        # time, a cancellation), so an older one cannot act on what has changed since.
         await desk.remember_card(post_id, CardRef(f"tg:{sent.chat.id}", sent.message_id))
 
 
@@ -55,7 +68,8 @@ async def on_button(
     match action:
         case Action.approve:
             card = await desk.approve(post_id, person)
-            await show(message, card)
+            await show(message, card, desk, post_id)
+            await waiting_for(state, post_id, "when")
         case Action.edit:
             card = await desk.start_edit(post_id, person)
             await state.set_state(EditorDialog.text)
@@ -78,16 +92,21 @@ async def on_button(
         case Action.when:
             card = await desk.set_time(post_id, person, desk.resolve_when(arg))
             await message.edit_text(card.text, reply_markup=keyboard(card))
+            await waiting_for(state, post_id, "where")
         case Action.toggle_network:
             card = await desk.toggle_network(post_id, person, arg)
             await message.edit_text(card.text, reply_markup=keyboard(card))
         case Action.confirm:
             card = await desk.confirm(post_id, person)
             await message.edit_text(card.text, reply_markup=keyboard(card))
+            if await state.get_state() == EditorDialog.choosing.state:
+                await state.clear()
         case Action.reschedule:
-            await show(message, await desk.reschedule(post_id, person))
+            await show(message, await desk.reschedule(post_id, person), desk, post_id)
+            await waiting_for(state, post_id, "when")
         case Action.schedule:
-            await show(message, await desk.ask_schedule(post_id, person))
+            await show(message, await desk.ask_schedule(post_id, person), desk, post_id)
+            await waiting_for(state, post_id, "when")
         case Action.cancel_post:
             card = await desk.cancel(post_id, person)
             await message.edit_text(card.text, reply_markup=keyboard(card))
@@ -114,7 +133,7 @@ async def on_button(
     await query.answer()
 
 
-@router.message(StateFilter(EditorDialog.text), HAS_TEXT)
+@router.message(StateFilter(EditorDialog.text), HAS_TEXT, NOT_COMMAND)
 async def new_text(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     card = await desk.edit_text(post_id, person, message.text)
@@ -122,20 +141,20 @@ async def new_text(message: Message, state: FSMContext, desk: Desk, person: Pers
     await show(message, card, desk, post_id)
 
 
-@router.message(StateFilter(EditorDialog.reject_reason), HAS_TEXT)
+@router.message(StateFilter(EditorDialog.reject_reason), HAS_TEXT, NOT_COMMAND)
 async def reject_reason(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     await state.clear()
-    card = await desk.reject(post_id, person, message.text)
-    await message.answer(card.text + "\nАвтор получил причину.")
+    await desk.reject(post_id, person, message.text)  # the draft's card now says so, once
+    await message.answer("Отклонено. Автор получил причину.")
 
 
-@router.message(StateFilter(EditorDialog.time), HAS_TEXT)
+@router.message(StateFilter(EditorDialog.time), HAS_TEXT, NOT_COMMAND)
 async def typed_time(message: Message, state: FSMContext, desk: Desk, person: Person) -> None:
     post_id = (await state.get_data())["post_id"]
     card = await desk.set_time(post_id, person, desk.parse_time(message.text))
-    await state.clear()
-    await show(message, card)
+    await show(message, card, desk, post_id)
+    await waiting_for(state, post_id, "where")
 
 
 @router.message(StateFilter(EditorDialog.media), HAS_FILE)
@@ -166,6 +185,14 @@ async def media_done(
     await show(message, card, desk, data["post_id"])
 
 
-@router.message(StateFilter(EditorDialog.text, EditorDialog.reject_reason, EditorDialog.time))
+@router.message(StateFilter(EditorDialog.choosing), NOT_COMMAND)
+async def tap_instead(message: Message, state: FSMContext) -> None:
+    step = (await state.get_data()).get("choosing")
+    await message.answer(TAP_WHERE if step == "where" else TAP_WHEN)
+
+
+@router.message(
+    StateFilter(EditorDialog.text, EditorDialog.reject_reason, EditorDialog.time), NOT_COMMAND
+)
 async def need_text(message: Message) -> None:
     await message.answer("Пришлите, пожалуйста, текстом. Прервать: /cancel")

@@ -15,6 +15,7 @@ class EditorDialog(StatesGroup):
     media = State()
     reject_reason = State()
     time = State()
+    choosing = State()  # a «Когда публикуем?» or «Куда публикуем» card waits for a tap
 
 
 class InviteDialog(StatesGroup):

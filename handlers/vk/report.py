@@ -123,7 +123,7 @@ async def on_message(
         await got_media(chat, turn, data)
         return
     if step == "confirm":
-        await chat.say(turn, reporting.WAITING_CONFIRM)
+        await chat.say(turn, reporting.waiting_confirm(data))
         return
     text = " ".join(turn.text.split())
     if not text:
@@ -235,7 +235,7 @@ async def media_done(chat: VKChat, turn: Turn, data: dict[str, Any], none: bool)
 
 async def show_summary(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
     text = reporting.summary(data, chat.desk.today())
-    data = {**data, "changing": False, "summary": text}
+    data = {**data, "changing": False, "asked_change": False, "summary": text}
     await chat.states.set(turn.peer_id, ReportState.CONFIRM, **data)
     await chat.say(turn, text, CONFIRM_BUTTONS)
 
@@ -259,6 +259,7 @@ async def on_press(
         await media_done(chat, turn, data, arg == "none")
     elif step == "confirm" and button == "change":
         await chat.answer(turn)
+        await chat.states.set(turn.peer_id, ReportState.CONFIRM, **{**data, "asked_change": True})
         await chat.say(turn, reporting.ASK_CHANGE, CHANGE_BUTTONS)
     elif step == "confirm" and button == "goto" and arg in PROMPTS:
         await chat.answer(turn)
@@ -272,7 +273,8 @@ async def on_press(
         await chat.answer(turn, "Отправляю…")
         await send_report(chat, turn, person, data)
     else:
-        await chat.answer(turn, reporting.STALE_BUTTON)
+        known = data if step is not None else await chat.states.leftover(turn.peer_id)
+        await chat.answer(turn, reporting.stale_button(step, known))
 
 
 async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, Any]) -> None:
@@ -286,6 +288,6 @@ async def send_report(chat: VKChat, turn: Turn, person: Person, data: dict[str, 
             NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], sha256=item["sha256"])
         )
     result = await chat.desk.submit_report(person, reporting.report_input(data, media))
-    await chat.states.delete(turn.peer_id)
+    await chat.states.delete(turn.peer_id, sent=result.report_id)
     await chat.take_buttons_away(turn, data.get("summary", ""))
     await chat.say(turn, reporting.submitted(result), menu_keyboard())

@@ -27,8 +27,13 @@ class DatabaseStateDispenser(ABCStateDispenser):
         name = str(state)  # BaseStateGroup's str() is "Group:value", as vkbottle compares it
         await self._storage.save(self._prefix + str(peer_id), name, payload)
 
-    async def delete(self, peer_id: int) -> None:
-        await self._storage.save(self._prefix + str(peer_id), None, {})
+    async def delete(self, peer_id: int, **keep: Any) -> None:
+        """No dialog open any more; `keep` is what is remembered of the last one (its number)."""
+        await self._storage.save(self._prefix + str(peer_id), None, keep)
+
+    async def leftover(self, peer_id: int) -> dict[str, Any]:
+        """What `delete` kept about the last dialog."""
+        return (await self._storage.load(self._prefix + str(peer_id)))[1]
 
 
 class SharedStateDispenser(ABCStateDispenser):
@@ -54,7 +59,10 @@ class SharedStateDispenser(ABCStateDispenser):
         await self._storage.set_data(key, payload)
         await self._storage.set_state(key, str(state))
 
-    async def delete(self, peer_id: int) -> None:
+    async def delete(self, peer_id: int, **keep: Any) -> None:
         key = self._key(peer_id)
         await self._storage.set_state(key, None)
-        await self._storage.set_data(key, {})
+        await self._storage.set_data(key, keep)
+
+    async def leftover(self, peer_id: int) -> dict[str, Any]:
+        return await self._storage.get_data(self._key(peer_id))

@@ -109,7 +109,7 @@ async def test_queue_cancel_and_drafts(stage: Stage, reporter: Chat, editor: Cha
     assert "Одобрить" in buttons(listed)
     await approve_for(editor, listed, "завтра 09:00")
     editor.send("/queue")
-    line = await editor.expect("завтра в 09:00")
+    line = await editor.expect(" в 09:00 · ")
     editor.press(line, "Отменить")
     await editor.tg.wait_until(lambda: "отменена" in editor.current(line)["text"])
     assert stage.app.scheduler.planned() == []

@@ -171,10 +171,10 @@ async def test_a_file_that_is_not_a_photo_never_goes_out_as_one(
     await answer_until_attachments(reporter, "Субботник", "Сегодня", "Парк", "Убрали парк.")
     # «Все файлы» in the photo picker: a text file arrives as a photo.
     stage.tg.user_sends_photos(reporter.user_id, [b"minutes of the meeting\n"])
-    refusal = await reporter.expect("не получится опубликовать")
+    refusal = await reporter.expect("не могу принять")
     assert "Пришлите фото" in refusal["text"]
     stage.tg.user_sends_document(reporter.user_id, b"plain text", "отчёт.pdf", "application/pdf")
-    await reporter.expect("Файл «отчёт.pdf» не получится опубликовать")
+    await reporter.expect("Файл «отчёт.pdf» я не могу принять")
     stage.tg.user_sends_photos(reporter.user_id, [PDF])  # a real PDF: kept, as a document
     status = await reporter.expect("Получено вложений: 1")
     reporter.press(status, "Готово")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.dates import calendar_date
 from sandbox.stage import Stage
 from tests.e2e.conftest import (
     PHOTO_A,
@@ -80,7 +81,9 @@ async def test_reschedule_from_the_queue(stage: Stage, reporter: Chat, editor: C
     editor.send("завтра 10:30")
     where = await editor.expect("Куда публикуем")
     editor.press(where, "Готово")
-    scheduled = await editor.edited(where, "запланировано на завтра в 10:30")
+    tomorrow = calendar_date(stage.app.desk.today() + timedelta(days=1), stage.app.desk.today())
+    # The card stays in the chat: a calendar date, not «завтра», which is wrong by tomorrow.
+    scheduled = await editor.edited(where, f"запланировано на {tomorrow} в 10:30")
     editor.press(scheduled, "Перенести")
     await approve_now(editor)
     await editor.expect("Опубликовано")

@@ -25,7 +25,7 @@ def test_dates_people_write_and_a_clear_hint_otherwise() -> None:
 
 def test_summary_and_the_answer_after_sending() -> None:
     data = {"title": "Субботник", "date": "2026-11-27", "place": "Парк", "description": "Убрали."}
-    assert reporting.summary(data, TODAY).startswith("Проверьте:\n«Субботник», вчера, Парк")
+    assert reporting.summary(data, TODAY).startswith("Проверьте:\n«Субботник», 27 ноября, Парк")
     assert "без вложений" in reporting.summary(data, TODAY)
     assert "вложений: 2" in reporting.summary({**data, "media": [{}, {}]}, TODAY)
     assert reporting.submitted(Submitted(41, 7, False)).startswith("Спасибо! Сообщение № 41")
