@@ -13,6 +13,7 @@ from bot.textsize import fit
 from storage.models import Person, Post, Publication, Report
 
 CARD_TEXT_BUDGET = 3000  # UTF-16 units: a card must stay under Telegram's 4096 with its header
+TITLE_LIMIT = 80  # a post named inside a line of a card
 
 
 @dataclass
@@ -30,7 +31,7 @@ class PostView:
         if self.report is not None:
             return self.report.title
         first = self.post.text.strip().splitlines()[0] if self.post.text.strip() else "Без названия"
-        return first[:80]
+        return shorten(first)
 
     def media_summary(self) -> str:
         counts: dict[MediaKind, int] = {}
@@ -41,6 +42,15 @@ class PostView:
 
 def short_name(person: Person | None) -> str:
     return person.full_name if person else "кто-то из редакторов"
+
+
+def shorten(text: str, limit: int = TITLE_LIMIT) -> str:
+    """A title for a line of a card: whole words, with «…» when something was left out."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
+    return cut.rstrip(" ,.;:—-") + "…"
 
 
 def clip(text: str, budget: int = CARD_TEXT_BUDGET) -> str:

@@ -299,7 +299,7 @@ class Comments(Repository):
             .where(Publication.network == network, Publication.external_id == post_ref)
         )
         text = (await self.session.exec(query)).first()
-        return (text or "").strip().split("\n", 1)[0][:80]
+        return (text or "").strip().split("\n", 1)[0][:500]  # cards shorten it by whole words
 
 
 class Examples(Repository):

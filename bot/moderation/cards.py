@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.cards import clip, short_name
+from bot.cards import clip, short_name, shorten
 from bot.dates import stamp
 from bot.domain import Network
 from bot.ports import Action, Button, Card, DigestPart
@@ -71,7 +71,7 @@ def reason_text(comment: Comment) -> str:
 
 def comment_body(comment: Comment, post_title: str, tz: ZoneInfo) -> str:
     network = Network(comment.network).title
-    where = f" · под публикацией «{post_title}»" if post_title else ""
+    where = f" · под публикацией «{shorten(post_title)}»" if post_title else ""
     link = f"\n{comment.post_url}" if comment.post_url else ""
     author = comment.author_name or "автор неизвестен"
     if comment.author_url:

@@ -376,7 +376,7 @@ class Classifier:
         )
         if spam_flag:
             uniq = list(dict.fromkeys(spam_reasons)) or ["рекламный текст (оценка модели)"]
-            add("spam", max(p_spam, min(1.0, lex) * 0.95), "спам: " + " и ".join(uniq[:3]), None)
+            add("spam", max(p_spam, min(1.0, lex) * 0.95), "спам: " + joined(uniq[:3]), None)
             for sp in spam_spans:
                 if sp[1] > sp[0] and sp not in spans:
                     spans.append(sp)
@@ -460,3 +460,23 @@ def mark(text: str, verdict: Verdict, left: str = "‹", right: str = "›") -> 
     for s, e in reversed(merged):
         out = out[:s] + left + out[s:e] + right + out[e:]
     return out
+
+
+def joined(reasons: list[str]) -> str:
+    """Reasons in one phrase, a shared last word said once: «обещание и суммы заработка»,
+    not «обещание заработка и суммы заработка»."""
+    groups: list[list[str]] = []  # reasons that end with the same word, in order of coming
+    for reason in reasons:
+        last = reason.rsplit(" ", 1)[-1]
+        group = next((g for g in groups if " " in reason and g[0].endswith(f" {last}")), None)
+        if group is None:
+            groups.append([reason])
+        else:
+            group.append(reason)
+    phrases = [
+        g[0]
+        if len(g) == 1
+        else " и ".join(r.rsplit(" ", 1)[0] for r in g) + " " + g[0].rsplit(" ", 1)[1]
+        for g in groups
+    ]
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " и " + phrases[-1]
