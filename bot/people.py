@@ -115,6 +115,12 @@ class PeopleService:
                 return person
         return None
 
+    async def was_closed(self, account: Account) -> bool:
+        """The account is a person whose access was closed (not a stranger)."""
+        async with self._uow() as uow:
+            person = await self._find(uow, account)
+        return person is not None and not person.active
+
     async def refuse(self, account: Account, what: str, action: str = "access.refused") -> None:
         """One audit line per refused update; the content itself is not kept."""
         async with self._uow() as uow:

@@ -26,7 +26,7 @@ from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.access import FloodGuard
 from bot.people import Account, PeopleService
-from bot.reporting import STRANGER
+from bot.reporting import CLOSED, STRANGER
 from bot.textsize import CAPTION_LIMIT, TEXT_LIMIT, fit, utf16_len
 from storage.fsm import DatabaseStorage
 
@@ -77,10 +77,11 @@ class PersonMiddleware(BaseMiddleware):
         if event.message and (event.message.text or "").startswith("/start "):
             return await handler(event, data)  # an invite link is the one way in
         await self.people.refuse(account, what=event.event_type)
+        text = CLOSED if await self.people.was_closed(account) else STRANGER
         if event.callback_query:
-            await event.callback_query.answer(STRANGER, show_alert=True)
+            await event.callback_query.answer(text, show_alert=True)
         elif event.message:
-            await event.message.answer(STRANGER)
+            await event.message.answer(text)
         return None
 
 

@@ -113,7 +113,8 @@ async def stranger(chat: VKChat, turn: Turn) -> None:
         code = text
     if not code:
         await chat.people.refuse(account, what="message_new")
-        await chat.say(turn, STRANGER)
+        closed = await chat.people.was_closed(account)
+        await chat.say(turn, reporting.CLOSED if closed else STRANGER)
         return
     new = await chat.people.accept_invite(code, account, await chat.full_name(turn.peer_id))
     department = await chat.people.department_name(new.department_id)
@@ -124,8 +125,10 @@ async def stranger(chat: VKChat, turn: Turn) -> None:
 
 async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if person is None:
-        await chat.people.refuse(Account("vk", turn.peer_id), what="message_event")
-        await chat.answer(turn, SHORT_REFUSAL)
+        account = Account("vk", turn.peer_id)
+        await chat.people.refuse(account, what="message_event")
+        closed = await chat.people.was_closed(account)
+        await chat.answer(turn, reporting.CLOSED if closed else SHORT_REFUSAL)
         return
     if turn.payload.get("d") == Action.report_now and chat.duty is not None:
         await announce.report_now(chat, turn, person, int(turn.payload.get("r") or 0))

@@ -225,6 +225,7 @@ async def test_something_broken_still_gets_an_answer(stage: Stage, editor: Chat)
 async def test_admin_closes_access_and_reads_the_audit(
     stage: Stage, admin: Chat, reporter: Chat, editor: Chat
 ) -> None:
+    ask = await answer_until_attachments(reporter, "Субботник", "Сегодня", "Парк", "Убрали.")
     admin.send("/people")
     listing = await admin.expect("Сотрудники")
     assert "Иван Иванов — руководитель подразделения, Отдел спорта (Telegram)" in listing["text"]
@@ -233,7 +234,9 @@ async def test_admin_closes_access_and_reads_the_audit(
     admin.press(await admin.edited(listing, "Закрыть доступ: Иван Иванов?"), "Да, закрыть доступ")
     await admin.edited(listing, "Доступ закрыт: Иван Иванов.")
     reporter.send("/report")
-    await reporter.expect("доступен только по приглашению")
+    closed = await reporter.expect("Доступ закрыт.")  # one line, not the strangers' welcome
+    assert closed["text"] == "Доступ закрыт."
+    assert await reporter.alert(reporter.press(ask, "Без вложений")) == "Доступ закрыт."
     editor.send("/people")
     await editor.expect("только администратор")
     admin.send("/audit")

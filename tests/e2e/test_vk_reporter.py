@@ -389,3 +389,20 @@ async def test_vk_attachment_step_words_and_a_text_file_sent_as_a_photo(
     await person.expect("Вложения уже получены — они останутся")
     summary = await person.expect("Проверьте:")
     assert "вложений: 1" in summary["text"]
+
+
+async def test_a_closed_vk_person_hears_one_line(stage: Stage, admin: Chat) -> None:
+    person = await join_vk(stage, admin)
+    await start_report(person)
+    person.send("Субботник")
+    ask_date = await person.expect("Когда оно прошло?")
+    admin.send("/people")
+    listing = await admin.expect("С доступом к боту:")
+    admin.press(listing, "Закрыть доступ: Ольга Смирнова")
+    await admin.edited(listing, "Доступ закрыт: Ольга Смирнова.")
+    person.send("вчера")
+    closed = await person.expect("Доступ закрыт.")
+    assert closed["text"] == "Доступ закрыт."
+    person.press(ask_date, "Вчера")
+    answers = await person.answered()
+    assert json.loads(answers[-1]["event_data"])["text"] == "Доступ закрыт."
