@@ -41,6 +41,7 @@ class SandboxWeb:
                 web.get("/", self._index),
                 web.get("/api/setup", self._setup),
                 web.get("/api/events", self._events),
+                web.post("/api/digest", self._digest),
                 web.route("*", "/tg/{path:.*}", self._proxy_tg),
                 web.route("*", "/vk/{path:.*}", self._proxy_vk),
                 web.route("*", "/graph/{path:.*}", self._proxy_graph),
@@ -82,6 +83,13 @@ class SandboxWeb:
         if self.setup is None:
             return web.json_response({"starting": True}, status=503)
         return web.json_response(self.setup, dumps=_dumps)
+
+    async def _digest(self, request: web.Request) -> web.Response:
+        """«Прислать сводку сейчас»: the editors' morning digest without waiting for the morning."""
+        if self.stage is None or self.stage.app is None:
+            raise web.HTTPServiceUnavailable()
+        sent = await self.stage.app.moderation.send_digest()
+        return web.json_response({"sent": sent})
 
     # ----- proxy to the emulators' control APIs ------------------------------------------------
 

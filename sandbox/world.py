@@ -55,7 +55,10 @@ def sandbox_settings(config: Config) -> dict[str, dict[str, Any]]:
     return {
         "desk": {"timezone": config.desk.timezone, "hashtags": config.desk.hashtags},
         "telegram": {"moderation_chat_id": MODERATION_CHAT_ID},
-        "moderation": {"model_path": config.moderation.model_path},
+        "moderation": {
+            "model_path": config.moderation.model_path,
+            "digest_time": config.moderation.digest_time,
+        },
         # Facebook and Instagram only when the visitor's config switches them on (off by default).
         "facebook": {"enabled": config.facebook.enabled},
         "instagram": {"enabled": config.instagram.enabled},
@@ -65,6 +68,7 @@ def sandbox_settings(config: Config) -> dict[str, dict[str, Any]]:
 def page_setup(config: Config) -> dict[str, Any]:
     return {
         "timezone": config.desk.timezone,
+        "digest_time": config.moderation.digest_time,
         "bot": {"username": BOT_USERNAME, "name": "Пресс-служба"},
         "people": [
             {"id": uid, "name": f"{first} {last}", "about": about, "role": str(role)}

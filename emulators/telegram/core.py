@@ -94,7 +94,9 @@ class EmulatorCore:
         if chat.type == "channel":
             raise ValueError("people can't post in a channel here; only the bot posts")
         if user_id in chat.banned:
-            raise PermissionError(f"user {user_id} is banned in chat {chat_id}")
+            raise PermissionError(
+                f"пользователь {user_id} заблокирован в этой группе: Telegram не даёт ему писать"
+            )
         chat.members.add(user_id)
         return chat
 

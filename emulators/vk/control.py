@@ -39,6 +39,9 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
             )
         except (KeyError, ValueError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
+        except PermissionError:
+            refusal = "автор в чёрном списке сообщества: ВКонтакте не даёт ему комментировать"
+            return web.json_response({"error": refusal}, status=403)
         return web.json_response(comment)
 
     async def send_message(request: web.Request) -> web.Response:

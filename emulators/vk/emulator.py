@@ -161,6 +161,9 @@ class VKEmulator:
     ) -> dict:
         if owner_id not in self.state.posts or post_id not in self.state.posts[owner_id]:
             raise KeyError(f"no post {owner_id}_{post_id}")
+        if owner_id < 0 and from_id in self.state.bans.get(-owner_id, []):
+            # As on VK: a community's blacklist keeps its members from commenting on its wall.
+            raise PermissionError(f"автор {from_id} в чёрном списке сообщества {-owner_id}")
         comment = self.state.add_comment(owner_id, post_id, from_id, text, reply_to_comment, date)
         if emit:
             announce_comment(self.state, comment, "wall_reply_new")

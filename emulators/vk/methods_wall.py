@@ -278,6 +278,8 @@ def wall_create_comment(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         from_id = -p["from_group"]
     else:
         from_id = ctx.token.user_id
+    if owner_id < 0 and from_id in state.bans.get(-owner_id, []):
+        raise ctx.fail(213)  # «Access to status replies denied»: VK's answer to a banned author
     message = p.get("message") or ""
     attachments = _attachments(ctx, p.get("attachments"))
     if not message and not attachments and not p.get("sticker_id"):

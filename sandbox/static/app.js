@@ -847,7 +847,50 @@ async function waitForSetup() {
   }
 }
 
+// The composers are text areas: Enter sends, Shift+Enter breaks the line, and the field grows
+// with what is typed (up to a few lines), as in the messengers' own apps.
+function composer(input, form) {
+  const grow = () => {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+  };
+  input.addEventListener("input", grow);
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    form.requestSubmit();
+  });
+  form.addEventListener("submit", () => setTimeout(grow));
+}
+
+// The editors' morning digest on demand (it also goes out every day at [moderation] digest_time).
+function setupDigest() {
+  const button = $("#digest-now");
+  button.title = `По расписанию сводка приходит редакторам каждый день в ${S.setup.digest_time}`;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const answer = await postJSON("/api/digest", {});
+      toast(answer.sent
+        ? `Сводка отправлена редакторам: ${answer.sent}. Откройте чат Анны или Марии.`
+        : "Сводку некому отправить: нет редакторов.");
+    } catch (err) {
+      toast(`Сводка не отправлена: ${err.message}`, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// The board takes the screen under the banner, whatever the banner's height on this screen.
+function fitBoard() {
+  const set = () => document.documentElement.style.setProperty("--banner-h", `${$(".banner").offsetHeight}px`);
+  set();
+  window.addEventListener("resize", set);
+}
+
 async function main() {
+  fitBoard();
   S.setup = await waitForSetup();
   $("#starting").hidden = true;
   $("#channel-title").textContent = S.setup.channel.title;
@@ -874,6 +917,9 @@ async function main() {
     event.target.value = "";
   });
   $("#start-button").addEventListener("click", () => sendText("/start"));
+  composer($("#chat-input"), $("#composer"));
+  composer($("#vk-input"), $("#vk-composer"));
+  setupDigest();
   setupVk();
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-jump]");

@@ -285,6 +285,32 @@ async def test_ban(emu: VKEmulator, apis: dict[str, API]) -> None:
     assert emu.banned(GROUP) == []
 
 
+async def test_a_banned_author_cannot_comment_on_the_wall(
+    emu: VKEmulator, apis: dict[str, API]
+) -> None:
+    """As on VK: once the community blacklists someone, their comments are refused (213, and
+    the page's control API says why), until they are unbanned."""
+    post_id = (
+        await apis["admin"].wall.post(owner_id=-GROUP, from_group=True, message="Новость")
+    ).post_id
+    await apis["citizen"].wall.create_comment(owner_id=-GROUP, post_id=post_id, message="до бана")
+    await apis["admin"].groups.ban(group_id=GROUP, owner_id=CITIZEN, comment="спам")
+    with pytest.raises(VKAPIError) as refused:
+        await apis["citizen"].wall.create_comment(owner_id=-GROUP, post_id=post_id, message="ещё")
+    assert refused.value.code == 213
+    with pytest.raises(PermissionError):
+        emu.post_comment(-GROUP, post_id, CITIZEN, "и через страницу")
+    async with aiohttp.ClientSession() as session:
+        url = f"{emu.base_url}/_emu/walls/{-GROUP}/{post_id}/comments"
+        async with session.post(url, json={"from_id": CITIZEN, "text": "и снова"}) as answer:
+            assert answer.status == 403
+            assert "чёрном списке" in (await answer.json())["error"]
+    assert [c["text"] for c in emu.comments(-GROUP, post_id)] == ["до бана"]
+    await apis["admin"].groups.unban(group_id=GROUP, owner_id=CITIZEN)
+    await apis["citizen"].wall.create_comment(owner_id=-GROUP, post_id=post_id, message="после")
+    assert [c["text"] for c in emu.comments(-GROUP, post_id)] == ["до бана", "после"]
+
+
 async def test_long_poll_with_vkbottle_bot(
     emu: VKEmulator, apis: dict[str, API], monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:

@@ -20,13 +20,14 @@ import urllib.request
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
 
-from bot.config import Config
+from bot.config import Config, parse_config
 from bot.domain import Network
-from sandbox.stage import MODERATION_CHAT_ID
+from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID
 from sandbox.web import SandboxWeb
 from sandbox.world import EDITOR_ID, REPORTER_ID, VK_REPORTER, Sandbox
 
@@ -332,6 +333,115 @@ async def test_vk_reporter_reports_and_hears_it_was_published(
     await expect(published).to_contain_text(f"«{VK_TITLE}»")
     await expect(published.locator("a", has_text="vk.com/wall")).to_be_visible()
     await shot("published")
+
+
+SIZES = [(390, 844), (1280, 720), (1440, 900)]  # a phone, a small laptop, a common laptop
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not HAVE_CHROMIUM:
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+async def open_page(browser: Any, url: str, width: int, height: int) -> Page:
+    context = await browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU")
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors  # type: ignore[attr-defined]
+    await page.goto(url)
+    await expect(page.locator("body")).to_have_attribute("data-live", "1")
+    return page
+
+
+async def test_the_page_fits_a_phone_and_a_laptop(
+    sandbox: tuple[Sandbox, str], browser: Any
+) -> None:
+    """At 390×844 the chat is the first screen (not the banner) and full width; at 1280×720 and
+    1440×900 the chat, the channel and the wall are all in view, side by side."""
+    _, url = sandbox
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width, height in SIZES:
+        page = await open_page(browser, url, width, height)
+        await page.click(f'.contact[data-chat="{REPORTER_ID}"]')
+        await page.click("#start-button")
+        await expect(bot_message(page, "Здравствуйте")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / f"layout-{width}x{height}.png"))
+        banner = await page.locator(".banner").bounding_box()
+        chat = await page.locator("#chat").bounding_box()
+        field = await page.locator("#chat-input").bounding_box()
+        assert banner and chat and field
+        assert banner["height"] <= max(0.12 * height, 60), f"{width}: banner {banner['height']}"
+        assert field["y"] + field["height"] <= height, f"{width}: the input is below the fold"
+        if width < 720:
+            assert chat["width"] >= 0.9 * width, f"{width}: the chat is {chat['width']} wide"
+        else:
+            assert chat["width"] >= 400, f"{width}: the chat is {chat['width']} wide"
+            for panel in ("#channel", "#vk"):
+                box = await page.locator(panel).bounding_box()
+                assert box and box["width"] >= 250, f"{width}: {panel} is {box}"
+                assert box["y"] < 0.15 * height and box["y"] + box["height"] <= height + 1, (
+                    f"{width}×{height}: {panel} is below the fold: {box}"
+                )
+        assert not page.errors, page.errors  # type: ignore[attr-defined]
+        await page.context.close()
+
+
+@pytest.fixture
+async def sandbox_with_config(tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str]]:
+    """The sandbox as `pressdesk sandbox --config` starts it, with the digest at 07:30."""
+    web = SandboxWeb()
+    url = await web.start("127.0.0.1", 0)
+    config = parse_config({"moderation": {"digest_time": "07:30"}}, source="config.toml")
+    box = Sandbox(config, tmp_path, web)
+    await box.start()
+    yield box, url
+    await web.stop()
+    await box.stop()
+
+
+async def test_digest_now_and_paragraphs_in_the_composer(
+    sandbox_with_config: tuple[Sandbox, str], browser: Any
+) -> None:
+    box, url = sandbox_with_config
+    assert box.stage.app is not None
+    job = box.stage.app.scheduler.scheduler.get_job("moderation:digest")
+    assert (str(job.trigger.fields[5]), str(job.trigger.fields[6])) == ("7", "30")
+    page = await open_page(browser, url, 1440, 900)
+    shot = Shots(page, "digest")
+    assert "07:30" in (await page.locator("#digest-now").get_attribute("title") or "")
+
+    # The composer takes paragraphs: Shift+Enter breaks the line, Enter sends.
+    await page.click(f'.contact[data-chat="{REPORTER_ID}"]')
+    await page.click("#start-button")
+    await expect(bot_message(page, "Здравствуйте")).to_be_visible()
+    field = page.locator("#chat-input")
+    await field.click()
+    await page.keyboard.type("Первый абзац.")
+    await page.keyboard.press("Shift+Enter")
+    await page.keyboard.type("Второй абзац.")
+    await expect(field).to_have_value("Первый абзац.\nВторой абзац.")
+    await shot("two-lines")
+    await page.keyboard.press("Enter")
+    await expect(field).to_have_value("")
+    sent = page.locator("#messages .msg.out", has_text="Второй абзац.").last
+    await expect(sent).to_be_visible()
+    said = [m.get("text") for m in box.stage.tg.chat_messages(REPORTER_ID)]
+    assert "Первый абзац.\nВторой абзац." in said
+
+    # «Прислать сводку сейчас»: the editors' digest arrives at once.
+    await page.click("#digest-now")
+    await expect(page.locator("#toast")).to_contain_text("Сводка отправлена редакторам: 2")
+    await page.click(f'.contact[data-chat="{ADMIN_ID}"]')
+    await expect(bot_message(page, "Доброе утро")).to_be_visible()
+    await shot("digest")
+    assert not page.errors, page.errors  # type: ignore[attr-defined]
 
 
 def _free_port() -> int:
