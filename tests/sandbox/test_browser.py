@@ -370,7 +370,8 @@ async def test_the_page_fits_a_phone_and_a_laptop(
     for width, height in SIZES:
         page = await open_page(browser, url, width, height)
         await page.click(f'.contact[data-chat="{REPORTER_ID}"]')
-        await page.click("#start-button")
+        if width == SIZES[0][0]:  # the same demo world at every size: started once
+            await page.click("#start-button")
         await expect(bot_message(page, "Здравствуйте")).to_be_visible()
         await page.screenshot(path=str(ARTIFACTS / f"layout-{width}x{height}.png"))
         banner = await page.locator(".banner").bounding_box()
