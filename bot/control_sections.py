@@ -35,6 +35,7 @@ from storage.plan import answered_by_report
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+NOT_COLLECTED = "бот пока не собирает эти показатели из этой сети"
 
 
 async def departments(uow: UnitOfWork, ctx: Context, calendar: WorkCalendar) -> Section:
@@ -303,9 +304,8 @@ class Engagement:
             source = self._sources.get(network)
             title = Network(network).title
             if source is None or source.unavailable:
-                section.notes.append(
-                    f"{title}: {source.unavailable if source else 'бот пока не собирает эти показатели из этой сети'}."
-                )
+                why = source.unavailable if source else NOT_COLLECTED
+                section.notes.append(f"{title}: {why}.")
                 continue
             try:
                 figures = await source.stats([x[1] for x in items])
