@@ -1,6 +1,8 @@
-"""APScheduler jobs that publish posts on time. The database is the source of truth:
-jobs live in memory and are rebuilt from it at every start, and the publish itself claims
-the post in the database, so a job that fires twice still publishes once."""
+"""APScheduler: the timers. A post's timer only wakes the outbox (bot/publishing.py) at the
+post's time; the outbox's rows in the database are the truth and are claimed there, so a timer
+that fires twice, or on two instances, still publishes once, and a post with no timer here (an
+instance that restarted, a post scheduled through another instance) is found by the outbox's
+own look at the database."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.editorial import Desk
+from bot.publishing import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,8 @@ JOB_TITLES = {
 
 
 class PublishScheduler:
-    def __init__(self, desk: Desk) -> None:
-        self._desk = desk
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         # Told once per job that crashed (bot.alerts.AdminAlerts.once): (key, Russian text).
         self.on_error: Callable[[str, str], Awaitable[object]] | None = None
@@ -57,7 +59,7 @@ class PublishScheduler:
             args=[post_id],
             id=f"post:{post_id}",
             replace_existing=True,
-            misfire_grace_time=None,  # lateness is judged by Desk.publish against the database
+            misfire_grace_time=None,  # lateness is judged by the outbox against the database
         )
 
     def unplan(self, post_id: int) -> None:
@@ -84,18 +86,16 @@ class PublishScheduler:
         return [job.id for job in self.scheduler.get_jobs() if job.id.startswith("post:")]
 
     async def start(self) -> None:
-        for post_id, at in await self._desk.recover():
-            self.plan(post_id, at)
+        await self._outbox.start()
         self.scheduler.start()
 
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    async def stop(self) -> None:
+        self.shutdown()
+        await self._outbox.stop()
+
     async def _publish(self, post_id: int) -> None:
-        try:
-            await self._desk.publish(post_id)
-        except Exception:
-            # The post stays in the database in its state; a restart or «Повторить» picks it up.
-            log.exception("publishing post %s failed unexpectedly", post_id)
-            self._tell(f"post:{post_id}")
+        self._outbox.wake()

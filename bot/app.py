@@ -39,6 +39,7 @@ from bot.people import PeopleService
 from bot.plan import Plan
 from bot.plan_feed import FeedLinks
 from bot.ports import AccessCheck, Card, CommentModerator, Publisher
+from bot.publishing import Outbox
 from bot.registry import Registry
 from bot.retention import Retention
 from bot.textsize import loads_without_nul
@@ -240,7 +241,9 @@ class Application:
             config,
             self.clock,
         )
-        self.scheduler = PublishScheduler(self.desk)
+        self.outbox = Outbox(uow, self.notifier, self.publishers, self.media, config, self.clock)
+        self.desk.outbox = self.outbox
+        self.scheduler = PublishScheduler(self.outbox)
         self.desk.planner = self.scheduler
         self.tg_comments = TelegramComments(self.bot, config.telegram.channel_username)
         self.moderation = Moderation(
@@ -275,6 +278,7 @@ class Application:
             plan=self.plan,
             links=self.plan_links,
             control=self.control,
+            outbox=self.outbox,
             tg_comments=self.tg_comments,
             vk_link=self._vk_link(),
             delivery=self.notifier,
@@ -538,7 +542,7 @@ class Application:
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-        self.scheduler.shutdown()
+        await self.scheduler.stop()
         if self._sync_registry is not None:
             await asyncio.gather(self._sync_registry, return_exceptions=True)
         await self.desk.drain()

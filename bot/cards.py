@@ -220,23 +220,31 @@ def published_card(view: PostView) -> Card:
 
 
 def failed_card(view: PostView) -> Card:
-    failed = [p for p in view.publications if p.state == PublicationState.failed]
-    done = [p for p in view.publications if p.state == PublicationState.published]
-    lines = [f"Не удалось опубликовать «{view.title}»:"]
-    lines += [f"{Network(p.network).title}: {p.error}" for p in failed]
-    if done:
-        lines.append(
-            "Вышла публикация: " + ", ".join(f"{Network(p.network).title} {p.url}" for p in done)
-        )
-    return Card(
-        "\n".join(lines),
-        buttons=(
-            (
-                Button("Повторить", Action.retry, view.post.id),
-                Button("Отменить", Action.cancel_post, view.post.id),
-            ),
-        ),
-    )
+    """A post with a network that did not go out or may not have: the /queue line."""
+    lines = [f"«{view.title}» — не всё опубликовано:"]
+    buttons: list[tuple[Button, ...]] = []
+    for p in view.publications:
+        network = Network(p.network)
+        if p.state == PublicationState.published:
+            lines.append(f"{network.title}: вышла — {p.url}")
+        elif p.state == PublicationState.failed:
+            lines.append(f"{network.title}: {p.error}")
+            buttons.append(
+                (Button(f"Повторить: {network.title}", Action.retry, p.post_id, p.network),)
+            )
+        elif p.state == PublicationState.uncertain:
+            lines.append(f"{network.title}: возможно, вышла — проверьте ({p.error})")
+            buttons.append(
+                (
+                    Button(f"{network.title}: да, вышло", Action.confirm_out, p.post_id, p.network),
+                    Button("Опубликовать снова", Action.publish_again, p.post_id, p.network),
+                )
+            )
+        else:
+            lines.append(f"{network.title}: публикуется")
+    if not any(p.state == PublicationState.published for p in view.publications):
+        buttons.append((Button("Отменить", Action.cancel_post, view.post.id),))
+    return Card("\n".join(lines), buttons=tuple(buttons))
 
 
 def edit_prompt(post: Post) -> Card:

@@ -183,6 +183,8 @@ class PublishSettings(Section):
     retries: int = Field(3, ge=0, le=10)
     retry_delay_seconds: float = Field(5.0, ge=0)
     misfire_grace_minutes: int = Field(24 * 60, ge=1)
+    lease_seconds: float = Field(15.0, ge=0.5, le=600)
+    poll_seconds: float = Field(1.0, gt=0, le=60)
 
 
 class DeliverySettings(Section):

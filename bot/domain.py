@@ -47,10 +47,21 @@ class PostState(StrEnum):
 
 
 class PublicationState(StrEnum):
+    """One post on one network, as a row of the outbox (bot/publishing.py).
+
+    pending: chosen, the post not scheduled yet; scheduled: waiting for its `due_at`;
+    sending: claimed by one instance (under a lease), its request may be on the way;
+    published; failed: a person must act («Повторить»); uncertain: the request may have been
+    applied and nobody knows, a person is asked («Да, вышло» / «Опубликовать снова»).
+    publishing is the pre-outbox name of sending, still read from old databases."""
+
     pending = "pending"
+    scheduled = "scheduled"
+    sending = "sending"
     publishing = "publishing"
     published = "published"
     failed = "failed"
+    uncertain = "uncertain"
 
 
 class Network(StrEnum):

@@ -1,4 +1,5 @@
-"""The editorial workflow: report -> draft -> approve / reject -> schedule -> publish.
+"""The editorial workflow: report -> draft -> approve / reject -> schedule (publishing itself
+is the outbox's, bot/publishing.py).
 
 Each public method is one use case: it opens its own unit of work, checks who may act,
 moves the post between named states with a compare-and-set (so two editors pressing at
@@ -11,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from bot.cards import (
@@ -22,8 +23,6 @@ from bot.cards import (
     decided_card,
     draft_card,
     edit_prompt,
-    failed_card,
-    published_card,
     queue_line,
     scheduled_card,
     short_name,
@@ -47,8 +46,9 @@ from bot.ports import (
     OutgoingPost,
     Planner,
     Publisher,
-    PublishError,
 )
+from bot.publishing import Outbox
+from bot.views import get_post, load_view, media_items
 from bot.workdays import WorkCalendar
 from storage.models import Attachment, Person, Post, Publication, Report
 from storage.uow import UnitOfWork
@@ -108,6 +108,7 @@ class Desk:
         self._tz = config.desk.tz
         self._calendar = WorkCalendar(config.duty.calendar)
         self.planner: Planner | None = None
+        self.outbox: Outbox  # set by the application: publishing lives there
         self._background: set[asyncio.Task] = set()
         self._last_background: asyncio.Task | None = None
 
@@ -433,16 +434,25 @@ class Desk:
             if view.post.scheduled_at is None:
                 raise Invalid("Сначала выберите время.")
             when = max(view.post.scheduled_at, now)
-            view = await self._transition(
-                uow,
+            if not await uow.posts.move(
                 post_id,
                 (PostState.approved,),
-                "post.schedule",
-                actor,
-                details=when.isoformat(),
                 state=PostState.scheduled,
                 scheduled_at=when,
+                updated_at=now,
+            ):
+                raise await self._conflict(uow, post_id)
+            await self.outbox.schedule(uow, post_id, when, now)
+            await audit(
+                uow,
+                now,
+                "post.schedule",
+                actor=actor,
+                obj=f"post:{post_id}",
+                details=when.isoformat(),
             )
+            await uow.commit()
+            view = await self._view(uow, post_id)
         self._plan(post_id, when)
         await self._update_cards(post_id, status_card(view, now, self._tz))
         return scheduled_card(view, now, self._tz)
@@ -451,6 +461,7 @@ class Desk:
         """Back from scheduled to approved (the timer stops), then ask the time again."""
         self._require_editor(actor)
         async with self._uow() as uow:
+            await self.outbox.unschedule(uow, post_id, self._clock())
             view = await self._transition(
                 uow,
                 post_id,
@@ -472,6 +483,7 @@ class Desk:
         cancellable = (PostState.scheduled, PostState.approved, PostState.failed)
         now = self._clock()
         async with self._uow() as uow:
+            await self.outbox.unschedule(uow, post_id, now)  # refused while one is on its way
             reset = {"scheduled_at": None, "decided_by": None, "decided_at": None}
             if not await uow.posts.move(
                 post_id, cancellable, state=PostState.draft, updated_at=now, **reset
@@ -490,22 +502,9 @@ class Desk:
         card = self.preview(view)
         return replace(card, text=f"{cancelled_for_editor(view)}\n\n{card.text}")
 
-    async def retry(self, post_id: int, actor: Person) -> Card:
-        self._require_editor(actor)
-        now = self._clock()
-        async with self._uow() as uow:
-            view = await self._transition(
-                uow,
-                post_id,
-                (PostState.failed,),
-                "post.retry",
-                actor,
-                state=PostState.scheduled,
-                scheduled_at=now,
-            )
-        self._plan(post_id, now)
-        failed = [Network(p.network).title for p in view.publications if p.state != "published"]
-        return Card(f"Повторяю публикацию «{view.title}»: {', '.join(failed)}.")
+    async def retry(self, post_id: int, actor: Person, network: str = "") -> Card:
+        """«Повторить» on a failure: that network (or every failed one) goes out again."""
+        return await self.outbox.retry(post_id, actor, network)
 
     async def ask_schedule(self, post_id: int, actor: Person) -> Card:
         self._require_editor(actor)
@@ -514,162 +513,6 @@ class Desk:
             if post.state != PostState.approved:
                 raise await self._conflict(uow, post_id)
         return when_card(post, self._quick_times())
-
-    # ---- publishing (called by the scheduler) -------------------------------------------------
-    async def publish(self, post_id: int) -> PostState | None:
-        """Publish a due post once: the claim scheduled -> publishing has one winner."""
-        now = self._clock()
-        async with self._uow() as uow:
-            post = await uow.posts.get(post_id)
-            if (
-                post is None
-                or post.scheduled_at is None
-                or post.scheduled_at > now + timedelta(seconds=1)
-            ):
-                return None
-            grace = timedelta(minutes=self._config.publish.misfire_grace_minutes)
-            missed = post.scheduled_at < now - grace and await self._missed(uow, post_id, now)
-        if missed:
-            await self._announce(await self.view(post_id), ok=False)
-            return PostState.failed
-        async with self._uow() as uow:
-            if not await uow.posts.move(
-                post_id, (PostState.scheduled,), state=PostState.publishing, updated_at=now
-            ):
-                return None
-            await uow.commit()
-            view = await self._view(uow, post_id)
-        outgoing = OutgoingPost(post_id, view.post.text, view.media)
-        for publication in view.publications:
-            if publication.state != PublicationState.published:
-                await self._publish_one(publication, outgoing)
-        async with self._uow() as uow:
-            view = await self._view(uow, post_id)
-            ok = all(p.state == PublicationState.published for p in view.publications)
-            final = PostState.published if ok else PostState.failed
-            await uow.posts.move(
-                post_id, (PostState.publishing,), state=final, updated_at=self._clock()
-            )
-            await audit(uow, self._clock(), f"post.{final}", obj=f"post:{post_id}")
-            await uow.commit()
-            view = await self._view(uow, post_id)
-        await self._announce(view, ok)
-        return final
-
-    async def _missed(self, uow: UnitOfWork, post_id: int, now: datetime) -> PostState | None:
-        """Long past its time (the bot was off): ask a person instead of posting stale news."""
-        if not await uow.posts.move(
-            post_id, (PostState.scheduled,), state=PostState.failed, updated_at=now
-        ):
-            return None
-        for pub in await uow.publications.for_post(post_id):
-            if pub.state != PublicationState.published:
-                pub.state, pub.error = (
-                    PublicationState.failed,
-                    "время публикации пропущено: бот был выключен",
-                )
-        await audit(uow, now, "post.missed", obj=f"post:{post_id}")
-        await uow.commit()
-        return PostState.failed
-
-    async def _publish_one(self, publication: Publication, outgoing: OutgoingPost) -> None:
-        network = Network(publication.network)
-        publisher = self._publishers.get(network)
-        attempts = self._config.publish.retries + 1
-        error: PublishError | None = None
-        result = None
-        for attempt in range(attempts):
-            await self._mark(publication.id, state=PublicationState.publishing, attempts_inc=True)
-            if publisher is None:
-                error = PublishError("auth", f"{network.title} не подключена в настройках.")
-                break
-            try:
-                result = await publisher.publish(outgoing)
-                break
-            except PublishError as exc:
-                error = exc
-                log.warning(
-                    "publish %s to %s failed: %s %s",
-                    outgoing.post_id,
-                    network,
-                    exc.kind,
-                    exc.detail,
-                )
-                if exc.kind != "temporary" or attempt == attempts - 1:
-                    break
-                await asyncio.sleep(
-                    min(exc.retry_after or self._config.publish.retry_delay_seconds, 60)
-                )
-            except Exception as exc:
-                # A bug or an answer nobody expected: the post must still fail loudly, not hang
-                # in "publishing" with nobody told.
-                log.exception("publishing post %s to %s broke", outgoing.post_id, network)
-                error = PublishError(
-                    "rejected", "непредвиденная ошибка, подробности в журнале бота", None, repr(exc)
-                )
-                break
-        if result is not None:
-            await self._mark(
-                publication.id,
-                state=PublicationState.published,
-                external_id=result.external_id,
-                url=result.url,
-                error=None,
-            )
-        else:
-            await self._mark(
-                publication.id,
-                state=PublicationState.failed,
-                error=error.message if error else "неизвестная ошибка",
-            )
-
-    async def _mark(
-        self, publication_id: int, attempts_inc: bool = False, **values: object
-    ) -> None:
-        async with self._uow() as uow:
-            publication = await uow.session.get(Publication, publication_id)
-            for key, value in values.items():
-                setattr(publication, key, value)
-            publication.attempts += 1 if attempts_inc else 0
-            publication.updated_at = self._clock()
-            await uow.commit()
-
-    async def _announce(self, view: PostView, ok: bool) -> None:
-        editor = view.decided_by
-        if ok:
-            card = published_card(view)
-            for person in {p.id: p for p in (editor, view.author) if p is not None}.values():
-                await self._notifier.send(person, card)
-            return
-        targets = [editor] if editor is not None else await self._editors()
-        for person in targets:
-            await self._notifier.send(person, failed_card(view))
-
-    async def recover(self) -> list[tuple[int, datetime]]:
-        """After a restart: the scheduled posts to plan again, with their times.
-
-        A publication left in 'publishing' may or may not have gone out. VK de-duplicates by
-        guid, so it is retried; the others are marked failed for a person to check, because
-        posting twice is worse than asking.
-        """
-        now = self._clock()
-        async with self._uow() as uow:
-            for post in await uow.posts.in_states([PostState.publishing]):
-                for pub in await uow.publications.for_post(post.id):
-                    if pub.state == PublicationState.publishing and pub.network != Network.vk:
-                        pub.state = PublicationState.failed
-                        pub.error = (
-                            "публикация прервалась при перезапуске — проверьте канал, вышла ли она"
-                        )
-                    elif pub.state == PublicationState.publishing:
-                        pub.state = PublicationState.pending
-                post.state = PostState.scheduled
-            await uow.commit()
-            due = [
-                (p.id, p.scheduled_at or now)
-                for p in await uow.posts.in_states([PostState.scheduled])
-            ]
-        return due
 
     # ---- lists --------------------------------------------------------------------------------
     async def drafts(self, actor: Person) -> list[Card]:
@@ -754,10 +597,7 @@ class Desk:
         return await self._view(uow, post_id)
 
     async def _post(self, uow: UnitOfWork, post_id: int) -> Post:
-        post = await uow.posts.get(post_id)
-        if post is None:
-            raise NotFound("Этого черновика больше нет.")
-        return post
+        return await get_post(uow, post_id)
 
     async def _conflict(self, uow: UnitOfWork, post_id: int) -> Exception:
         post = await uow.posts.get(post_id)
@@ -784,32 +624,10 @@ class Desk:
         return Conflict(f"{verb}{suffix}.")
 
     async def _view(self, uow: UnitOfWork, post_id: int) -> PostView:
-        post = await self._post(uow, post_id)
-        report = await uow.reports.get(post.report_id)
-        author = await uow.people.get(report.author_id) if report else None
-        department = await uow.departments.get(report.department_id) if report else None
-        media = self._media_items(await uow.posts.attachments(post_id))
-        return PostView(
-            post=post,
-            report=report,
-            author=author,
-            department=department.name if department else "",
-            media=media,
-            publications=await uow.publications.for_post(post_id),
-            decided_by=await uow.people.get(post.decided_by) if post.decided_by else None,
-        )
+        return await load_view(uow, self._media, post_id)
 
     def _media_items(self, attachments: Sequence[Attachment]) -> tuple[MediaItem, ...]:
-        return tuple(
-            MediaItem(
-                MediaKind(a.kind),
-                a.filename,
-                a.mime_type,
-                self._media.path_for(a.sha256),
-                a.telegram_file_id,
-            )
-            for a in attachments
-        )
+        return media_items(self._media, attachments)
 
     async def _editors(self) -> list[Person]:
         async with self._uow() as uow:

@@ -98,12 +98,9 @@ class TelegramChannel(Publisher):
             if isinstance(exc.__cause__, ClientConnectorError):  # nothing reached Telegram
                 raise PublishError("temporary", "Telegram недоступен", None, repr(exc)) from exc
             raise self._uncertain(exc) from exc
-        except (TimeoutError, ClientDecodeError) as exc:
+        except (TimeoutError, ClientDecodeError, TelegramServerError) as exc:
+            # A 5xx may come from a gateway after Telegram posted: with no key, ask.
             raise self._uncertain(exc) from exc
-        except TelegramServerError as exc:
-            raise PublishError(
-                "temporary", "Telegram ответил ошибкой сервера", None, repr(exc)
-            ) from exc
         except (TelegramUnauthorizedError, TelegramForbiddenError) as exc:
             raise PublishError(
                 "auth",

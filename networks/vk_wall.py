@@ -89,17 +89,19 @@ class VKWall(Publisher):
                         "guid": post.key or f"pressdesk-post-{post.post_id}",
                     },
                 )
+                post_id = int(response["response"]["post_id"])
         except VKAPIError as exc:
             raise self._sorted(exc) from exc
         except aiohttp.ClientConnectorError as exc:  # nothing reached VK
             raise PublishError("temporary", "ВКонтакте недоступен", None, repr(exc)) from exc
-        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
-            # A timeout or a body that is not VK's JSON (a 5xx page): wall.post may have been
-            # applied. The guid makes sending again safe.
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # wall.post may have been applied; the guid makes sending again safe.
             raise PublishError(
-                "uncertain", "ВКонтакте не ответил, дошла ли публикация", None, repr(exc)
+                "uncertain", "ВКонтакте не ответил вовремя", None, repr(exc)
             ) from exc
-        return self._published(response["response"]["post_id"])
+        except (ValueError, KeyError, TypeError) as exc:  # not VK's JSON: a 5xx page, a cut body
+            raise PublishError("uncertain", "ответ ВКонтакте не читается", None, repr(exc)) from exc
+        return self._published(post_id)
 
     async def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
         """Our post on the wall: the same text, published by the community since `since`."""
@@ -107,7 +109,8 @@ class VKWall(Publisher):
             async with asyncio.timeout(self._timeout):
                 response = await self._api.request(
                     "wall.get",
-                    {"owner_id": -self._group_id, "count": SEARCH_DEPTH, "filter": "owner"},
+                    # `domain`: VK's schema names the wall so (vk_comments.py does the same).
+                    {"domain": f"club{self._group_id}", "count": SEARCH_DEPTH, "filter": "owner"},
                 )
         except VKAPIError as exc:
             raise self._sorted(exc) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -73,7 +73,10 @@ class Attachment(SQLModel, table=True):
 
 
 class Publication(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("post_id", "network"),)
+    __table_args__ = (
+        UniqueConstraint("post_id", "network"),
+        Index("ix_publication_state_network_due", "state", "network", "due_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)
     network: str = Field(max_length=20)
@@ -83,6 +86,15 @@ class Publication(SQLModel, table=True):
     error: str | None = None
     attempts: int = 0
     updated_at: datetime
+    # The outbox (bot/publishing.py): when it is due, who holds it and until when, when its
+    # first request went out (an idempotency key's window starts there), and the parts of the
+    # post already delivered, as JSON {"album": ["id", "url"], ...}.
+    due_at: datetime | None = Field(default=None, index=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    first_sent_at: datetime | None = None
+    parts: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
+    published_at: datetime | None = None
 
 
 class CardMessage(SQLModel, table=True):

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.outbox import OutboxRows
 from storage.plan import Announcements, Feeds, PlanItems
 from storage.repositories import (
     Audit,
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.announcements = Announcements(self.session)
         self.plan_items = PlanItems(self.session)
         self.feeds = Feeds(self.session)
+        self.outbox = OutboxRows(self.session)
         return self
 
     async def __aexit__(

@@ -15,7 +15,7 @@ from .core import EmulatorCore
 from .entities import format_text
 from .state import BotState, ChatState, FileStore
 
-FaultKind = Literal["timeout", "500", "429", "lost_response", "garbage", "wrong_type"]
+FaultKind = Literal["timeout", "500", "429", "lost_response", "garbage", "wrong_type", "garbled"]
 
 
 class TelegramEmulator(EmulatorCore):
@@ -33,6 +33,9 @@ class TelegramEmulator(EmulatorCore):
         # How long a "timeout" fault holds the request. It must outlast the client's timeout
         # (aiogram: 60 s), so tests pass a short request_timeout rather than wait that long.
         self.fault_timeout_seconds: float = 30.0
+        # Seconds a method's answer is held after it took effect (method name in lower case):
+        # a channel that answers slowly, so a crash can fall between the post and its answer.
+        self.answer_delays: dict[str, float] = {}
         # Seconds after which answerCallbackQuery says "query is too old".
         self.callback_answer_timeout: float = 15 * 60.0
         # The real API ignores unknown parameters; rejecting them catches typos in our bot.
@@ -298,6 +301,7 @@ class TelegramEmulator(EmulatorCore):
         "lost_response" is a timeout after the method took effect (message posted, answer lost);
         "garbage" answers with a body that is not the Bot API's (a proxy's error page),
         "wrong_type" with a result whose fields have the wrong types.
+        "garbled" takes effect and answers with a body cut off mid-way.
         """
         self.faults.append(
             {

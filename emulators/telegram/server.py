@@ -139,8 +139,12 @@ async def _bot_api(request: web.Request) -> web.StreamResponse:
         result = await handler(Call(emu, bot, name, model, params, files))
         if emu.validate_responses:
             _check_result(model_cls, result)
+        if delay := emu.answer_delays.get(name):  # a slow server: applied, answer late
+            await asyncio.sleep(delay)
         if fault and fault["kind"] == "lost_response":
             await _hold(emu)
+        if fault and fault["kind"] == "garbled":  # applied; the answer cut off mid-body
+            return web.Response(text='{"ok": true, "result": {"message_id', status=200)
     except ApiError as err:
         return _answer(err.payload(), status=err.code)
     return _answer({"ok": True, "result": result})

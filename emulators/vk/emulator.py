@@ -38,6 +38,9 @@ class VKEmulator:
         self.user_rps = 3  # VK's limit per user token per second
         self.group_rps = 20  # VK's limit per community token per second
         self.fault_timeout = 30.0  # how long an injected "timeout" holds a request
+        # Seconds a method's answer is held after it took effect: a slow VK, so a crash can fall
+        # between the post and its answer.
+        self.answer_delays: dict[str, float] = {}
         self.recheck_interval = 0.05  # wait_until re-checks at least this often
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, dict]] = []
@@ -292,7 +295,7 @@ class VKEmulator:
     def inject_fault(
         self,
         method: str,
-        kind: Literal["timeout", "500", "error"],
+        kind: Literal["timeout", "500", "error", "lost_response"],
         count: int = 1,
         error_code: int = 10,
     ) -> None:

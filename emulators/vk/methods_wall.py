@@ -155,6 +155,10 @@ def wall_get(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resolve_domain(ctx: Ctx, domain: str) -> int:
+    for prefix in ("club", "public"):  # VK also takes a community's default address
+        rest = domain.removeprefix(prefix)
+        if rest != domain and rest.isdigit() and int(rest) in ctx.state.groups:
+            return -int(rest)
     for gid, group in ctx.state.groups.items():
         if group["screen_name"] == domain:
             return -gid

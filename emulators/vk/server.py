@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 @dataclass
 class Fault:
     method: str
-    kind: str  # "timeout", "500" or "error"
+    kind: str  # "timeout", "500", "error" or "lost_response" (applied, then no answer)
     count: int
     error_code: int
 
@@ -80,9 +80,14 @@ class Dispatcher:
         if fault is not None and fault.kind == "500":
             return web.Response(status=500, text="<html><body>500 Internal Server Error</body>")
         try:
-            if fault is not None:
+            if fault is not None and fault.kind == "error":
                 raise self.emu.schema.error(fault.error_code)
             answer: dict[str, Any] = await self.call(method, params)
+            if delay := self.emu.answer_delays.get(method):  # applied, the answer comes late
+                await asyncio.sleep(delay)
+            if fault is not None and fault.kind == "lost_response":
+                await self.hold()  # applied, and the answer never comes (the client times out)
+                return web.Response(status=504, text="Gateway Timeout")
         except VKError as err:
             request_params = [{"key": "method", "value": method}, {"key": "oauth", "value": "1"}]
             request_params += [

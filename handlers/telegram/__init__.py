@@ -15,6 +15,7 @@ from handlers.telegram import (
     lists,
     moderation,
     plan,
+    publishing,
     report,
     review,
 )
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         plan.router,
         control.router,
         moderation.router,
+        publishing.router,
         review.router,
         lists.router,
         admin.router,

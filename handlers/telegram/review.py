@@ -111,9 +111,6 @@ async def on_button(
             card = await desk.cancel(post_id, person)
             await message.edit_text(card.text, reply_markup=keyboard(card))
             await desk.remember_card(post_id, CardRef(f"tg:{message.chat.id}", message.message_id))
-        case Action.retry:
-            card = await desk.retry(post_id, person)
-            await message.edit_text(card.text)
         case Action.replace_media:
             await desk.start_edit(post_id, person)
             await state.set_state(EditorDialog.media)

@@ -56,10 +56,13 @@ async def test_report_edit_approve_schedule_publish(
     assert "Одобрено: Мария Соколова" in editor.current(card)["text"]
     assert buttons(editor.current(card)) == []
 
-    published = await editor.expect("Опубликовано", within=20)
+    # Each network's link reaches the editor and the reporter as it lands.
+    landed = [await editor.expect("Опубликовано", within=20), await editor.expect("Опубликовано")]
     await reporter.expect("Опубликовано")
-    assert f"https://vk.com/wall-{VK_GROUP_ID}_" in published["text"]
-    assert "https://t.me/tomsk_district_demo/" in published["text"]
+    await reporter.expect("Опубликовано")
+    links = "\n".join(m["text"] for m in landed)
+    assert f"ВКонтакте: https://vk.com/wall-{VK_GROUP_ID}_" in links
+    assert "Telegram: https://t.me/tomsk_district_demo/" in links
 
     posts = channel_posts(stage)
     assert len(posts) == 2  # an album of two photos, the edited text as its caption

@@ -1,0 +1,491 @@
+"""Publishing: the outbox of publications, one row per post × network, in the database.
+
+Any number of desk instances share one database. Each runs one worker per network; a worker
+claims the most overdue due row of its network in one statement (storage/outbox.py: UPDATE …
+RETURNING, SKIP LOCKED on PostgreSQL), which moves it to `sending` under a lease in the name of
+this instance, then calls the network, then writes the outcome and tells people. A heartbeat
+renews the leases; a row whose lease ran out belonged to an instance that died, and whichever
+instance sees it first reconciles it:
+
+* on a network with an idempotency key (VK `guid`) inside the key's window, it is simply sent
+  again and the network answers with the first post;
+* past the window, or where the network has no key, the network is searched for the post
+  (`Publisher.find_existing`); found, it is published;
+* not found where there is no key (Telegram; OK, MAX, Facebook): it becomes `uncertain` and the
+  editor gets «Возможно, опубликовано» with the link to check and «Да, вышло» /
+  «Опубликовать снова». It is never sent again on its own.
+
+The same holds while running: a timeout after the request went out, or an answer that cannot be
+parsed, is "uncertain", never "failed". A post sent in parts (an album, then the text) records
+each part as it lands, so a retry sends only the rest. Each network's outcome reaches people on
+its own: the link as it lands, a failure with «Повторить» for that network only.
+
+APScheduler only wakes the workers at a post's time (scheduler.py); the rows are the truth, and
+the workers also look at the database every `poll_seconds` for rows other instances scheduled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+from bot.cards import PostView
+from bot.config import Config
+from bot.domain import Network, PostState, PublicationState, Role
+from bot.errors import Conflict, Denied, Invalid
+from bot.media import MediaStore
+from bot.people import audit
+from bot.ports import Card, Notifier, OutgoingPost, Published, Publisher, PublishError
+from bot.publishing_cards import landed_card, network_failed_card, uncertain_card
+from bot.views import load_view
+from storage.models import Person, Publication
+from storage.outbox import IN_FLIGHT, parts_of, with_part
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+TERMINAL = (PublicationState.published, PublicationState.failed, PublicationState.uncertain)
+MISSED = "время публикации пропущено: бот был выключен"
+CUT_OFF = "публикация прервалась: бот остановился, пока она отправлялась"
+NOT_CONNECTED = "сеть не подключена в настройках"
+UNEXPECTED = "непредвиденная ошибка, подробности в журнале бота"
+
+
+def instance_name() -> str:
+    """Unique per process: a restarted instance must not take its dead self's claims as its own
+    before their lease runs out (another instance may hold the same name otherwise)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def publication_key(post_id: int) -> str:
+    return f"pressdesk-post-{post_id}"
+
+
+class Outbox:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        notifier: Notifier,
+        publishers: dict[Network, Publisher],
+        media: MediaStore,
+        config: Config,
+        clock: Callable[[], datetime],
+        instance: str | None = None,
+    ) -> None:
+        self._uow = uow
+        self._notifier = notifier
+        self._publishers = publishers
+        self._media = media
+        self._settings = config.publish
+        self._clock = clock
+        self.instance = instance or instance_name()
+        self._wake: dict[Network, asyncio.Event] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._lease = timedelta(seconds=self._settings.lease_seconds)
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.reconcile()
+        for network in self._publishers:
+            self._wake[network] = asyncio.Event()
+            self._tasks.append(asyncio.create_task(self._worker(network), name=f"outbox:{network}"))
+        self._tasks.append(asyncio.create_task(self._maintain(), name="outbox:heartbeat"))
+
+    async def stop(self) -> None:
+        """Stop claiming; a send under way is cancelled and stays `sending` under our lease,
+        which runs out and is reconciled like a crash (a clean stop is not more trusted)."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def wake(self) -> None:
+        """Something may be due now (a post's timer fired, a person pressed «Повторить»)."""
+        for event in self._wake.values():
+            event.set()
+
+    # ---- what the desk calls inside its own unit of work --------------------------------------
+    @staticmethod
+    async def schedule(uow: UnitOfWork, post_id: int, due_at: datetime, now: datetime) -> None:
+        await uow.outbox.schedule_post(post_id, due_at, now)
+
+    @staticmethod
+    async def unschedule(uow: UnitOfWork, post_id: int, now: datetime) -> None:
+        if not await uow.outbox.unschedule_post(post_id, now):
+            raise Conflict("Уже публикуется — дождитесь результата.")
+
+    # ---- the workers ------------------------------------------------------------------------
+    async def _worker(self, network: Network) -> None:
+        while True:
+            try:
+                claimed = await self._claim(network)
+                if claimed is not None:
+                    await self._send(claimed)
+                    continue
+                await self._idle(network)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database went away for a moment: the rows wait, nothing is lost.
+                log.exception("outbox worker for %s failed; trying again", network)
+                await asyncio.sleep(self._settings.poll_seconds)
+
+    async def _idle(self, network: Network) -> None:
+        async with self._uow() as uow:
+            due = await uow.outbox.next_due(network)
+        wait = self._settings.poll_seconds
+        if due is not None:
+            wait = min(wait, max((due - self._clock()).total_seconds(), 0.0))
+        event = self._wake[network]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), wait)
+        event.clear()
+
+    async def _claim(self, network: Network) -> Publication | None:
+        now = self._clock()
+        async with self._uow() as uow:
+            row = await uow.outbox.claim(network, now, self.instance, now + self._lease)
+            if row is None:
+                return None
+            await uow.posts.move(row.post_id, (PostState.scheduled,), state=PostState.publishing)
+            await uow.commit()
+            return row
+
+    async def _send(self, row: Publication) -> None:
+        network = Network(row.network)
+        publisher = self._publishers.get(network)
+        async with self._uow() as uow:
+            view = await load_view(uow, self._media, row.post_id)
+        outgoing = self._outgoing(view, row)
+        grace = timedelta(minutes=self._settings.misfire_grace_minutes)
+        if publisher is None:
+            await self._finish(row, PublicationState.failed, error=NOT_CONNECTED)
+            return
+        if row.attempts == 1 and row.due_at is not None and row.due_at < self._clock() - grace:
+            # Long past its time (the bot was off): ask a person instead of posting stale news.
+            await self._finish(row, PublicationState.failed, error=MISSED)
+            return
+        try:
+            result = await publisher.publish(outgoing)
+        except PublishError as exc:
+            log.warning("publish %s to %s: %s %s", row.post_id, network, exc.kind, exc.detail)
+            await self._after_error(row, publisher, outgoing, exc)
+            return
+        except Exception as exc:
+            # A bug or an answer nobody expected, after the request may have gone out.
+            log.exception("publishing post %s to %s broke", row.post_id, network)
+            error = PublishError("uncertain", UNEXPECTED, None, repr(exc))
+            await self._after_error(row, publisher, outgoing, error)
+            return
+        await self._published(row, result)
+
+    def _outgoing(self, view: PostView, row: Publication) -> OutgoingPost:
+        return OutgoingPost(
+            view.post.id,
+            view.post.text,
+            view.media,
+            key=publication_key(view.post.id),
+            sent=parts_of(row),
+            on_part=partial(self._part_sent, row.id),
+        )
+
+    async def _part_sent(self, publication_id: int, name: str, result: Published) -> None:
+        """A part is out: on disk before the next part goes, so it is never sent twice."""
+        async with self._uow() as uow:
+            row = await uow.session.get(Publication, publication_id)
+            if row is None:
+                return
+            await uow.outbox.move(publication_id, IN_FLIGHT, parts=with_part(row, name, result))
+            await uow.commit()
+
+    async def _after_error(
+        self, row: Publication, publisher: Publisher, outgoing: OutgoingPost, exc: PublishError
+    ) -> None:
+        retries_left = row.attempts <= self._settings.retries
+        if exc.kind == "temporary" and retries_left:
+            await self._again(row, exc.retry_after, error=exc.message)
+        elif exc.kind == "uncertain":
+            await self._unknown(row, publisher, outgoing, exc.message, retries_left)
+        else:
+            await self._finish(row, PublicationState.failed, error=exc.message)
+
+    async def _unknown(
+        self,
+        row: Publication,
+        publisher: Publisher,
+        outgoing: OutgoingPost,
+        reason: str,
+        retries_left: bool,
+    ) -> None:
+        """The request may have been applied. Send again only where the network de-duplicates."""
+        if _idempotent(publisher) and self._within_window(publisher, row) and retries_left:
+            await self._again(row, None, error=reason)
+            return
+        found = await self._look_for(publisher, outgoing, row)
+        if found is not None:
+            await self._published(row, found)
+        elif _idempotent(publisher) and retries_left:
+            await self._again(row, None, error=reason)  # not on the wall: sending is safe
+        elif _idempotent(publisher):
+            # Not there, and sending again stays safe: a plain failure with «Повторить».
+            await self._finish(row, PublicationState.failed, error=reason)
+        else:
+            await self._finish(row, PublicationState.uncertain, error=reason)
+
+    def _within_window(self, publisher: Publisher, row: Publication) -> bool:
+        window = getattr(publisher, "idempotency_window", 0.0)
+        started = row.first_sent_at or row.updated_at
+        return (self._clock() - started).total_seconds() < window
+
+    async def _look_for(
+        self, publisher: Publisher, outgoing: OutgoingPost, row: Publication
+    ) -> Published | None:
+        find = getattr(publisher, "find_existing", None)
+        if find is None:
+            return None
+        since = row.first_sent_at or row.updated_at
+        try:
+            return await find(outgoing, since)
+        except Exception:
+            log.warning("looking for post %s on %s failed", row.post_id, row.network, exc_info=True)
+            return None
+
+    async def _again(self, row: Publication, retry_after: float | None, error: str) -> None:
+        delay = min(retry_after or self._settings.retry_delay_seconds, 60.0)
+        async with self._uow() as uow:
+            await uow.outbox.move(
+                row.id,
+                IN_FLIGHT,
+                state=PublicationState.scheduled,
+                due_at=self._clock() + timedelta(seconds=delay),
+                claimed_by=None,
+                lease_until=None,
+                error=error,
+                updated_at=self._clock(),
+            )
+            await uow.commit()
+
+    async def _published(self, row: Publication, result: Published) -> None:
+        await self._finish(
+            row,
+            PublicationState.published,
+            external_id=result.external_id,
+            url=result.url,
+            error=None,
+            published_at=self._clock(),
+        )
+
+    async def _finish(self, row: Publication, state: PublicationState, **values: object) -> None:
+        """The outcome on disk (with the post's, when it was the last network), then people."""
+        now = self._clock()
+        async with self._uow() as uow:
+            moved = await uow.outbox.move(
+                row.id,
+                IN_FLIGHT,
+                state=state,
+                claimed_by=None,
+                lease_until=None,
+                updated_at=now,
+                **values,
+            )
+            if moved is None:
+                log.warning("publication %s was no longer ours to finish", row.id)
+                return
+            await self._settle_post(uow, row.post_id, now)
+            await audit(uow, now, f"publication.{state}", obj=f"post:{row.post_id}:{row.network}")
+            await uow.commit()
+            view = await load_view(uow, self._media, row.post_id)
+        await self._tell(view, moved)
+
+    @staticmethod
+    async def _settle_post(uow: UnitOfWork, post_id: int, now: datetime) -> None:
+        rows = await uow.publications.for_post(post_id)
+        if rows and all(r.state in TERMINAL for r in rows):
+            done = all(r.state == PublicationState.published for r in rows)
+            final = PostState.published if done else PostState.failed
+            await uow.posts.move(
+                post_id,
+                (PostState.publishing, PostState.scheduled, PostState.failed),
+                state=final,
+                updated_at=now,
+            )
+
+    async def _tell(self, view: PostView, row: Publication) -> None:
+        editor = view.decided_by
+        if row.state == PublicationState.published:
+            card = landed_card(view, row)
+            for person in {p.id: p for p in (editor, view.author) if p is not None}.values():
+                await self._notifier.send(person, card)
+            return
+        if row.state == PublicationState.failed:
+            card = network_failed_card(view, row)
+        else:
+            card = uncertain_card(view, row, self._where(row), _part_links(row))
+        for person in [editor] if editor is not None else await self._editors():
+            await self._notifier.send(person, card)
+
+    def _where(self, row: Publication) -> str:
+        parts = parts_of(row)
+        if parts:
+            return next(iter(parts.values())).url
+        publisher = self._publishers.get(Network(row.network))
+        home = getattr(publisher, "home_url", None)
+        return home() if home is not None else ""
+
+    async def _editors(self) -> list[Person]:
+        async with self._uow() as uow:
+            return await uow.people.editors()
+
+    # ---- heartbeat and reconciliation ---------------------------------------------------------
+    async def _maintain(self) -> None:
+        every = max(self._settings.lease_seconds / 3, 0.2)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                async with self._uow() as uow:
+                    await uow.outbox.renew(self.instance, self._clock() + self._lease)
+                    await uow.commit()
+                await self.reconcile()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox heartbeat failed; trying again")
+
+    async def reconcile(self) -> int:
+        """Settle the rows of instances that died mid-publication; returns how many."""
+        now = self._clock()
+        async with self._uow() as uow:
+            abandoned = await uow.outbox.abandoned(now)
+        settled = 0
+        for row in abandoned:
+            async with self._uow() as uow:
+                won = await uow.outbox.take_over(row, now, self.instance, now + self._lease)
+                await uow.commit()
+            if won:
+                settled += 1
+                await self._reconcile_one(row)
+        return settled
+
+    async def _reconcile_one(self, row: Publication) -> None:
+        log.warning("publication %s (%s) was cut off; reconciling", row.id, row.network)
+        publisher = self._publishers.get(Network(row.network))
+        if publisher is None:
+            await self._finish(row, PublicationState.failed, error=NOT_CONNECTED)
+            return
+        async with self._uow() as uow:
+            view = await load_view(uow, self._media, row.post_id)
+        outgoing = self._outgoing(view, row)
+        await self._unknown(row, publisher, outgoing, CUT_OFF, True)
+        self.wake()
+
+    # ---- a person's decisions -----------------------------------------------------------------
+    async def retry(self, post_id: int, actor: Person, network: str = "") -> Card:
+        """«Повторить»: the failed network (or every failed one) goes out again now."""
+        return await self._decide(
+            post_id, actor, network, PublicationState.failed, "publication.retry"
+        )
+
+    async def publish_again(self, post_id: int, actor: Person, network: str) -> Card:
+        """«Опубликовать снова»: the person checked, it is not there; send what is missing."""
+        return await self._decide(
+            post_id, actor, network, PublicationState.uncertain, "publication.publish_again"
+        )
+
+    async def _decide(
+        self, post_id: int, actor: Person, network: str, from_state: str, action: str
+    ) -> Card:
+        _require_editor(actor)
+        now = self._clock()
+        async with self._uow() as uow:
+            rows = [
+                r
+                for r in await uow.publications.for_post(post_id)
+                if r.state == from_state and network in ("", r.network)
+            ]
+            moved = []
+            for row in rows:
+                done = await uow.outbox.move(
+                    row.id,
+                    (from_state,),
+                    state=PublicationState.scheduled,
+                    due_at=now,
+                    attempts=0,
+                    error=None,
+                    claimed_by=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+                if done is not None:
+                    moved.append(Network(row.network).title)
+                    await audit(uow, now, action, actor=actor, obj=f"post:{post_id}:{row.network}")
+            if not moved:
+                view = await load_view(uow, self._media, post_id)
+                raise Conflict(f"«{view.title}»: это уже решено, повторять нечего.")
+            await uow.posts.move(
+                post_id, (PostState.failed, PostState.published), state=PostState.publishing
+            )
+            await uow.commit()
+            view = await load_view(uow, self._media, post_id)
+        self.wake()
+        return Card(f"Публикую «{view.title}» снова: {', '.join(moved)}.")
+
+    async def confirm_out(self, post_id: int, actor: Person, network: str) -> Card:
+        """«Да, вышло»: the person saw it on the network; it counts as published."""
+        _require_editor(actor)
+        try:
+            target = Network(network)
+        except ValueError:
+            raise Invalid("Такой сети нет в настройках.") from None
+        now = self._clock()
+        async with self._uow() as uow:
+            row = await uow.outbox.of_post(post_id, target)
+            if row is None:
+                raise Invalid("Этой публикации больше нет.")
+            first = next(iter(parts_of(row).values()), None)
+            moved = await uow.outbox.move(
+                row.id,
+                (PublicationState.uncertain,),
+                state=PublicationState.published,
+                external_id=first.external_id if first else None,
+                url=first.url if first else self._where(row),
+                error=None,
+                published_at=now,
+                updated_at=now,
+            )
+            if moved is None:
+                view = await load_view(uow, self._media, post_id)
+                raise Conflict(f"«{view.title}»: это уже решено.")
+            await self._settle_post(uow, post_id, now)
+            await audit(
+                uow, now, "publication.confirmed_out", actor=actor, obj=f"post:{post_id}:{network}"
+            )
+            await uow.commit()
+            view = await load_view(uow, self._media, post_id)
+        if view.author is not None and view.author.id != actor.id:
+            await self._notifier.send(view.author, landed_card(view, moved))
+        return Card(
+            f"Отмечено: «{view.title}» вышло — {target.title} ({actor.full_name}). "
+            "Повторно публиковать не буду."
+        )
+
+
+def _idempotent(publisher: Publisher) -> bool:
+    return bool(getattr(publisher, "idempotent", False))
+
+
+def _part_links(row: Publication) -> dict[str, str]:
+    return {name: part.url for name, part in parts_of(row).items()}
+
+
+def _require_editor(actor: Person) -> None:
+    if not actor.active:
+        raise Denied("Ваш доступ к боту закрыт. Обратитесь к администратору.")
+    if not Role(actor.role).can_edit():
+        raise Denied("Это могут делать только редакторы пресс-службы.")

@@ -1,0 +1,49 @@
+"""A post as people see it (PostView), read from one unit of work; shared by the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.cards import PostView
+from bot.domain import MediaKind
+from bot.errors import NotFound
+from bot.media import MediaStore
+from bot.ports import MediaItem
+from storage.models import Attachment, Post
+from storage.uow import UnitOfWork
+
+
+async def get_post(uow: UnitOfWork, post_id: int) -> Post:
+    post = await uow.posts.get(post_id)
+    if post is None:
+        raise NotFound("Этого черновика больше нет.")
+    return post
+
+
+async def load_view(uow: UnitOfWork, media: MediaStore, post_id: int) -> PostView:
+    post = await get_post(uow, post_id)
+    report = await uow.reports.get(post.report_id)
+    author = await uow.people.get(report.author_id) if report else None
+    department = await uow.departments.get(report.department_id) if report else None
+    return PostView(
+        post=post,
+        report=report,
+        author=author,
+        department=department.name if department else "",
+        media=media_items(media, await uow.posts.attachments(post_id)),
+        publications=await uow.publications.for_post(post_id),
+        decided_by=await uow.people.get(post.decided_by) if post.decided_by else None,
+    )
+
+
+def media_items(media: MediaStore, attachments: Sequence[Attachment]) -> tuple[MediaItem, ...]:
+    return tuple(
+        MediaItem(
+            MediaKind(a.kind),
+            a.filename,
+            a.mime_type,
+            media.path_for(a.sha256),
+            a.telegram_file_id,
+        )
+        for a in attachments
+    )
