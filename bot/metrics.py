@@ -64,7 +64,7 @@ RATE_LIMIT_WAITS = Counter(
 )
 UP = Gauge("pressdesk_component_up", "1 when a component works", ["component"], registry=REGISTRY)
 
-WAITING = ("pending", "scheduled", "publishing")
+WAITING = ("scheduled", "sending", "publishing")
 
 
 async def refresh(uow: Callable[[], UnitOfWork]) -> None:

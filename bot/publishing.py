@@ -36,6 +36,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
+from bot import metrics
 from bot.cards import PostView
 from bot.config import Config
 from bot.domain import Network, PostState, PublicationState, Role
@@ -172,6 +173,7 @@ class Outbox:
             # Long past its time (the bot was off): ask a person instead of posting stale news.
             await self._finish(row, PublicationState.failed, error=MISSED)
             return
+        started = asyncio.get_running_loop().time()
         try:
             result = await publisher.publish(outgoing)
         except PublishError as exc:
@@ -184,6 +186,10 @@ class Outbox:
             error = PublishError("uncertain", UNEXPECTED, None, repr(exc))
             await self._after_error(row, publisher, outgoing, error)
             return
+        metrics.PUBLISH_SECONDS.labels(network).observe(asyncio.get_running_loop().time() - started)
+        if view.post.scheduled_at is not None:
+            late = (self._clock() - view.post.scheduled_at).total_seconds()
+            metrics.LATENESS_SECONDS.labels(network).observe(max(late, 0.0))
         await self._published(row, result)
 
     def _outgoing(self, view: PostView, row: Publication) -> OutgoingPost:
@@ -258,6 +264,7 @@ class Outbox:
             return None
 
     async def _again(self, row: Publication, retry_after: float | None, error: str) -> None:
+        metrics.RETRIES.labels(row.network).inc()
         delay = min(retry_after or self._settings.retry_delay_seconds, 60.0)
         async with self._uow() as uow:
             await uow.outbox.move(
