@@ -342,3 +342,11 @@ async def audit_lines(stage: Stage, action: str) -> list[AuditLog]:
         return list(
             (await uow.session.exec(select(AuditLog).where(AuditLog.action == action))).all()
         )
+
+
+async def landed(chat: Chat, *networks: str, within: float = 30) -> str:
+    """Each network's «Опубликовано» (one message per network, as each lands); their texts."""
+    texts: list[str] = []
+    while not all(any(f"\n{n}: " in t for t in texts) for n in networks):
+        texts.append((await chat.expect("Опубликовано", within=within))["text"])
+    return "\n".join(texts)

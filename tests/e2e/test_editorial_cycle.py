@@ -9,6 +9,7 @@ from tests.e2e.conftest import (
     Chat,
     buttons,
     channel_posts,
+    landed,
     local_time_in,
     report_event,
     wall,
@@ -85,7 +86,7 @@ async def test_restart_before_the_time_publishes_exactly_once(
     assert channel_posts(stage) == [] and wall(stage) == []
     await stage.start_app()
 
-    await editor.expect("Опубликовано", within=20)
+    await landed(editor, "Telegram", "ВКонтакте", within=20)
     assert len(channel_posts(stage)) == 1
     assert len(wall(stage)) == 1
     assert stage.app.scheduler.planned() == []

@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     buttons,
     channel_posts,
     join,
+    landed,
     report_event,
     wall,
 )
@@ -80,10 +81,10 @@ async def test_one_approval_lands_once_on_facebook_and_instagram(
     await report_event(reporter)
     await approve_everywhere(editor)
 
-    published = await editor.expect("Опубликовано", within=30)
-    await reporter.expect("Опубликовано")
-    assert f"https://www.facebook.com/{FB_PAGE_ID}/posts/" in published["text"]
-    assert "https://www.instagram.com/p/" in published["text"]
+    published = await landed(editor, "Facebook", "Instagram", "Telegram", "ВКонтакте")
+    await landed(reporter, "Facebook", "Instagram", "Telegram", "ВКонтакте")
+    assert f"https://www.facebook.com/{FB_PAGE_ID}/posts/" in published
+    assert "https://www.instagram.com/p/" in published
 
     text = channel_posts(stage)[0]["caption"]
     [fb] = fb_posts(stage)
@@ -106,7 +107,7 @@ async def test_a_5xx_is_retried_and_the_post_lands_once(
     stage.graph.inject_fault("rate", 1, path="/media_publish")
     await report_event(reporter)
     await approve_everywhere(editor)
-    await editor.expect("Опубликовано", within=30)
+    await landed(editor, "Facebook", "Instagram")
     assert len(fb_posts(stage)) == 1 and len(ig_posts(stage)) == 1
     failed = [r for r in stage.graph.requests if r[1].endswith("/feed") and r[0] == "POST"]
     assert len(failed) == 2  # the 502, then the one that landed
@@ -120,17 +121,20 @@ async def test_expired_token_is_reported_with_retry_and_others_stay_published(
     stage.graph.expire_token(stage.ig_token)
     await approve_everywhere(editor)
 
-    failed = await editor.expect("Не удалось опубликовать", within=30)
-    assert "Facebook: ключ доступа Facebook истёк или отозван" in failed["text"]
-    assert "Instagram: ключ доступа Instagram истёк" in failed["text"]
-    assert "Повторить" in buttons(failed)
-    assert len(channel_posts(stage)) == 2 and len(wall(stage)) == 1  # the others went out
+    # Each network's failure on its own card, with «Повторить» for that network only.
+    cards = [await editor.expect("Не удалось опубликовать", within=30) for _ in range(2)]
+    texts = "\n".join(c["text"] for c in cards)
+    assert "Facebook: ключ доступа Facebook истёк или отозван" in texts
+    assert "Instagram: ключ доступа Instagram истёк" in texts
+    assert all("Повторить" in buttons(c) for c in cards)
+    await stage.tg.wait_until(lambda: len(channel_posts(stage)) == 2 and len(wall(stage)) == 1)
     assert fb_posts(stage) == [] and ig_posts(stage) == []
 
     for token in (stage.graph_token, stage.ig_token):  # the admin renewed the tokens
         stage.graph.state.tokens[token].expired = False
-    editor.press(failed, "Повторить")
-    await editor.expect("Опубликовано", within=30)
+    for card in cards:
+        editor.press(card, "Повторить")
+    await landed(editor, "Facebook", "Instagram")
     assert len(fb_posts(stage)) == 1 and len(ig_posts(stage)) == 1
     assert len(channel_posts(stage)) == 2 and len(wall(stage)) == 1  # not posted again
 

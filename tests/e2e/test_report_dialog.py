@@ -14,6 +14,7 @@ from tests.e2e.conftest import (
     approve_now,
     buttons,
     channel_posts,
+    landed,
     report_event,
     start_report,
 )
@@ -86,7 +87,7 @@ async def test_reschedule_from_the_queue(stage: Stage, reporter: Chat, editor: C
     scheduled = await editor.edited(where, f"запланировано на {tomorrow} в 10:30")
     editor.press(scheduled, "Перенести")
     await approve_now(editor)
-    await editor.expect("Опубликовано")
+    await landed(editor, "Telegram")
     assert len(channel_posts(stage)) == 1
     assert stage.app.scheduler.planned() == []
 
@@ -107,7 +108,7 @@ async def test_editor_replaces_the_photos(stage: Stage, reporter: Chat, editor: 
     assert buttons(preview) == ["Одобрить", "Редактировать", "Отклонить"]
     editor.press(preview, "Одобрить")
     await approve_now(editor)
-    await editor.expect("Опубликовано")
+    await landed(editor, "Telegram")
     [post] = channel_posts(stage)
     assert stage.tg.file_bytes(post["photo"][-1]["file_id"]) == PHOTO_B
 
