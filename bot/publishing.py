@@ -90,6 +90,9 @@ class Outbox:
         self._wake: dict[Network, asyncio.Event] = {}
         self._tasks: list[asyncio.Task] = []
         self._lease = timedelta(seconds=self._settings.lease_seconds)
+        # People hear about outcomes in order, but the workers never wait for a person's chat
+        # (1 message/s in a private chat would otherwise pace publishing itself).
+        self._notices: asyncio.Queue[tuple[PostView, Publication]] = asyncio.Queue()
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -98,10 +101,13 @@ class Outbox:
             self._wake[network] = asyncio.Event()
             self._tasks.append(asyncio.create_task(self._worker(network), name=f"outbox:{network}"))
         self._tasks.append(asyncio.create_task(self._maintain(), name="outbox:heartbeat"))
+        self._tasks.append(asyncio.create_task(self._teller(), name="outbox:notices"))
 
     async def stop(self) -> None:
         """Stop claiming; a send under way is cancelled and stays `sending` under our lease,
         which runs out and is reconciled like a crash (a clean stop is not more trusted)."""
+        with contextlib.suppress(TimeoutError):  # the outcomes already known, told first
+            await asyncio.wait_for(self._notices.join(), 10)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -309,7 +315,17 @@ class Outbox:
             await audit(uow, now, f"publication.{state}", obj=f"post:{row.post_id}:{row.network}")
             await uow.commit()
             view = await load_view(uow, self._media, row.post_id)
-        await self._tell(view, moved)
+        self._notices.put_nowait((view, moved))
+
+    async def _teller(self) -> None:
+        while True:
+            view, row = await self._notices.get()
+            try:
+                await self._tell(view, row)
+            except Exception:
+                log.exception("telling about publication %s failed", row.id)
+            finally:
+                self._notices.task_done()
 
     @staticmethod
     async def _settle_post(uow: UnitOfWork, post_id: int, now: datetime) -> None:

@@ -93,6 +93,10 @@ class Stage:
         self.max.add_channel(MAX_CHANNEL_ID, "Администрация Томского района", admins=[max_bot])
 
     def config(self) -> Config:
+        return parse_config(self.raw_config(), source="sandbox")
+
+    def raw_config(self) -> dict[str, Any]:
+        """The settings as config.toml would hold them (real processes get them as a file)."""
         raw: dict[str, Any] = {
             "desk": {"admins": [ADMIN_ID], "hashtags": ["#ТомскийРайон"]},
             "telegram": {
@@ -144,7 +148,7 @@ class Stage:
         }
         for section, values in self.settings.items():
             raw.setdefault(section, {}).update(values)
-        return parse_config(raw, source="sandbox")
+        return raw
 
     def secrets(self) -> Secrets:
         return Secrets(

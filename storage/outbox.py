@@ -61,7 +61,8 @@ class OutboxRows(Repository):
         statement = (
             update(Publication)
             .where(
-                col(Publication.id).in_(pick.scalar_subquery()),
+                # `=`, not IN: PostgreSQL may run an IN-subquery as a join, taking more rows
+                Publication.id == pick.scalar_subquery(),
                 Publication.state == PublicationState.scheduled,
             )
             .values(
@@ -75,10 +76,10 @@ class OutboxRows(Repository):
             .returning(Publication.id)
             .execution_options(synchronize_session=False)
         )
-        claimed = (await self.session.exec(statement)).first()
-        if claimed is None:
-            return None
-        row = await self.session.get(Publication, claimed[0])
+        claimed = (await self.session.exec(statement)).all()
+        if len(claimed) != 1:
+            return None  # nothing due (or, impossibly, more than one: rolled back unused)
+        row = await self.session.get(Publication, claimed[0][0])
         if row is not None:
             await self.session.refresh(row)
         return row

@@ -1,0 +1,193 @@
+"""Publishing benchmark: N posts due within a window, K real `pressdesk run` instances sharing
+one database, one instance SIGKILLed mid-run and restarted.
+
+The Telegram and VK emulators run in this process and enforce the real limits (Telegram: 20
+messages a minute in a channel, 1 a second in a private chat; VK: 3 requests a second for the
+community admin's user token); every post goes to the channel and to the wall. PostgreSQL when
+BENCH_PG_URL is set (a database of its own per run, dropped after), SQLite otherwise. The same
+run is then made with one instance, as the reference.
+
+floor_s is the 99th percentile of the lateness the limits alone impose: each publication's
+earliest moment in its network's window of limits, computed from the schedule. The LAST line
+printed is one JSON object:
+{"posts", "instances", "published", "duplicates", "lost", "uncertain", "p50_late_s",
+ "p99_late_s", "floor_s", "posts_per_s", "single_instance_posts_per_s"}
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, deque
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.domain import PublicationState
+from sandbox.processes import DeskProcess, Ledger, write_config
+from sandbox.stage import CHANNEL_ID, VK_GROUP_ID, Stage
+from storage.db import create_engine
+
+# The limits the emulators enforce, as (count, seconds) windows: what the floor is made of.
+LIMITS = {"telegram": (20, 60.0), "vk": (3, 1.0)}
+NETWORKS = ("telegram", "vk")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def floor_lateness(due: list[float], limit: tuple[int, float]) -> list[float]:
+    """Each publication's lateness if it went out at the first moment the window allows."""
+    count, seconds = limit
+    sent: deque[float] = deque()
+    late = []
+    for at in sorted(due):
+        moment = at
+        while len(sent) >= count and sent[0] + seconds > moment:
+            moment = sent[0] + seconds
+            sent.popleft()
+        while sent and sent[0] + seconds <= moment:
+            sent.popleft()
+        sent.append(moment)
+        late.append(moment - at)
+    return late
+
+
+class Database:
+    """A database of the run's own: a fresh PostgreSQL database, or a SQLite file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.admin_url = os.environ.get("BENCH_PG_URL")
+        self.name = f"bench_{uuid.uuid4().hex[:10]}"
+        if self.admin_url:
+            self.url = make_url(self.admin_url).set(database=self.name).render_as_string(False)
+        else:
+            self.url = f"sqlite+aiosqlite:///{folder / 'desk.db'}"
+
+    async def __aenter__(self) -> Database:
+        if self.admin_url:
+            admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+            async with admin.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+            await admin.dispose()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.admin_url:
+            admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            await admin.dispose()
+
+
+async def started(stage: Stage, runs: int, within: float = 180) -> None:
+    """Every instance is up: each one's start-up sets the bot's commands once."""
+    await stage.tg.wait_until(
+        lambda: sum(c[0] == "setMyCommands" for c in stage.tg.calls) >= runs, timeout=within
+    )
+
+
+async def scenario(posts: int, instances: int, window: float, folder: Path) -> dict:
+    await asyncio.to_thread(folder.mkdir, parents=True)
+    stage = Stage(folder)
+    await stage.start_emulators()
+    stage.tg.validate_responses = False  # Telegram checks nothing of the kind
+    stage.tg.enforce_flood_limits(private=(1, 1.0), group=LIMITS["telegram"])
+    stage.vk.user_rps = LIMITS["vk"][0]
+    async with Database(folder) as database:
+        ledger = Ledger(database.url)
+        await ledger.prepare()
+        config = write_config(
+            stage,
+            folder / "config.toml",
+            database.url,
+            publish={"lease_seconds": 5.0, "poll_seconds": 0.5},
+        )
+        desks = [DeskProcess(stage, config, f"desk{n}") for n in range(instances)]
+        try:
+            for desk in desks:
+                desk.start()
+            await started(stage, instances)
+            t0 = datetime.now(UTC) + timedelta(seconds=2)
+            step = window / max(posts - 1, 1)
+            due = [t0 + timedelta(seconds=i * step) for i in range(posts)]
+            titles = [f"Публикация № {i}" for i in range(posts)]
+            await ledger.schedule_bare(titles, due, NETWORKS, datetime.now(UTC))
+            # SIGKILL the first instance once half the publications are out, and restart it.
+            await ledger.published_at_least(posts * len(NETWORKS) // 2, within=window + 36000)
+            desks[0].kill()
+            desks[0].start()
+            deadline = window + 3 * posts * 60 / LIMITS["telegram"][0] + 300
+            rows = await ledger.settled(within=deadline)
+            texts = await ledger.texts()
+        finally:
+            for desk in desks:
+                desk.stop()
+            await ledger.close()
+        channel = Counter(m.get("text", "") for m in stage.tg.chat_messages(CHANNEL_ID))
+        wall = Counter(p["text"] for p in stage.vk.wall_posts(-VK_GROUP_ID))
+    await stage.stop()
+
+    out = {"telegram": channel, "vk": wall}
+    duplicates = sum(max(0, n - 1) for counts in out.values() for n in counts.values())
+    lost = 0
+    late, by_network = [], {n: [] for n in NETWORKS}
+    for row in rows:
+        if row.state == PublicationState.published:
+            if out[row.network][texts[row.post_id]] == 0:
+                lost += 1  # said published, not there
+            late.append((row.published_at - row.due_at).total_seconds())
+        elif row.state != PublicationState.uncertain:
+            lost += 1
+        by_network[row.network].append(row.due_at.timestamp())
+    floor = [x for n in NETWORKS for x in floor_lateness(by_network[n], LIMITS[n])]
+    published_at = [r.published_at for r in rows if r.published_at is not None]
+    span = (max(published_at) - min(r.due_at for r in rows)).total_seconds() or 1.0
+    posts_out = len({r.post_id for r in rows if r.state == PublicationState.published})
+    return {
+        "posts": posts,
+        "instances": instances,
+        "published": sum(r.state == PublicationState.published for r in rows),
+        "duplicates": duplicates,
+        "lost": lost,
+        "uncertain": sum(r.state == PublicationState.uncertain for r in rows),
+        "p50_late_s": round(percentile(late, 0.5), 3),
+        "p99_late_s": round(percentile(late, 0.99), 3),
+        "floor_s": round(percentile(floor, 0.99), 3),
+        "posts_per_s": round(posts_out / span, 3),
+    }
+
+
+async def main(posts: int, instances: int, window: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
+        started_at = time.monotonic()
+        result = await scenario(posts, instances, window, Path(tmp) / "many")
+        print(json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
+        single = await scenario(posts, 1, window, Path(tmp) / "one")
+        print(json.dumps(single, ensure_ascii=False), file=sys.stderr, flush=True)
+        print(f"took {time.monotonic() - started_at:.0f} s", file=sys.stderr)
+    return {**result, "single_instance_posts_per_s": single["posts_per_s"]}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=10000)
+    parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument(
+        "--window", type=float, default=None, help="seconds the posts are due within"
+    )
+    args = parser.parse_args()
+    window = args.window if args.window is not None else max(args.posts / 10, 1.0)
+    print(json.dumps(asyncio.run(main(args.posts, args.instances, window)), ensure_ascii=False))

@@ -1,0 +1,133 @@
+"""Two desk instances share one database: 200 posts due at once, each published exactly once on
+the channel and on the wall. Each instance has its own engine (its own connections), so their
+claims meet in the database; the publishers are the real aiogram and vkbottle clients against
+the emulators. PostgreSQL when PRESSDESK_TEST_PG_URL is set (CI has it), SQLite always."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from sqlalchemy import text
+
+from bot.config import parse_config
+from bot.domain import Network, PublicationState
+from bot.media import MediaStore
+from bot.ports import Card, CardRef
+from bot.publishing import Outbox
+from networks.telegram_channel import TelegramChannel
+from networks.vk_api import RateLimitedAPI
+from networks.vk_wall import VKWall
+from sandbox.processes import Ledger
+from sandbox.stage import BOT_TOKEN, CHANNEL_ID, CHANNEL_USERNAME, VK_GROUP_ID, Stage
+from storage.db import create_engine, session_factory
+from storage.models import Person
+from storage.uow import UnitOfWork
+
+PG_URL = os.environ.get("PRESSDESK_TEST_PG_URL")
+POSTS = 200
+
+
+class Told:
+    """The people's side: what each instance told (the outcome, not the chat, is under test)."""
+
+    def __init__(self) -> None:
+        self.cards: list[str] = []
+
+    async def send(self, person: Person, card: Card) -> CardRef | None:
+        self.cards.append(card.text)
+        return None
+
+    async def edit(self, ref: CardRef, card: Card) -> None:
+        return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}", None
+        return
+    if not PG_URL:
+        pytest.skip("set PRESSDESK_TEST_PG_URL=postgresql+asyncpg://… to run on PostgreSQL")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield PG_URL, {"server_settings": {"search_path": schema}}
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+async def test_two_instances_publish_200_posts_due_at_once_exactly_once(
+    database: tuple, tmp_path: Path
+) -> None:
+    url, connect_args = database
+    stage = Stage(tmp_path)
+    await stage.start_emulators()
+    stage.vk.user_rps = 1000  # the rate limits are the bench's subject, not this test's
+    ledger = Ledger(url, connect_args)
+    await ledger.prepare()
+    now = datetime.now(UTC)
+    titles = [f"Новость № {n}" for n in range(POSTS)]
+    await ledger.schedule(titles, [now] * POSTS, ["telegram", "vk"], now)
+    config = parse_config(
+        {"publish": {"lease_seconds": 5.0, "poll_seconds": 0.2, "retry_delay_seconds": 0.1}}
+    )
+    instances, closing = [], []
+    for name in ("first", "second"):
+        engine = create_engine(url, **({"connect_args": connect_args} if connect_args else {}))
+        sessions = session_factory(engine)
+        bot = Bot(
+            BOT_TOKEN,
+            session=AiohttpSession(api=TelegramAPIServer.from_base(stage.tg.base_url)),
+        )
+        vk = RateLimitedAPI(stage.vk_user_token, stage.vk.base_url + "/method/", 500)
+        publishers = {
+            Network.telegram: TelegramChannel(bot, CHANNEL_ID, CHANNEL_USERNAME, 5.0),
+            Network.vk: VKWall(vk, VK_GROUP_ID, 5.0),
+        }
+        told = Told()
+        outbox = Outbox(
+            lambda sessions=sessions: UnitOfWork(sessions),
+            told,
+            publishers,
+            MediaStore(tmp_path / "media"),
+            config,
+            lambda: datetime.now(UTC),
+            instance=name,
+        )
+        instances.append((outbox, told))
+        closing.append((engine, bot, vk))
+    try:
+        for outbox, _ in instances:
+            await outbox.start()
+        rows = await ledger.settled(within=120)
+    finally:
+        for outbox, _ in instances:
+            await outbox.stop()
+        for engine, bot, vk in closing:
+            await bot.session.close()
+            await vk.http_client.close()
+            await engine.dispose()
+        await ledger.close()
+        await stage.stop()
+
+    assert Counter(r.state for r in rows) == {PublicationState.published: 2 * POSTS}
+    channel = Counter(m["text"].split("\n")[0] for m in stage.tg.chat_messages(CHANNEL_ID))
+    wall = Counter(p["text"].split("\n")[0] for p in stage.vk.wall_posts(-VK_GROUP_ID))
+    assert channel == dict.fromkeys(titles, 1)
+    assert wall == dict.fromkeys(titles, 1)
+    landed = [len(told.cards) for _, told in instances]
+    assert sum(landed) == 2 * POSTS * 1  # one «Опубликовано» per network, told once
+    assert all(n > 0 for n in landed), f"both instances took a share: {landed}"
