@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from sandbox.stage import VK_GROUP_ID, Stage
-from tests.e2e.conftest import Chat, approve_now, report_event, wall
+from tests.e2e.conftest import Chat, approve_now, landed, report_event, wall
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -42,7 +42,7 @@ async def test_month_report_in_chat_with_charts_and_files(
     card = await admin.expect("Новое сообщение № 1")
     admin.press(card, "Одобрить")
     await approve_now(admin)
-    await admin.expect("Опубликовано")
+    await landed(admin, "Telegram", "ВКонтакте")
     post = wall(stage)[0]
     stage.vk.state.post(-VK_GROUP_ID, post["id"])["views"]["count"] = 42
     stage.vk.state.post(-VK_GROUP_ID, post["id"])["likes"]["count"] = 7

@@ -17,7 +17,7 @@ import pytest
 
 from sandbox.stage import Stage
 from storage.models import Post
-from tests.e2e.conftest import Chat, buttons, join, report_event
+from tests.e2e.conftest import Chat, buttons, join, landed, report_event
 
 
 class Clock:
@@ -62,7 +62,7 @@ async def seeded_week(stage: Stage, admin: Chat) -> dict:
     )
     await report_event(sport, title="Открытие площадки", photos=())
     await approve(admin, 1, None)
-    await admin.expect("Опубликовано")
+    await landed(admin, "Telegram", "ВКонтакте")
     await report_event(sport, title="Турнир по шахматам", photos=())
     await approve(admin, 2, "02.12.2026 09:00")
     culture.send("/announce")
