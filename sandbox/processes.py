@@ -26,7 +26,7 @@ from storage.db import create_engine, migrate, session_factory
 from storage.models import Person, Post, Publication, Report
 from storage.uow import UnitOfWork
 
-DROPPED = ("facebook", "instagram", "public_media")  # the Graph networks need their own token
+DROPPED = ("facebook", "instagram", "public_media", "ok", "max")  # they need tokens of their own
 
 
 def _toml_value(value: Any) -> str:

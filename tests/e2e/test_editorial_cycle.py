@@ -58,10 +58,8 @@ async def test_report_edit_approve_schedule_publish(
     assert buttons(editor.current(card)) == []
 
     # Each network's link reaches the editor and the reporter as it lands.
-    landed = [await editor.expect("Опубликовано", within=20), await editor.expect("Опубликовано")]
-    await reporter.expect("Опубликовано")
-    await reporter.expect("Опубликовано")
-    links = "\n".join(m["text"] for m in landed)
+    links = await landed(editor, "Telegram", "ВКонтакте", within=20)
+    await landed(reporter, "Telegram", "ВКонтакте")
     assert f"ВКонтакте: https://vk.com/wall-{VK_GROUP_ID}_" in links
     assert "Telegram: https://t.me/tomsk_district_demo/" in links
 

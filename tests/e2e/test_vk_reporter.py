@@ -11,7 +11,7 @@ from sqlmodel import select
 from handlers.vk.messages import catch_up
 from sandbox.stage import VK_GROUP_ID, Stage
 from storage.models import Report
-from tests.e2e.conftest import PHOTO_A, TIMEOUT, Chat, approve_now, audit_lines, invite
+from tests.e2e.conftest import PHOTO_A, TIMEOUT, Chat, approve_now, audit_lines, invite, landed
 
 VK_REPORTER = 700001
 MENU = "Сообщить о мероприятии"
@@ -175,9 +175,8 @@ async def test_stranger_joins_by_code_reports_and_hears_it_was_published(
     assert "Одобрено" in decided["caption"] and labels(decided) == []
     await editor.expect("Опубликовано", within=20)
     # Each network's link as it lands: two messages.
-    landed = [await person.expect("Опубликовано", within=20) for _ in range(2)]
-    assert all("«День села в Корнилово»" in m["text"] for m in landed)
-    links = "\n".join(m["text"] for m in landed)
+    links = await landed(person, "Telegram", "ВКонтакте", within=20)
+    assert "«День села в Корнилово»" in links
     assert re.search(rf"https://vk\.com/wall-{VK_GROUP_ID}_\d+", links)
     assert "https://t.me/tomsk_district_demo/" in links
 
