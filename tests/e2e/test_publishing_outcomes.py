@@ -44,13 +44,12 @@ async def approve_for_now(
     editor.press(card, "Одобрить")
     ask = await editor.expect("Когда публикуем?")
     editor.press(ask, "Сейчас")
-    where = await editor.edited(ask, "Куда публикуем")
-    if only:
-        other = next(b for b in buttons(where) if b.startswith("✓ ") and only not in b)
-        editor.press(where, other)
-        where = await editor.tg.wait_until(
-            lambda: editor.current(ask) if other not in buttons(editor.current(ask)) else None
-        )
+    await editor.edited(ask, "Куда публикуем")
+    while only and (
+        others := [b for b in buttons(editor.current(ask)) if b.startswith("✓ ") and only not in b]
+    ):
+        editor.press(editor.current(ask), others[0])  # untick every other network, one by one
+        await editor.tg.wait_until(lambda o=others[0]: o not in buttons(editor.current(ask)))
     editor.press(editor.current(ask), "Готово")
 
 
