@@ -39,7 +39,7 @@ async def test_role_change_close_with_confirmation_and_readmit(
     card = await admin.edited(card, "Доступ закрыт: Иван Иванов.")
     await reporter.expect("Администратор закрыл Ваш доступ")
     reporter.send("/report")
-    await reporter.expect("доступен только по приглашению")
+    await reporter.expect("Доступ закрыт.")  # a closed person hears one line, not the welcome
 
     admin.press(card, "Вернуть доступ")
     await admin.edited(card, "Доступ открыт: Иван Иванов.")
