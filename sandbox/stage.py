@@ -144,6 +144,10 @@ class Stage:
             "storage": {"media_dir": str(self.data_dir / "media")},
             "publish": {"retry_delay_seconds": 0.2},
             "web": {"port": 0},
+            # The emulators enforce no flood limits unless a test asks (enforce_flood_limits);
+            # Telegram's real per-chat pace (1/s, 20/min a group) would only slow the demo and
+            # every test down. Tests of the pacing set their own.
+            "delivery": {"telegram_private_chat": [30, 1.0], "telegram_group_chat": [30, 1.0]},
             "security": {"key_file": str(self.data_dir / "pressdesk.key")},
         }
         for section, values in self.settings.items():
