@@ -299,6 +299,7 @@ class Outbox:
         """The outcome on disk (with the post's, when it was the last network), then people."""
         now = self._clock()
         async with self._uow() as uow:
+            await uow.posts.lock(row.post_id)
             moved = await uow.outbox.move(
                 row.id,
                 IN_FLIGHT,
@@ -468,6 +469,7 @@ class Outbox:
             raise Invalid("Такой сети нет в настройках.") from None
         now = self._clock()
         async with self._uow() as uow:
+            await uow.posts.lock(post_id)
             row = await uow.outbox.of_post(post_id, target)
             if row is None:
                 raise Invalid("Этой публикации больше нет.")

@@ -138,6 +138,18 @@ class Posts(Repository):
                 await self.session.refresh(post)
         return result.rowcount == 1
 
+    async def lock(self, post_id: int) -> None:
+        """Holds the post's row until commit, so that its networks' outcomes settle one at a time.
+
+        A no-op write: a row lock on PostgreSQL, the write lock on SQLite. Without it two networks
+        finishing at once on PostgreSQL each see the other still sending and neither settles."""
+        await self.session.exec(
+            update(Post)
+            .where(Post.id == post_id)
+            .values(id=Post.id)
+            .execution_options(synchronize_session=False)
+        )
+
     async def in_states(self, states: Sequence[str]) -> list[Post]:
         query = select(Post).where(col(Post.state).in_(states))
         query = query.order_by(col(Post.scheduled_at).asc(), col(Post.id).asc())

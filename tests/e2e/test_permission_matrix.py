@@ -235,6 +235,8 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
                 )
             )
             await uow.commit()
+    # A stranger hears the invitation rule; a closed person one line (issue 9, item 17).
+    refusal = "только по приглашению" if role == "unknown" else "Доступ закрыт."
     texts = ["report", "/report", vk_messages.MENU_REPORT, "help", "cancel", "Начать", "привет"]
     for text in texts:
         before = len(stage.vk.sent_messages(vk_id))
@@ -242,7 +244,7 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
         await stage.vk.wait_until(
             lambda n=before: len(stage.vk.sent_messages(vk_id)) > n, timeout=TIMEOUT
         )
-        assert "только по приглашению" in stage.vk.sent_messages(vk_id)[-1]["text"], text
+        assert refusal in stage.vk.sent_messages(vk_id)[-1]["text"], text
     for payload in ({"cmd": "report"}, {"command": "start"}, {"d": 1}, {"r": "ok", "a": ""}):
         event = stage.vk.user_presses_button(vk_id, VK_GROUP_ID, payload, 1)
         await stage.vk.wait_until(
@@ -255,4 +257,4 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
             a for a in stage.vk.event_answers(VK_GROUP_ID) if a.get("event_id") == event["event_id"]
         )
         snackbar = json.loads(answer.get("event_data") or "{}").get("text", "")
-        assert "только по приглашению" in snackbar, (payload, answer)
+        assert refusal in snackbar, (payload, answer)
