@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.content import PostContent
 from bot.dates import calendar_date, calendar_when, human_when, stamp
 from bot.domain import MediaKind, Network, PostState, PublicationState
 from bot.ports import Action, Button, Card, Check, MediaItem
@@ -32,6 +33,11 @@ class PostView:
             return self.report.title
         first = self.post.text.strip().splitlines()[0] if self.post.text.strip() else "Без названия"
         return shorten(first)
+
+    @property
+    def content(self) -> PostContent:
+        """What the post says and shows, as every network's adapter gets it."""
+        return PostContent(self.post.text, self.media)
 
     def media_summary(self) -> str:
         counts: dict[MediaKind, int] = {}

@@ -92,3 +92,13 @@ class MediaKind(StrEnum):
     @property
     def short(self) -> str:
         return {"photo": "фото", "video": "видео", "document": "документ"}[self.value]
+
+    @property
+    def plural(self) -> str:
+        """As in «Сеть не принимает …»."""
+        return {"photo": "фото", "video": "видео", "document": "документы"}[self.value]
+
+    @property
+    def visual(self) -> bool:
+        """Shown in the post itself (an album), not as a file to open."""
+        return self in (MediaKind.photo, MediaKind.video)

@@ -550,7 +550,7 @@ class Desk:
 
     # ---- checks -------------------------------------------------------------------------------
     def checks(self, view: PostView) -> dict[Network, Check]:
-        outgoing = OutgoingPost(view.post.id, view.post.text, view.media)
+        outgoing = OutgoingPost.of(view.post.id, view.content)
         return {network: p.check(outgoing) for network, p in self._publishers.items()}
 
     # ---- helpers ------------------------------------------------------------------------------

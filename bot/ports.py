@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Literal, Protocol
 
-from bot.domain import MediaKind, Network
+from bot.content import ContentParts, MediaItem, PostContent
+from bot.domain import Network
 from storage.models import Person
 
 
@@ -56,18 +56,6 @@ class Button:
     action: Action
     ref: int = 0
     arg: str = ""
-
-
-@dataclass(frozen=True)
-class MediaItem:
-    kind: MediaKind
-    filename: str
-    mime_type: str
-    path: Path
-    telegram_file_id: str | None = None
-
-    def read(self) -> bytes:
-        return self.path.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -134,8 +122,9 @@ PartSent = Callable[[str, Published], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class OutgoingPost:
-    """One post for one network.
+class OutgoingPost(ContentParts):
+    """One post for one network: its content (bot/content.py; `text`, `media`, and the helpers
+    `photos`, `videos`, `documents`, `kinds`) and how this publication goes out.
 
     `key` names this publication across every attempt and restart ("pressdesk-post-12"): a
     network with an idempotency key sends it (VK's `guid`). `sent` holds the parts of the post an
@@ -150,6 +139,15 @@ class OutgoingPost:
     key: str = ""
     sent: Mapping[str, Published] = field(default_factory=dict)
     on_part: PartSent | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, post_id: int, content: PostContent, **how: object) -> OutgoingPost:
+        """The publication of `content`; `how`: key, sent, on_part."""
+        return cls(post_id, content.text, content.media, **how)  # type: ignore[arg-type]
+
+    @property
+    def content(self) -> PostContent:
+        return PostContent(self.text, self.media)
 
     async def part_sent(self, name: str, result: Published) -> None:
         if self.on_part is not None:

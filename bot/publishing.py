@@ -199,10 +199,9 @@ class Outbox:
         await self._published(row, result)
 
     def _outgoing(self, view: PostView, row: Publication) -> OutgoingPost:
-        return OutgoingPost(
+        return OutgoingPost.of(
             view.post.id,
-            view.post.text,
-            view.media,
+            view.content,
             key=publication_key(view.post.id),
             sent=parts_of(row),
             on_part=partial(self._part_sent, row.id),

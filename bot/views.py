@@ -44,6 +44,7 @@ def media_items(media: MediaStore, attachments: Sequence[Attachment]) -> tuple[M
             a.mime_type,
             media.path_for(a.sha256),
             a.telegram_file_id,
+            a.size,
         )
         for a in attachments
     )

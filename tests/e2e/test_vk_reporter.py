@@ -401,7 +401,9 @@ async def test_a_closed_vk_person_hears_one_line(stage: Stage, admin: Chat) -> N
     listing = await admin.expect("Сотрудники")
     admin.press(listing, "Ольга Смирнова")
     admin.press(await admin.edited(listing, "Сотрудник: Ольга Смирнова"), "Закрыть доступ")
-    admin.press(await admin.edited(listing, "Закрыть доступ: Ольга Смирнова?"), "Да, закрыть доступ")
+    admin.press(
+        await admin.edited(listing, "Закрыть доступ: Ольга Смирнова?"), "Да, закрыть доступ"
+    )
     await admin.edited(listing, "Доступ закрыт: Ольга Смирнова.")
     person.send("вчера")
     closed = await person.expect("Доступ закрыт.")
