@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(offline.registry_export(config, args.format))
     if command == "doctor":
-        from bot.app import doctor as run_doctor
+        from bot.app_networks import doctor as run_doctor
 
         secrets = Secrets.from_env()
         if secrets.telegram is None:

@@ -20,6 +20,9 @@ parsed, is "uncertain", never "failed". A post sent in parts (an album, then the
 each part as it lands, so a retry sends only the rest. Each network's outcome reaches people on
 its own: the link as it lands, a failure with «Повторить» for that network only.
 
+Reconciliation and the heartbeat are in bot/publishing_reconcile.py, a person's decisions
+(«Повторить», «Опубликовать снова», «Да, вышло») in bot/publishing_decisions.py.
+
 APScheduler only wakes the workers at a post's time (scheduler.py); the rows are the truth, and
 the workers also look at the database every `poll_seconds` for rows other instances scheduled.
 """
@@ -39,12 +42,14 @@ from functools import partial
 from bot import metrics
 from bot.cards import PostView
 from bot.config import Config
-from bot.domain import Network, PostState, PublicationState, Role
-from bot.errors import Conflict, Denied, Invalid
+from bot.domain import Network, PostState, PublicationState
+from bot.errors import Conflict
 from bot.media import MediaStore
 from bot.people import audit
-from bot.ports import Card, Notifier, OutgoingPost, Published, Publisher, PublishError
+from bot.ports import Notifier, OutgoingPost, Published, Publisher, PublishError
 from bot.publishing_cards import landed_card, network_failed_card, uncertain_card
+from bot.publishing_decisions import Decisions
+from bot.publishing_reconcile import NOT_CONNECTED, Reconciliation
 from bot.views import load_view
 from storage.models import Person, Publication
 from storage.outbox import IN_FLIGHT, parts_of, with_part
@@ -54,8 +59,6 @@ log = logging.getLogger(__name__)
 
 TERMINAL = (PublicationState.published, PublicationState.failed, PublicationState.uncertain)
 MISSED = "время публикации пропущено: бот был выключен"
-CUT_OFF = "публикация прервалась: бот остановился, пока она отправлялась"
-NOT_CONNECTED = "сеть не подключена в настройках"
 UNEXPECTED = "непредвиденная ошибка, подробности в журнале бота"
 
 
@@ -69,7 +72,9 @@ def publication_key(post_id: int) -> str:
     return f"pressdesk-post-{post_id}"
 
 
-class Outbox:
+class Outbox(Reconciliation, Decisions):
+    """The outbox: workers claim and send; reconciliation and the buttons are mixed in."""
+
     def __init__(
         self,
         uow: Callable[[], UnitOfWork],
@@ -227,47 +232,6 @@ class Outbox:
         else:
             await self._finish(row, PublicationState.failed, error=exc.message)
 
-    async def _unknown(
-        self,
-        row: Publication,
-        publisher: Publisher,
-        outgoing: OutgoingPost,
-        reason: str,
-        retries_left: bool,
-    ) -> None:
-        """The request may have been applied. Send again only where the network de-duplicates."""
-        if _idempotent(publisher) and self._within_window(publisher, row) and retries_left:
-            await self._again(row, None, error=reason)
-            return
-        found = await self._look_for(publisher, outgoing, row)
-        if found is not None:
-            await self._published(row, found)
-        elif _idempotent(publisher) and retries_left:
-            await self._again(row, None, error=reason)  # not on the wall: sending is safe
-        elif _idempotent(publisher):
-            # Not there, and sending again stays safe: a plain failure with «Повторить».
-            await self._finish(row, PublicationState.failed, error=reason)
-        else:
-            await self._finish(row, PublicationState.uncertain, error=reason)
-
-    def _within_window(self, publisher: Publisher, row: Publication) -> bool:
-        window = getattr(publisher, "idempotency_window", 0.0)
-        started = row.first_sent_at or row.updated_at
-        return (self._clock() - started).total_seconds() < window
-
-    async def _look_for(
-        self, publisher: Publisher, outgoing: OutgoingPost, row: Publication
-    ) -> Published | None:
-        find = getattr(publisher, "find_existing", None)
-        if find is None:
-            return None
-        since = row.first_sent_at or row.updated_at
-        try:
-            return await find(outgoing, since)
-        except Exception:
-            log.warning("looking for post %s on %s failed", row.post_id, row.network, exc_info=True)
-            return None
-
     async def _again(self, row: Publication, retry_after: float | None, error: str) -> None:
         metrics.RETRIES.labels(row.network).inc()
         delay = min(retry_after or self._settings.retry_delay_seconds, 60.0)
@@ -366,150 +330,6 @@ class Outbox:
         async with self._uow() as uow:
             return await uow.people.editors()
 
-    # ---- heartbeat and reconciliation ---------------------------------------------------------
-    async def _maintain(self) -> None:
-        every = max(self._settings.lease_seconds / 3, 0.2)
-        while True:
-            await asyncio.sleep(every)
-            try:
-                async with self._uow() as uow:
-                    await uow.outbox.renew(self.instance, self._clock() + self._lease)
-                    await uow.commit()
-                await self.reconcile()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox heartbeat failed; trying again")
-
-    async def reconcile(self) -> int:
-        """Settle the rows of instances that died mid-publication; returns how many."""
-        now = self._clock()
-        async with self._uow() as uow:
-            abandoned = await uow.outbox.abandoned(now)
-        settled = 0
-        for row in abandoned:
-            async with self._uow() as uow:
-                won = await uow.outbox.take_over(row, now, self.instance, now + self._lease)
-                await uow.commit()
-            if won:
-                settled += 1
-                await self._reconcile_one(row)
-        return settled
-
-    async def _reconcile_one(self, row: Publication) -> None:
-        log.warning("publication %s (%s) was cut off; reconciling", row.id, row.network)
-        publisher = self._publishers.get(Network(row.network))
-        if publisher is None:
-            await self._finish(row, PublicationState.failed, error=NOT_CONNECTED)
-            return
-        async with self._uow() as uow:
-            view = await load_view(uow, self._media, row.post_id)
-        outgoing = self._outgoing(view, row)
-        await self._unknown(row, publisher, outgoing, CUT_OFF, True)
-        self.wake()
-
-    # ---- a person's decisions -----------------------------------------------------------------
-    async def retry(self, post_id: int, actor: Person, network: str = "") -> Card:
-        """«Повторить»: the failed network (or every failed one) goes out again now."""
-        return await self._decide(
-            post_id, actor, network, PublicationState.failed, "publication.retry"
-        )
-
-    async def publish_again(self, post_id: int, actor: Person, network: str) -> Card:
-        """«Опубликовать снова»: the person checked, it is not there; send what is missing."""
-        return await self._decide(
-            post_id, actor, network, PublicationState.uncertain, "publication.publish_again"
-        )
-
-    async def _decide(
-        self, post_id: int, actor: Person, network: str, from_state: str, action: str
-    ) -> Card:
-        _require_editor(actor)
-        now = self._clock()
-        async with self._uow() as uow:
-            rows = [
-                r
-                for r in await uow.publications.for_post(post_id)
-                if r.state == from_state and network in ("", r.network)
-            ]
-            moved = []
-            for row in rows:
-                done = await uow.outbox.move(
-                    row.id,
-                    (from_state,),
-                    state=PublicationState.scheduled,
-                    due_at=now,
-                    attempts=0,
-                    error=None,
-                    claimed_by=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
-                if done is not None:
-                    moved.append(Network(row.network).title)
-                    await audit(uow, now, action, actor=actor, obj=f"post:{post_id}:{row.network}")
-            if not moved:
-                view = await load_view(uow, self._media, post_id)
-                raise Conflict(f"«{view.title}»: это уже решено, повторять нечего.")
-            await uow.posts.move(
-                post_id, (PostState.failed, PostState.published), state=PostState.publishing
-            )
-            await uow.commit()
-            view = await load_view(uow, self._media, post_id)
-        self.wake()
-        return Card(f"Публикую «{view.title}» снова: {', '.join(moved)}.")
-
-    async def confirm_out(self, post_id: int, actor: Person, network: str) -> Card:
-        """«Да, вышло»: the person saw it on the network; it counts as published."""
-        _require_editor(actor)
-        try:
-            target = Network(network)
-        except ValueError:
-            raise Invalid("Такой сети нет в настройках.") from None
-        now = self._clock()
-        async with self._uow() as uow:
-            await uow.posts.lock(post_id)
-            row = await uow.outbox.of_post(post_id, target)
-            if row is None:
-                raise Invalid("Этой публикации больше нет.")
-            first = next(iter(parts_of(row).values()), None)
-            moved = await uow.outbox.move(
-                row.id,
-                (PublicationState.uncertain,),
-                state=PublicationState.published,
-                external_id=first.external_id if first else None,
-                url=first.url if first else self._where(row),
-                error=None,
-                published_at=now,
-                updated_at=now,
-            )
-            if moved is None:
-                view = await load_view(uow, self._media, post_id)
-                raise Conflict(f"«{view.title}»: это уже решено.")
-            await self._settle_post(uow, post_id, now)
-            await audit(
-                uow, now, "publication.confirmed_out", actor=actor, obj=f"post:{post_id}:{network}"
-            )
-            await uow.commit()
-            view = await load_view(uow, self._media, post_id)
-        if view.author is not None and view.author.id != actor.id:
-            await self._notifier.send(view.author, landed_card(view, moved))
-        return Card(
-            f"Отмечено: «{view.title}» вышло — {target.title} ({actor.full_name}). "
-            "Повторно публиковать не буду."
-        )
-
-
-def _idempotent(publisher: Publisher) -> bool:
-    return bool(getattr(publisher, "idempotent", False))
-
 
 def _part_links(row: Publication) -> dict[str, str]:
     return {name: part.url for name, part in parts_of(row).items()}
-
-
-def _require_editor(actor: Person) -> None:
-    if not actor.active:
-        raise Denied("Ваш доступ к боту закрыт. Обратитесь к администратору.")
-    if not Role(actor.role).can_edit():
-        raise Denied("Это могут делать только редакторы пресс-службы.")

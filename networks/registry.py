@@ -1,6 +1,6 @@
 """The networks that plug in by configuration: each adapter module offers `connect()`.
 
-Adding a network is adding its adapter module here and its section in bot/config.py; the
+Adding a network is adding its adapter module here and its section in bot/config/networks.py; the
 application takes whatever each connector gives (a publisher, a comment moderator, or
 both) and never asks which network it is.
 """

@@ -4,7 +4,7 @@ the fix), and by `pressdesk doctor` (a missing right in the channel is named).""
 
 from __future__ import annotations
 
-from bot.app import doctor
+from bot.app_networks import doctor
 from sandbox.stage import ADMIN_ID, CHANNEL_ID, VK_ADMIN_ID, VK_GROUP_ID, Stage
 from tests.e2e.conftest import TIMEOUT, Chat, approve_now, report_event, wall
 
