@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
@@ -13,173 +12,24 @@ from typing import TextIO
 from . import lexicon as lx
 from .gate import word_starts
 from .model import DEFAULT_MODEL_PATH, LinearModel
-from .normalize import HANDLE_RE, PHONE_RE, URL_RE, Token, spaced_words, tokenize
+from .normalize import Token, spaced_words
+from .prepared import Prepared, is_official, prepare
+from .verdict import CATEGORIES, CLEAN, Verdict, joined, mark
 
-CATEGORIES = ("obscenity", "insult", "threat", "spam", "unlawful")
+__all__ = [
+    "CATEGORIES",
+    "CLEAN",
+    "Classifier",
+    "Prepared",
+    "Verdict",
+    "classify_stream",
+    "joined",
+    "load_default",
+    "mark",
+    "prepare",
+]
+
 LONG = 200  # characters: past this, model-only flags use their "_long" thresholds
-
-# Official domains: a link there is information, not spam.
-OFFICIAL_DOMAINS = (
-    "gov.ru",
-    "gosuslugi.ru",
-    "tomsk.ru",
-    "tomsk.gov.ru",
-    "admin.tomsk.ru",
-    "tomskraion.ru",
-    "rtomsk.ru",
-    "tomsk-district.ru",
-    "mos.ru",
-    "nalog.ru",
-    "nalog.gov.ru",
-    "pfr.gov.ru",
-    "sfr.gov.ru",
-    "mchs.gov.ru",
-    "kremlin.ru",
-    "government.ru",
-    "duma.gov.ru",
-    "rosreestr.ru",
-    "zakupki.gov.ru",
-    "bus.gov.ru",
-    "pos.gosuslugi.ru",
-    "edu.ru",
-    "mvd.ru",
-    "xn--b1aew.xn--p1ai",
-)
-MONEY_RE = re.compile(
-    r"(?:[$€₽]\s?\d[\d\s.,]*\d|[$€₽]\s?\d|\d[\d.,]*(?:\s\d{3})*\s?(?:руб\w*|р\.?(?![а-яa-z])|₽|\$|"
-    r"usd\w*|usdt|долл\w*|бакс\w*|евро|€|тыс\w*|т\.р\.?|тр(?![а-я])|к(?![а-яa-z])|k(?![a-z])|"
-    r"млн|миллион\w*))",
-    re.IGNORECASE,
-)
-_DIGIT = re.compile(r"\d")
-# Who a reply is addressed to, not what it says: VK's «[id123|Имя], …», a leading «@name, …» and the
-# placeholders data sets put in place of names. Their words are left out of the verdict.
-MENTION_RE = re.compile(
-    r"\[(?:id|club|public|event)\d+\|[^\]\n]{0,80}\]"
-    r"|^\s*@[\w.]{2,32}(?=[,:\s])"
-    r"|[\[<{](?:user|username|name|имя|пользователь|юзер|nick)[\]>}]"
-    r"|\b(?:USER|USERNAME)\b",
-    re.IGNORECASE,
-)
-# Placeholders for a removed link: a link to the verdict.
-LINK_PLACEHOLDER_RE = re.compile(r"[\[<{](?:url|link|ссылка)[\]>}]", re.IGNORECASE)
-_DOMAIN_RE = re.compile(r"(?:https?://)?(?:www\.)?([^/\s:?#]+)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    categories: tuple[str, ...]
-    score: float
-    reasons: tuple[str, ...]
-    spans: tuple[tuple[int, int], ...]
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.categories)
-
-
-CLEAN = Verdict((), 0.0, (), ())
-
-
-@dataclass
-class Prepared:
-    text: str
-    words: list[str]  # model words (placeholders for links, phones, money, numbers)
-    phrase: str  # words joined by spaces, for phrase patterns
-    pstart: list[int]  # phrase offset of each word
-    ospan: list[tuple[int, int]]  # original span of each word
-    tokens: list[Token]  # real tokens (for lexicon lookups)
-    urls: list[tuple[int, int, str]]
-    handles: list[tuple[int, int]]
-    phones: list[tuple[int, int]]
-
-    def span_of(self, a: int, b: int) -> tuple[int, int]:
-        """Original span covering phrase offsets [a, b)."""
-        lo = hi = None
-        for i, ps in enumerate(self.pstart):
-            pe = ps + len(self.words[i])
-            if pe > a and ps < b:
-                s, e = self.ospan[i]
-                lo = s if lo is None else min(lo, s)
-                hi = e if hi is None else max(hi, e)
-        if lo is None or hi is None:
-            return (0, 0)
-        return (lo, hi)
-
-
-def _is_official(url: str) -> bool:
-    m = _DOMAIN_RE.match(url)
-    host = (m.group(1) if m else url).lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in OFFICIAL_DOMAINS)
-
-
-def prepare(text: str) -> Prepared:
-    specials: list[tuple[int, int, str]] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
-
-    urls: list[tuple[int, int, str]] = []
-    handles: list[tuple[int, int]] = []
-    phones: list[tuple[int, int]] = []
-    if "[" in text or "<" in text or "{" in text or "@" in text or "USER" in text.upper():
-        for m in MENTION_RE.finditer(text):
-            taken.append((m.start(), m.end()))
-        for m in LINK_PLACEHOLDER_RE.finditer(text):
-            urls.append((m.start(), m.end(), m.group()))
-            specials.append((m.start(), m.end(), "__url__"))
-            taken.append((m.start(), m.end()))
-    if "." in text or "/" in text:
-        for m in URL_RE.finditer(text):
-            url = m.group().rstrip(".,;:!?)»\"'")
-            e = m.start() + len(url)
-            if not free(m.start(), e):
-                continue
-            official = _is_official(url)
-            urls.append((m.start(), e, url))
-            specials.append((m.start(), e, "__offurl__" if official else "__url__"))
-            taken.append((m.start(), e))
-    if "@" in text:
-        for m in HANDLE_RE.finditer(text):
-            if free(m.start(), m.end()):
-                handles.append((m.start(), m.end()))
-                specials.append((m.start(), m.end(), "__at__"))
-                taken.append((m.start(), m.end()))
-    if _DIGIT.search(text):
-        for m in PHONE_RE.finditer(text):
-            if free(m.start(), m.end()) and sum(ch.isdigit() for ch in m.group()) >= 6:
-                phones.append((m.start(), m.end()))
-                specials.append((m.start(), m.end(), "__phone__"))
-                taken.append((m.start(), m.end()))
-        for m in MONEY_RE.finditer(text):
-            if free(m.start(), m.end()):
-                specials.append((m.start(), m.end(), "__money__"))
-                taken.append((m.start(), m.end()))
-    tokens = [t for t in tokenize(text) if free(t.start, t.end)] if taken else tokenize(text)
-    items: list[tuple[int, int, str]] = list(specials)
-    for t in tokens:
-        for p in t.parts:
-            items.append((t.start, t.end, "__num__" if p.isdigit() else p))
-    if specials:
-        items.sort(key=lambda x: x[0])
-    words = [w for _, _, w in items]
-    pstart: list[int] = []
-    pos = 0
-    for w in words:
-        pstart.append(pos)
-        pos += len(w) + 1
-    return Prepared(
-        text=text,
-        words=words,
-        phrase=" ".join(words),
-        pstart=pstart,
-        ospan=[(s, e) for s, e, _ in items],
-        tokens=tokens,
-        urls=urls,
-        handles=handles,
-        phones=phones,
-    )
 
 
 @lru_cache(maxsize=200_000)
@@ -337,7 +187,7 @@ class Classifier:
             lex += w
             spam_reasons.append(reason)
             spam_spans.append(prep.span_of(a, b))
-        ext = [u for u in prep.urls if not _is_official(u[2])]
+        ext = [u for u in prep.urls if not is_official(u[2])]
         if ext:
             lex += 0.4 if len(ext) == 1 else 0.6
             spam_reasons.append("ссылка")
@@ -443,40 +293,3 @@ def classify_stream(inp: TextIO, out: TextIO, classifier: Classifier | None = No
         n += 1
     out.flush()
     return n
-
-
-def mark(text: str, verdict: Verdict, left: str = "‹", right: str = "›") -> str:
-    """Wrap the offending spans for the editor's card (overlapping spans merged)."""
-    merged: list[list[int]] = []
-    for s, e in sorted(verdict.spans):
-        s, e = max(0, s), min(len(text), e)
-        if e <= s:
-            continue
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    out = text
-    for s, e in reversed(merged):
-        out = out[:s] + left + out[s:e] + right + out[e:]
-    return out
-
-
-def joined(reasons: list[str]) -> str:
-    """Reasons in one phrase, a shared last word said once: «обещание и суммы заработка»,
-    not «обещание заработка и суммы заработка»."""
-    groups: list[list[str]] = []  # reasons that end with the same word, in order of coming
-    for reason in reasons:
-        last = reason.rsplit(" ", 1)[-1]
-        group = next((g for g in groups if " " in reason and g[0].endswith(f" {last}")), None)
-        if group is None:
-            groups.append([reason])
-        else:
-            group.append(reason)
-    phrases = [
-        g[0]
-        if len(g) == 1
-        else " и ".join(r.rsplit(" ", 1)[0] for r in g) + " " + g[0].rsplit(" ", 1)[1]
-        for g in groups
-    ]
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " и " + phrases[-1]
