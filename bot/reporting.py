@@ -89,7 +89,7 @@ def welcome(person: Person, department: str) -> str:
 # What each chat can take at the attachment step, named the same way in its prompt, in the
 # refusal of a file it can't take, and in the answer to text typed there.
 TELEGRAM_FILES = "фото или видео, можно и документы (PDF, Word, Excel, PowerPoint)"
-VK_FILES = "фото, можно и документы (PDF, Word, Excel, PowerPoint)"
+VK_FILES = "фото или видео, можно и документы (PDF, Word, Excel, PowerPoint)"
 KEPT_FILES = "Вложения уже получены — они останутся. Убрать их: «Изменить» → «Вложения»."
 
 

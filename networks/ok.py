@@ -21,8 +21,17 @@ NOT confirmed: a method to delete a comment under a group topic. The documented 
 list has none; the adapter calls `discussions.deleteComment` (DELETE_METHOD) and, if OK answers
 "unknown method", tells the editor to delete the comment in the group by hand. OK's error codes
 (PARAM_SIGNATURE = 104 and the others in ERRORS) are OK's own names and numbers, but no page
-listing them was found to cite. Video upload (`video.getUploadUrl`) is not implemented: the check
-says so. No documented text or photo limit per topic was found, so the check has none.
+listing them was found to cite. No documented text or photo limit per topic was found, so the
+check has none.
+- Video: `video.getUploadUrl` (with `gid`, `file_name`, `file_size`) → a video id and an upload
+  URL; the file goes there as the multipart field `data` (one file, up to 2 GB; right
+  VIDEO_CONTENT): apiok.ru/en/dev/examples/video_upload. `video.update` with `vid` (and `title`)
+  «завершает инициированную процедуру загрузки видео»: apiok.ru/dev/methods/rest/video/
+  video.update. The topic then carries {"type": "movie", "list": [{"id": video_id}]}: NOT
+  confirmed from a page (the media type name "movie" is OK's word for a video in its other
+  methods); the emulator takes the same shape.
+- Documents: a group topic has no file attachment among the media types found, so the check
+  refuses documents (the other networks still get the post).
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import json
 from datetime import timedelta
 
 from bot.config import Config, Secrets
+from bot.content import MediaItem, refusal
 from bot.domain import MediaKind, Network
 from bot.ports import Check, OutgoingPost, Published, Publisher, PublishError
 from networks.ok_api import OKApi, OKCallError, OKUnavailable
@@ -44,9 +54,9 @@ AUTH = {
     103: "ключ доступа группы в Одноклассниках не подходит — получите новый (см. README)",
     104: "Одноклассники не приняли подпись запроса: секретный ключ приложения не подходит "
     "к ключу доступа — проверьте PRESSDESK_OK_APPLICATION_SECRET_KEY",
-    10: "у приложения нет права публиковать в группе — нужны права GROUP_CONTENT и PHOTO_CONTENT "
-    "и ключ администратора группы",
-    200: "у приложения нет нужного права (GROUP_CONTENT или PHOTO_CONTENT)",
+    10: "у приложения нет права публиковать в группе — нужны права GROUP_CONTENT, PHOTO_CONTENT "
+    "и VIDEO_CONTENT и ключ администратора группы",
+    200: "у приложения нет нужного права (GROUP_CONTENT, PHOTO_CONTENT или VIDEO_CONTENT)",
 }
 REJECTED = {
     100: "Одноклассники не приняли текст или фото (ошибка в параметрах)",
@@ -83,22 +93,22 @@ class OKGroup(Publisher):
         problems = []
         if not post.text.strip() and not post.media:
             problems.append("пустая публикация")
-        if any(m.kind != MediaKind.photo for m in post.media):
-            problems.append(
-                "видео и документы в Одноклассники бот пока не загружает — "
-                "уберите их или снимите отметку"
-            )
+        if post.documents:
+            problems.append(refusal([MediaKind.document], "в темах группы нет файлов"))
         return Check(problems=tuple(problems))
 
     async def publish(self, post: OutgoingPost) -> Published:
         media: list[dict] = []
         if post.text.strip():
             media.append({"type": "text", "text": post.text})
-        photos = [m for m in post.media if m.kind == MediaKind.photo]
+        photos = list(post.photos)
         try:
             if photos:
                 tokens = await self._upload(photos)
                 media.append({"type": "photo", "list": [{"id": t} for t in tokens]})
+            if post.videos:
+                ids = [await self._upload_video(m) for m in post.videos]
+                media.append({"type": "movie", "list": [{"id": i} for i in ids]})
         except (OKCallError, OKUnavailable) as exc:
             raise sorted_error(exc) from exc  # nothing is in the group yet
         attachment = json.dumps({"media": media}, ensure_ascii=False)
@@ -121,6 +131,17 @@ class OKGroup(Publisher):
             return [uploaded[photo_id]["token"] for photo_id in slot["photo_ids"]]
         except (KeyError, TypeError) as exc:
             raise OKUnavailable(f"upload answer without tokens: {answer!r}") from exc
+
+    async def _upload_video(self, item: MediaItem) -> str:
+        slot = await self._api.call(
+            "video.getUploadUrl", gid=self._gid, file_name=item.filename, file_size=item.nbytes
+        )
+        await self._api.upload(
+            slot["upload_url"], [(item.filename, item.read(), item.mime_type)], field="data"
+        )
+        video_id = str(slot["video_id"])
+        await self._api.call("video.update", vid=video_id, title=item.filename)
+        return video_id
 
     def home_url(self) -> str:
         return f"https://ok.ru/group/{self._gid}"

@@ -109,11 +109,14 @@ class OKApi:
             raise OKCallError(int(answer["error_code"]), str(answer.get("error_msg", "")))
         return answer
 
-    async def upload(self, url: str, files: list[tuple[str, bytes, str]]) -> dict[str, Any]:
-        """The second step of a photo upload: the files as pic1, pic2… to the upload URL."""
+    async def upload(
+        self, url: str, files: list[tuple[str, bytes, str]], field: str = ""
+    ) -> dict[str, Any]:
+        """The second step of an upload: photos as pic1, pic2… (`field` unset), a video as the
+        one multipart field `data` (apiok.ru/en/dev/examples/video_upload)."""
         form = aiohttp.FormData()
         for index, (filename, data, mime) in enumerate(files, start=1):
-            form.add_field(f"pic{index}", data, filename=filename, content_type=mime)
+            form.add_field(field or f"pic{index}", data, filename=filename, content_type=mime)
         await self.pace.wait()
         try:
             async with asyncio.timeout(self.timeout * (1 + len(files))):

@@ -32,11 +32,16 @@ from aiogram.types import (
 )
 from aiohttp import ClientConnectorError
 
+from bot.content import megabytes
 from bot.domain import MediaKind, Network
 from bot.ports import Check, MediaItem, OutgoingPost, Published, Publisher, PublishError
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# What a bot may upload (core.telegram.org/bots/api: sendPhoto «at most 10 MB», sendVideo and
+# sendDocument «up to 50 MB»); a file already on Telegram goes by its file_id, without upload.
+PHOTO_LIMIT = 10 * 1024 * 1024
+FILE_LIMIT = 50 * 1024 * 1024
 # Telegram's reasons, as the editor should read them; anything else is quoted as it came.
 REASONS = {
     "chat not found": "канал не найден — проверьте channel_id в настройках",
@@ -44,12 +49,25 @@ REASONS = {
     "message is too long": f"текст длиннее {TEXT_LIMIT} знаков",
     "caption is too long": f"подпись к фото длиннее {CAPTION_LIMIT} знаков",
     "wrong file identifier": "вложение больше недоступно в Telegram — замените его",
+    "image_process_failed": "Telegram не смог прочитать фото — замените его",
 }
 
 
 def utf16_len(text: str) -> int:
     """Telegram counts limits in UTF-16 code units, so an emoji counts as two."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def _too_big(item: MediaItem) -> str:
+    if item.telegram_file_id:
+        return ""
+    limit = PHOTO_LIMIT if item.kind == MediaKind.photo else FILE_LIMIT
+    if item.nbytes <= limit:
+        return ""
+    return (
+        f"{item.kind.short} «{item.filename}» больше {megabytes(limit)} "
+        f"({megabytes(item.nbytes)}) — Telegram не примет его от бота"
+    )
 
 
 def _reason(message: str) -> str:
@@ -73,18 +91,20 @@ class TelegramChannel(Publisher):
 
     def check(self, post: OutgoingPost) -> Check:
         size = utf16_len(post.text)
-        if not post.text.strip() and not post.media:
+        if post.is_empty:
             return Check(problems=("пустая публикация: нет ни текста, ни вложений",))
         if size > TEXT_LIMIT:
             return Check(problems=(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {size})",))
+        problems = [p for p in map(_too_big, post.media) if p]
+        notes = []
         if post.media and size > CAPTION_LIMIT:
-            return Check(
-                notes=(
-                    f"текст длиннее {CAPTION_LIMIT} знаков — "
-                    "вложения и текст уйдут двумя сообщениями",
-                )
+            notes.append(
+                f"текст длиннее {CAPTION_LIMIT} знаков — вложения и текст уйдут двумя сообщениями"
             )
-        return Check()
+        if post.documents and post.of_kind(MediaKind.photo, MediaKind.video):
+            # sendMediaGroup: documents are grouped only with documents
+            notes.append("документы уйдут отдельным сообщением после фото и видео")
+        return Check(problems=tuple(problems), notes=tuple(notes))
 
     async def publish(self, post: OutgoingPost) -> Published:
         try:

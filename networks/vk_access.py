@@ -3,7 +3,8 @@
 A community token: groups.getTokenPermissions (group tokens only) lists its rights by name
 (messages, manage, photos…); groups.getById without ids names the community it belongs to.
 A user token: account.getAppPermissions returns its scope as a bit mask (wall 8192, photos 4,
-offline 65536, groups 262144; dev.vk.com «Права доступа для токена пользователя»), and
+video 16, docs 131072, offline 65536, groups 262144; dev.vk.com «Права доступа для токена
+пользователя»), and
 groups.getById(group_id) says whether its owner is an admin of the community (is_admin).
 VK answers error 5 to an expired or revoked token, 27 to the wrong kind, 1051 to VK ID tokens.
 """
@@ -19,17 +20,27 @@ from vkbottle.api.token_generator import get_token_generator
 from bot.domain import Network
 from bot.ports import AccessProblem, AccountFacts
 
-USER_SCOPE = {"wall": 8192, "photos": 4, "groups": 262144, "offline": 65536}
+USER_SCOPE = {
+    "wall": 8192,
+    "photos": 4,
+    "video": 16,
+    "docs": 131072,
+    "groups": 262144,
+    "offline": 65536,
+}
 USER_SCOPE_WHY = {
     "wall": "публикации на стене и удаление комментариев",
     "photos": "фото в публикациях",
+    "video": "видео в публикациях",
+    "docs": "документы в публикациях",
     "groups": "блокировка авторов комментариев",
     "offline": "без него ключ истекает через сутки",
 }
 GROUP_RIGHTS = {"messages": "сообщения сообщества", "manage": "управление сообществом"}
 FIX_USER = (
-    "Получите новый ключ пользователя-администратора сообщества с правами wall, photos, groups, "
-    "offline и замените его: /tokens → «Заменить» (или переменная PRESSDESK_VK_USER_TOKEN)."
+    "Получите новый ключ пользователя-администратора сообщества с правами wall, photos, video, "
+    "docs, groups, offline и замените его: /tokens → «Заменить» "
+    "(или переменная PRESSDESK_VK_USER_TOKEN)."
 )
 FIX_GROUP = (
     "ВКонтакте → Управление сообществом → Работа с API → Ключи доступа: создайте ключ с правами "

@@ -1,5 +1,14 @@
 """The VK community wall, through vkbottle. wall.post needs a community admin's user token.
 
+Media (checked with the search tool against dev.vk.com): photos through vkbottle's
+PhotoWallUploader; a video through `video.save` (user token, scope video, `group_id`) → its
+`upload_url`, the file as multipart field `video_file`, whose answer carries `video_id` and
+`size` (dev.vk.com/en/api/upload/video-in-profile), attached as `video<owner>_<id>`; a document
+through `docs.getWallUploadServer` (`group_id`) → `upload_url`, multipart field `file`, then
+`docs.save` with the returned `file` and a `title` → {type: "doc", doc} attached as
+`doc<owner>_<id>` (dev.vk.com/en/api/upload/document-in-profile: any format except MP3 and
+executables, at most 200 MB). A wall post takes up to 10 attachments.
+
 wall.post carries `guid`: VK answers a repeated call with the same guid with the first post
 instead of a second one, for about an hour (NETWORK-API-NOTES.md; the emulator keeps the same
 window). So this publisher is idempotent within that window, and past it `find_existing` reads
@@ -9,16 +18,21 @@ the wall (wall.get) for a post with the same text published since the first atte
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 from vkbottle import API, PhotoWallUploader, VKAPIError
 
+from bot.content import MediaItem, megabytes
 from bot.domain import MediaKind, Network
 from bot.ports import Check, OutgoingPost, Published, Publisher, PublishError
 
 TEXT_LIMIT = 16384
-PHOTO_LIMIT = 10
+ATTACHMENT_LIMIT = 10
+DOCUMENT_LIMIT = 200 * 1024 * 1024
 
 # VK error codes sorted into what a person can do about them.
 TEMPORARY = {1, 6, 9, 10, 29}
@@ -59,25 +73,22 @@ class VKWall(Publisher):
         problems = []
         if len(post.text) > TEXT_LIMIT:
             problems.append(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {len(post.text)})")
-        if any(m.kind != MediaKind.photo for m in post.media):
-            problems.append(
-                "видео и документы во ВКонтакте бот пока не загружает — "
-                "уберите их или снимите отметку"
-            )
-        if sum(m.kind == MediaKind.photo for m in post.media) > PHOTO_LIMIT:
-            problems.append(f"не больше {PHOTO_LIMIT} фото")
-        if not post.text.strip() and not post.media:
+        if len(post.media) > ATTACHMENT_LIMIT:
+            problems.append(f"не больше {ATTACHMENT_LIMIT} вложений в одной записи")
+        for item in post.documents:
+            if item.nbytes > DOCUMENT_LIMIT:
+                problems.append(
+                    f"документ «{item.filename}» больше {megabytes(DOCUMENT_LIMIT)} "
+                    f"({megabytes(item.nbytes)}) — ВКонтакте его не примет"
+                )
+        if post.is_empty:
             problems.append("пустая публикация")
         return Check(problems=tuple(problems))
 
     async def publish(self, post: OutgoingPost) -> Published:
         try:
             async with asyncio.timeout(self._timeout * (2 + len(post.media))):
-                uploader = PhotoWallUploader(self._api)
-                attachments = [
-                    await uploader.upload(item.read(), group_id=self._group_id)
-                    for item in post.media
-                ]
+                attachments = [await self._upload(item) for item in post.media]
                 # guid: a retried call with the same guid returns the first post, not a second one.
                 response = await self._api.request(
                     "wall.post",
@@ -102,6 +113,52 @@ class VKWall(Publisher):
         except (ValueError, KeyError, TypeError) as exc:  # not VK's JSON: a 5xx page, a cut body
             raise PublishError("uncertain", "ответ ВКонтакте не читается", None, repr(exc)) from exc
         return self._published(post_id)
+
+    async def _upload(self, item: MediaItem) -> str:
+        """One file on VK, as the attachment string wall.post takes."""
+        if item.kind == MediaKind.photo:
+            return await PhotoWallUploader(self._api).upload(item.read(), group_id=self._group_id)
+        if item.kind == MediaKind.video:
+            slot = (
+                await self._api.request(
+                    "video.save",
+                    {"group_id": self._group_id, "name": item.filename[:128], "wallpost": 0},
+                )
+            )["response"]
+            answer = await self._send_file(slot["upload_url"], "video_file", item)
+            if not answer.get("video_id") and not answer.get("size"):
+                raise self._refused_file(item, answer)
+            return f"video{slot['owner_id']}_{slot['video_id']}"
+        server = (
+            await self._api.request("docs.getWallUploadServer", {"group_id": self._group_id})
+        )["response"]
+        answer = await self._send_file(server["upload_url"], "file", item)
+        if not answer.get("file"):
+            raise self._refused_file(item, answer)
+        saved = (
+            await self._api.request("docs.save", {"file": answer["file"], "title": item.filename})
+        )["response"]
+        doc = saved[saved.get("type") or "doc"]
+        return f"doc{doc['owner_id']}_{doc['id']}"
+
+    async def _send_file(self, url: str, field: str, item: MediaItem) -> dict[str, Any]:
+        body = io.BytesIO(item.read())
+        body.name = item.filename
+        raw = await self._api.http_client.request_text(url, method="POST", data={field: body})
+        answer = json.loads(raw)
+        if not isinstance(answer, dict):
+            raise ValueError(f"upload answer is not an object: {raw[:200]!r}")
+        return answer
+
+    @staticmethod
+    def _refused_file(item: MediaItem, answer: dict[str, Any]) -> PublishError:
+        what = {MediaKind.video: "видео", MediaKind.document: "документ"}.get(item.kind, "файл")
+        return PublishError(
+            "rejected",
+            f"ВКонтакте не принял {what} «{item.filename}» — замените его или снимите отметку",
+            None,
+            f"VK upload refused {item.filename}: {answer!r}",
+        )
 
     async def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
         """Our post on the wall: the same text, published by the community since `since`."""

@@ -124,6 +124,10 @@ class MaxEmulator(Watchable):
     def posts(self, chat_id: int) -> list[dict]:
         return [self.messages[mid] for mid in self.chats[chat_id]["posts"]]
 
+    def attachment_bytes(self, attachment: dict) -> bytes:
+        """What was uploaded for one attachment of a post ({type, payload: {token}})."""
+        return self.tokens[attachment["payload"]["token"]]["data"]
+
     def comments(self, mid: str, include_deleted: bool = False) -> list[dict]:
         found = self.messages[mid]["comments"]
         return [dict(c) for c in found if include_deleted or not c["deleted"]]
@@ -213,7 +217,12 @@ class MaxEmulator(Watchable):
             return web.json_response({"code": "upload.failed", "message": "no file"}, status=400)
         data = field.file.read()
         token = slot["token"] or secrets.token_urlsafe(24)
-        self.tokens[token] = {"type": slot["type"], "data": data, "not_ready": self.not_ready_for}
+        self.tokens[token] = {
+            "type": slot["type"],
+            "data": data,
+            "filename": field.filename or "",
+            "not_ready": self.not_ready_for,
+        }
         if slot["type"] == "image":
             return web.json_response({"photos": {secrets.token_hex(6): {"token": token}}})
         if slot["type"] == "file":

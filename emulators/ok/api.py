@@ -32,6 +32,7 @@ ERRORS = {
     9999: "SYSTEM",
 }
 MAX_PHOTOS = 50  # photosV2.getUploadUrl count per call, as far as the emulator checks
+VIDEO_LIMIT = 2 * 1024**3  # a multipart video upload: at most 2 GB (apiok.ru video_upload)
 
 
 class OKError(Exception):
@@ -69,6 +70,8 @@ class Methods:
         self.table: dict[str, Callable[[dict[str, str], dict], Any]] = {
             "photosV2.getUploadUrl": self.get_upload_url,
             "mediatopic.post": self.mediatopic_post,
+            "video.getUploadUrl": self.video_upload_url,
+            "video.update": self.video_update,
             "discussions.getComments": self.get_comments,
             "discussions.deleteComment": self.delete_comment,
             "users.getInfo": self.users_info,
@@ -128,7 +131,7 @@ class Methods:
             media = attachment["media"]
         except (ValueError, KeyError, TypeError) as exc:
             raise OKError(100, f"Invalid attachment: {exc}") from None
-        text_parts, photos = [], []
+        text_parts, photos, videos = [], [], []
         for item in media:
             if item.get("type") == "text":
                 text_parts.append(str(item.get("text", "")))
@@ -138,11 +141,53 @@ class Methods:
                     if photo is None:
                         raise OKError(100, f"Invalid photo token {ref.get('id')}")
                     photos.append(photo)
+            elif item.get("type") == "movie":
+                for ref in item.get("list", []):
+                    video = self.emu.state.videos.get(str(ref.get("id")))
+                    if video is None or video["gid"] != gid or not video["data"]:
+                        raise OKError(100, f"Invalid video id {ref.get('id')}")
+                    if not video["updated"]:  # the upload was never completed by video.update
+                        raise OKError(100, f"Video {ref.get('id')} is not uploaded")
+                    videos.append({"id": video["id"], "title": video["title"]})
             else:
                 raise OKError(100, f"Unsupported media type {item.get('type')}")
-        if not text_parts and not photos:
+        if not text_parts and not photos and not videos:
             raise OKError(100, "Empty media topic")
-        return self.emu.state.add_topic(gid, group, "\n".join(text_parts), photos)
+        return self.emu.state.add_topic(gid, group, "\n".join(text_parts), photos, videos)
+
+    def video_upload_url(self, params: dict[str, str], token: dict) -> dict:
+        """apiok.ru/en/dev/examples/video_upload: a video id and the URL to POST `data` to."""
+        required(params, "file_name", "file_size")
+        gid = params.get("gid", "")
+        if gid:
+            self._admin(token, gid)
+        size = int(params["file_size"] or 0)
+        if not 0 < size <= VIDEO_LIMIT:
+            raise OKError(100, f"file_size must be within 1..{VIDEO_LIMIT}")
+        video_id = self.emu.state.next_id()
+        self.emu.state.videos[video_id] = {
+            "id": video_id,
+            "gid": gid,
+            "title": params["file_name"],
+            "size": size,
+            "data": b"",
+            "updated": False,
+        }
+        url = f"{self.emu.base_url}/uploadVideo?id={video_id}&apiToken={secrets.token_hex(8)}"
+        return {"video_id": int(video_id), "upload_url": url}
+
+    def video_update(self, params: dict[str, str], token: dict) -> dict:
+        """Completes the upload (apiok.ru/dev/methods/rest/video/video.update)."""
+        required(params, "vid")
+        video = self.emu.state.videos.get(params["vid"])
+        if video is None or not video["data"]:
+            raise OKError(300, f"Video {params['vid']} not found")
+        if video["gid"]:
+            self._admin(token, video["gid"])
+        video["updated"] = True
+        if params.get("title"):
+            video["title"] = params["title"][:1000]
+        return {}
 
     def get_comments(self, params: dict[str, str], token: dict) -> dict:
         required(params, "discussionId", "discussionType")

@@ -39,6 +39,7 @@ class State:
         self.pending_photos: dict[str, dict] = {}  # photo id -> upload slot
         self.uploaded: dict[str, dict] = {}  # upload token -> photo
         self.photo_data: dict[str, bytes] = {}
+        self.videos: dict[str, dict] = {}  # video id -> {id, gid, title, size, data, updated}
         self._seq = 900_000_000_000
 
     def next_id(self) -> str:
@@ -48,19 +49,30 @@ class State:
     def changed(self, kind: str, topic_id: str = "") -> None:
         self.emu.notify({"kind": kind, "topic_id": topic_id})
 
-    def add_topic(self, gid: str, group: dict, text: str, photos: list[dict]) -> str:
+    def add_topic(
+        self, gid: str, group: dict, text: str, photos: list[dict], videos: list[dict] | None = None
+    ) -> str:
         topic_id = self.next_id()
         self.topics[topic_id] = {
             "id": topic_id,
             "gid": gid,
             "text": text,
             "photos": photos,
+            "videos": list(videos or []),
             "created_ms": int(self.clock() * 1000),
             "comments": [],
         }
         group["topics"].append(topic_id)
         self.changed("topic", topic_id)
         return topic_id
+
+
+def is_video(data: bytes) -> bool:
+    """An ISO BMFF (MP4, MOV) or AVI file, by its signature."""
+    head = data[:12]
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free") or (
+        head[:4] == b"RIFF" and head[8:12] == b"AVI "
+    )
 
 
 class OKEmulator(Watchable):
@@ -74,11 +86,12 @@ class OKEmulator(Watchable):
         self.stopping = asyncio.Event()
         self.base_url = ""
         self._window: deque[float] = deque()
-        self.app = web.Application(client_max_size=50 * 1024 * 1024)
+        self.app = web.Application(client_max_size=210 * 1024 * 1024)
         self.app.add_routes(
             [
                 web.route("*", "/fb.do", self._fb_do),
                 web.post("/uploadImage", self._upload),
+                web.post("/uploadVideo", self._upload_video),
                 web.get("/_emu/ok/groups/{gid}", self._feed),
                 web.post("/_emu/ok/topics/{topic_id}/comments", self._comment),
                 web.get("/_emu/ok/photos/{photo_id}", self._photo),
@@ -224,6 +237,24 @@ class OKEmulator(Watchable):
             self.state.uploaded[token] = {"photo_id": photo_id, "size": len(data)}
             photos[photo_id] = {"token": token}
         return web.json_response({"photos": photos})
+
+    async def _upload_video(self, request: web.Request) -> web.Response:
+        """The video upload server: one multipart field `data`, its size as announced."""
+        video = self.state.videos.get(request.query.get("id", ""))
+        field = None
+        if request.content_type == "multipart/form-data":
+            field = (await request.post()).get("data")
+        if video is None or field is None or isinstance(field, str):
+            return web.json_response({"error_code": 100, "error_msg": "PARAM : no data"})
+        data = field.file.read()
+        if len(data) != video["size"] or not is_video(data):
+            return web.json_response({"error_code": 100, "error_msg": "PARAM : bad video file"})
+        video["data"] = data
+        self.state.changed("video")
+        return web.json_response({})
+
+    def video_bytes(self, video_id: str) -> bytes:
+        return self.state.videos[video_id]["data"]
 
     async def _feed(self, request: web.Request) -> web.Response:
         gid = request.match_info["gid"]

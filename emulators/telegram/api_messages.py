@@ -33,6 +33,17 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Any]]
+# sendPhoto: "The photo must be at most 10 MB in size" (core.telegram.org/bots/api#sendphoto);
+# other files up to 50 MB (the server's client_max_size answers 413 above it). Bytes that are
+# no image are refused the way Telegram refuses them (IMAGE_PROCESS_FAILED).
+PHOTO_LIMIT = 10 * 1024 * 1024
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
+
+
+def is_image(data: bytes) -> bool:
+    return data.startswith(IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
 _KIND_NAMES = {"photo": "Photo", "video": "Video", "document": "Document", "sticker": "Sticker"}
 
 
@@ -74,6 +85,10 @@ def resolve_file(call: Call, value: Any, kind: str, *, missing: str) -> StoredFi
         if not data:
             raise bad_request("file must be non-empty")
         if kind == "photo":
+            if not is_image(data):
+                raise bad_request("IMAGE_PROCESS_FAILED")
+            if len(data) > PHOTO_LIMIT:
+                raise bad_request("PHOTO_INVALID_DIMENSIONS")
             return files.add_photo(data)
         mime = content_type if content_type and content_type != "application/octet-stream" else None
         mime = mime or mimetypes.guess_type(filename)[0]

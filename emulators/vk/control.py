@@ -46,14 +46,21 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
 
     async def send_message(request: web.Request) -> web.Response:
         """A person writes to the community: JSON (text and an optional button payload), or a
-        multipart form with the same fields (payload as JSON text) and photo files."""
+        multipart form with the same fields (payload as JSON text) and files: a part named
+        "video" comes as a VK video, "doc" as a file, any other as a photo."""
         photos: list[bytes] = []
+        attachments: list[tuple[str, bytes, str]] = []
         if request.content_type == "multipart/form-data":
             body: dict = {}
             async for part in await request.multipart():
                 if not isinstance(part, BodyPartReader) or part.name is None:
                     continue
-                if part.filename:
+                if part.filename and part.name == "video":
+                    data = bytes(await part.read())
+                    attachments.append(("video", data, part.filename))
+                elif part.filename and part.name == "doc":
+                    attachments.append(("doc", bytes(await part.read()), part.filename))
+                elif part.filename:
                     photos.append(bytes(await part.read()))
                 else:
                     body[part.name] = await part.text()
@@ -62,12 +69,19 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
         else:
             body = await request.json()
         try:
+            sender = int(body["from_id"])
             message = emu.user_sends_message(
-                int(body["from_id"]),
+                sender,
                 int(request.match_info["group_id"]),
                 str(body.get("text") or ""),
                 payload=body.get("payload"),
                 photos=photos,
+                attachments=[
+                    emu.message_video(sender, data)
+                    if kind == "video"
+                    else emu.message_doc(sender, data, name)
+                    for kind, data, name in attachments
+                ],
             )
         except (KeyError, ValueError) as exc:
             return web.json_response({"error": str(exc)}, status=400)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from . import callback, control, longpoll
+from . import callback, control, longpoll, methods_media
 from .context import registry
 from .methods_misc import GROUP_RIGHTS, USER_SCOPE, new_message
 from .methods_wall import announce_comment
@@ -49,11 +49,12 @@ class VKEmulator:
         self.stopping = asyncio.Event()
         self.base_url = ""
         self.dispatcher = Dispatcher(self)
-        self.app = web.Application(client_max_size=50 * 1024 * 1024)
+        self.app = web.Application(client_max_size=210 * 1024 * 1024)  # VK's documents: 200 MB
         self.app.add_routes(
             [
                 web.route("*", "/method/{name}", self.dispatcher.handle_method),
                 web.post("/upload/wall", self.dispatcher.handle_upload),
+                *methods_media.upload_routes(self),
                 web.route("*", "/longpoll/{group_id}", self._longpoll),
                 *control.routes(self),
             ]
@@ -233,6 +234,51 @@ class VKEmulator:
         state.photo_data[(owner_id, photo_id)] = data
         return dict(photo)
 
+    def message_video(self, owner_id: int, data: bytes, with_files: bool = True) -> dict:
+        """A video as a message attachment ({"type": "video", "video": ...}). VK's video object
+        may carry `files` (mp4_* links, video_video_files in the schema); whether a community's
+        messages get them is not confirmed, so a test chooses (`with_files=False`: only the
+        player, as VK gives third-party apps for many videos)."""
+        state = self.state
+        state.video_seq[owner_id] += 1
+        video_id = state.video_seq[owner_id]
+        video = {
+            "id": video_id,
+            "owner_id": owner_id,
+            "title": f"Видео {video_id}",
+            "duration": 1,
+            "date": state.now(),
+            "access_key": secrets.token_hex(9),
+            "player": f"https://vk.com/video_ext.php?oid={owner_id}&id={video_id}",
+            "_uploaded": True,
+        }
+        if with_files:
+            video["files"] = {"mp4_720": f"{self.base_url}/_emu/videos/{owner_id}_{video_id}"}
+        state.videos[(owner_id, video_id)] = video
+        state.video_data[(owner_id, video_id)] = data
+        return {"type": "video", "video": methods_media.public_video(video)}
+
+    def message_doc(self, owner_id: int, data: bytes, filename: str) -> dict:
+        """A file attached to a message ({"type": "doc", "doc": ...}), served at its `url`."""
+        state = self.state
+        state.doc_seq[owner_id] += 1
+        doc_id = state.doc_seq[owner_id]
+        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        doc = {
+            "id": doc_id,
+            "owner_id": owner_id,
+            "title": filename,
+            "size": len(data),
+            "ext": ext,
+            "url": f"{self.base_url}/_emu/docs/{owner_id}_{doc_id}",
+            "date": state.now(),
+            "type": methods_media.DOC_TYPES.get(ext, 8),
+            "access_key": secrets.token_hex(9),
+        }
+        state.docs[(owner_id, doc_id)] = doc
+        state.doc_data[(owner_id, doc_id)] = data
+        return {"type": "doc", "doc": dict(doc)}
+
     def user_presses_button(
         self, user_id: int, group_id: int, payload: dict, conversation_message_id: int
     ) -> dict:
@@ -258,6 +304,12 @@ class VKEmulator:
 
     def photo_bytes(self, owner_id: int, photo_id: int) -> bytes:
         return self.state.photo_data[(owner_id, photo_id)]
+
+    def video_bytes(self, owner_id: int, video_id: int) -> bytes:
+        return self.state.video_data[(owner_id, video_id)]
+
+    def doc_bytes(self, owner_id: int, doc_id: int) -> bytes:
+        return self.state.doc_data[(owner_id, doc_id)]
 
     def comments(self, owner_id: int, post_id: int, include_deleted: bool = False) -> list[dict]:
         bucket = self.state.post_comments.get((owner_id, post_id))

@@ -66,8 +66,16 @@ def groups_get_by_id(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 
 # VK's scope bits of a user token and the rights of a community token (dev.vk.com, «Права доступа»).
-USER_BITS = {"photos": 4, "wall": 8192, "offline": 65536, "groups": 262144, "messages": 4096}
-USER_SCOPE = USER_BITS["photos"] | USER_BITS["wall"] | USER_BITS["offline"] | USER_BITS["groups"]
+USER_BITS = {
+    "photos": 4,
+    "video": 16,
+    "wall": 8192,
+    "offline": 65536,
+    "docs": 131072,
+    "groups": 262144,
+    "messages": 4096,
+}
+USER_SCOPE = sum(USER_BITS[n] for n in ("photos", "video", "wall", "offline", "docs", "groups"))
 GROUP_BITS = {
     "stories": 1,
     "photos": 4,

@@ -7,23 +7,38 @@ import re
 from typing import Any
 
 from .context import Ctx, Handler
+from .methods_media import public_video
 from .state import public_comment, public_post
 
 GUID_WINDOW = 3600  # VK answers a repeated guid with the same post for an hour
-ATTACHMENT_RE = re.compile(r"^photo(-?\d+)_(\d+)(?:_[0-9a-zA-Z]+)?$")
+ATTACHMENT_RE = re.compile(r"^(photo|video|doc)(-?\d+)_(\d+)(?:_[0-9a-zA-Z]+)?$")
+ATTACHMENT_LIMIT = 10  # a wall post carries up to 10 attachments (dev.vk.com, wall.post)
+
+
+def _media(ctx: Ctx, kind: str, ref: tuple[int, int]) -> dict[str, Any] | None:
+    if kind == "photo":
+        return ctx.state.photos.get(ref)
+    if kind == "doc":
+        return ctx.state.docs.get(ref)
+    video = ctx.state.videos.get(ref)
+    if video is None or not video["_uploaded"]:  # video.save without its file: nothing to show
+        return None
+    return public_video(video)
 
 
 def _attachments(ctx: Ctx, items: list[str] | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     links = 0
+    if len(items or []) > ATTACHMENT_LIMIT:
+        raise ctx.bad("attachments", f"too many attachments (at most {ATTACHMENT_LIMIT})")
     for item in items or []:
         item = item.strip()
         match = ATTACHMENT_RE.match(item)
         if match:
-            photo = ctx.state.photos.get((int(match[1]), int(match[2])))
-            if photo is None:
+            found = _media(ctx, match[1], (int(match[2]), int(match[3])))
+            if found is None:
                 raise ctx.bad("attachments")
-            out.append({"type": "photo", "photo": dict(photo)})
+            out.append({"type": match[1], match[1]: dict(found)})
         elif item.startswith(("http://", "https://")):
             links += 1
             if links > 1:

@@ -50,6 +50,15 @@ class State:
         self.photo_data: dict[tuple[int, int], bytes] = {}
         self.photo_seq: dict[int, int] = defaultdict(int)
         self.uploads: dict[str, dict[str, Any]] = {}
+        # videos and documents (emulators/vk/methods_media.py): objects, their bytes, uploads
+        self.videos: dict[tuple[int, int], dict[str, Any]] = {}
+        self.video_data: dict[tuple[int, int], bytes] = {}
+        self.video_seq: dict[int, int] = defaultdict(int)
+        self.video_uploads: dict[str, tuple[int, int]] = {}
+        self.docs: dict[tuple[int, int], dict[str, Any]] = {}
+        self.doc_data: dict[tuple[int, int], bytes] = {}
+        self.doc_seq: dict[int, int] = defaultdict(int)
+        self.doc_uploads: dict[str, dict[str, Any]] = {}
         self.bans: dict[int, list[int]] = defaultdict(list)
         self.members: dict[int, set[int]] = defaultdict(set)
         self.messages: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)  # group -> id

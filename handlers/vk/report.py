@@ -28,11 +28,17 @@ class ReportState(BaseStateGroup):
     CONFIRM = "confirm"
 
 
-DOCUMENT_EXTENSIONS = {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "jpg", "png"}
+# What a file attached with «Файл» may be; its bytes decide what it really is (bot/filetypes.py).
+DOCUMENT_EXTENSIONS = {
+    *("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp"),
+    *("jpg", "jpeg", "png", "gif", "webp", "mp4", "mov"),
+}
 UNSUPPORTED = reporting.unsupported(reporting.VK_FILES)
-NO_VIDEO = (
-    "Видео из сообщений ВКонтакте бот забрать не может. Пришлите фото, "
-    "а видео — через Telegram-бот или ссылкой редактору."
+# A video attached as a VK video comes with its `files` links (mp4_*) only for some videos and
+# apps (not confirmed which); without them it cannot be fetched, the same file sent as «Файл» can.
+NO_VIDEO_FILE = (
+    "Это видео ВКонтакте не даёт боту скачать. Пришлите тот же ролик файлом: "
+    "«Прикрепить» → «Файл» (MP4 или MOV, до 20 МБ)."
 )
 FETCH_FAILED = "Не удалось получить файл из ВКонтакте. Пришлите его ещё раз, пожалуйста."
 
@@ -181,8 +187,26 @@ def attachment_source(attachment: dict[str, Any]) -> dict[str, Any] | str:
             "mime": mimetypes.guess_type(f"x.{ext}")[0] or "application/octet-stream",
         }
     if kind == "video":
-        return NO_VIDEO
+        return video_source(attachment["video"])
     return UNSUPPORTED
+
+
+def video_source(video: dict[str, Any]) -> dict[str, Any] | str:
+    """A VK video from a message: its biggest MP4 among `files` (video_video_files)."""
+    files = video.get("files") or {}
+    sizes = sorted(
+        (int(name.removeprefix("mp4_")), url)
+        for name, url in files.items()
+        if name.startswith("mp4_") and name.removeprefix("mp4_").isdigit() and url
+    )
+    if not sizes:
+        return NO_VIDEO_FILE
+    return {
+        "kind": MediaKind.video,
+        "url": sizes[-1][1],
+        "name": f"vk_video{video['owner_id']}_{video['id']}.mp4",
+        "mime": "video/mp4",
+    }
 
 
 async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:

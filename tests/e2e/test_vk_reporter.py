@@ -376,9 +376,9 @@ async def test_vk_attachment_step_words_and_a_text_file_sent_as_a_photo(
     person.send("Парк")
     await person.expect("Коротко опишите")
     person.send("Убрали парк.")
-    prompt = await person.expect("Пришлите фото, можно и документы (PDF")
+    prompt = await person.expect("Пришлите фото или видео, можно и документы (PDF")
     person.send("а ещё там были дети")  # text, not a file: no «Такой файл»
-    said = await person.expect("Здесь я жду вложения: фото, можно и документы (PDF")
+    said = await person.expect("Здесь я жду вложения: фото или видео, можно и документы (PDF")
     assert "Такой файл" not in said["text"] and labels(said) == ["Готово", "Без вложений"]
     person.send(photos=[b"not a picture at all\n"])
     refusal = await person.expect("не могу принять")

@@ -64,7 +64,11 @@ def test_photo_takes_the_biggest_size_and_unknown_kinds_are_refused() -> None:
     assert attachment_source(doc)["name"] == "План.pdf"
     assert attachment_source({"type": "doc", "doc": {"ext": "exe", "url": "u"}}) == UNSUPPORTED
     assert attachment_source({"type": "sticker", "sticker": {}}) == UNSUPPORTED
-    assert "Видео" in attachment_source({"type": "video", "video": {}})
+    # a VK video: its biggest mp4 link when VK gives `files`, otherwise «send it as a file»
+    assert "файлом" in attachment_source({"type": "video", "video": {}})
+    files = {"mp4_360": "http://x/360", "mp4_1080": "http://x/1080", "external": "http://y"}
+    video = attachment_source({"type": "video", "video": {"id": 3, "owner_id": 7, "files": files}})
+    assert video["url"] == "http://x/1080" and video["kind"] == MediaKind.video
 
 
 def test_random_ids_repeat_for_the_same_reply_only() -> None:
