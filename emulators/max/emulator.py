@@ -309,11 +309,20 @@ class MaxEmulator(Watchable):
         posts = []
         for post in reversed(self.posts(chat_id)):
             body = post["body"]
-            files = [f"/_emu/max/files/{a['payload']['token']}" for a in body["attachments"]]
+            links = [
+                (a["type"], f"/_emu/max/files/{a['payload']['token']}", a["payload"]["token"])
+                for a in body["attachments"]
+            ]
+            photos = [src for kind, src, _ in links if kind == "image"]
+            files = [
+                {"type": kind, "src": src, "name": self.tokens[token].get("filename", "")}
+                for kind, src, token in links
+                if kind != "image"
+            ]
             comments = [{**_public(c), "deleted": c["deleted"]} for c in post["comments"]]
             posts.append(
-                {"mid": body["mid"], "text": body["text"], "url": post["url"], "photos": files}
-                | {"timestamp": post["timestamp"], "comments": comments}
+                {"mid": body["mid"], "text": body["text"], "url": post["url"], "photos": photos}
+                | {"files": files, "timestamp": post["timestamp"], "comments": comments}
             )
         return web.json_response({"chat_id": chat_id, "posts": posts}, dumps=_dumps)
 
@@ -331,7 +340,8 @@ class MaxEmulator(Watchable):
         upload = self.tokens.get(request.match_info["token"])
         if upload is None:
             raise web.HTTPNotFound()
-        return web.Response(body=upload["data"], content_type="image/jpeg")
+        kind = {"image": "image/jpeg", "video": "video/mp4"}.get(upload["type"])
+        return web.Response(body=upload["data"], content_type=kind or "application/octet-stream")
 
     def _next_seq(self) -> int:
         self._seq += 1

@@ -95,6 +95,7 @@ class OKEmulator(Watchable):
                 web.get("/_emu/ok/groups/{gid}", self._feed),
                 web.post("/_emu/ok/topics/{topic_id}/comments", self._comment),
                 web.get("/_emu/ok/photos/{photo_id}", self._photo),
+                web.get("/_emu/ok/videos/{video_id}", self._video),
             ]
         )
         self._runner: web.AppRunner | None = None
@@ -264,8 +265,12 @@ class OKEmulator(Watchable):
         topics = []
         for topic in reversed(self.topics(gid)):
             photos = [f"/_emu/ok/photos/{p['photo_id']}" for p in topic["photos"]]
+            videos = [
+                {"title": v["title"], "src": f"/_emu/ok/videos/{v['id']}"}
+                for v in topic.get("videos", [])
+            ]
             comments = self.comments(topic["id"], include_deleted=True)
-            topics.append({**topic, "photos": photos, "comments": comments})
+            topics.append({**topic, "photos": photos, "videos": videos, "comments": comments})
         return web.json_response({"gid": gid, "name": group["name"], "topics": topics})
 
     async def _comment(self, request: web.Request) -> web.Response:
@@ -283,6 +288,12 @@ class OKEmulator(Watchable):
         if data is None:
             raise web.HTTPNotFound()
         return web.Response(body=data, content_type="image/jpeg")
+
+    async def _video(self, request: web.Request) -> web.Response:
+        video = self.state.videos.get(request.match_info["video_id"])
+        if video is None or not video["data"]:
+            raise web.HTTPNotFound()
+        return web.Response(body=video["data"], content_type="video/mp4")
 
 
 def _dumps(obj: Any) -> str:

@@ -227,6 +227,26 @@ async def _c_photo(request: web.Request, emu: TelegramEmulator) -> web.StreamRes
 
 
 @_control
+async def _c_send_file(request: web.Request, emu: TelegramEmulator) -> web.StreamResponse:
+    """A person sends one file: `kind` video (as a video) or document (as a file)."""
+    form = await request.post()
+    files = [v for v in form.values() if isinstance(v, web.FileField)]
+    if len(files) != 1:
+        raise ValueError("send exactly one file")
+    field, caption = files[0], form.get("caption")
+    user_id, chat_id = int(request.match_info["user_id"]), _int(form.get("chat_id"))
+    caption = caption if isinstance(caption, str) and caption else None
+    data = field.file.read()
+    if form.get("kind") == "video":
+        sent = emu.user_sends_video(user_id, data, caption=caption, chat_id=chat_id)
+    else:
+        mime = field.content_type or "application/octet-stream"
+        name = field.filename or "file"
+        sent = emu.user_sends_document(user_id, data, name, mime, caption=caption, chat_id=chat_id)
+    return web.json_response(sent)
+
+
+@_control
 async def _c_press(request: web.Request, emu: TelegramEmulator) -> web.StreamResponse:
     body = await request.json()
     user_id = int(request.match_info["user_id"])
@@ -304,6 +324,7 @@ def build_app(emu: TelegramEmulator) -> web.Application:
     app.router.add_post("/_emu/users", _c_add_user)
     app.router.add_post("/_emu/users/{user_id}/text", _c_text)
     app.router.add_post("/_emu/users/{user_id}/photo", _c_photo)
+    app.router.add_post("/_emu/users/{user_id}/file", _c_send_file)
     app.router.add_post("/_emu/users/{user_id}/press", _c_press)
     app.router.add_get("/_emu/chats", _c_chats)
     app.router.add_get("/_emu/chats/{chat_id}/messages", _c_messages)

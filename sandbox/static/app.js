@@ -135,8 +135,11 @@ function mediaGrid(parts, onOpen) {
     grid.append(img);
   }
   for (const msg of others) {
-    const what = msg.video ? "Видео" : msg.sticker ? "Стикер" : `Файл: ${msg.document.file_name || "без имени"}`;
-    grid.append(el("div", { class: "file" }, what));
+    const what = msg.video ? "▶ Видео" : msg.sticker ? "Стикер" : `📄 Файл: ${msg.document.file_name || "без имени"}`;
+    const file = msg.video || msg.document;
+    grid.append(file
+      ? el("a", { class: "file", href: `/tg/files/${encodeURIComponent(file.file_id)}`, target: "_blank" }, what)
+      : el("div", { class: "file" }, what));
   }
   return grid;
 }
@@ -323,17 +326,32 @@ async function sendText(text) {
   }
 }
 
+// What Telegram makes of a picked file: a picture goes as a photo, a video as a video, anything
+// else as a file (as when a person picks «Файл»). The bot decides what it really is by its bytes.
+const fileKind = (file) => file.type.startsWith("image/") ? "photo" : file.type.startsWith("video/") ? "video" : "document";
+
 async function sendPhotos(files) {
-  const form = new FormData();
-  [...files].slice(0, 10).forEach((file, i) => form.append(`photo${i}`, file, file.name));
-  form.append("chat_id", String(S.current));
+  const picked = [...files].slice(0, 10);
+  const photos = picked.filter((f) => fileKind(f) === "photo");
   const caption = $("#chat-input").value.trim();
-  if (caption) form.append("caption", caption);
   try {
-    await api(`/tg/users/${viewerId()}/photo`, { method: "POST", body: form });
+    if (photos.length) {
+      const form = new FormData();
+      photos.forEach((file, i) => form.append(`photo${i}`, file, file.name));
+      form.append("chat_id", String(S.current));
+      if (caption) form.append("caption", caption);
+      await api(`/tg/users/${viewerId()}/photo`, { method: "POST", body: form });
+    }
+    for (const file of picked.filter((f) => fileKind(f) !== "photo")) {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      form.append("kind", fileKind(file));
+      form.append("chat_id", String(S.current));
+      await api(`/tg/users/${viewerId()}/file`, { method: "POST", body: form });
+    }
     $("#chat-input").value = "";
   } catch (err) {
-    toast(`Фото не отправлено: ${err.message}`, true);
+    toast(`Файл не отправлен: ${err.message}`, true);
   }
 }
 
@@ -478,8 +496,9 @@ function renderWall() {
       return n;
     });
     const photos = (post.attachments || []).filter((a) => a.type === "photo").map((a) => a.photo);
-    const grid = photos.length ? el("div", { class: `media n${Math.min(photos.length, 4)}` },
-      photos.map((p) => el("img", { src: `/vk/photos/${p.owner_id}_${p.id}`, alt: "фото", loading: "lazy" }))) : "";
+    const grid = photos.length || vkFiles(post).length ? el("div", { class: `media n${Math.min(photos.length, 4)}` },
+      photos.map((p) => el("img", { src: `/vk/photos/${p.owner_id}_${p.id}`, alt: "фото", loading: "lazy" })),
+      vkFiles(post)) : "";
     node.querySelector(".post-body").replaceChildren(
       el("div", { class: "post-head" }, avatar(S.setup.vk.title, 3, "small"),
         el("div", {}, el("b", {}, S.setup.vk.title), el("div", { class: "meta" }, dateTime(post.date)))),
@@ -568,15 +587,24 @@ async function loadVk(peer) {
   renderContacts();
 }
 
+// A VK post's or message's videos and documents, each a link to its file.
+function vkFiles(item) {
+  return (item.attachments || []).filter((a) => a.type === "video" || a.type === "doc").map((a) =>
+    a.type === "video"
+      ? el("a", { class: "file", href: `/vk/videos/${a.video.owner_id}_${a.video.id}`, target: "_blank" }, `▶ Видео: ${a.video.title || ""}`)
+      : el("a", { class: "file", href: `/vk/docs/${a.doc.owner_id}_${a.doc.id}`, target: "_blank" }, `📄 ${a.doc.title}`));
+}
+
 function vkPhotos(msg, onLoad) {
   const photos = (msg.attachments || []).filter((a) => a.type === "photo").map((a) => a.photo);
-  if (!photos.length) return null;
+  const files = vkFiles(msg);
+  if (!photos.length && !files.length) return null;
   return el("div", { class: `vk-media n${Math.min(photos.length, 4)}` }, photos.map((p) => {
     const img = el("img", { src: `/vk/photos/${p.owner_id}_${p.id}`, alt: "фотография", loading: "lazy" });
     img.addEventListener("load", onLoad);
     img.addEventListener("click", () => window.open(img.src, "_blank"));
     return img;
-  }));
+  }), files);
 }
 
 const buttonKey = (msg, action) => `${msg.conversation_message_id}:${action.label}`;
@@ -689,12 +717,14 @@ async function vkSendPhotos(files) {
   const form = new FormData();
   form.append("from_id", String(S.vkCurrent));
   form.append("text", $("#vk-input").value.trim());
-  [...files].slice(0, 10).forEach((file, i) => form.append(`photo${i}`, file, file.name));
+  // a picture as a photo, a video as a VK video, anything else as «Файл» (a document)
+  const part = { photo: "photo", video: "video", document: "doc" };
+  [...files].slice(0, 10).forEach((file) => form.append(part[fileKind(file)], file, file.name));
   try {
     await api(`/vk/messages/${vkGroup()}`, { method: "POST", body: form });
     $("#vk-input").value = "";
   } catch (err) {
-    vkSnackbar(`Фотография не отправлена: ${err.message}`);
+    vkSnackbar(`Файл не отправлен: ${err.message}`);
   }
 }
 

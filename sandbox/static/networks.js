@@ -24,6 +24,7 @@ function renderOk() {
         el("div", {}, el("b", {}, S.setup.ok.title), el("div", { class: "meta" }, dateTime(topic.created_ms / 1000)))),
       el("div", { class: "text", html: linkify(topic.text || "") }),
       photos.length ? el("div", { class: `media n${Math.min(photos.length, 4)}` }, photos) : "",
+      ...(topic.videos || []).map((v) => el("a", { class: "file", href: `/ok${v.src.replace("/_emu/ok", "")}`, target: "_blank" }, `▶ Видео: ${v.title}`)),
     );
     const live = topic.comments.filter((c) => !c.deleted).length;
     node.querySelector(".comments").replaceChildren(
@@ -60,6 +61,8 @@ function renderMax() {
     node.querySelector(".post-body").replaceChildren(
       el("div", { class: "post-head" }, el("b", {}, S.setup.max.title)),
       photos.length ? el("div", { class: `media n${Math.min(photos.length, 4)}` }, photos) : "",
+      ...(post.files || []).map((f) => el("a", { class: "file", href: `/max${f.src.replace("/_emu/max", "")}`, target: "_blank" },
+        f.type === "video" ? `▶ Видео: ${f.name}` : `📄 ${f.name}`)),
       el("div", { class: "text", html: linkify(post.text || "") }),
       el("div", { class: "meta" }, dateTime(post.timestamp / 1000)),
     );
