@@ -19,7 +19,7 @@ from aiogram import Dispatcher
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
-from bot import app_features, app_networks, metrics
+from bot import app_features, app_networks, app_replies, metrics
 from bot.access import with_stored_tokens
 from bot.alerts import AdminAlerts
 from bot.config import Config, Secrets
@@ -162,6 +162,7 @@ class Application:
         self.plan_links = FeedLinks(uow, self.plan, self.clock)
         self.control = Control(uow, config, self.clock, app_networks.stats_sources(self))
         self.control.deliver = partial(app_features.deliver_report, self)
+        app_replies.wire(self)
         app_features.security(self)
         self.dispatcher = Dispatcher(
             access=self.access,
@@ -180,6 +181,7 @@ class Application:
             plan=self.plan,
             links=self.plan_links,
             control=self.control,
+            replies=self.replies,
             outbox=self.outbox,
             tg_comments=self.tg_comments,
             vk_link=app_networks.vk_link(self),

@@ -102,6 +102,7 @@ def security(app: Application) -> None:
     app.retention = Retention(
         app.uow, config.retention, app.media, app.moderation.moderators, clock
     )
+    app.retention.tickets = app.followups.purge  # citizens' tickets (bot/app_replies.py)
     app.scheduler.daily(
         "retention:purge",
         app.retention.purge,

@@ -176,6 +176,8 @@ def start_vk(app: Application) -> None:
     )
     app.vk_chat.duty = app.duty
     app.vk_chat.flood = app.flood
+    if app.config.replies.enabled:
+        app.vk_chat.replies = app.replies
     labelers = [messages_labeler(app.vk_chat)]
     on_gap = None
     vk = app.moderation.moderator(Network.vk) if app.config.moderation.enabled else None

@@ -48,6 +48,17 @@ class Action(StrEnum):
     remind = "dr"
     report_now = "dn"
     open_plan = "op"
+    # citizens' tickets (bot/replies)
+    ticket_reply = "ta"  # «Ответить»: the editor writes the reply
+    ticket_template = "tt"  # «Шаблон»: the list of templates
+    ticket_use = "tu"  # one template of the list (arg: its number)
+    ticket_forward = "tf"  # «Передать в отдел»: the list of departments
+    ticket_to = "tg"  # one department of the list (arg: its id)
+    ticket_dismiss = "tx"  # «Без ответа»
+    ticket_send = "ts"  # «Отправить» under a draft
+    ticket_edit = "te"  # «Изменить» under a draft
+    ticket_answer = "th"  # «Ответить» under a department head's question
+    open_tickets = "ot"
 
 
 @dataclass(frozen=True)
@@ -362,4 +373,41 @@ class AccessCheck(Protocol):
 
     def use_token(self, value: str) -> None:
         """From now on every call on this token's connection uses `value`."""
+        ...
+
+
+# ---- citizens' messages and replies (issue 14, bot/replies) ---------------------------------
+@dataclass(frozen=True)
+class CitizenMessage:
+    """A citizen's private message or question comment as a network adapter saw it.
+
+    `channel` is "message" (a private dialogue) or "comment" (under a post); `thread_ref` is
+    where the network's ReplyChannel sends the answer (a peer id, a post and comment), in the
+    adapter's own notation; `external_id` is unique within the network and channel."""
+
+    network: Network
+    channel: Literal["message", "comment"]
+    external_id: str
+    thread_ref: str
+    author_id: int
+    text: str
+    written_at: datetime
+    author_name: str = ""
+    url: str = ""
+
+
+class ReplyChannel(Protocol):
+    """How a network carries the administration's answer back to the citizen.
+
+    `reply()` sends `text` where the message came from (the dialogue, a reply comment under the
+    post) and returns its link; `key` names this answer across attempts (VK's random_id, guid),
+    so a repeated call after a lost answer sends nothing new where the network de-duplicates.
+    Errors are PublishError: "uncertain" when the call may have been applied."""
+
+    network: Network
+
+    async def reply(self, channel: str, thread_ref: str, text: str, key: str) -> Published: ...
+
+    def comment_thread(self, comment: IncomingComment) -> str:
+        """Where a reply to this comment goes ("" when the network cannot answer it)."""
         ...

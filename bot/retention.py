@@ -10,7 +10,7 @@ the chain covers a salted digest of a line's personal part, not the part itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,11 +48,12 @@ class Purged:
     examples: int = 0
     audit_lines: int = 0
     files: int = 0
+    tickets: int = 0
 
     def __str__(self) -> str:
         return (
             f"комментариев: {self.comments}, обучающих текстов: {self.examples}, "
-            f"строк журнала: {self.audit_lines}, файлов: {self.files}"
+            f"строк журнала: {self.audit_lines}, файлов: {self.files}, обращений: {self.tickets}"
         )
 
 
@@ -70,6 +71,8 @@ class Retention:
         self._media = media
         self._moderators = moderators
         self._clock = clock
+        # Citizens' tickets (bot/replies/followups.py): blanks those older than N days.
+        self.tickets: Callable[[int], Awaitable[int]] | None = None
 
     async def purge(self) -> Purged:
         """The daily job: everything past its term, anonymised or deleted; counts kept."""
@@ -110,7 +113,10 @@ class Retention:
                     uow.session.add(line)
             if s.media_days:  # type: ignore[attr-defined]
                 files = await self._purge_media(uow, now - timedelta(days=s.media_days))  # type: ignore[attr-defined]
-            purged = Purged(comments, examples, lines, files)
+            tickets = 0
+            if self.tickets is not None and s.tickets_days:  # type: ignore[attr-defined]
+                tickets = await self.tickets(s.tickets_days)  # type: ignore[attr-defined]
+            purged = Purged(comments, examples, lines, files, tickets)
             await audit(uow, now, "retention.purge", details=str(purged))
             await uow.commit()
         return purged

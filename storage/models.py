@@ -191,4 +191,5 @@ from storage.audit import AuditHead  # noqa: E402, F401
 from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
 from storage.registry import RegistryAccount, StoredToken  # noqa: E402, F401
+from storage.tickets import Ticket  # noqa: E402, F401  (citizens' tickets, issue 14)
 from storage.versions import CommentVersion  # noqa: E402, F401  (a table of its own module)

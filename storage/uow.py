@@ -22,6 +22,7 @@ from storage.repositories import (
     Reports,
     VKInbox,
 )
+from storage.tickets import Tickets
 
 
 class UnitOfWork:
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.plan_items = PlanItems(self.session)
         self.feeds = Feeds(self.session)
         self.outbox = OutboxRows(self.session)
+        self.tickets = Tickets(self.session)
         return self
 
     async def __aexit__(

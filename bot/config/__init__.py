@@ -24,6 +24,12 @@ from bot.config.networks import (
     TelegramSettings,
     VKSettings,
 )
+from bot.config.replies import (
+    RepliesSettings,
+    ReplyDeadline,
+    ReplyRoute,
+    ReplyTemplate,
+)
 from bot.config.sections import (
     AutoAction,
     ControlSettings,
@@ -67,6 +73,10 @@ __all__ = [
     "PublishSettings",
     "RedisSettings",
     "RegistrySettings",
+    "RepliesSettings",
+    "ReplyDeadline",
+    "ReplyRoute",
+    "ReplyTemplate",
     "RetentionSettings",
     "SandboxSettings",
     "SecondOpinionSettings",
@@ -129,6 +139,7 @@ class Config(Section):
     plan: PlanSettings = Field(default_factory=PlanSettings)
     duty: DutySettings = Field(default_factory=DutySettings)
     control: ControlSettings = Field(default_factory=ControlSettings)
+    replies: RepliesSettings = Field(default_factory=RepliesSettings)
 
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)

@@ -184,4 +184,5 @@ class RetentionSettings(Section):
     examples_days: int = Field(180, ge=0)
     audit_days: int = Field(180, ge=0)
     media_days: int = Field(0, ge=0)
+    tickets_days: int = Field(180, ge=0)  # a ticket's citizen name and network id
     purge_time: str = Field("03:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")

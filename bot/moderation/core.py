@@ -10,7 +10,7 @@ them together.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from bot.cards import short_name
@@ -86,6 +86,8 @@ class ModerationCore:
         self._catching_up = asyncio.Lock()
         # Other features' parts of the morning digest (the reporting duty, …), in this order.
         self.digest_sections: list[DigestSection] = []
+        # Features that read new comments too (the citizens' questions, bot/replies).
+        self.comment_hooks: list[Callable[[Sequence[IncomingComment]], Awaitable[None]]] = []
         # An admin is told once when something stops (bot.alerts.AdminAlerts.once).
         self.on_trouble: Callable[[str, str], Awaitable[object]] | None = None
 

@@ -52,7 +52,10 @@ class Intake(ModerationCore):
         """
         if not items:
             return []
-        return (await self._store_and_raise(items, force))[1]
+        flagged = (await self._store_and_raise(items, force))[1]
+        for hook in self.comment_hooks:
+            await hook(items)
+        return flagged
 
     async def _store_and_raise(
         self, items: Sequence[IncomingComment], force: str = ""

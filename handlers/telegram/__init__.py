@@ -16,6 +16,7 @@ from handlers.telegram import (
     moderation,
     plan,
     publishing,
+    replies,
     report,
     review,
 )
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         announce.router,
         plan.router,
         control.router,
+        replies.router,
         moderation.router,
         publishing.router,
         review.router,

@@ -42,3 +42,8 @@ class AccountDialog(StatesGroup):
     department = State()
     responsible = State()
     edit = State()
+
+
+class TicketDialog(StatesGroup):
+    reply = State()  # an editor writes the reply to a citizen
+    answer = State()  # a department head writes the answer to a citizen's question

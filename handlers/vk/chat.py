@@ -7,15 +7,18 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 from vkbottle import API, VKAPIError
 
 from bot.access import FloodGuard
+from bot.dates import utcnow
 from bot.duty import Duty
 from bot.editorial import Desk
 from bot.people import PeopleService
+from bot.replies.service import Replies
 from handlers.vk.inbox import Inbox
 from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
 from handlers.vk.state import DatabaseStateDispenser
@@ -104,6 +107,10 @@ class VKChat:
         self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.duty: Duty | None = None  # announcements ahead («Анонс»), set by the app
         self.flood: FloodGuard | None = None  # the per-person limit (bot/access.py), when set
+        self.replies: Replies | None = None  # citizens' messages become tickets (bot/replies)
+
+    def now(self) -> datetime:
+        return utcnow()
 
     async def say(self, turn: Turn, text: str, keyboard: str | None = None) -> int:
         turn.replies += 1

@@ -21,7 +21,7 @@ from bot.errors import Denied, DeskError
 from bot.people import Account
 from bot.ports import Action
 from bot.reporting import STRANGER
-from handlers.vk import announce, report
+from handlers.vk import announce, replies, report
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
 from handlers.vk.render import MENU_REPORT, menu_keyboard
@@ -79,6 +79,9 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
     name, arg = command(turn)
     peer = await chat.states.get(turn.peer_id)
     step = report.step_of(peer)
+    if (ticket_id := replies.answering(peer)) and not name and chat.replies is not None:
+        await replies.answer(chat, turn, person, ticket_id)
+        return
     data = dict(peer.payload) if peer is not None else {}
     if name == "report":
         await report.start(chat, turn, step, data)
@@ -112,8 +115,15 @@ async def stranger(chat: VKChat, turn: Turn) -> None:
     if not code and not name and CODE_RE.match(text):
         code = text
     if not code:
-        await chat.people.refuse(account, what="message_new")
         closed = await chat.people.was_closed(account)
+        if not closed and chat.replies is not None and name in ("", "start"):
+            # A citizen: their message is a ticket for the editors; «Начать» gets a welcome.
+            if name == "start":
+                await chat.say(turn, replies.CITIZEN_WELCOME)
+            else:
+                await replies.citizen_message(chat, turn)
+            return
+        await chat.people.refuse(account, what="message_new")
         await chat.say(turn, reporting.CLOSED if closed else STRANGER)
         return
     new = await chat.people.accept_invite(code, account, await chat.full_name(turn.peer_id))
@@ -129,6 +139,9 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
         await chat.people.refuse(account, what="message_event")
         closed = await chat.people.was_closed(account)
         await chat.answer(turn, reporting.CLOSED if closed else SHORT_REFUSAL)
+        return
+    if turn.payload.get("d") == Action.ticket_answer and chat.replies is not None:
+        await replies.start_answer(chat, turn, person, int(turn.payload.get("r") or 0))
         return
     if turn.payload.get("d") == Action.report_now and chat.duty is not None:
         await announce.report_now(chat, turn, person, int(turn.payload.get("r") or 0))

@@ -34,12 +34,14 @@ COMMANDS: dict[str, Role | None] = {
     "invite": Role.admin, "invites": Role.admin, "people": Role.admin, "audit": Role.admin,
     "accounts": Role.admin, "tokens": Role.admin, "doctor": Role.admin, "forget": Role.admin,
     "announce": None, "plan": Role.editor, "feed": Role.editor, "month": Role.admin,
+    "tickets": Role.editor,
 }  # fmt: skip
 BUTTONS: dict[str, Role | None] = {
     "d1": Role.editor,  # the editors' decisions on posts and comments
     "r1": None,  # the report dialog's own steps
     "p1": Role.editor,  # the publication plan
     "d1:dn": None,  # «Сообщить сейчас» under a reporter's own reminder
+    "d1:th": None,  # «Ответить» under a citizen's question sent to a head (the core checks whose)
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
 }  # fmt: skip
 RANK = {Role.reporter: 1, Role.editor: 2, Role.admin: 3}
@@ -49,6 +51,7 @@ REFUSALS = (
     "ведут администраторы",
     "доступен только по приглашению",
     "Бот доступен только по приглашению",
+    "Доступ закрыт.",  # a closed person's one line (issue 9, item 17)
 )
 
 
@@ -235,8 +238,11 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
                 )
             )
             await uow.commit()
-    # A stranger hears the invitation rule; a closed person one line (issue 9, item 17).
+    # A stranger's staff commands hear the invitation rule; what else a stranger writes is a
+    # citizen's message (a ticket, acknowledged); a closed person hears one line (issue 9,
+    # item 17) whatever they write, and is never a ticket.
     refusal = "только по приглашению" if role == "unknown" else "Доступ закрыт."
+    citizen = {"Начать": "Напишите ваш вопрос", "привет": "передано в администрацию"}
     texts = ["report", "/report", vk_messages.MENU_REPORT, "help", "cancel", "Начать", "привет"]
     for text in texts:
         before = len(stage.vk.sent_messages(vk_id))
@@ -244,7 +250,11 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
         await stage.vk.wait_until(
             lambda n=before: len(stage.vk.sent_messages(vk_id)) > n, timeout=TIMEOUT
         )
-        assert refusal in stage.vk.sent_messages(vk_id)[-1]["text"], text
+        expected = citizen.get(text, refusal) if role == "unknown" else refusal
+        assert expected in stage.vk.sent_messages(vk_id)[-1]["text"], text
+    async with stage.app.uow() as uow:
+        opened = await uow.tickets.open()
+    assert [t.citizen_id for t in opened] == ([vk_id] if role == "unknown" else [])
     for payload in ({"cmd": "report"}, {"command": "start"}, {"d": 1}, {"r": "ok", "a": ""}):
         event = stage.vk.user_presses_button(vk_id, VK_GROUP_ID, payload, 1)
         await stage.vk.wait_until(

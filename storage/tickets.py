@@ -1,0 +1,96 @@
+"""Citizens' messages and questions that need an answer from the administration (order 1.2.3).
+
+One row per message or question comment, stored once per (network, channel, external id). The
+citizen's name and network id are kept only for the retention period (bot/retention.py); the
+row itself, with its kind, department and times, stays for the monthly figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import BigInteger, UniqueConstraint, update
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# open: waiting for the editors; forwarded: with a department head; draft: an answer waits for
+# the editor's approval; sending: the reply is going out; answered / dismissed: closed.
+OPEN_STATES = ("open", "forwarded", "draft", "sending")
+CLOSED_STATES = ("answered", "dismissed")
+
+
+class Ticket(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("network", "channel", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = Field(max_length=20)
+    channel: str = Field(max_length=20)  # "message" (private) or "comment" (public)
+    external_id: str = Field(max_length=100)
+    # Where the reply goes, as the network's adapter reads it (a peer id, "post_id:comment_id").
+    thread_ref: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=500)
+    citizen_id: int = Field(default=0, sa_type=BigInteger)
+    citizen_name: str = Field(default="", max_length=200)
+    text: str = ""
+    kind: str = Field(max_length=20)  # question, complaint, request, thanks
+    department: str = Field(default="", max_length=200)
+    state: str = Field(default="open", max_length=20, index=True)
+    created_at: datetime = Field(index=True)
+    first_due: datetime
+    answer_due: datetime
+    first_response_at: datetime | None = None
+    answered_at: datetime | None = None
+    holder_id: int | None = Field(default=None, foreign_key="person.id")
+    assignee_id: int | None = Field(default=None, foreign_key="person.id")
+    draft: str = ""
+    draft_by: int | None = Field(default=None, foreign_key="person.id")
+    reply_url: str = Field(default="", max_length=500)
+    closed_by: int | None = Field(default=None, foreign_key="person.id")
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    overdue: bool = False
+    anonymised_at: datetime | None = None
+
+
+class Tickets:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, ticket: Ticket) -> Ticket:
+        self.session.add(ticket)
+        await self.session.flush()
+        return ticket
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+    async def find(self, network: str, channel: str, external_id: str) -> Ticket | None:
+        query = select(Ticket).where(
+            Ticket.network == network,
+            Ticket.channel == channel,
+            Ticket.external_id == external_id,
+        )
+        return (await self.session.exec(query)).first()
+
+    async def move(self, ticket_id: int, states: Sequence[str], **values: object) -> bool:
+        """Compare-and-set: change the row only if it is still in one of `states`."""
+        result = await self.session.exec(
+            update(Ticket)
+            .where(col(Ticket.id) == ticket_id, col(Ticket.state).in_(states))
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+    async def open(self) -> list[Ticket]:
+        query = select(Ticket).where(col(Ticket.state).in_(OPEN_STATES))
+        rows = list((await self.session.exec(query)).all())
+        return sorted(rows, key=lambda t: (due_of(t), t.id or 0))
+
+    async def created_between(self, start: datetime, end: datetime) -> list[Ticket]:
+        query = select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+        return list((await self.session.exec(query)).all())
+
+
+def due_of(ticket: Ticket) -> datetime:
+    """The deadline the ticket runs against now: the first response, then the answer."""
+    return ticket.first_due if ticket.first_response_at is None else ticket.answer_due
