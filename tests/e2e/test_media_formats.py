@@ -21,6 +21,7 @@ from tests.e2e.test_vk_reporter import join_vk, labels, start_report
 VIDEO = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"video-frames" * 40
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 10
 TEXT = "Итоги конкурса «Лучший двор»: победители и призы."
+DOCS_AND_VIDEO = [("video", VIDEO, "ролик.mp4"), ("document", PDF, "призы.pdf")]
 
 
 def text_of(message: dict) -> str:
@@ -67,7 +68,7 @@ def only(items: list[dict], what: str) -> dict:
 async def test_video_and_document_reach_every_network_that_takes_them_once(
     stage: Stage, reporter: Chat, editor: Chat
 ) -> None:
-    await send_report(reporter, [("video", VIDEO, "ролик.mp4"), ("document", PDF, "призы.pdf")])
+    await send_report(reporter, DOCS_AND_VIDEO)
     card = await editor.expect("Новое сообщение № 1")
     said = text_of(card)
     assert "1 видео, 1 документ" in said
