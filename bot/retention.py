@@ -77,7 +77,9 @@ class Retention:
     async def purge(self) -> Purged:
         """The daily job: everything past its term, anonymised or deleted; counts kept."""
         s, now = self._settings, self._clock()
-        comments = examples = lines = files = 0
+        comments = examples = lines = files = tickets = 0
+        if self.tickets is not None and s.tickets_days:  # type: ignore[attr-defined]
+            tickets = await self.tickets(s.tickets_days)  # type: ignore[attr-defined]
         async with self._uow() as uow:
             if s.comments_days:  # type: ignore[attr-defined]
                 before = now - timedelta(days=s.comments_days)  # type: ignore[attr-defined]
@@ -113,9 +115,6 @@ class Retention:
                     uow.session.add(line)
             if s.media_days:  # type: ignore[attr-defined]
                 files = await self._purge_media(uow, now - timedelta(days=s.media_days))  # type: ignore[attr-defined]
-            tickets = 0
-            if self.tickets is not None and s.tickets_days:  # type: ignore[attr-defined]
-                tickets = await self.tickets(s.tickets_days)  # type: ignore[attr-defined]
             purged = Purged(comments, examples, lines, files, tickets)
             await audit(uow, now, "retention.purge", details=str(purged))
             await uow.commit()
