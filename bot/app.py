@@ -19,7 +19,7 @@ from aiogram import Dispatcher
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
-from bot import app_features, app_networks, app_replies, metrics
+from bot import app_features, app_formats, app_networks, app_replies, metrics
 from bot.access import with_stored_tokens
 from bot.alerts import AdminAlerts
 from bot.config import Config, Secrets
@@ -183,6 +183,7 @@ class Application:
             control=self.control,
             replies=self.replies,
             outbox=self.outbox,
+            **app_formats.formats(self),
             tg_comments=self.tg_comments,
             vk_link=app_networks.vk_link(self),
             delivery=self.notifier,

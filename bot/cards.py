@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.content import PostContent
 from bot.dates import calendar_date, calendar_when, human_when, stamp
 from bot.domain import MediaKind, Network, PostState, PublicationState
-from bot.ports import Action, Button, Card, Check, MediaItem
+from bot.ports import Action, Button, Card, Check, MediaItem, PollSpec
 from bot.textsize import fit
 from storage.models import Person, Post, Publication, Report
 
@@ -26,6 +26,7 @@ class PostView:
     media: tuple[MediaItem, ...]
     publications: list[Publication]
     decided_by: Person | None = None
+    poll: PollSpec | None = None  # bot/polls.py
 
     @property
     def title(self) -> str:
@@ -37,7 +38,7 @@ class PostView:
     @property
     def content(self) -> PostContent:
         """What the post says and shows, as every network's adapter gets it."""
-        return PostContent(self.post.text, self.media)
+        return PostContent(self.post.text, self.media, self.poll)
 
     def media_summary(self) -> str:
         counts: dict[MediaKind, int] = {}
@@ -82,7 +83,10 @@ def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz
             )
     else:
         lines.append(f"Черновик № {post.id}")
-    lines += ["", clip(post.text), "", check_summary(checks)]
+    lines += ["", clip(post.text)]
+    if view.poll is not None:
+        lines += ["", poll_summary(view.poll, tz)]
+    lines += ["", check_summary(checks)]
     return Card(
         "\n".join(lines),
         buttons=(
@@ -91,8 +95,19 @@ def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz
                 Button("Редактировать", Action.edit, post.id),
                 Button("Отклонить", Action.reject, post.id),
             ),
+            (
+                Button("+ Опрос", Action.add_poll, post.id),
+                Button("+ Трансляция", Action.add_broadcast, post.id),
+                Button("+ Конкурс", Action.add_contest, post.id),
+            ),
         ),
     )
+
+
+def poll_summary(poll: PollSpec, tz: ZoneInfo) -> str:
+    kind = "несколько ответов" if poll.multiple else "один ответ"
+    options = "\n".join(f"• {o}" for o in poll.options)
+    return f"Опрос: «{poll.question}» ({kind}, итоги {stamp(poll.ends_at, tz)})\n{options}"
 
 
 def check_summary(checks: dict[Network, Check]) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bot.domain import MediaKind
@@ -43,11 +44,34 @@ class MediaItem:
             return 0
 
 
+@dataclass(frozen=True)
+class PollSpec:
+    """A poll attached to a post (bot/polls.py): the same question and options on every network
+    that takes one; each adapter's check() says whether, and within which limits, it does."""
+
+    question: str
+    options: tuple[str, ...]
+    multiple: bool
+    ends_at: datetime
+
+
+POLL_PART = "poll"  # the part of a publication that names the poll on its network
+
+
+@dataclass(frozen=True)
+class PollTally:
+    """A network's votes per option, in the order of PollSpec.options."""
+
+    votes: tuple[int, ...]
+    voters: int | None = None
+
+
 class ContentParts:
     """What the post holds, read the same way from PostContent and OutgoingPost."""
 
     text: str
     media: tuple[MediaItem, ...]
+    poll: PollSpec | None
 
     def of_kind(self, *kinds: MediaKind) -> tuple[MediaItem, ...]:
         return tuple(m for m in self.media if m.kind in kinds)
@@ -79,6 +103,7 @@ class PostContent(ContentParts):
 
     text: str = ""
     media: tuple[MediaItem, ...] = ()
+    poll: PollSpec | None = None
 
 
 def refusal(kinds: Iterable[MediaKind], why: str = "") -> str:

@@ -60,6 +60,10 @@ class DeskCore:
         self.clock = clock
         self.tz = config.desk.tz
         self.planner: Planner | None = None
+        # Formats whose extra posts are approved with a post (bot/broadcasts.py's reminder):
+        # `scheduled(uow, post_id, when, actor, now)` -> [(post_id, when)] to plan, and
+        # `cancelled(uow, post_id, actor, now)`, both inside the decision's transaction.
+        self.hooks: list[Any] = []
         self._background: set[asyncio.Task] = set()
         self._last_background: asyncio.Task | None = None
 

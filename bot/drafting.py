@@ -146,6 +146,12 @@ class Drafting:
             telegram_file_id=media.telegram_file_id,
         )
 
+    async def show_draft(self, post_id: int) -> None:
+        """A draft the desk wrote itself (a contest's results) reaches the editors' chats."""
+        async with self._core.uow() as uow:
+            view = await self._core.view(uow, post_id)
+        await self._show_draft_to_editors(view)
+
     async def _show_draft_to_editors(self, view: PostView) -> None:
         core = self._core
         post_id = view.post.id

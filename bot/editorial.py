@@ -163,3 +163,6 @@ class Desk:
     async def view(self, post_id: int) -> PostView:
         async with self.core.uow() as uow:
             return await self.core.view(uow, post_id)
+
+    async def show_draft(self, post_id: int) -> None:
+        await self.drafting.show_draft(post_id)

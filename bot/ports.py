@@ -12,9 +12,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from bot.content import ContentParts, MediaItem, PostContent
+from bot.content import POLL_PART, ContentParts, MediaItem, PollSpec, PollTally, PostContent
 from bot.domain import Network
 from storage.models import Person
+
+__all__ = ["POLL_PART", "PollSpec", "PollTally"]  # re-exported: the ports adapters read
 
 
 class Action(StrEnum):
@@ -59,6 +61,12 @@ class Action(StrEnum):
     ticket_edit = "te"  # «Изменить» under a draft
     ticket_answer = "th"  # «Ответить» under a department head's question
     open_tickets = "ot"
+    # polls, live broadcasts, contests (bot/polls.py, bot/broadcasts.py, bot/contests.py)
+    add_poll = "po"
+    poll_kind = "pk"
+    add_broadcast = "ab"
+    add_contest = "ac"
+    publish_recording = "pr"
 
 
 @dataclass(frozen=True)
@@ -150,15 +158,16 @@ class OutgoingPost(ContentParts):
     key: str = ""
     sent: Mapping[str, Published] = field(default_factory=dict)
     on_part: PartSent | None = field(default=None, compare=False)
+    poll: PollSpec | None = None
 
     @classmethod
     def of(cls, post_id: int, content: PostContent, **how: object) -> OutgoingPost:
         """The publication of `content`; `how`: key, sent, on_part."""
-        return cls(post_id, content.text, content.media, **how)  # type: ignore[arg-type]
+        return cls(post_id, content.text, content.media, poll=content.poll, **how)  # type: ignore[arg-type]
 
     @property
     def content(self) -> PostContent:
-        return PostContent(self.text, self.media)
+        return PostContent(self.text, self.media, self.poll)
 
     async def part_sent(self, name: str, result: Published) -> None:
         if self.on_part is not None:
@@ -210,6 +219,9 @@ class Publisher(Protocol):
       there or the network cannot be searched (Telegram's Bot API cannot read a channel).
     - `home_url()`: where a person checks by eye whether the post went out (the channel, the
       wall); shown with «Возможно, опубликовано».
+    - `poll_results(poll, ref)`: the votes of a poll this publisher sent (ref: the publication's
+      POLL_PART); only publishers whose check() lets a post with a poll through have it. It may
+      close the poll (Telegram's stopPoll). Raises PublishError when the network won't say.
     """
 
     network: Network

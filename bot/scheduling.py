@@ -145,6 +145,9 @@ class Scheduling:
             ):
                 raise await core.conflict(uow, post_id)
             await self.outbox.schedule(uow, post_id, when, now)
+            planned = [(post_id, when)]
+            for hook in core.hooks:
+                planned += await hook.scheduled(uow, post_id, when, actor, now)
             await audit(
                 uow,
                 now,
@@ -155,7 +158,8 @@ class Scheduling:
             )
             await uow.commit()
             view = await core.view(uow, post_id)
-        core.plan(post_id, when)
+        for planned_id, at in planned:
+            core.plan(planned_id, at)
         await core.update_cards(post_id, status_card(view, now, core.tz))
         return scheduled_card(view, now, core.tz)
 
@@ -165,6 +169,8 @@ class Scheduling:
         core.require_editor(actor)
         async with core.uow() as uow:
             await self.outbox.unschedule(uow, post_id, core.clock())
+            for hook in core.hooks:
+                await hook.cancelled(uow, post_id, actor, core.clock())
             view = await core.transition(
                 uow,
                 post_id,
@@ -188,6 +194,8 @@ class Scheduling:
         now = core.clock()
         async with core.uow() as uow:
             await self.outbox.unschedule(uow, post_id, now)  # refused while one is on its way
+            for hook in core.hooks:
+                await hook.cancelled(uow, post_id, actor, now)
             reset = {"scheduled_at": None, "decided_by": None, "decided_at": None}
             if not await uow.posts.move(
                 post_id, cancellable, state=PostState.draft, updated_at=now, **reset

@@ -8,6 +8,7 @@ from bot.cards import PostView
 from bot.domain import MediaKind
 from bot.errors import NotFound
 from bot.media import MediaStore
+from bot.polls_model import poll_of
 from bot.ports import MediaItem
 from storage.models import Attachment, Post
 from storage.uow import UnitOfWork
@@ -33,6 +34,7 @@ async def load_view(uow: UnitOfWork, media: MediaStore, post_id: int) -> PostVie
         media=media_items(media, await uow.posts.attachments(post_id)),
         publications=await uow.publications.for_post(post_id),
         decided_by=await uow.people.get(post.decided_by) if post.decided_by else None,
+        poll=poll_of(await uow.formats.poll(post_id)),
     )
 
 

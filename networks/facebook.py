@@ -45,6 +45,8 @@ class FacebookPage(Publisher):
     def check(self, post: OutgoingPost) -> Check:
         problems: list[str] = []
         photos = [m for m in post.media if m.kind == MediaKind.photo]
+        if post.poll is not None:
+            problems.append("опросы не поддерживаются: бот не создаёт опросы в Facebook")
         videos = [m for m in post.media if m.kind == MediaKind.video]
         if len(post.text) > TEXT_LIMIT:
             problems.append(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {len(post.text)})")

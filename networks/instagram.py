@@ -71,6 +71,8 @@ class InstagramAccount(Publisher):
     def check(self, post: OutgoingPost) -> Check:
         problems: list[str] = []
         media = [m for m in post.media if m.kind != MediaKind.document]
+        if post.poll is not None:
+            problems.append("опросы не поддерживаются: бот не создаёт опросы в Instagram")
         if not media:
             problems.append("Instagram не публикует без фото или видео — добавьте хотя бы одно")
         if len(media) < len(post.media):

@@ -20,6 +20,9 @@ What it relies on, and where that is written (checked with the search tool):
   dev.max.ru/docs-api/methods/GET/messages/-messageId-/comments); the search found no copy of
   those pages themselves, so this is the client's word, not confirmed from MAX's docs. MAX
   gives a bot no hiding of a comment and no ban of a commenter in a channel.
+Polls: MAX's Bot API has no poll attachment (the attachment types maxapi 1.2.3 knows are image,
+video, audio, file, sticker, contact, inline_keyboard, location, share), so a post with a poll
+is refused in the check and goes out on the other networks.
 NOT confirmed: the text limit's exact edge (maxapi refuses 4,000 characters and more, so the
 check blocks from 4,000), and the MAX rate limit per bot (30 rps is a partner's statement).
 """
@@ -51,6 +54,7 @@ UPLOAD_TYPES = {
     MediaKind.video: UploadType.VIDEO,
     MediaKind.document: UploadType.FILE,
 }
+NO_POLLS = "опросы не поддерживаются: у ботов MAX нет опросов — снимите опрос или эту сеть"
 REJECTED = {
     "chat.not.found": "канал не найден — проверьте [max] chat_id в настройках",
     "proto.payload": "MAX не принял текст или вложения",
@@ -120,6 +124,8 @@ class MaxChannel(Publisher):
             problems.append(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {len(post.text)})")
         if len(post.media) > ATTACHMENT_LIMIT:
             problems.append(f"не больше {ATTACHMENT_LIMIT} вложений")
+        if post.poll is not None:
+            problems.append(NO_POLLS)
         return Check(problems=tuple(problems))
 
     async def publish(self, post: OutgoingPost) -> Published:

@@ -32,6 +32,13 @@ check has none.
   methods); the emulator takes the same shape.
 - Documents: a group topic has no file attachment among the media types found, so the check
   refuses documents (the other networks still get the post).
+Polls: NOT confirmed. The poll goes into the topic's attachment as a media item
+{"type": "poll", "question": …, "answers": [{"text": …}], "options": "SingleChoice,
+AnonymousVoting"} (MultipleChoice for several answers), the shape OK's widget and SDK docs are
+remembered to use; no page with it was found. The results are read with `mediatopic.getByIds`
+(topic_ids, fields=media_topic.*,poll.*) → entities.polls[].answers[].votes_count — also not
+confirmed. The emulator keeps exactly these shapes, so a wrong guess shows as a refusal from OK
+at publish time (or «итоги не получены» in the results message), never as a silent loss.
 """
 
 from __future__ import annotations
@@ -42,7 +49,16 @@ from datetime import timedelta
 from bot.config import Config, Secrets
 from bot.content import MediaItem, refusal
 from bot.domain import MediaKind, Network
-from bot.ports import Check, OutgoingPost, Published, Publisher, PublishError
+from bot.ports import (
+    POLL_PART,
+    Check,
+    OutgoingPost,
+    PollSpec,
+    PollTally,
+    Published,
+    Publisher,
+    PublishError,
+)
 from networks.ok_api import OKApi, OKCallError, OKUnavailable
 from networks.ok_comments import OKComments
 from networks.registry import Connection, PublishedRefs
@@ -111,6 +127,8 @@ class OKGroup(Publisher):
                 media.append({"type": "movie", "list": [{"id": i} for i in ids]})
         except (OKCallError, OKUnavailable) as exc:
             raise sorted_error(exc) from exc  # nothing is in the group yet
+        if post.poll is not None:
+            media.append(poll_media(post.poll))
         attachment = json.dumps({"media": media}, ensure_ascii=False)
         try:
             topic_id = await self._api.call(
@@ -119,7 +137,26 @@ class OKGroup(Publisher):
         except (OKCallError, OKUnavailable) as exc:
             raise sorted_error(exc, posting=True) from exc
         topic_id = str(topic_id).strip('"')
-        return Published(topic_id, f"https://ok.ru/group/{self._gid}/topic/{topic_id}")
+        published = Published(topic_id, f"https://ok.ru/group/{self._gid}/topic/{topic_id}")
+        if post.poll is not None:
+            await post.part_sent(POLL_PART, published)  # the poll lives in the topic itself
+        return published
+
+    async def poll_results(self, poll: PollSpec, ref: Published) -> PollTally:
+        try:
+            answer = await self._api.call(
+                "mediatopic.getByIds", topic_ids=ref.external_id, fields="media_topic.*,poll.*"
+            )
+        except (OKCallError, OKUnavailable) as exc:
+            raise sorted_error(exc) from exc
+        try:
+            found = answer["entities"]["polls"][0]
+            votes = {a["text"]: int(a.get("votes_count", 0)) for a in found["answers"]}
+        except (KeyError, IndexError, TypeError) as exc:
+            raise PublishError(
+                "rejected", "Одноклассники не отдали итоги опроса", None, repr(answer)
+            ) from exc
+        return PollTally(tuple(votes.get(o, 0) for o in poll.options))
 
     async def _upload(self, photos: list) -> list[str]:
         slot = await self._api.call("photosV2.getUploadUrl", gid=self._gid, count=len(photos))
@@ -167,3 +204,13 @@ def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Conne
             timedelta(days=config.moderation.catchup_days),
         )
     return Connection(Network.ok, OKGroup(api, settings.group_id), moderator)
+
+
+def poll_media(poll: PollSpec) -> dict:
+    kind = "MultipleChoice" if poll.multiple else "SingleChoice"
+    return {
+        "type": "poll",
+        "question": poll.question,
+        "answers": [{"text": option} for option in poll.options],
+        "options": f"{kind},AnonymousVoting",
+    }

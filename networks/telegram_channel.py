@@ -7,6 +7,13 @@ ClientDecodeError before it looks at the status) is "uncertain" and a person is 
 connection that never opened is safe to retry. A post goes out in parts (an album, documents,
 the text when it is too long for a caption); each part is reported as it lands, so a retry
 sends only what is missing.
+
+Polls: `sendPoll` in the channel after the post (its own message, the part "poll"), anonymous
+(Telegram refuses non-anonymous polls in channels); question 1-300 characters, 2-10 options of
+1-100 (core.telegram.org/bots/api#sendpoll as Bot API clients quote it; newer Bot API versions
+allow more options, the desk keeps to 10 for every network). `close_date` only reaches 600
+seconds ahead, so a poll that ends later is closed with `stopPoll` at its end, whose answer
+carries the final counts.
 """
 
 from __future__ import annotations
@@ -34,7 +41,17 @@ from aiohttp import ClientConnectorError
 
 from bot.content import megabytes
 from bot.domain import MediaKind, Network
-from bot.ports import Check, MediaItem, OutgoingPost, Published, Publisher, PublishError
+from bot.ports import (
+    POLL_PART,
+    Check,
+    MediaItem,
+    OutgoingPost,
+    PollSpec,
+    PollTally,
+    Published,
+    Publisher,
+    PublishError,
+)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -42,6 +59,9 @@ CAPTION_LIMIT = 1024
 # sendDocument «up to 50 MB»); a file already on Telegram goes by its file_id, without upload.
 PHOTO_LIMIT = 10 * 1024 * 1024
 FILE_LIMIT = 50 * 1024 * 1024
+POLL_QUESTION_LIMIT = 300
+POLL_OPTION_LIMIT = 100
+POLL_OPTIONS = (2, 10)
 # Telegram's reasons, as the editor should read them; anything else is quoted as it came.
 REASONS = {
     "chat not found": "канал не найден — проверьте channel_id в настройках",
@@ -90,6 +110,8 @@ class TelegramChannel(Publisher):
         self._timeout = timeout
 
     def check(self, post: OutgoingPost) -> Check:
+        if post.poll is not None and (problems := poll_problems(post.poll)):
+            return Check(problems=problems)
         size = utf16_len(post.text)
         if post.is_empty:
             return Check(problems=("пустая публикация: нет ни текста, ни вложений",))
@@ -133,6 +155,21 @@ class TelegramChannel(Publisher):
                 "rejected", f"Telegram отклонил публикацию: {_reason(exc.message)}", None, str(exc)
             ) from exc
 
+    async def poll_results(self, poll: PollSpec, ref: Published) -> PollTally:
+        """stopPoll closes the poll and answers with its final counts."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                closed = await self._bot.stop_poll(self._channel_id, int(ref.external_id))
+        except TelegramBadRequest as exc:
+            raise PublishError(
+                "rejected", f"Telegram не отдал итоги: {_reason(exc.message)}", None, str(exc)
+            ) from exc
+        except (TelegramNetworkError, TimeoutError, ClientDecodeError, TelegramServerError) as exc:
+            raise PublishError("temporary", "Telegram не ответил", None, repr(exc)) from exc
+        return PollTally(
+            tuple(option.voter_count for option in closed.options), closed.total_voter_count
+        )
+
     @staticmethod
     def _uncertain(exc: Exception) -> PublishError:
         return PublishError(
@@ -170,6 +207,16 @@ class TelegramChannel(Publisher):
                 done = Published(str(message.message_id), self._link(message))
                 await post.part_sent(name, done)
             results.append(done)
+        if post.poll is not None and POLL_PART not in post.sent:
+            poll = post.poll
+            message = await self._bot.send_poll(
+                self._channel_id,
+                poll.question,
+                list(poll.options),
+                is_anonymous=True,  # a channel takes anonymous polls only
+                allows_multiple_answers=poll.multiple,
+            )
+            await post.part_sent(POLL_PART, Published(str(message.message_id), self._link(message)))
         return results[0]
 
     async def _send_group(self, items: list[MediaItem], caption: str | None) -> list[Message]:
@@ -201,3 +248,16 @@ class TelegramChannel(Publisher):
         if self._username:
             return f"https://t.me/{self._username}/{message.message_id}"
         return f"https://t.me/c/{str(message.chat.id).removeprefix('-100')}/{message.message_id}"
+
+
+def poll_problems(poll: PollSpec) -> tuple[str, ...]:
+    problems = []
+    if utf16_len(poll.question) > POLL_QUESTION_LIMIT:
+        problems.append(f"вопрос опроса длиннее {POLL_QUESTION_LIMIT} знаков")
+    low, high = POLL_OPTIONS
+    if not low <= len(poll.options) <= high:
+        problems.append(f"в опросе от {low} до {high} вариантов")
+    long = [o for o in poll.options if utf16_len(o) > POLL_OPTION_LIMIT]
+    if long:
+        problems.append(f"вариант ответа длиннее {POLL_OPTION_LIMIT} знаков: «{long[0][:30]}…»")
+    return tuple(problems)

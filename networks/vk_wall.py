@@ -13,6 +13,12 @@ wall.post carries `guid`: VK answers a repeated call with the same guid with the
 instead of a second one, for about an hour (NETWORK-API-NOTES.md; the emulator keeps the same
 window). So this publisher is idempotent within that window, and past it `find_existing` reads
 the wall (wall.get) for a post with the same text published since the first attempt.
+
+Polls: `polls.create` (owner_id of the community, question, add_answers as a JSON array,
+is_multiple, end_date) first, written down as the part "poll" before `wall.post` attaches it as
+`poll{owner_id}_{id}` (VK's schema, emulators/vk/schema/polls); the results come from
+`polls.getById` (answers with votes). VK's schema says 1-10 answers; it names no length limit
+for the question or an answer, so the check has none (NOT confirmed what VK refuses).
 """
 
 from __future__ import annotations
@@ -28,11 +34,21 @@ from vkbottle import API, PhotoWallUploader, VKAPIError
 
 from bot.content import MediaItem, megabytes
 from bot.domain import MediaKind, Network
-from bot.ports import Check, OutgoingPost, Published, Publisher, PublishError
+from bot.ports import (
+    POLL_PART,
+    Check,
+    OutgoingPost,
+    PollSpec,
+    PollTally,
+    Published,
+    Publisher,
+    PublishError,
+)
 
 TEXT_LIMIT = 16384
 ATTACHMENT_LIMIT = 10
 DOCUMENT_LIMIT = 200 * 1024 * 1024
+POLL_ANSWERS = 10  # polls.create: "There can be from 1 to 10 answers"
 
 # VK error codes sorted into what a person can do about them.
 TEMPORARY = {1, 6, 9, 10, 29}
@@ -73,8 +89,11 @@ class VKWall(Publisher):
         problems = []
         if len(post.text) > TEXT_LIMIT:
             problems.append(f"текст длиннее {TEXT_LIMIT} знаков (сейчас {len(post.text)})")
-        if len(post.media) > ATTACHMENT_LIMIT:
-            problems.append(f"не больше {ATTACHMENT_LIMIT} вложений в одной записи")
+        if len(post.media) + (post.poll is not None) > ATTACHMENT_LIMIT:
+            problems.append(
+                f"не больше {ATTACHMENT_LIMIT} вложений в одной записи"
+                + (" (опрос — тоже вложение)" if post.poll is not None else "")
+            )
         for item in post.documents:
             if item.nbytes > DOCUMENT_LIMIT:
                 problems.append(
@@ -83,12 +102,16 @@ class VKWall(Publisher):
                 )
         if post.is_empty:
             problems.append("пустая публикация")
+        if post.poll is not None and len(post.poll.options) > POLL_ANSWERS:
+            problems.append(f"в опросе ВКонтакте не больше {POLL_ANSWERS} вариантов")
         return Check(problems=tuple(problems))
 
     async def publish(self, post: OutgoingPost) -> Published:
         try:
             async with asyncio.timeout(self._timeout * (2 + len(post.media))):
                 attachments = [await self._upload(item) for item in post.media]
+                if post.poll is not None:
+                    attachments.append(await self._poll(post))
                 # guid: a retried call with the same guid returns the first post, not a second one.
                 response = await self._api.request(
                     "wall.post",
@@ -159,6 +182,42 @@ class VKWall(Publisher):
             None,
             f"VK upload refused {item.filename}: {answer!r}",
         )
+
+    async def _poll(self, post: OutgoingPost) -> str:
+        """The poll's attachment; created once (a retry finds it among the parts sent)."""
+        made = post.sent.get(POLL_PART)
+        if made is None:
+            poll = post.poll
+            assert poll is not None
+            response = await self._api.request(
+                "polls.create",
+                {
+                    "owner_id": -self._group_id,
+                    "question": poll.question,
+                    "add_answers": json.dumps(list(poll.options), ensure_ascii=False),
+                    "is_multiple": int(poll.multiple),
+                    "end_date": int(poll.ends_at.timestamp()),
+                },
+            )
+            created = response["response"]
+            made = Published(f"{created['owner_id']}_{created['id']}", "")
+            await post.part_sent(POLL_PART, made)
+        return f"poll{made.external_id}"
+
+    async def poll_results(self, poll: PollSpec, ref: Published) -> PollTally:
+        owner_id, _, poll_id = ref.external_id.rpartition("_")
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._api.request(
+                    "polls.getById", {"owner_id": int(owner_id), "poll_id": int(poll_id)}
+                )
+        except VKAPIError as exc:
+            raise self._sorted(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise PublishError("temporary", "ВКонтакте не ответил", None, repr(exc)) from exc
+        found = response["response"]
+        votes = {a["text"]: int(a.get("votes", 0)) for a in found.get("answers", [])}
+        return PollTally(tuple(votes.get(o, 0) for o in poll.options), found.get("votes"))
 
     async def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
         """Our post on the wall: the same text, published by the community since `since`."""

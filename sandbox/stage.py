@@ -143,6 +143,7 @@ class Stage:
             "database": {"url": f"sqlite+aiosqlite:///{self.data_dir / 'pressdesk.db'}"},
             "storage": {"media_dir": str(self.data_dir / "media")},
             "publish": {"retry_delay_seconds": 0.2},
+            "formats": {"check_every_seconds": 0.5},
             "web": {"port": 0},
             # The emulators enforce no flood limits unless a test asks (enforce_flood_limits);
             # Telegram's real per-chat pace (1/s, 20/min a group) would only slow the demo and

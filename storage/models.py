@@ -189,6 +189,7 @@ class VKInboxCursor(SQLModel, table=True):
 # ---- account security (issue 15): the audit chain's head -----------------------------------
 from storage.audit import AuditHead  # noqa: E402, F401
 from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
+from storage.formats import Broadcast, Contest, PostPoll  # noqa: E402, F401  (issue 11)
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
 from storage.registry import RegistryAccount, StoredToken  # noqa: E402, F401
 from storage.tickets import Ticket  # noqa: E402, F401  (citizens' tickets, issue 14)

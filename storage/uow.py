@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.formats import Formats
 from storage.outbox import OutboxRows
 from storage.plan import Announcements, Feeds, PlanItems
 from storage.repositories import (
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.feeds = Feeds(self.session)
         self.outbox = OutboxRows(self.session)
         self.tickets = Tickets(self.session)
+        self.formats = Formats(self.session)
         return self
 
     async def __aexit__(

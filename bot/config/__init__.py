@@ -37,6 +37,7 @@ from bot.config.sections import (
     DeliverySettings,
     DeskSettings,
     DutySettings,
+    FormatsSettings,
     ModerationSettings,
     PlanSettings,
     PublishSettings,
@@ -63,6 +64,7 @@ __all__ = [
     "DeskSettings",
     "DutySettings",
     "FacebookSettings",
+    "FormatsSettings",
     "InstagramSettings",
     "MaxSettings",
     "ModerationSettings",
@@ -131,6 +133,7 @@ class Config(Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
+    formats: FormatsSettings = Field(default_factory=FormatsSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     web: WebSettings = Field(default_factory=WebSettings)

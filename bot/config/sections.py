@@ -50,6 +50,16 @@ class PublishSettings(Section):
     poll_seconds: float = Field(1.0, gt=0, le=60)
 
 
+class FormatsSettings(Section):
+    """Polls, live broadcasts and contests (issue 11): how often the desk looks for a poll
+    that ended, a broadcast that started, a contest to draw."""
+
+    check_every_seconds: float = Field(60.0, gt=0)
+    # The office's own accounts that never take part in a contest, besides the people of the
+    # desk: "vk:123", "telegram:456" (communities and channels are always left out).
+    staff_accounts: list[str] = Field(default_factory=list)
+
+
 class DeliverySettings(Section):
     """How messages to people are paced and kept until they arrive (networks/ratelimit.py)."""
 

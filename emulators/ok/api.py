@@ -72,6 +72,7 @@ class Methods:
             "mediatopic.post": self.mediatopic_post,
             "video.getUploadUrl": self.video_upload_url,
             "video.update": self.video_update,
+            "mediatopic.getByIds": self.mediatopic_get,
             "discussions.getComments": self.get_comments,
             "discussions.deleteComment": self.delete_comment,
             "users.getInfo": self.users_info,
@@ -131,7 +132,7 @@ class Methods:
             media = attachment["media"]
         except (ValueError, KeyError, TypeError) as exc:
             raise OKError(100, f"Invalid attachment: {exc}") from None
-        text_parts, photos, videos = [], [], []
+        text_parts, photos, videos, polls = [], [], [], []
         for item in media:
             if item.get("type") == "text":
                 text_parts.append(str(item.get("text", "")))
@@ -149,11 +150,34 @@ class Methods:
                     if not video["updated"]:  # the upload was never completed by video.update
                         raise OKError(100, f"Video {ref.get('id')} is not uploaded")
                     videos.append({"id": video["id"], "title": video["title"]})
+            elif item.get("type") == "poll":
+                polls.append(poll_of(item))
             else:
                 raise OKError(100, f"Unsupported media type {item.get('type')}")
         if not text_parts and not photos and not videos:
             raise OKError(100, "Empty media topic")
-        return self.emu.state.add_topic(gid, group, "\n".join(text_parts), photos, videos)
+        if len(polls) > 1:
+            raise OKError(100, "Only one poll per media topic")
+        topic_id = self.emu.state.add_topic(gid, group, "\n".join(text_parts), photos, videos)
+        if polls:
+            self.emu.state.topics[topic_id]["poll"] = polls[0]
+        return topic_id
+
+    def mediatopic_get(self, params: dict[str, str], token: dict) -> dict:
+        """The topics and, among the entities, their polls (NOT confirmed against OK)."""
+        required(params, "topic_ids")
+        topics, polls = [], []
+        for topic_id in params["topic_ids"].split(","):
+            topic = self.emu.state.topics.get(topic_id)
+            if topic is None:
+                continue
+            media: list[dict] = [{"type": "text", "text": topic["text"]}]
+            if topic.get("poll"):
+                ref = f"poll:{topic_id}"
+                media.append({"type": "poll", "poll_ref": ref})
+                polls.append({"ref": ref, **topic["poll"]})
+            topics.append({"id": topic_id, "media": media})
+        return {"media_topics": topics, "entities": {"polls": polls}}
 
     def video_upload_url(self, params: dict[str, str], token: dict) -> dict:
         """apiok.ru/en/dev/examples/video_upload: a video id and the URL to POST `data` to."""
@@ -233,6 +257,29 @@ class Methods:
             for gid in params["uids"].split(",")
             if gid in groups
         ]
+
+
+POLL_ANSWERS = (2, 10)  # NOT confirmed: the limits the desk keeps to everywhere
+
+
+def poll_of(item: dict) -> dict:
+    question = str(item.get("question") or "").strip()
+    answers = item.get("answers")
+    if not question:
+        raise OKError(100, "Poll question is empty")
+    if not isinstance(answers, list) or not POLL_ANSWERS[0] <= len(answers) <= POLL_ANSWERS[1]:
+        raise OKError(100, "Poll must have 2..10 answers")
+    texts = [str(a.get("text") or "").strip() if isinstance(a, dict) else "" for a in answers]
+    if not all(texts):
+        raise OKError(100, "Poll answer is empty")
+    options = {o.strip() for o in str(item.get("options") or "").split(",") if o.strip()}
+    if not options & {"SingleChoice", "MultipleChoice"}:
+        raise OKError(100, "Poll options must name SingleChoice or MultipleChoice")
+    return {
+        "question": question,
+        "answers": [{"text": t, "votes_count": 0} for t in texts],
+        "options": sorted(options),
+    }
 
 
 def public_comment(comment: dict) -> dict:

@@ -169,6 +169,12 @@ class OKEmulator(Watchable):
         group = self.state.groups.get(gid, {"topics": []})
         return [self.state.topics[t] for t in group["topics"]]
 
+    def vote(self, topic_id: str, counts: list[int]) -> None:
+        poll = self.state.topics[topic_id]["poll"]
+        for answer, count in zip(poll["answers"], counts, strict=True):
+            answer["votes_count"] = count
+        self.state.changed("vote", topic_id)
+
     def comments(self, topic_id: str, include_deleted: bool = False) -> list[dict]:
         found = self.state.topics[topic_id]["comments"]
         return [dict(c) for c in found if include_deleted or not c["deleted"]]

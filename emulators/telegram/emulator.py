@@ -265,6 +265,22 @@ class TelegramEmulator(EmulatorCore):
             return []
         return [clone(r.message) for r in chat.messages.values()]
 
+    def polls(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages of a chat that are polls (sendPoll), as they are now."""
+        return [m for m in self.chat_messages(chat_id) if "poll" in m]
+
+    def vote(self, chat_id: int, message_id: int, counts: list[int]) -> None:
+        """People voted: each option's count of voters (Telegram counts each voter once)."""
+        poll = self.chats[chat_id].messages[message_id].message["poll"]
+        if poll["is_closed"]:
+            raise ValueError("the poll is closed")
+        for option, count in zip(poll["options"], counts, strict=True):
+            option["voter_count"] = count
+        poll["total_voter_count"] = (
+            max(counts, default=0) if poll["allows_multiple_answers"] else sum(counts)
+        )
+        self._notify_change()
+
     def deleted_messages(self, chat_id: int) -> list[dict[str, Any]]:
         chat = self.chats.get(chat_id)
         return clone(chat.deleted) if chat else []

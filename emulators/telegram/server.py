@@ -12,14 +12,19 @@ from aiogram.methods.base import Response
 from aiohttp import web
 from pydantic import ValidationError
 
-from . import api_edits, api_messages, api_misc
+from . import api_edits, api_messages, api_misc, api_polls
 from .api_messages import Call, FilePart
 from .validation import METHODS, ApiError, decode_params, validate
 
 if TYPE_CHECKING:
     from .emulator import TelegramEmulator
 
-HANDLERS = {**api_messages.HANDLERS, **api_edits.HANDLERS, **api_misc.HANDLERS}
+HANDLERS = {
+    **api_messages.HANDLERS,
+    **api_edits.HANDLERS,
+    **api_misc.HANDLERS,
+    **api_polls.HANDLERS,
+}
 UPLOAD_LIMIT = 50 * 1024 * 1024
 EMU_KEY: web.AppKey[TelegramEmulator] = web.AppKey("telegram_emulator")
 

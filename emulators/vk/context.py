@@ -64,11 +64,19 @@ class Ctx:
 
 def registry() -> dict[str, Handler]:
     """Every method the emulator really implements."""
-    from . import callback, methods_media, methods_messages, methods_misc, methods_wall
+    from . import (
+        callback,
+        methods_media,
+        methods_messages,
+        methods_misc,
+        methods_polls,
+        methods_wall,
+    )
 
     return {
         **methods_wall.HANDLERS,
         **methods_media.HANDLERS,
+        **methods_polls.HANDLERS,
         **methods_misc.HANDLERS,
         **methods_messages.HANDLERS,
         **callback.HANDLERS,

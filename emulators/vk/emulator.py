@@ -302,6 +302,20 @@ class VKEmulator:
         posts = self.state.posts.get(owner_id, {}).values()
         return [public_post(p) for p in posts if not p.get("is_deleted")]
 
+    def polls(self, owner_id: int) -> list[dict]:
+        """The polls created on a wall (polls.create), as they are now."""
+        return [dict(p) for (owner, _), p in self.state.polls.items() if owner == owner_id]
+
+    def vote(self, owner_id: int, poll_id: int, counts: list[int]) -> None:
+        poll = self.state.polls[(owner_id, poll_id)]
+        for answer, count in zip(poll["answers"], counts, strict=True):
+            answer["votes"] = count
+        total = sum(counts)
+        for answer in poll["answers"]:
+            answer["rate"] = round(100 * answer["votes"] / total, 2) if total else 0
+        poll["votes"] = total
+        self.state.notify({"kind": "vote", "owner_id": owner_id, "id": poll_id})
+
     def photo_bytes(self, owner_id: int, photo_id: int) -> bytes:
         return self.state.photo_data[(owner_id, photo_id)]
 

@@ -12,6 +12,7 @@ from .state import public_comment, public_post
 
 GUID_WINDOW = 3600  # VK answers a repeated guid with the same post for an hour
 ATTACHMENT_RE = re.compile(r"^(photo|video|doc)(-?\d+)_(\d+)(?:_[0-9a-zA-Z]+)?$")
+POLL_RE = re.compile(r"^poll(-?\d+)_(\d+)$")
 ATTACHMENT_LIMIT = 10  # a wall post carries up to 10 attachments (dev.vk.com, wall.post)
 
 
@@ -34,7 +35,13 @@ def _attachments(ctx: Ctx, items: list[str] | None) -> list[dict[str, Any]]:
     for item in items or []:
         item = item.strip()
         match = ATTACHMENT_RE.match(item)
-        if match:
+        poll = POLL_RE.match(item)
+        if poll:
+            found = ctx.state.polls.get((int(poll[1]), int(poll[2])))
+            if found is None or any(a["type"] == "poll" for a in out):
+                raise ctx.bad("attachments")  # unknown, or a second poll in one post
+            out.append({"type": "poll", "poll": dict(found)})
+        elif match:
             found = _media(ctx, match[1], (int(match[2]), int(match[3])))
             if found is None:
                 raise ctx.bad("attachments")

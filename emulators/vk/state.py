@@ -49,6 +49,8 @@ class State:
         self.photos: dict[tuple[int, int], dict[str, Any]] = {}
         self.photo_data: dict[tuple[int, int], bytes] = {}
         self.photo_seq: dict[int, int] = defaultdict(int)
+        self.polls: dict[tuple[int, int], dict[str, Any]] = {}  # (owner_id, poll_id)
+        self.poll_seq = 0
         self.uploads: dict[str, dict[str, Any]] = {}
         # videos and documents (emulators/vk/methods_media.py): objects, their bytes, uploads
         self.videos: dict[tuple[int, int], dict[str, Any]] = {}

@@ -11,6 +11,7 @@ from handlers.telegram import (
     common,
     control,
     fallback,
+    formats,
     invite,
     lists,
     moderation,
@@ -35,6 +36,7 @@ def get_routers() -> list[Router]:
         replies.router,
         moderation.router,
         publishing.router,
+        formats.router,
         review.router,
         lists.router,
         admin.router,
@@ -68,6 +70,8 @@ USED_METHODS = (
     methods.DeleteMessage,
     methods.GetChat,
     methods.GetChatMemberCount,
+    methods.SendPoll,
+    methods.StopPoll,
 )
 
 

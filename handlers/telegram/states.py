@@ -18,6 +18,20 @@ class EditorDialog(StatesGroup):
     choosing = State()  # a «Когда публикуем?» or «Куда публикуем» card waits for a tap
 
 
+class FormatDialog(StatesGroup):
+    """A poll, a live broadcast or a contest added to a draft (handlers/telegram/formats.py)."""
+
+    poll_question = State()
+    poll_options = State()
+    poll_kind = State()
+    poll_end = State()
+    broadcast_link = State()
+    broadcast_start = State()
+    contest_rules = State()
+    contest_end = State()
+    contest_winners = State()
+
+
 class InviteDialog(StatesGroup):
     department_name = State()
 

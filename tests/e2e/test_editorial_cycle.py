@@ -43,7 +43,14 @@ async def test_report_edit_approve_schedule_publish(
 
     card = await editor.expect("Новое сообщение № 1")
     assert "2 фото" in card["text"] and "Иванов" in card["text"] and "Отдел спорта" in card["text"]
-    assert buttons(card) == ["Одобрить", "Редактировать", "Отклонить"]
+    assert buttons(card) == [
+        "Одобрить",
+        "Редактировать",
+        "Отклонить",
+        "+ Опрос",
+        "+ Трансляция",
+        "+ Конкурс",
+    ]
     albums = [m for m in editor.bot_messages() if m.get("photo")]
     assert len(albums) == 2 and albums[0]["media_group_id"] == albums[1]["media_group_id"]
 

@@ -89,7 +89,14 @@ async def test_a_cancelled_post_goes_back_to_the_drafts_and_its_author_hears(
     line = await editor.expect("«Открытие спортивной площадки")
     editor.press(line, "Отменить")
     card = await editor.edited(line, "Черновик снова ждёт решения")
-    assert buttons(card) == ["Одобрить", "Редактировать", "Отклонить"]
+    assert buttons(card) == [
+        "Одобрить",
+        "Редактировать",
+        "Отклонить",
+        "+ Опрос",
+        "+ Трансляция",
+        "+ Конкурс",
+    ]
     told = await reporter.expect("отменена")
     assert "№ 1" in told["text"] and "вернулось в черновики" in told["text"]
     assert stage.app.scheduler.planned() == []

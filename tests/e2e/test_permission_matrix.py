@@ -42,6 +42,9 @@ BUTTONS: dict[str, Role | None] = {
     "p1": Role.editor,  # the publication plan
     "d1:dn": None,  # «Сообщить сейчас» under a reporter's own reminder
     "d1:th": None,  # «Ответить» under a citizen's question sent to a head (the core checks whose)
+    # polls, live broadcasts, contests (handlers/telegram/formats.py): the editors'
+    "d1:po": Role.editor, "d1:pk": Role.editor, "d1:ab": Role.editor, "d1:ac": Role.editor,
+    "d1:pr": Role.editor,
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
 }  # fmt: skip
 RANK = {Role.reporter: 1, Role.editor: 2, Role.admin: 3}

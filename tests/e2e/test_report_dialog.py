@@ -105,7 +105,14 @@ async def test_editor_replaces_the_photos(stage: Stage, reporter: Chat, editor: 
     )
     editor.press(ask, "Готово")
     preview = await editor.expect("1 фото")
-    assert buttons(preview) == ["Одобрить", "Редактировать", "Отклонить"]
+    assert buttons(preview) == [
+        "Одобрить",
+        "Редактировать",
+        "Отклонить",
+        "+ Опрос",
+        "+ Трансляция",
+        "+ Конкурс",
+    ]
     editor.press(preview, "Одобрить")
     await approve_now(editor)
     await landed(editor, "Telegram")
