@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     registry.add_argument("action", choices=["export"])
     registry.add_argument("--format", choices=["html", "json", "csv"], default="html")
     registry.add_argument("--config", type=Path, default=Path("config.toml"))
+    contest = sub.add_parser("contest", help="конкурсы: перепроверить жеребьёвку")
+    contest.add_argument("action", choices=["redraw"])
+    contest.add_argument("post", type=int, help="номер публикации с конкурсом")
+    contest.add_argument("--config", type=Path, default=Path("config.toml"))
     args = parser.parse_args(argv)
     logs.setup(logging.INFO)
     for handler in logging.getLogger().handlers:  # no line, traceback included, shows a token
@@ -110,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "verify":
             return asyncio.run(offline.audit_verify(config))
         return asyncio.run(offline.audit_export(config, " ".join(args.filter)))
+    if command == "contest":
+        from bot import offline
+
+        return asyncio.run(offline.contest_redraw(config, args.post))
     if command == "registry":
         from bot import offline
 

@@ -71,3 +71,38 @@ async def registry_export(config: Config, fmt: str, out: BinaryIO | None = None)
         return 0
 
     return await _with_db(config, work)
+
+
+async def contest_redraw(config: Config, post_id: int, out: TextIO | None = None) -> int:
+    """`pressdesk contest redraw N`: the draw of post N's contest again, from the seed and the
+    list kept with it; 0 when it gives the recorded winners, 1 when it does not."""
+    from bot.contests import Contests
+    from bot.errors import NotFound
+
+    out = out or sys.stdout
+
+    async def work(uow: Callable[[], UnitOfWork]) -> int:
+        contests = Contests(uow, _Nobody(), config, utcnow, _no_draft)
+        try:
+            same, text = await contests.redraw(post_id)
+        except NotFound as exc:
+            print(exc.message, file=out)
+            return 2
+        print(text, file=out)
+        return 0 if same else 1
+
+    return await _with_db(config, work)
+
+
+class _Nobody:
+    """The command line tells nobody in chat."""
+
+    async def send(self, person: object, card: object) -> None:
+        return None
+
+    async def edit(self, ref: object, card: object) -> None:
+        return None
+
+
+async def _no_draft(post_id: int) -> None:
+    return None
