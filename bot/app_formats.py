@@ -19,7 +19,9 @@ def formats(app: Application) -> dict[str, object]:
     config, clock, uow = app.config, app.clock, app.uow
     app.polls = Polls(uow, app.notifier, app.publishers, config, clock)
     app.broadcasts = Broadcasts(uow, app.notifier, config, clock, app.scheduler.plan)
-    app.contests = Contests(uow, app.notifier, config, clock, app.desk.show_draft)
+    app.contests = Contests(
+        uow, app.notifier, config, clock, app.desk.show_draft, app.moderation.moderator
+    )
     app.desk.core.hooks.append(app.broadcasts)
     every = config.formats.check_every_seconds / 60
     for name, sweep in (

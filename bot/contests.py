@@ -25,7 +25,7 @@ from bot.domain import Network, PostState, PublicationState
 from bot.errors import Invalid, NotFound
 from bot.formats import FormatService, with_block
 from bot.people import audit
-from bot.ports import Card, Notifier
+from bot.ports import Card, CommentModerator, Notifier
 from storage.formats import Contest
 from storage.models import Person, Post
 from storage.uow import UnitOfWork
@@ -64,9 +64,11 @@ class Contests(FormatService):
         config: Config,
         clock: Callable[[], datetime],
         show_draft: Callable[[int], Awaitable[None]],
+        moderator: Callable[[Network], CommentModerator | None] = lambda network: None,
     ) -> None:
         super().__init__(uow, notifier, config, clock)
         self._show_draft = show_draft
+        self._moderator = moderator  # who asks a network for a winner's name
         self._staff_accounts = set(config.formats.staff_accounts)
 
     async def add(
@@ -172,6 +174,7 @@ class Contests(FormatService):
             entries, names, per_network = await self.participants(uow, row)
             seed = secrets.token_hex(16)
             chosen = draw(entries, seed, row.winners)
+            await self._names(chosen, names)
             digest = list_hash(entries)
             if not await uow.formats.claim(
                 Contest,
@@ -216,6 +219,23 @@ class Contests(FormatService):
         if results_id is not None:
             await self._show_draft(results_id)
         return 1
+
+    async def _names(self, chosen: list[str], names: dict[str, tuple[str, str]]) -> None:
+        """Moderation keeps names only of the comments it flagged: ask for the winners'."""
+        for entry in chosen:
+            if names.get(entry, ("", ""))[0]:
+                continue
+            network, _, author = entry.partition(":")
+            moderator = self._moderator(Network(network))
+            if moderator is None:
+                continue
+            try:
+                name, url = await moderator.author(int(author))
+            except Exception:
+                log.warning("the name of contest winner %s is unknown", entry, exc_info=True)
+                continue
+            if name:
+                names[entry] = (name[:200], url or names.get(entry, ("", ""))[1])
 
     async def redraw(self, post_id: int) -> tuple[bool, str]:
         """The draw again from what was kept: the same winners, or a loud difference."""
