@@ -13,20 +13,38 @@ from dataclasses import dataclass
 
 from bot.moderation.classifier import prepare
 
-# Words that open a question or ask for something (word starts, after normalisation).
-ASKING = (
-    "когда", "почему", "зачем", "куда", "где", "сколько", "каким", "какой", "какая", "какие",
-    "какое", "кто", "кому", "чем", "как", "что", "будет", "будут", "планир", "собира",
-    "возможно", "можно", "нельзя", "есть", "ли",
+# Question words, at the start of the comment (after a greeting or «а»).
+OPENERS = (
+    "когда", "почему", "зачем", "куда", "где", "сколько", "какой", "какая", "какие", "какое",
+    "каким", "кто", "кому", "как", "что", "будет", "будут", "планир", "можно", "есть", "чем",
 )  # fmt: skip
-# Addressing the administration: a request for an answer or for action.
-ADDRESSING = (
-    "подскаж", "скажит", "объясн", "ответьт", "уточн", "разъясн", "сообщит", "прошу", "просим",
-    "помогит", "примите", "обращ", "сделайт", "уберит", "отремонт", "почин", "проверьт",
-    "администрац", "глава", "главе",
+GREETINGS = (
+    "здравствуйте", "добрый", "день", "вечер", "утро", "а", "и", "скажите", "подскажите",
+    "пожалуйста",
+)  # fmt: skip
+# Asking the administration for an answer.
+ASK = (
+    "подскаж", "скажит", "объясн", "ответьт", "уточн", "разъясн", "сообщит", "прошу ответ",
+    "прошу разъясн", "прошу сообщ", "помогит",
+)  # fmt: skip
+# What the administration is asked about (word starts): services, works, documents.
+TOPICS = (
+    "дорог", "ремонт", "справк", "приём", "прием", "документ", "льгот", "субсид", "запис",
+    "автобус", "маршрут", "рейс", "отоплен", "вод", "свет", "освещ", "мусор", "газ", "сад",
+    "школ", "снег", "уборк", "благоустр", "мфц", "госуслуг", "выплат", "компенсац", "программ",
+    "разрешен", "участ", "котельн", "поликлин", "талон", "капремонт", "тротуар", "площадк",
+    "остановк", "фонар", "яма", "ямы", "глав", "администрац", "депутат", "отвечает", "обращ",
+    "заявк", "колод", "дрова", "кадастр", "вакан", "лагер", "клуб", "мост", "насос", "интернет",
+    "диспетчер", "телефон", "график", "сайт", "кров", "пункт", "пропуск", "собрани", "ветерин",
+    "участков", "кладбищ", "подвал", "лифт", "газ",
 )  # fmt: skip
 WHERE_TO_TURN = re.compile(
-    r"(куда|к кому|кому)\s+(можно\s+|нужно\s+|надо\s+)?(обра|пожал|звон|писа|напис|идти)"
+    r"(куда|к кому|кому)\s+(можно\s+|нужно\s+|надо\s+)?(обра|жалов|звон|писа|напис|идти|сда)"
+)
+# Comments that ask other readers, or ask nothing at all.
+RHETORICAL = re.compile(
+    r"сколько можно|что дальше|кто.нибудь|кто со мной|вы знали|помните|ребята|народ|"
+    r"неужели|правда\?|серь[её]зно|угадайте|кто ещё помнит|как вам|на фото"
 )
 THANKS = ("спасиб", "благодар", "молодц", "здоров", "отличн", "прекрасн", "ура")
 COMPLAINT = (
@@ -53,32 +71,38 @@ def read(text: str) -> Reading:
     prepared = prepare(text)
     words = prepared.words
     phrase = prepared.phrase
+    low = text.lower()
     why: list[str] = []
     score = 0
     if "?" in text:
         score += 2
         why.append("знак вопроса")
-    asking = [w for w in words[:4] if any(w == s or w.startswith(s) for s in ASKING[:5])]
-    if asking or _starts(words, ("когда", "почему", "зачем", "куда", "сколько")):
-        score += 1
-        why.append("вопросительное слово")
+    opening = [w for w in words if w not in GREETINGS][:1]
+    if opening and _starts(opening, OPENERS):
+        score += 2
+        why.append("начинается с вопросительного слова")
     if " ли " in f" {phrase} ":
         score += 1
         why.append("частица «ли»")
-    addressing = _starts(words, ADDRESSING)
-    if addressing:
-        score += 1
-        why.append("обращение к администрации")
+    if any(a in low for a in ASK):
+        score += 3
+        why.append("просьба ответить")
     if WHERE_TO_TURN.search(phrase):
         score += 2
         why.append("куда обращаться")
+    if _starts(words, TOPICS):
+        score += 1
+        why.append("о том, чем занимается администрация")
+    if RHETORICAL.search(low):
+        score -= 3
+        why.append("вопрос к читателям или риторический")
     if _starts(words, THANKS) and "?" not in text:
         score -= 2
         why.append("благодарность")
     if len(words) < 3:
-        score -= 1
+        score -= 2
         why.append("слишком коротко")
-    return Reading(score >= 3, score, tuple(why))
+    return Reading(score >= 4, score, tuple(why))
 
 
 def is_question(text: str) -> bool:
