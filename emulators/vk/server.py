@@ -165,7 +165,9 @@ class Dispatcher:
             field = form.get("photo")
             if field is not None and not isinstance(field, str):
                 data = field.file.read()
-        if not data:
+        # No file, or bytes that are no picture (JPG, PNG, GIF: dev.vk.com's wall photo upload):
+        # VK's upload server answers an empty photo list, which photos.saveWallPhoto refuses.
+        if not data or image_type(data) == "application/octet-stream":
             answer = {"server": 1, "photo": "[]", "hash": ""}
             return web.Response(text=dumps(answer), content_type="application/json")
         token, hash_ = secrets.token_hex(16), secrets.token_hex(16)

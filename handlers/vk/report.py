@@ -28,11 +28,6 @@ class ReportState(BaseStateGroup):
     CONFIRM = "confirm"
 
 
-# What a file attached with «Файл» may be; its bytes decide what it really is (bot/filetypes.py).
-DOCUMENT_EXTENSIONS = {
-    *("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp"),
-    *("jpg", "jpeg", "png", "gif", "webp", "mp4", "mov"),
-}
 UNSUPPORTED = reporting.unsupported(reporting.VK_FILES)
 # A video attached as a VK video comes with its `files` links (mp4_*) only for some videos and
 # apps (not confirmed which); without them it cannot be fetched, the same file sent as «Файл» can.
@@ -173,17 +168,17 @@ def attachment_source(attachment: dict[str, Any]) -> dict[str, Any] | str:
             "mime": "image/jpeg",
         }
     if kind == "doc":
+        # A file attached with «Файл»: whatever its name says, its bytes decide what it is
+        # (bot/filetypes.py), once fetched; a PDF named «x.txt» is still a PDF.
         doc = attachment["doc"]
         ext = (doc.get("ext") or "").lower()
-        if ext not in DOCUMENT_EXTENSIONS:
-            return UNSUPPORTED
         if (doc.get("size") or 0) > reporting.FILE_LIMIT:
             return reporting.TOO_BIG_FILE
-        title = doc.get("title") or f"document.{ext}"
+        title = doc.get("title") or (f"document.{ext}" if ext else "document")
         return {
             "kind": MediaKind.document,
             "url": doc["url"],
-            "name": title if title.lower().endswith(f".{ext}") else f"{title}.{ext}",
+            "name": title if not ext or title.lower().endswith(f".{ext}") else f"{title}.{ext}",
             "mime": mimetypes.guess_type(f"x.{ext}")[0] or "application/octet-stream",
         }
     if kind == "video":

@@ -154,8 +154,9 @@ async def test_a_vk_reporters_video_goes_out_on_all_four_networks(
 
 
 async def test_a_vk_document_and_a_video_sent_as_a_file(stage: Stage, admin: Chat) -> None:
-    """«Прикрепить» → «Файл»: a PDF stays a document, an MP4 is a video by its bytes, and a text
-    file named like a photo is refused without losing what came before."""
+    """«Прикрепить» → «Файл»: a PDF stays a document, an MP4 is a video by its bytes, a PDF named
+    «.txt» is a PDF, and a text file named like a photo is refused without losing what came
+    before."""
     person = await join_vk(stage, admin)
     await start_report(person)
     person.send("Лучший двор")
@@ -172,15 +173,17 @@ async def test_a_vk_document_and_a_video_sent_as_a_file(stage: Stage, admin: Cha
     refused = await person.expect("внутри не фото, не видео и не документ")
     assert "«фото.jpg»" in refused["text"]
     person.send(attachments=[stage.vk.message_doc(uid, VIDEO, "ролик.mp4")])
-    status = await person.expect("Получено вложений: 2")
+    await person.expect("Получено вложений: 2")
+    person.send(attachments=[stage.vk.message_doc(uid, PDF, "заметки.txt")])  # a PDF all the same
+    status = await person.expect("Получено вложений: 3")
     person.press(status, "Готово")
     summary = await person.expect("Проверьте:")
-    assert "вложений: 2" in summary["text"]
+    assert "вложений: 3" in summary["text"]
     person.press(summary, "Отправить")
     await person.expect("передано в пресс-службу")
     async with stage.app.uow() as uow:
         kinds = [(a.kind, a.filename) for a in await uow.posts.attachments(1)]
-    assert kinds == [("document", "призы.pdf"), ("video", "ролик.mp4")]
+    assert kinds == [("document", "призы.pdf"), ("video", "ролик.mp4"), ("document", "заметки.pdf")]
 
 
 async def test_a_text_file_sent_as_a_photo_in_telegram_is_refused(

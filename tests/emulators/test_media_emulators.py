@@ -87,11 +87,15 @@ async def test_vk_refuses_a_video_that_is_not_one_and_forbidden_documents(
     wall = VKWall(vk_api(vk, token), GROUP, timeout=5)
     fake = item(tmp_path, MediaKind.video, "ролик.mp4", b"plain text\n", "video/mp4")
     exe = item(tmp_path, MediaKind.document, "setup.exe", b"MZ\x90\x00" + b"x" * 50, "x/x")
+    text = item(tmp_path, MediaKind.photo, "фото.jpg", b"plain text\n", "image/jpeg")
     try:
         for bad, what in ((fake, "видео «ролик.mp4»"), (exe, "документ «setup.exe»")):
             with pytest.raises(PublishError) as err:
                 await wall.publish(OutgoingPost(2, "Текст", (bad,)))
             assert err.value.kind == "rejected" and what in err.value.message
+        with pytest.raises(PublishError) as err:  # the upload server kept no photo of it
+            await wall.publish(OutgoingPost(3, "Текст", (text,)))
+        assert err.value.kind == "rejected" and "VK не принял" in err.value.message
     finally:
         await wall.close()
     assert vk.wall_posts(-GROUP) == []
