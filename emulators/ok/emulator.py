@@ -94,6 +94,7 @@ class OKEmulator(Watchable):
                 web.post("/uploadVideo", self._upload_video),
                 web.get("/_emu/ok/groups/{gid}", self._feed),
                 web.post("/_emu/ok/topics/{topic_id}/comments", self._comment),
+                web.post("/_emu/ok/topics/{topic_id}/vote", self._vote),
                 web.get("/_emu/ok/photos/{photo_id}", self._photo),
                 web.get("/_emu/ok/videos/{video_id}", self._video),
             ]
@@ -278,6 +279,16 @@ class OKEmulator(Watchable):
             comments = self.comments(topic["id"], include_deleted=True)
             topics.append({**topic, "photos": photos, "videos": videos, "comments": comments})
         return web.json_response({"gid": gid, "name": group["name"], "topics": topics})
+
+    async def _vote(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            poll = self.state.topics[request.match_info["topic_id"]]["poll"]
+            poll["answers"][int(body["option"])]["votes_count"] += 1
+        except (KeyError, IndexError, ValueError, TypeError) as exc:
+            return web.json_response({"error": f"no {exc}"}, status=400)
+        self.state.changed("vote", request.match_info["topic_id"])
+        return web.json_response(poll)
 
     async def _comment(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -281,6 +281,16 @@ class TelegramEmulator(EmulatorCore):
         )
         self._notify_change()
 
+    def cast_vote(self, chat_id: int, message_id: int, option: int) -> dict[str, Any]:
+        """One more person chose `option` (the sandbox's citizen votes)."""
+        poll = self.chats[chat_id].messages[message_id].message["poll"]
+        if poll["is_closed"]:
+            raise ValueError("опрос уже закрыт")
+        poll["options"][option]["voter_count"] += 1
+        poll["total_voter_count"] += 1
+        self._notify_change()
+        return clone(poll)
+
     def deleted_messages(self, chat_id: int) -> list[dict[str, Any]]:
         chat = self.chats.get(chat_id)
         return clone(chat.deleted) if chat else []

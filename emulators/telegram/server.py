@@ -218,6 +218,20 @@ async def _c_text(request: web.Request, emu: TelegramEmulator) -> web.StreamResp
 
 
 @_control
+async def _c_vote(request: web.Request, emu: TelegramEmulator) -> web.StreamResponse:
+    body = await request.json()
+    try:
+        poll = emu.cast_vote(
+            int(request.match_info["chat_id"]),
+            int(request.match_info["message_id"]),
+            int(body["option"]),
+        )
+    except (KeyError, IndexError, ValueError) as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    return web.json_response(poll)
+
+
+@_control
 async def _c_photo(request: web.Request, emu: TelegramEmulator) -> web.StreamResponse:
     form = await request.post()
     photos = [v.file.read() for v in form.values() if isinstance(v, web.FileField)]
@@ -333,6 +347,7 @@ def build_app(emu: TelegramEmulator) -> web.Application:
     app.router.add_post("/_emu/users/{user_id}/press", _c_press)
     app.router.add_get("/_emu/chats", _c_chats)
     app.router.add_get("/_emu/chats/{chat_id}/messages", _c_messages)
+    app.router.add_post("/_emu/chats/{chat_id}/messages/{message_id}/vote", _c_vote)
     app.router.add_get("/_emu/callback_answers/{query_id}", _c_callback_answer)
     app.router.add_get("/_emu/files/{file_id}", _c_file)
     app.router.add_get("/_emu/events", _c_events)

@@ -20,8 +20,24 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
         posts = []
         for post in emu.wall_posts(owner_id):
             post["comments_list"] = emu.comments(owner_id, post["id"], include_deleted=True)
+            for item in post.get("attachments", []):  # a poll as it is now, with its votes
+                if item.get("type") == "poll":
+                    ref = (item["poll"]["owner_id"], item["poll"]["id"])
+                    item["poll"] = dict(emu.state.polls.get(ref, item["poll"]))
             posts.append(post)
         return web.json_response({"owner_id": owner_id, "posts": posts})
+
+    async def vote(request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            poll = emu.cast_vote(
+                int(request.match_info["owner_id"]),
+                int(request.match_info["poll_id"]),
+                int(body["option"]),
+            )
+        except (KeyError, IndexError, ValueError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(poll)
 
     async def add_comment(request: web.Request) -> web.Response:
         if request.content_type == "application/json":
@@ -143,6 +159,7 @@ def routes(emu: VKEmulator) -> list[web.RouteDef]:
     return [
         web.get("/_emu/walls/{owner_id}", walls),
         web.post("/_emu/walls/{owner_id}/{post_id}/comments", add_comment),
+        web.post("/_emu/polls/{owner_id}/{poll_id}/vote", vote),
         web.get("/_emu/photos/{ref}", photo),
         web.post("/_emu/messages/{group_id}", send_message),
         web.post("/_emu/messages/{group_id}/press", press),

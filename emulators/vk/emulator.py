@@ -316,6 +316,14 @@ class VKEmulator:
         poll["votes"] = total
         self.state.notify({"kind": "vote", "owner_id": owner_id, "id": poll_id})
 
+    def cast_vote(self, owner_id: int, poll_id: int, index: int) -> dict:
+        """One more person chose answer `index` (the sandbox's citizen votes)."""
+        poll = self.state.polls[(owner_id, poll_id)]
+        counts = [a["votes"] for a in poll["answers"]]
+        counts[index] += 1
+        self.vote(owner_id, poll_id, counts)
+        return dict(poll)
+
     def photo_bytes(self, owner_id: int, photo_id: int) -> bytes:
         return self.state.photo_data[(owner_id, photo_id)]
 

@@ -454,10 +454,15 @@ function renderChannel() {
     });
     const text = post.parts.map((m) => m.text || m.caption || "").find((t) => t) || "";
     const body = node.querySelector(".post-body");
+    const poll = post.parts.find((m) => m.poll);
     body.replaceChildren(
       el("div", { class: "post-head" }, el("b", {}, S.setup.channel.title)),
       mediaGrid(post.parts) || "",
       el("div", { class: "text", html: linkify(text) }),
+      poll ? pollBox(polls.telegram(poll.poll), async (option) => {
+        await postJSON(`/tg/chats/${S.setup.channel.id}/messages/${poll.message_id}/vote`, { option });
+        await loadChannel();
+      }) : "",
       el("div", { class: "meta" }, post.edit_date ? "изменено · " : "", dateTime(post.date)),
     );
     const { comments } = threadOf(post);
@@ -504,6 +509,10 @@ function renderWall() {
         el("div", {}, el("b", {}, S.setup.vk.title), el("div", { class: "meta" }, dateTime(post.date)))),
       el("div", { class: "text", html: linkify(post.text || "") }),
       grid,
+      ...(post.attachments || []).filter((a) => a.type === "poll").map((a) => pollBox(polls.vk(a.poll), async (option) => {
+        await postJSON(`/vk/polls/${a.poll.owner_id}/${a.poll.id}/vote`, { option });
+        await loadWall();
+      })),
     );
     const comments = post.comments_list || [];
     const live = comments.filter((c) => !c.deleted).length;

@@ -25,6 +25,10 @@ function renderOk() {
       el("div", { class: "text", html: linkify(topic.text || "") }),
       photos.length ? el("div", { class: `media n${Math.min(photos.length, 4)}` }, photos) : "",
       ...(topic.videos || []).map((v) => el("a", { class: "file", href: `/ok${v.src.replace("/_emu/ok", "")}`, target: "_blank" }, `▶ Видео: ${v.title}`)),
+      topic.poll ? pollBox(polls.ok(topic.poll), async (option) => {
+        await postJSON(`/ok/topics/${topic.id}/vote`, { option });
+        await loadOk();
+      }) : "",
     );
     const live = topic.comments.filter((c) => !c.deleted).length;
     node.querySelector(".comments").replaceChildren(
