@@ -62,6 +62,8 @@ def sandbox_settings(config: Config) -> dict[str, dict[str, Any]]:
         # Facebook and Instagram only when the visitor's config switches them on (off by default).
         "facebook": {"enabled": config.facebook.enabled},
         "instagram": {"enabled": config.instagram.enabled},
+        # The office's acknowledgements, deadlines, routing and templates for citizens' tickets.
+        "replies": config.replies.model_dump(),
     }
 
 
@@ -112,7 +114,13 @@ def page_setup(config: Config) -> dict[str, Any]:
                 "name": f"{VK_REPORTER[1]} {VK_REPORTER[2]}",
                 "about": f"руководитель, {VK_REPORTER[3]}",
                 "role": str(Role.reporter),
-            }
+            },
+            {  # a citizen: what they write becomes a ticket for the editors (bot/replies)
+                "vk_id": CITIZEN_VK_ID,
+                "name": "Сергей Кузнецов",
+                "about": "житель: пишет сообществу",
+                "role": "citizen",
+            },
         ],
     }
 

@@ -72,6 +72,21 @@ class Tickets:
         )
         return (await self.session.exec(query)).first()
 
+    async def waiting_of(self, network: str, citizen_id: int, since: datetime) -> Ticket | None:
+        """A citizen's private-message ticket nobody has taken up yet, opened since `since`."""
+        query = (
+            select(Ticket)
+            .where(
+                Ticket.network == network,
+                Ticket.channel == "message",
+                Ticket.citizen_id == citizen_id,
+                Ticket.state == "open",
+                Ticket.created_at >= since,
+            )
+            .order_by(col(Ticket.id).desc())
+        )
+        return (await self.session.exec(query)).first()
+
     async def move(self, ticket_id: int, states: Sequence[str], **values: object) -> bool:
         """Compare-and-set: change the row only if it is still in one of `states`."""
         result = await self.session.exec(

@@ -46,6 +46,8 @@ HEAD_CARD_KIND = "ticket_head"
 # A comment older than this when it is first seen (a catch-up, a poll after a gap) is left to
 # moderation: a ticket opened days later would promise an answer nobody asked for in time.
 FRESH_COMMENT = timedelta(days=2)
+# Messages a citizen writes within this time of an untouched ticket join it.
+APPEND_WITHIN = timedelta(hours=12)
 CHAT_OF = {Network.vk: "vk", Network.telegram: "tg"}
 CONFLICT = {
     "answered": "На это обращение уже ответили",
@@ -91,6 +93,8 @@ class Replies:
         kind = kind_of(text)
         deadline = self.settings.deadlines[kind]
         department = route(text, self.settings.routes, self.settings.default_department)
+        if message.channel == "message" and (added := await self._append(message, text, now)):
+            return added
         try:
             async with self._uow() as uow:
                 if await uow.tickets.find(message.network, message.channel, message.external_id):
@@ -124,6 +128,23 @@ class Replies:
             return None  # the same message came twice at once (long poll and catch-up)
         await self._acknowledge(ticket)
         await self._show(ticket)
+        return ticket
+
+    async def _append(self, message: CitizenMessage, text: str, now: datetime) -> Ticket | None:
+        """A citizen who writes several messages in a row, before anyone took the first one
+        up, adds to that ticket: one card, one acknowledgement."""
+        async with self._uow() as uow:
+            ticket = await uow.tickets.waiting_of(
+                message.network, message.author_id, now - APPEND_WITHIN
+            )
+            if ticket is None or ticket.external_id == message.external_id:
+                return ticket  # the same message again (a catch-up): nothing new
+            joined = f"{ticket.text}\n{text}"[:8000]
+            if not await uow.tickets.move(ticket.id, ("open",), text=joined):
+                return None
+            await audit(uow, now, "ticket.appended", obj=f"ticket:{ticket.id}")
+            await uow.commit()
+        await self._update_cards(ticket.id)
         return ticket
 
     async def comments(self, items: Sequence[IncomingComment]) -> None:

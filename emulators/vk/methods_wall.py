@@ -310,6 +310,13 @@ def wall_create_comment(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     attachments = _attachments(ctx, p.get("attachments"))
     if not message and not attachments and not p.get("sticker_id"):
         raise ctx.bad("message", "missing")
+    # guid: VK keeps one comment for a repeated call with the same guid (a retry after a lost
+    # answer gets the first comment back).
+    guid = p.get("guid")
+    guids = state.comment_guids
+    if guid and (owner_id, from_id, guid) in guids:
+        first = guids[(owner_id, from_id, guid)]
+        return {"comment_id": first["id"], "parents_stack": first["parents_stack"]}
     reply_to = p.get("reply_to_comment")
     if reply_to:
         parent = state.comment_index[owner_id].get(reply_to)
@@ -318,6 +325,8 @@ def wall_create_comment(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     comment = state.add_comment(
         owner_id, post["id"], from_id, message, reply_to or None, None, attachments
     )
+    if guid:
+        guids[(owner_id, from_id, guid)] = comment
     announce_comment(ctx.state, comment, "wall_reply_new")
     return {"comment_id": comment["id"], "parents_stack": comment["parents_stack"]}
 

@@ -46,6 +46,7 @@ class State:
         self.comment_index: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
         self.post_comments: dict[tuple[int, int], PostComments] = defaultdict(PostComments)
         self.guids: dict[tuple[int, str], tuple[int, float]] = {}
+        self.comment_guids: dict[tuple[int, int, str], dict[str, Any]] = {}  # wall.createComment
         self.photos: dict[tuple[int, int], dict[str, Any]] = {}
         self.photo_data: dict[tuple[int, int], bytes] = {}
         self.photo_seq: dict[int, int] = defaultdict(int)

@@ -164,6 +164,14 @@ async def test_staff_writing_to_the_community_is_never_a_ticket(stage: Stage, ad
     await wait_for(stage, one)
     [ticket] = await tickets(stage)
     assert ticket.citizen_id == CITIZEN
+    # a second message before anyone took the ticket up joins it: one card, one acknowledgement
+    card = await room_card(stage, "Обращение № 1")
+    citizen.send("И ещё: на Садовой не горят фонари.")
+    await stage.tg.wait_until(
+        lambda: "не горят фонари" in current_in_room(stage, card)["text"], timeout=TIMEOUT
+    )
+    assert len(await tickets(stage)) == 1
+    assert len([m for m in citizen.bot_messages() if "передано" in m["text"]]) == 1
 
 
 async def test_template_and_dismiss(stage: Stage, admin: Chat) -> None:
