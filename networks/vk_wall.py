@@ -84,6 +84,10 @@ class VKWall(Publisher):
         self._api = api
         self._group_id = group_id
         self._timeout = timeout
+        # Files already on VK for a post not yet on the wall (post key, file) -> attachment:
+        # a retried wall.post reuses them instead of uploading every video and document again.
+        # Kept in memory only: after a restart the files are uploaded once more.
+        self._uploaded: dict[tuple[str, str], str] = {}
 
     def check(self, post: OutgoingPost) -> Check:
         problems = []
@@ -109,7 +113,8 @@ class VKWall(Publisher):
     async def publish(self, post: OutgoingPost) -> Published:
         try:
             async with asyncio.timeout(self._timeout * (2 + len(post.media))):
-                attachments = [await self._upload(item) for item in post.media]
+                key = post.key or f"pressdesk-post-{post.post_id}"
+                attachments = [await self._upload_once(key, item) for item in post.media]
                 if post.poll is not None:
                     attachments.append(await self._poll(post))
                 # guid: a retried call with the same guid returns the first post, not a second one.
@@ -124,6 +129,7 @@ class VKWall(Publisher):
                     },
                 )
                 post_id = int(response["response"]["post_id"])
+                self._forget(key)
         except VKAPIError as exc:
             raise self._sorted(exc) from exc
         except aiohttp.ClientConnectorError as exc:  # nothing reached VK
@@ -136,6 +142,16 @@ class VKWall(Publisher):
         except (ValueError, KeyError, TypeError) as exc:  # not VK's JSON: a 5xx page, a cut body
             raise PublishError("uncertain", "ответ ВКонтакте не читается", None, repr(exc)) from exc
         return self._published(post_id)
+
+    async def _upload_once(self, key: str, item: MediaItem) -> str:
+        ref = (key, str(item.path))
+        if ref not in self._uploaded:
+            self._uploaded[ref] = await self._upload(item)
+        return self._uploaded[ref]
+
+    def _forget(self, key: str) -> None:
+        for ref in [r for r in self._uploaded if r[0] == key]:
+            del self._uploaded[ref]
 
     async def _upload(self, item: MediaItem) -> str:
         """One file on VK, as the attachment string wall.post takes."""

@@ -80,6 +80,25 @@ async def test_vk_wall_post_with_a_video_and_a_document(vk: VKEmulator, tmp_path
     ]
 
 
+async def test_a_retried_wall_post_does_not_upload_the_files_again(
+    vk: VKEmulator, tmp_path: Path
+) -> None:
+    wall = VKWall(vk_api(vk, vk.issue_user_token(ADMIN, admin_of=[GROUP])), GROUP, timeout=5)
+    video = item(tmp_path, MediaKind.video, "ролик.mp4", VIDEO, "video/mp4")
+    doc = item(tmp_path, MediaKind.document, "план.pdf", PDF, "application/pdf")
+    vk.inject_fault("wall.post", "error", error_code=100)  # refused once, nothing posted
+    outgoing = OutgoingPost(4, "Текст", (video, doc), key="pressdesk-post-4")
+    try:
+        with pytest.raises(PublishError):
+            await wall.publish(outgoing)
+        await wall.publish(outgoing)
+    finally:
+        await wall.close()
+    assert len(vk.wall_posts(-GROUP)) == 1
+    uploads = [m for m, _ in vk.requests if m in ("video.save", "docs.save")]
+    assert uploads == ["video.save", "docs.save"]  # each file went to VK once
+
+
 async def test_vk_refuses_a_video_that_is_not_one_and_forbidden_documents(
     vk: VKEmulator, tmp_path: Path
 ) -> None:
