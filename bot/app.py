@@ -24,6 +24,7 @@ from bot.access import with_stored_tokens
 from bot.alerts import AdminAlerts
 from bot.config import Config, Secrets
 from bot.control import Control
+from bot.corrections import Corrections
 from bot.dates import utcnow
 from bot.delivery import Postbox
 from bot.domain import Network
@@ -37,6 +38,7 @@ from bot.people import PeopleService
 from bot.plan import Plan
 from bot.plan_feed import FeedLinks
 from bot.ports import Card
+from bot.preview import Previews
 from bot.publishing import Outbox
 from bot.vault import Vault
 from handlers.notify import RoutingNotifier
@@ -147,6 +149,8 @@ class Application:
         self.desk.outbox = self.outbox
         self.scheduler = PublishScheduler(self.outbox)
         self.desk.planner = self.scheduler
+        self.previews = Previews(self.desk.core)
+        self.corrections = Corrections(self.desk.core, self.outbox)
         self.tg_comments = TelegramComments(self.bot, config.telegram.channel_username)
         self.moderation = Moderation(
             uow,
@@ -184,6 +188,8 @@ class Application:
             replies=self.replies,
             outbox=self.outbox,
             **app_formats.formats(self),
+            previews=self.previews,
+            corrections=self.corrections,
             tg_comments=self.tg_comments,
             vk_link=app_networks.vk_link(self),
             delivery=self.notifier,

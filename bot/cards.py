@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ from bot.dates import calendar_date, calendar_when, human_when, stamp
 from bot.domain import MediaKind, Network, PostState, PublicationState
 from bot.ports import Action, Button, Card, Check, MediaItem, PollSpec
 from bot.textsize import fit
-from storage.models import Person, Post, Publication, Report
+from storage.models import Person, Post, PostText, Publication, Report
 
 CARD_TEXT_BUDGET = 3000  # UTF-16 units: a card must stay under Telegram's 4096 with its header
 TITLE_LIMIT = 80  # a post named inside a line of a card
@@ -27,6 +27,7 @@ class PostView:
     publications: list[Publication]
     decided_by: Person | None = None
     poll: PollSpec | None = None  # bot/polls.py
+    texts: dict[str, PostText] = field(default_factory=dict)  # the post's own per network
 
     @property
     def title(self) -> str:
@@ -39,6 +40,11 @@ class PostView:
     def content(self) -> PostContent:
         """What the post says and shows, as every network's adapter gets it."""
         return PostContent(self.post.text, self.media, self.poll)
+
+    def text_for(self, network: str) -> str:
+        """The text for `network` before the house style: its own, or the post's."""
+        own = self.texts.get(network)
+        return own.text if own is not None else self.post.text
 
     def media_summary(self) -> str:
         counts: dict[MediaKind, int] = {}
@@ -100,6 +106,7 @@ def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz
                 Button("+ Трансляция", Action.add_broadcast, post.id),
                 Button("+ Конкурс", Action.add_contest, post.id),
             ),
+            (Button("Предпросмотр по сетям", Action.preview, post.id),),
         ),
     )
 

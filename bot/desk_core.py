@@ -20,6 +20,7 @@ from bot.errors import Conflict, Denied, NotFound
 from bot.media import MediaStore
 from bot.people import audit
 from bot.ports import Card, CardRef, Check, Notifier, OutgoingPost, Planner, Publisher
+from bot.style import HouseStyle
 from bot.views import get_post, load_view
 from storage.models import Person, Post, Publication
 from storage.uow import UnitOfWork
@@ -39,6 +40,7 @@ CONFLICT_VERBS = {
     PostState.cancelled: "Публикация уже отменена",
     PostState.failed: "Публикация не удалась",
     PostState.draft: "Черновик ещё не одобрен",
+    PostState.deleted: "Публикация уже удалена из сетей",
 }
 
 
@@ -59,6 +61,7 @@ class DeskCore:
         self.config = config
         self.clock = clock
         self.tz = config.desk.tz
+        self.style = HouseStyle(config)
         self.planner: Planner | None = None
         # Formats whose extra posts are approved with a post (bot/broadcasts.py's reminder):
         # `scheduled(uow, post_id, when, actor, now)` -> [(post_id, when)] to plan, and
@@ -86,8 +89,11 @@ class DeskCore:
         return await load_view(uow, self.media, post_id)
 
     def checks(self, view: PostView) -> dict[Network, Check]:
-        outgoing = OutgoingPost.of(view.post.id, view.content)
-        return {network: p.check(outgoing) for network, p in self.publishers.items()}
+        """Each network's verdict on what it would get: its own text, in its house style."""
+        return {
+            network: p.check(OutgoingPost.of(view.post.id, self.style.content(view, network)))
+            for network, p in self.publishers.items()
+        }
 
     def preview(self, view: PostView) -> Card:
         return draft_card(view, self.checks(view), self.clock(), self.tz)

@@ -31,10 +31,12 @@ class PostState(StrEnum):
     failed = "failed"
     rejected = "rejected"
     cancelled = "cancelled"
+    deleted = "deleted"  # published, then removed from every network (bot/corrections.py)
 
     @property
     def title(self) -> str:
         return {
+            "deleted": "удалено из сетей",
             "draft": "ждёт решения",
             "approved": "одобрено, время не выбрано",
             "scheduled": "запланировано",
@@ -62,6 +64,7 @@ class PublicationState(StrEnum):
     published = "published"
     failed = "failed"
     uncertain = "uncertain"
+    deleted = "deleted"  # was published, removed from the network by an editor
 
 
 class Network(StrEnum):

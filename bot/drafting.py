@@ -113,15 +113,12 @@ class Drafting:
         return Submitted(report.id, post.id, report.is_late)
 
     def compose(self, report: Report) -> str:
-        """The first draft: what, when and where, what happened; the information policy's
-        hashtags and signature are added here."""
+        """The first draft: what, when and where, what happened. The information policy's
+        hashtags and signature are not part of it: each network gets them at publication, in
+        its house style (bot/style.py), whatever the text becomes."""
         when = calendar_date(report.event_date, self.today())
         parts = [report.title, ", ".join(x for x in (when, report.place) if x), report.description]
-        desk = self._core.config.desk
-        tail = " ".join(desk.hashtags)
-        if desk.signature:
-            tail = f"{tail}\n{desk.signature}".strip()
-        return "\n\n".join(p for p in [*parts, tail] if p)
+        return "\n\n".join(p for p in parts if p)
 
     async def _store(self, media: NewMedia) -> Attachment:
         store = self._core.media
@@ -207,6 +204,8 @@ class Drafting:
                 raise Conflict(f"Редактировать уже нельзя: {PostState(post.state).title}.")
             if attachments is not None:
                 await uow.posts.replace_attachments(post_id, attachments)
+            if text is not None:  # an accepted cut of the old text no longer fits: proposed anew
+                await uow.post_texts.drop(post_id, source="adapted")
             await audit(uow, now, action, actor=actor, obj=f"post:{post_id}")
             await uow.commit()
             view = await core.view(uow, post_id)

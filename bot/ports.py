@@ -67,6 +67,15 @@ class Action(StrEnum):
     add_broadcast = "ab"
     add_contest = "ac"
     publish_recording = "pr"
+    # the per-network preview and texts (bot/preview.py)
+    preview = "pv"
+    accept_fit = "af"
+    network_text = "nt"
+    common_text = "ct"
+    # after publication (bot/corrections.py)
+    edit_published = "ep"
+    delete_published = "dp"
+    delete_confirmed = "dy"
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,29 @@ class Check:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PreviewPart:
+    """One message or post as the network will show it (bot/preview.py): what it is («Альбом
+    из 3 фото с подписью», «Текст отдельным сообщением»), its text and its media."""
+
+    label: str
+    text: str = ""
+    media: tuple[MediaItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fit:
+    """An adaptation a network proposes: the text cut to `limit` as the network counts it
+    (`measure`: Telegram counts UTF-16 units). `key` names it in a button; `label` is the
+    button's text («Сократить до 1024 знаков — в подпись»), `why` says what it changes."""
+
+    key: str
+    label: str
+    limit: int
+    why: str = ""
+    measure: Callable[[str], int] = field(default=len, compare=False)
+
+
 @dataclass
 class PublishError(Exception):
     """temporary: nothing was applied, try again later; auth: a token or right is missing;
@@ -239,6 +271,32 @@ class Publisher(Protocol):
         return ""
 
     async def close(self) -> None: ...
+
+    # ---- the preview and after publication (bot/preview.py, bot/corrections.py) -----------
+    # Optional too: `preview(post)` shows the post as this network will show it (default: one
+    # part, the text and every file); `fits(post)` the text cuts it proposes (default: none).
+    # `edit_refusal(post)` / `delete_refusal(post)`: "" when this network can change the text
+    # of (delete) the published post, else the Russian reason (default: it cannot). `edit(post)`
+    # puts `post.text` in place of the published text, `delete(post)` removes the post; in both
+    # `post.sent` holds the published parts (at least one, the post's first message).
+
+    def preview(self, post: OutgoingPost) -> tuple[PreviewPart, ...]:
+        return (PreviewPart("Публикация", post.text, post.media),)
+
+    def fits(self, post: OutgoingPost) -> tuple[Fit, ...]:
+        return ()
+
+    def edit_refusal(self, post: OutgoingPost) -> str:
+        return "изменить опубликованный текст здесь бот не может"
+
+    def delete_refusal(self, post: OutgoingPost) -> str:
+        return "удалить публикацию здесь бот не может"
+
+    async def edit(self, post: OutgoingPost) -> None:
+        raise PublishError("rejected", self.edit_refusal(post))
+
+    async def delete(self, post: OutgoingPost) -> None:
+        raise PublishError("rejected", self.delete_refusal(post))
 
 
 class Planner(Protocol):

@@ -42,14 +42,15 @@ from functools import partial
 from bot import metrics
 from bot.cards import PostView
 from bot.config import Config
-from bot.domain import Network, PostState, PublicationState
+from bot.domain import Network, PostState, PublicationState, Role
 from bot.errors import Conflict
 from bot.media import MediaStore
 from bot.people import audit
 from bot.ports import Notifier, OutgoingPost, Published, Publisher, PublishError
-from bot.publishing_cards import landed_card, network_failed_card, uncertain_card
+from bot.publishing_cards import landed_card, network_failed_card, uncertain_card, with_corrections
 from bot.publishing_decisions import Decisions
 from bot.publishing_reconcile import NOT_CONNECTED, Reconciliation
+from bot.style import HouseStyle
 from bot.views import load_view
 from storage.models import Person, Publication
 from storage.outbox import IN_FLIGHT, parts_of, with_part
@@ -90,6 +91,7 @@ class Outbox(Reconciliation, Decisions):
         self._publishers = publishers
         self._media = media
         self._settings = config.publish
+        self.style = HouseStyle(config)
         self._clock = clock
         self.instance = instance or instance_name()
         self._wake: dict[Network, asyncio.Event] = {}
@@ -206,7 +208,7 @@ class Outbox(Reconciliation, Decisions):
     def _outgoing(self, view: PostView, row: Publication) -> OutgoingPost:
         return OutgoingPost.of(
             view.post.id,
-            view.content,
+            self.style.content(view, row.network),  # its own text, in its house style
             key=publication_key(view.post.id),
             sent=parts_of(row),
             on_part=partial(self._part_sent, row.id),
@@ -309,7 +311,9 @@ class Outbox(Reconciliation, Decisions):
         if row.state == PublicationState.published:
             card = landed_card(view, row)
             for person in {p.id: p for p in (editor, view.author) if p is not None}.values():
-                await self._notifier.send(person, card)
+                # The editor can still change the text or take the post down from here.
+                mine = Role(person.role).can_edit()
+                await self._notifier.send(person, with_corrections(card, view) if mine else card)
             return
         if row.state == PublicationState.failed:
             card = network_failed_card(view, row)

@@ -3,6 +3,8 @@ for that network, and «Возможно, опубликовано» when nobody
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.cards import PostView
 from bot.domain import Network, PublicationState
 from bot.ports import Action, Button, Card
@@ -30,6 +32,16 @@ def _others(view: PostView, publication: Publication) -> list[str]:
 def landed_card(view: PostView, publication: Publication) -> Card:
     title = Network(publication.network).title
     return Card(f"Опубликовано: «{view.title}»\n{title}: {publication.url}")
+
+
+def with_corrections(card: Card, view: PostView) -> Card:
+    """An editor's copy of «Опубликовано»: the published post's text can change from here, or
+    the post can go away everywhere (bot/corrections.py)."""
+    row = (
+        Button("Изменить текст", Action.edit_published, view.post.id),
+        Button("Удалить везде", Action.delete_published, view.post.id),
+    )
+    return replace(card, buttons=(*card.buttons, row))
 
 
 def network_failed_card(view: PostView, publication: Publication) -> Card:

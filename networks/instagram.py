@@ -31,7 +31,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain import MediaKind, Network
-from bot.ports import Check, MediaItem, OutgoingPost, Published, Publisher, PublishError
+from bot.ports import (
+    Check,
+    Fit,
+    MediaItem,
+    OutgoingPost,
+    PreviewPart,
+    Published,
+    Publisher,
+    PublishError,
+)
 from networks.facebook_comments import when
 from networks.graph import GraphClient, GraphError, publish_error
 from networks.public_media import MediaLinks, MediaServer
@@ -92,6 +101,19 @@ class InstagramAccount(Publisher):
                 "Instagram не сможет их забрать"
             )
         return Check(problems=tuple(problems))
+
+    def preview(self, post: OutgoingPost) -> tuple[PreviewPart, ...]:
+        """The feed shows the first photo or video (the cover); the rest are swiped to."""
+        media = tuple(m for m in post.media if m.kind != MediaKind.document)
+        if not media:
+            return (PreviewPart("Без фото Instagram не публикует", post.text),)
+        rest = f", ещё {len(media) - 1} — листаются" if len(media) > 1 else ""
+        return (PreviewPart(f"В ленте — первое: {media[0].filename}{rest}", post.text, media),)
+
+    def fits(self, post: OutgoingPost) -> tuple[Fit, ...]:
+        if len(post.text) > CAPTION_LIMIT:
+            return (Fit("limit", f"Сократить до {CAPTION_LIMIT}", CAPTION_LIMIT),)
+        return ()
 
     async def publish(self, post: OutgoingPost) -> Published:
         await self._serve()

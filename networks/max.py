@@ -30,6 +30,7 @@ check blocks from 4,000), and the MAX rate limit per bot (30 rps is a partner's 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import ClientConnectorError
@@ -41,7 +42,7 @@ from maxapi.types.input_media import InputMediaBuffer
 
 from bot.config import Config, MaxSettings, Secrets
 from bot.domain import MediaKind, Network
-from bot.ports import Check, OutgoingPost, Published, Publisher, PublishError
+from bot.ports import Check, Fit, OutgoingPost, Published, Publisher, PublishError
 from networks.max_comments import MaxComments, error_code, max_retry_after
 from networks.ratelimit import Pace, Rate, pace_for
 from networks.registry import Connection, PublishedRefs
@@ -152,6 +153,51 @@ class MaxChannel(Publisher):
         message = sent.message
         mid = message.body.mid if message.body else ""
         return Published(mid, message.url or "")
+
+    # ---- the preview, and after publication ---------------------------------------------------
+    def fits(self, post: OutgoingPost) -> tuple[Fit, ...]:
+        if len(post.text) > TEXT_LIMIT:
+            return (Fit("limit", f"Сократить до {TEXT_LIMIT}", TEXT_LIMIT),)
+        return ()
+
+    def edit_refusal(self, post: OutgoingPost) -> str:
+        # PUT /messages replaces the attachments with those sent, and maxapi always sends a
+        # list (empty: all removed): only a post without files keeps what it shows.
+        if post.media:
+            return "в MAX бот меняет текст только у публикаций без вложений (фото пропали бы)"
+        if len(post.text) > TEXT_LIMIT:
+            return f"текст длиннее {TEXT_LIMIT} знаков"
+        return "" if post.text.strip() else "пустой текст"
+
+    def delete_refusal(self, post: OutgoingPost) -> str:
+        return ""
+
+    async def edit(self, post: OutgoingPost) -> None:
+        refusal = self.edit_refusal(post)
+        if refusal:
+            raise PublishError("rejected", f"MAX: {refusal}")
+        mid = self._mid(post)
+        await self._call(lambda: self._bot.edit_message(message_id=mid, text=post.text))
+
+    async def delete(self, post: OutgoingPost) -> None:
+        mid = self._mid(post)
+        await self._call(lambda: self._bot.delete_message(message_id=mid))
+
+    async def _call(self, call: Callable[[], Awaitable[object]]) -> None:
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._pace.call(call, cost=1, retry_after=max_retry_after)
+        except (InvalidToken, MaxApiError, MaxConnection) as exc:
+            raise sorted_error(exc) from exc
+        except TimeoutError as exc:
+            raise PublishError("temporary", "MAX не ответил", None, repr(exc)) from exc
+
+    @staticmethod
+    def _mid(post: OutgoingPost) -> str:
+        first = next(iter(post.sent.values()), None)
+        if first is None or not first.external_id:
+            raise PublishError("rejected", "MAX: не знаю, какое это сообщение канала")
+        return first.external_id
 
     async def close(self) -> None:
         await self._bot.close_session()

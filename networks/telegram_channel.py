@@ -44,10 +44,12 @@ from bot.domain import MediaKind, Network
 from bot.ports import (
     POLL_PART,
     Check,
+    Fit,
     MediaItem,
     OutgoingPost,
     PollSpec,
     PollTally,
+    PreviewPart,
     Published,
     Publisher,
     PublishError,
@@ -248,6 +250,133 @@ class TelegramChannel(Publisher):
         if self._username:
             return f"https://t.me/{self._username}/{message.message_id}"
         return f"https://t.me/c/{str(message.chat.id).removeprefix('-100')}/{message.message_id}"
+
+    # ---- the preview, and after publication ---------------------------------------------------
+    def preview(self, post: OutgoingPost) -> tuple[PreviewPart, ...]:
+        """The messages as `_send` will send them: the album (with the caption when the text
+        fits one), the documents, the text on its own when it does not."""
+        text = post.text.strip()
+        fits_caption = bool(text) and utf16_len(text) <= CAPTION_LIMIT
+        visual = tuple(m for m in post.media if m.kind in (MediaKind.photo, MediaKind.video))
+        documents = tuple(m for m in post.media if m.kind == MediaKind.document)
+        parts: list[PreviewPart] = []
+        for group, what in ((visual, "Альбом"), (documents, "Документы")):
+            if not group:
+                continue
+            name = f"{what}: {_count(group)}"
+            if not parts and fits_caption:
+                parts.append(PreviewPart(f"{name}, текст — подпись к первому", text, group))
+            else:
+                parts.append(PreviewPart(f"{name}, без подписи", "", group))
+        if not parts:
+            parts.append(PreviewPart("Сообщение", text))
+        elif not fits_caption and text:
+            parts.append(PreviewPart("Текст отдельным сообщением", text))
+        if post.poll is not None:
+            parts.append(PreviewPart(f"Опрос отдельным сообщением: «{post.poll.question}»"))
+        return tuple(parts)
+
+    def fits(self, post: OutgoingPost) -> tuple[Fit, ...]:
+        size = utf16_len(post.text.strip())
+        proposals = []
+        if post.media and size > CAPTION_LIMIT:
+            proposals.append(
+                Fit(
+                    "caption",
+                    f"Сократить до {CAPTION_LIMIT} — подписью к фото",
+                    CAPTION_LIMIT,
+                    "одно сообщение: фото с подписью вместо фото и текста отдельно",
+                    utf16_len,
+                )
+            )
+        if size > TEXT_LIMIT:
+            proposals.append(Fit("limit", f"Сократить до {TEXT_LIMIT}", TEXT_LIMIT, "", utf16_len))
+        return tuple(proposals)
+
+    def edit_refusal(self, post: OutgoingPost) -> str:
+        size = utf16_len(post.text.strip())
+        if not post.text.strip():
+            return "пустой текст"
+        if self._text_message(post):
+            return f"текст длиннее {TEXT_LIMIT} знаков" if size > TEXT_LIMIT else ""
+        if size > CAPTION_LIMIT:  # the text is the album's caption: it must stay one
+            return f"подпись к фото не длиннее {CAPTION_LIMIT} знаков (сейчас {size})"
+        return ""
+
+    @staticmethod
+    def _text_message(post: OutgoingPost) -> bool:
+        """The text went out as a message of its own (not as a caption)."""
+        return "text" in post.sent or not post.media
+
+    def delete_refusal(self, post: OutgoingPost) -> str:
+        return ""  # Telegram's own 48-hour limit is named when it answers so
+
+    async def edit(self, post: OutgoingPost) -> None:
+        """editMessageText on the text's own message, or editMessageCaption on the first
+        message of the album (or the documents) when the text is its caption."""
+        refusal = self.edit_refusal(post)
+        if refusal:
+            raise PublishError("rejected", f"Telegram: {refusal}")
+        text = post.text.strip()
+        try:
+            async with asyncio.timeout(self._timeout):
+                if self._text_message(post):
+                    ref = post.sent.get("text") or next(iter(post.sent.values()), None)
+                    if ref is None:
+                        raise PublishError("rejected", "Telegram: публикация не найдена")
+                    await self._bot.edit_message_text(
+                        text=text, chat_id=self._channel_id, message_id=int(ref.external_id)
+                    )
+                else:
+                    ref = next(iter(post.sent.values()))
+                    await self._bot.edit_message_caption(
+                        chat_id=self._channel_id, message_id=int(ref.external_id), caption=text
+                    )
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return  # the text is already so
+            raise PublishError(
+                "rejected", f"Telegram не изменил текст: {_reason(exc.message)}", None, str(exc)
+            ) from exc
+        except (TelegramNetworkError, TelegramServerError, TimeoutError, ClientDecodeError) as exc:
+            raise PublishError("temporary", "Telegram не ответил", None, repr(exc)) from exc
+        except (TelegramUnauthorizedError, TelegramForbiddenError) as exc:
+            raise PublishError("auth", "у бота нет прав в канале", None, str(exc)) from exc
+
+    async def delete(self, post: OutgoingPost) -> None:
+        """Every message of the post. An album's messages get consecutive ids (Telegram sends a
+        media group as one batch), so the first one and the number of files name them all."""
+        visual = [m for m in post.media if m.kind in (MediaKind.photo, MediaKind.video)]
+        documents = [m for m in post.media if m.kind == MediaKind.document]
+        counts = {"album": len(visual), "documents": len(documents)}
+        ids = []
+        for name, ref in post.sent.items():
+            first = int(ref.external_id)
+            ids += range(first, first + max(counts.get(name, 1), 1))
+        try:
+            async with asyncio.timeout(self._timeout * (1 + len(ids))):
+                for message_id in ids:
+                    try:
+                        await self._bot.delete_message(self._channel_id, message_id)
+                    except TelegramBadRequest as exc:
+                        if "not found" not in exc.message.lower():  # gone already: fine
+                            raise
+        except TelegramBadRequest as exc:
+            reason = exc.message
+            if "can't be deleted" in reason.lower():
+                reason = "Telegram удаляет сообщения канала только в первые 48 часов"
+            raise PublishError("rejected", reason, None, str(exc)) from exc
+        except (TelegramNetworkError, TelegramServerError, TimeoutError, ClientDecodeError) as exc:
+            raise PublishError("temporary", "Telegram не ответил", None, repr(exc)) from exc
+        except (TelegramUnauthorizedError, TelegramForbiddenError) as exc:
+            raise PublishError("auth", "у бота нет прав в канале", None, str(exc)) from exc
+
+
+def _count(items: tuple[MediaItem, ...]) -> str:
+    kinds: dict[MediaKind, int] = {}
+    for item in items:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    return ", ".join(f"{n} {kind.short}" for kind, n in kinds.items())
 
 
 def poll_problems(poll: PollSpec) -> tuple[str, ...]:

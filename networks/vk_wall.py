@@ -37,9 +37,11 @@ from bot.domain import MediaKind, Network
 from bot.ports import (
     POLL_PART,
     Check,
+    Fit,
     OutgoingPost,
     PollSpec,
     PollTally,
+    PreviewPart,
     Published,
     Publisher,
     PublishError,
@@ -265,6 +267,76 @@ class VKWall(Publisher):
     async def close(self) -> None:
         await self._api.http_client.close()
 
+    # ---- the preview, and after publication ---------------------------------------------------
+    def preview(self, post: OutgoingPost) -> tuple[PreviewPart, ...]:
+        kinds: dict[MediaKind, int] = {}
+        for item in post.media:
+            kinds[item.kind] = kinds.get(item.kind, 0) + 1
+        files = ", ".join(f"{n} {kind.short}" for kind, n in kinds.items())
+        label = f"Запись на стене, {files}" if files else "Запись на стене"
+        if post.poll is not None:
+            label += f", опрос «{post.poll.question}»"
+        return (PreviewPart(label, post.text, post.media),)
+
+    def fits(self, post: OutgoingPost) -> tuple[Fit, ...]:
+        if len(post.text) > TEXT_LIMIT:
+            return (Fit("limit", f"Сократить до {TEXT_LIMIT}", TEXT_LIMIT),)
+        return ()
+
+    def edit_refusal(self, post: OutgoingPost) -> str:
+        if len(post.text) > TEXT_LIMIT:
+            return f"текст длиннее {TEXT_LIMIT} знаков"
+        return "" if post.text.strip() or post.media else "пустой текст"
+
+    def delete_refusal(self, post: OutgoingPost) -> str:
+        return ""
+
+    async def edit(self, post: OutgoingPost) -> None:
+        """wall.edit replaces the whole post: its attachments are read back (wall.getById) and
+        sent again with the new text, so the photos stay."""
+        post_id = self._post_id(post)
+        try:
+            async with asyncio.timeout(self._timeout * 2):
+                found = await self._api.request(
+                    "wall.getById", {"posts": f"-{self._group_id}_{post_id}"}
+                )
+                items = found["response"].get("items", [])
+                if not items:
+                    raise PublishError("rejected", "ВКонтакте: записи на стене больше нет")
+                attachments = [_attachment_ref(a) for a in items[0].get("attachments") or []]
+                await self._api.request(
+                    "wall.edit",
+                    {
+                        "owner_id": -self._group_id,
+                        "post_id": post_id,
+                        "message": post.text,
+                        "attachments": ",".join(a for a in attachments if a),
+                    },
+                )
+        except VKAPIError as exc:
+            raise self._sorted(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
+            raise PublishError("temporary", "ВКонтакте не ответил", None, repr(exc)) from exc
+
+    async def delete(self, post: OutgoingPost) -> None:
+        post_id = self._post_id(post)
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._api.request(
+                    "wall.delete", {"owner_id": -self._group_id, "post_id": post_id}
+                )
+        except VKAPIError as exc:
+            raise self._sorted(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise PublishError("temporary", "ВКонтакте не ответил", None, repr(exc)) from exc
+
+    @staticmethod
+    def _post_id(post: OutgoingPost) -> int:
+        first = next(iter(post.sent.values()), None)
+        if first is None or not first.external_id.isdigit():
+            raise PublishError("rejected", "ВКонтакте: не знаю, какая это запись на стене")
+        return int(first.external_id)
+
     @staticmethod
     def _sorted(exc: VKAPIError) -> PublishError:
         code = exc.code
@@ -279,3 +351,13 @@ class VKWall(Publisher):
             None,
             detail,
         )
+
+
+def _attachment_ref(attachment: dict) -> str:
+    """An attachment of a wall post as wall.edit takes it back: photo-100_5(_accesskey)."""
+    kind = attachment.get("type", "")
+    item = attachment.get(kind) or {}
+    if "owner_id" not in item or "id" not in item:
+        return ""
+    ref = f"{kind}{item['owner_id']}_{item['id']}"
+    return f"{ref}_{item['access_key']}" if item.get("access_key") else ref

@@ -72,6 +72,21 @@ class Attachment(SQLModel, table=True):
     telegram_file_id: str | None = Field(default=None, max_length=255)
 
 
+class PostText(SQLModel, table=True):
+    """A post's own text for one network («Текст для ВКонтакте»), instead of the post's text.
+    `source`: "editor" (typed by an editor: kept when the post's text changes) or "adapted" (a
+    proposed adaptation accepted: dropped when the post's text changes, proposed afresh)."""
+
+    __tablename__ = "post_text"
+    __table_args__ = (UniqueConstraint("post_id", "network"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    network: str = Field(max_length=20)
+    text: str
+    source: str = Field(default="editor", max_length=20)
+    updated_at: datetime
+
+
 class Publication(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("post_id", "network"),

@@ -20,6 +20,7 @@ from storage.models import (
     ModerationExample,
     Person,
     Post,
+    PostText,
     Publication,
     Report,
     VKInboxCursor,
@@ -170,6 +171,36 @@ class Posts(Repository):
         for position, item in enumerate(items):
             item.post_id, item.position = post_id, position
             self.session.add(item)
+
+
+class PostTexts(Repository):
+    """The per-network texts of posts (storage.models.PostText)."""
+
+    async def of(self, post_id: int) -> dict[str, PostText]:
+        query = select(PostText).where(PostText.post_id == post_id)
+        return {t.network: t for t in (await self.session.exec(query)).all()}
+
+    async def put(self, post_id: int, network: str, text: str, source: str, now: datetime) -> None:
+        row = (await self.of(post_id)).get(network)
+        if row is None:
+            row = PostText(post_id=post_id, network=network, text=text, source=source)
+        row.text, row.source, row.updated_at = text, source, now
+        self.session.add(row)
+        await self.session.flush()
+
+    async def drop(
+        self, post_id: int, network: str | None = None, source: str | None = None
+    ) -> int:
+        """Remove the post's texts (one network's, or those of one source); how many."""
+        rows = [
+            row
+            for row in (await self.of(post_id)).values()
+            if network in ("", row.network) and source in ("", row.source)
+        ]
+        for row in rows:
+            await self.session.delete(row)
+        await self.session.flush()
+        return len(rows)
 
 
 class Publications(Repository):

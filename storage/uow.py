@@ -19,6 +19,7 @@ from storage.repositories import (
     Invites,
     People,
     Posts,
+    PostTexts,
     Publications,
     Reports,
     VKInbox,
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.reports = Reports(self.session)
         self.posts = Posts(self.session)
         self.publications = Publications(self.session)
+        self.post_texts = PostTexts(self.session)
         self.cards = Cards(self.session)
         self.audit = Audit(self.session)
         self.comments = Comments(self.session)

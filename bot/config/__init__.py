@@ -50,6 +50,7 @@ from bot.config.sections import (
     StorageSettings,
     WebSettings,
 )
+from bot.config.style import NetworkStyle, StyleSettings
 
 __all__ = [
     "ENV_OVERRIDES",
@@ -69,6 +70,7 @@ __all__ = [
     "MaxSettings",
     "ModerationSettings",
     "NetworkSection",
+    "NetworkStyle",
     "OKSettings",
     "PlanSettings",
     "PublicMediaSettings",
@@ -86,6 +88,7 @@ __all__ = [
     "Section",
     "SecuritySettings",
     "StorageSettings",
+    "StyleSettings",
     "TelegramSettings",
     "VKSettings",
     "WebSettings",
@@ -123,6 +126,7 @@ ENV_OVERRIDES = {
 
 class Config(Section):
     desk: DeskSettings = Field(default_factory=DeskSettings)
+    style: StyleSettings = Field(default_factory=StyleSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     vk: VKSettings = Field(default_factory=VKSettings)
     facebook: FacebookSettings = Field(default_factory=FacebookSettings)

@@ -64,6 +64,8 @@ class MaxEmulator(Watchable):
                 web.get("/me", self._api("/me", self._me)),
                 web.post("/uploads", self._api("/uploads", self._uploads)),
                 web.post("/messages", self._api("/messages", self._send)),
+                web.put("/messages", self._api("/messages", self._edit)),
+                web.delete("/messages", self._api("/messages", self._delete)),
                 web.get("/messages/{mid}/comments", self._api(COMMENTS, self._comments)),
                 web.delete("/messages/{mid}/comments", self._api(COMMENTS, self._delete_comment)),
                 web.post("/_upload/{slot}", self._upload),
@@ -273,6 +275,51 @@ class MaxEmulator(Watchable):
         chat["posts"].append(mid)
         self.notify({"kind": "post", "chat_id": chat_id})
         return {"message": message}
+
+    def _own_message(self, request: web.Request, bot: dict) -> dict:
+        post = self.messages.get(request.query.get("message_id") or "")
+        if post is None or post.get("deleted"):
+            raise MaxError(404, "not.found", "Message not found")
+        if post["sender"]["user_id"] != bot["user_id"]:
+            raise MaxError(403, "access.denied", "You can edit only your own messages")
+        return post
+
+    async def _edit(self, request: web.Request, bot: dict) -> dict:
+        """PUT /messages?message_id=: a bot edits its own message; in channels at any age. The
+        body's `attachments` replaces the message's (an empty list removes them all; left out,
+        they stay)."""
+        post = self._own_message(request, bot)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise MaxError(400, "proto.payload", "Body is not JSON") from None
+        text = body.get("text")
+        if text is not None and len(text) > TEXT_LIMIT:
+            raise MaxError(400, "proto.payload", f"text: size must be <= {TEXT_LIMIT}")
+        if body.get("attachments") is not None:
+            kept = []
+            for item in body["attachments"]:
+                token = (item.get("payload") or {}).get("token")
+                if self.tokens.get(token or "") is None:
+                    raise MaxError(400, "proto.payload", "Unknown attachment token")
+                kept.append({"type": item["type"], "payload": {"token": token}})
+            post["body"]["attachments"] = kept
+        if text is not None:
+            post["body"]["text"] = text
+        if not post["body"]["text"] and not post["body"]["attachments"]:
+            raise MaxError(400, "proto.payload", "Empty message")
+        post["edited"] = self._now_ms()
+        self.notify({"kind": "post_edited", "chat_id": post["chat_id"]})
+        return {"success": True}
+
+    async def _delete(self, request: web.Request, bot: dict) -> dict:
+        post = self._own_message(request, bot)
+        post["deleted"] = True
+        chat = self.chats.get(post["chat_id"])
+        if chat is not None and post["body"]["mid"] in chat["posts"]:
+            chat["posts"].remove(post["body"]["mid"])
+        self.notify({"kind": "post_deleted", "chat_id": post["chat_id"]})
+        return {"success": True}
 
     def _post_for(self, request: web.Request, bot: dict) -> dict:
         post = self.messages.get(request.match_info["mid"])

@@ -16,6 +16,8 @@ class EditorDialog(StatesGroup):
     reject_reason = State()
     time = State()
     choosing = State()  # a «Когда публикуем?» or «Куда публикуем» card waits for a tap
+    network_text = State()  # «Текст для ВКонтакте»: the text for one network (bot/preview.py)
+    published_text = State()  # «Изменить текст» of a published post (bot/corrections.py)
 
 
 class FormatDialog(StatesGroup):

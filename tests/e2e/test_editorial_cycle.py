@@ -50,6 +50,7 @@ async def test_report_edit_approve_schedule_publish(
         "+ Опрос",
         "+ Трансляция",
         "+ Конкурс",
+        "Предпросмотр по сетям",
     ]
     albums = [m for m in editor.bot_messages() if m.get("photo")]
     assert len(albums) == 2 and albums[0]["media_group_id"] == albums[1]["media_group_id"]

@@ -96,6 +96,7 @@ async def test_a_cancelled_post_goes_back_to_the_drafts_and_its_author_hears(
         "+ Опрос",
         "+ Трансляция",
         "+ Конкурс",
+        "Предпросмотр по сетям",
     ]
     told = await reporter.expect("отменена")
     assert "№ 1" in told["text"] and "вернулось в черновики" in told["text"]

@@ -112,6 +112,7 @@ async def test_editor_replaces_the_photos(stage: Stage, reporter: Chat, editor: 
         "+ Опрос",
         "+ Трансляция",
         "+ Конкурс",
+        "Предпросмотр по сетям",
     ]
     editor.press(preview, "Одобрить")
     await approve_now(editor)
