@@ -45,6 +45,9 @@ BUTTONS: dict[str, Role | None] = {
     # polls, live broadcasts, contests (handlers/telegram/formats.py): the editors'
     "d1:po": Role.editor, "d1:pk": Role.editor, "d1:ab": Role.editor, "d1:ac": Role.editor,
     "d1:pr": Role.editor,
+    # the per-network preview and texts (bot/preview.py), a published post's corrections
+    "d1:pv": Role.editor, "d1:af": Role.editor, "d1:nt": Role.editor, "d1:ct": Role.editor,
+    "d1:ep": Role.editor, "d1:dp": Role.editor, "d1:dy": Role.editor,
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
 }  # fmt: skip
 RANK = {Role.reporter: 1, Role.editor: 2, Role.admin: 3}
