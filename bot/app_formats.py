@@ -22,7 +22,7 @@ def formats(app: Application) -> dict[str, object]:
     app.contests = Contests(
         uow, app.notifier, config, clock, app.desk.show_draft, app.moderation.moderator
     )
-    app.desk.core.hooks.append(app.broadcasts)
+    app.desk.core.hooks += [app.polls, app.broadcasts]
     every = config.formats.check_every_seconds / 60
     for name, sweep in (
         ("polls", app.polls.sweep),

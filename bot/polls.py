@@ -94,6 +94,22 @@ class Polls(FormatService):
             )
             await uow.commit()
 
+    # ---- the Desk's hooks: a poll must still be open when its post goes out ------------------
+    async def scheduled(
+        self, uow: UnitOfWork, post_id: int, when: datetime, actor: object, now: datetime
+    ) -> list[tuple[int, datetime]]:
+        row = await uow.formats.poll(post_id)
+        if row is not None and row.ends_at <= when:
+            ends = human_when(row.ends_at, now, self._tz)
+            raise Invalid(
+                f"Опрос закончится ({ends}) раньше, чем выйдет публикация. "
+                "Выберите время раньше или добавьте опрос заново с другим окончанием."
+            )
+        return []
+
+    async def cancelled(self, uow: UnitOfWork, post_id: int, actor: object, now: datetime) -> None:
+        return None
+
     # ---- after the end ----------------------------------------------------------------------
     async def sweep(self) -> int:
         """Tell the editors the results of every poll that ended; returns how many were told."""

@@ -76,3 +76,39 @@ async def test_announcement_reminder_at_the_start_and_recording_with_one_tap(
     with pytest.raises(Conflict):
         await stage.app.broadcasts.publish_recording(1, person)
     assert len(await audit_lines(stage, "broadcast.recording")) == 1
+
+
+async def test_a_cancelled_announcement_takes_its_reminder_with_it(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "+ Трансляция")
+    await editor.expect("Пришлите ссылку на трансляцию")
+    editor.send(LINK)
+    await editor.expect("Когда начало трансляции?")
+    editor.send(local_time_in(stage, 7200))
+    preview = await editor.expect("Трансляция добавлена")
+    editor.press(preview, "Одобрить")
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Другое время")
+    await editor.expect("Напишите дату и время")
+    editor.send(local_time_in(stage, 3600))
+    where = await editor.expect("Куда публикуем")
+    editor.press(where, "Готово")
+    await editor.edited(where, "запланировано на")
+    async with stage.app.uow() as uow:
+        row = await uow.formats.broadcast(1)
+        reminder = await uow.posts.get(row.reminder_post_id)
+        due = {p.network: p.state for p in await uow.publications.for_post(reminder.id)}
+    assert reminder.state == "scheduled" and set(due.values()) == {"scheduled"}
+    assert set(due) == {"telegram", "vk", "ok", "max"}
+
+    editor.send("/queue")
+    line = await editor.expect("«Открытие спортивной площадки")
+    editor.press(line, "Отменить")
+    await editor.edited(line, "Черновик снова ждёт решения")
+    async with stage.app.uow() as uow:
+        reminder = await uow.posts.get(row.reminder_post_id)
+        states = {p.state for p in await uow.publications.for_post(reminder.id)}
+    assert reminder.state == "cancelled" and states == {"pending"}  # out of the outbox

@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     buttons,
     channel_posts,
     landed,
+    local_time_in,
     report_event,
     wall,
 )
@@ -155,3 +156,24 @@ async def test_a_poll_too_long_for_telegram_is_refused_there_and_goes_elsewhere(
     [vk_poll] = stage.vk.polls(-VK_GROUP_ID)
     assert not vk_poll["multiple"] and vk_poll["answers"][0]["text"] == long_option
     assert len(wall(stage)) == 1
+
+
+async def test_a_poll_that_ends_before_its_post_goes_out_is_refused_at_the_schedule(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    preview = await add_poll(editor, card, ends=local_time_in(stage, 1800))
+    editor.press(preview, "Одобрить")
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Другое время")
+    await editor.expect("Напишите дату и время")
+    editor.send(local_time_in(stage, 3600))
+    where = await editor.expect("Куда публикуем")
+    query = editor.press(where, "Готово")
+    assert "раньше, чем выйдет публикация" in await editor.alert(query)
+    assert "запланировано" not in editor.current(where)["text"]
+    async with stage.app.uow() as uow:
+        post = await uow.posts.get(1)
+        states = {p.state for p in await uow.publications.for_post(1)}
+    assert post.state == "approved" and states == {"pending"}  # nothing entered the outbox
