@@ -93,7 +93,7 @@ def start_duty(app: Application) -> None:
 def security(app: Application) -> None:
     """Token checks per adapter, the registry, token health, access management (issue 15)."""
     config, clock = app.config, app.clock
-    app.checks = access_checks(config, app.bot, app.vk_user_api, app.vk_group_api)
+    app.checks = access_checks(config, app.bot, app.vk_user_api, app.vk_group_api, app.connections)
     app.registry = Registry(
         app.uow, config.desk.tz, clock, config.registry.organisation, app.checks
     )

@@ -6,6 +6,8 @@ With bot/app.py and bot/app_features.py, the modules of bot/ that name aiogram a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,7 @@ from handlers.vk.inbox import Inbox
 from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
+from networks.registry import Connection, connect_all
 from networks.telegram_access import TelegramAccess
 from networks.telegram_channel import TelegramChannel
 from networks.telegram_stats import TelegramStats
@@ -87,9 +90,14 @@ def vk_group_api(config: Config, secrets: Secrets) -> RateLimitedAPI | None:
 
 
 def access_checks(
-    config: Config, bot: Bot, vk_user: RateLimitedAPI | None, vk_group: RateLimitedAPI | None
+    config: Config,
+    bot: Bot,
+    vk_user: RateLimitedAPI | None,
+    vk_group: RateLimitedAPI | None,
+    connections: Sequence[Connection] = (),
 ) -> list[AccessCheck]:
-    """One check per configured token, each by its own adapter."""
+    """One check per configured token, each by its own adapter (OK, MAX, Facebook, Instagram:
+    the one their connector gives)."""
     checks: list[AccessCheck] = [
         TelegramAccess(
             bot,
@@ -103,7 +111,12 @@ def access_checks(
         checks.append(VKUserAccess(vk_user, config.vk.group_id, config.vk.request_timeout))
     if vk_group is not None:
         checks.append(VKGroupAccess(vk_group, config.vk.group_id, config.vk.request_timeout))
+    checks += [c.access for c in connections if c.access is not None]
     return checks
+
+
+async def _no_refs(network: Network, since: datetime) -> list[str]:
+    return []
 
 
 async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
@@ -111,13 +124,17 @@ async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
     bot = make_bot(config, secrets)
     vk_user = vk_user_api(config, secrets)
     vk_group = vk_group_api(config, secrets)
+    connections = connect_all(config, secrets, _no_refs)
     try:
-        results = await run_checks(access_checks(config, bot, vk_user, vk_group))
+        results = await run_checks(access_checks(config, bot, vk_user, vk_group, connections))
     finally:
         await bot.session.close()
         for api in (vk_user, vk_group):
             if api is not None:
                 await api.http_client.close()
+        for connection in connections:
+            if connection.publisher is not None:
+                await connection.publisher.close()
     return all(not problems for _, problems in results), report(results, ok_too=True)
 
 
@@ -145,6 +162,7 @@ def stats_sources(app: Application) -> list[StatsSource]:
         sources.append(TelegramStats())
     if app.vk_user_api is not None:
         sources.append(VKStats(app.vk_user_api, app.config.vk.group_id))
+    sources += [c.stats for c in app.connections if c.stats is not None]
     return sources
 
 

@@ -5,6 +5,7 @@ website as an HTML page (Jinja2), JSON (schema: docs/registry.schema.json) and C
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -16,13 +17,14 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from bot.dates import stamp
 from bot.domain import Network, PublicationState, Role
 from bot.errors import Denied, Invalid, NotFound
 from bot.people import audit
-from bot.ports import AccessCheck, AccessProblem
+from bot.ports import AccessCheck, AccessProblem, AccountFacts
 from storage.models import Department, Person, Publication
 from storage.registry import RegistryAccount
 from storage.uow import UnitOfWork
@@ -145,35 +147,45 @@ class Registry:
         self._clock = clock
         self.organisation = organisation
         self.checks = list(checks)
+        self._syncing = asyncio.Lock()
 
     # ---- the desk's own accounts enter by themselves ------------------------------------------
     async def sync_own(self) -> int:
-        """Ask each configured network about the account its token acts for; add or refresh it."""
+        """Ask each configured network about the account its token acts for; add or refresh it.
+        The start-up sync, the morning check and other instances may do it at once: one
+        process at a time here, and a row another instance added first is refreshed instead."""
         count = 0
-        for check in self.checks:
-            facts = await check.describe()
-            if facts is None:
-                continue
-            key = f"{facts.network}:{facts.key}"
-            now = self._clock()
-            async with self._uow() as uow:
-                query = select(RegistryAccount).where(RegistryAccount.own_key == key)
-                row = (await uow.session.exec(query)).first()
-                if row is None:
-                    row = RegistryAccount(
-                        network=str(facts.network), name="", own_key=key, created_at=now,
-                        updated_at=now,
-                    )  # fmt: skip
-                row.name = facts.name or row.name or key
-                row.url = facts.url or row.url
-                row.followers = facts.followers
-                row.verified = facts.verified
-                row.last_post_at = await self._last_post(uow, str(facts.network))
-                row.updated_at = now
-                uow.session.add(row)
-                await uow.commit()
-            count += 1
+        async with self._syncing:
+            for check in self.checks:
+                facts = await check.describe()
+                if facts is None:
+                    continue
+                try:
+                    await self._keep_own(facts)
+                except IntegrityError:  # another instance added it a moment ago
+                    await self._keep_own(facts)
+                count += 1
         return count
+
+    async def _keep_own(self, facts: AccountFacts) -> None:
+        key = f"{facts.network}:{facts.key}"
+        now = self._clock()
+        async with self._uow() as uow:
+            query = select(RegistryAccount).where(RegistryAccount.own_key == key)
+            row = (await uow.session.exec(query)).first()
+            if row is None:
+                row = RegistryAccount(
+                    network=str(facts.network), name="", own_key=key, created_at=now,
+                    updated_at=now,
+                )  # fmt: skip
+            row.name = facts.name or row.name or key
+            row.url = facts.url or row.url
+            row.followers = facts.followers
+            row.verified = facts.verified
+            row.last_post_at = await self._last_post(uow, str(facts.network))
+            row.updated_at = now
+            uow.session.add(row)
+            await uow.commit()
 
     async def record_health(
         self, results: Sequence[tuple[AccessCheck, list[AccessProblem]]]

@@ -25,6 +25,7 @@ STRANGER = (
 )
 CLOSED = "Доступ закрыт."  # a person whose access was closed: no welcome, no invitation to ask
 MENU_REPORT = "Сообщить о мероприятии"  # the menu button that starts a report, in every chat
+MENU_ANNOUNCE = "Анонс"  # the menu button that announces an event ahead, in every chat
 ASK_TITLE = "Расскажите о мероприятии. Как оно называется?"
 ASK_DATE = "Когда оно прошло? Можно написать «сегодня», «вчера» или дату, например 25.11."
 ASK_PLACE = "Где?"

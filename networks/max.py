@@ -43,6 +43,7 @@ from maxapi.types.input_media import InputMediaBuffer
 from bot.config import Config, MaxSettings, Secrets
 from bot.domain import MediaKind, Network
 from bot.ports import Check, Fit, OutgoingPost, Published, Publisher, PublishError
+from networks.max_access import MaxAccess
 from networks.max_comments import MaxComments, error_code, max_retry_after
 from networks.ratelimit import Pace, Rate, pace_for
 from networks.registry import Connection, PublishedRefs
@@ -222,4 +223,5 @@ def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Conne
             settings.request_timeout,
         )
     channel = MaxChannel(bot, settings.chat_id, pace, settings.request_timeout)
-    return Connection(Network.max, channel, moderator)
+    access = MaxAccess(bot, settings.chat_id, config.moderation.enabled, settings.request_timeout)
+    return Connection(Network.max, channel, moderator, access=access)

@@ -15,6 +15,7 @@ from networks.facebook_comments import FacebookComments
 from networks.graph import GraphClient
 from networks.instagram import InstagramAccount
 from networks.instagram_comments import InstagramComments
+from networks.meta_access import GraphAccess
 from networks.public_media import MediaLinks, MediaServer
 from networks.registry import Connection, PublishedRefs
 
@@ -40,7 +41,8 @@ def facebook(config: Config, secrets: Secrets, published: PublishedRefs) -> Conn
             fb.comments_days,
             config.moderation.catchup_max_posts,
         )
-    return Connection(Network.facebook, FacebookPage(graph, fb.page_id), moderator)
+    access = GraphAccess(Network.facebook, graph, token, fb.page_id, config.moderation.enabled)
+    return Connection(Network.facebook, FacebookPage(graph, fb.page_id), moderator, access=access)
 
 
 def instagram(config: Config, secrets: Secrets, published: PublishedRefs) -> Connection | None:
@@ -77,7 +79,8 @@ def instagram(config: Config, secrets: Secrets, published: PublishedRefs) -> Con
             ig.comments_days,
             config.moderation.catchup_max_posts,
         )
-    return Connection(Network.instagram, account, moderator)
+    access = GraphAccess(Network.instagram, graph, token, ig.user_id, config.moderation.enabled)
+    return Connection(Network.instagram, account, moderator, access=access)
 
 
 def _value(secret: object) -> str:

@@ -59,6 +59,7 @@ from bot.ports import (
     Publisher,
     PublishError,
 )
+from networks.ok_access import OKAccess
 from networks.ok_api import OKApi, OKCallError, OKUnavailable
 from networks.ok_comments import OKComments
 from networks.registry import Connection, PublishedRefs
@@ -203,7 +204,12 @@ def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Conne
             settings.check_comments_every_seconds,
             timedelta(days=config.moderation.catchup_days),
         )
-    return Connection(Network.ok, OKGroup(api, settings.group_id), moderator)
+    return Connection(
+        Network.ok,
+        OKGroup(api, settings.group_id),
+        moderator,
+        access=OKAccess(api, settings.group_id),
+    )
 
 
 def poll_media(poll: PollSpec) -> dict:

@@ -1,8 +1,8 @@
 """The networks that plug in by configuration: each adapter module offers `connect()`.
 
 Adding a network is adding its adapter module here and its section in bot/config/networks.py; the
-application takes whatever each connector gives (a publisher, a comment moderator, or
-both) and never asks which network it is.
+application takes whatever each connector gives (a publisher, a comment moderator, a token
+check, statistics) and never asks which network it is.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.config import Config, Secrets
 from bot.domain import Network
-from bot.ports import CommentModerator, Publisher
+from bot.ports import AccessCheck, CommentModerator, Publisher, StatsSource
 
 # Our posts' external ids on a network since a moment, from the desk's own records: for a
 # network whose API cannot list a group's posts to a bot (comments are read under these).
@@ -26,6 +26,10 @@ class Connection:
     publisher: Publisher | None = None
     # With `poll_minutes` (bot/moderation/polling.py) when the network pushes no comments.
     moderator: CommentModerator | None = None
+    # Its token's check for `pressdesk doctor`, /doctor, the morning token health, the registry.
+    access: AccessCheck | None = None
+    # Per-post figures for the monthly control report, where the network gives them.
+    stats: StatsSource | None = None
 
 
 Connector = Callable[[Config, Secrets, PublishedRefs], Connection | None]

@@ -95,9 +95,13 @@ class GraphEmulator:
             )
         return page
 
-    def issue_token(self, page_id: str) -> str:
+    def issue_token(
+        self, page_id: str, scopes: tuple[str, ...] | None = None, expires_at: int = 0
+    ) -> str:
         token = "EAAG" + secrets.token_hex(24)
-        self.state.tokens[token] = Token(page_id)
+        self.state.tokens[token] = Token(page_id, expires_at=expires_at)
+        if scopes is not None:
+            self.state.tokens[token].scopes = tuple(scopes)
         return token
 
     def expire_token(self, token: str) -> None:
@@ -343,6 +347,8 @@ class GraphEmulator:
         files: dict[str, bytes],
         token: Token,
     ) -> dict[str, Any]:
+        if path == "debug_token" and method == "GET":
+            return self._debug_token(params, token)
         parts = path.split("/")
         if len(parts) > 2 or not parts[0]:
             raise GraphFail(2500, f"Unknown path components: /{'/'.join(parts[2:])}")
@@ -360,6 +366,28 @@ class GraphEmulator:
         if method == "DELETE" and not edge:
             return self.nodes.node_delete(obj)
         raise GraphFail(100, f"(#100) Unsupported {method} request")
+
+    def _debug_token(self, params: dict[str, str], caller: Token) -> dict[str, Any]:
+        """GET /debug_token?input_token=…: what Meta says about a token (here: the caller's own
+        or another Page token of this app)."""
+        raw = params.get("input_token", "")
+        token = self.state.tokens.get(raw)
+        if token is None:
+            raise GraphFail(190, "Invalid OAuth access token - Cannot parse access token")
+        data: dict[str, Any] = {
+            "app_id": "1000",
+            "type": "PAGE",
+            "application": "pressdesk",
+            "is_valid": not token.expired,
+            "expires_at": token.expires_at,
+            "data_access_expires_at": 0,
+            "scopes": list(token.scopes),
+            "profile_id": token.page_id,
+            "user_id": "1",
+        }
+        if token.expired:
+            data["error"] = {"code": 190, "message": "Session has expired", "subcode": 463}
+        return {"data": data}
 
     def _owned(self, obj: dict[str, Any], token: Token) -> None:
         page = self.state.objects[token.page_id]

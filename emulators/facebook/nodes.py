@@ -16,8 +16,16 @@ if TYPE_CHECKING:
     from .emulator import GraphEmulator
 
 FIELDS = {
-    "page": {"id", "name", "instagram_business_account"},
-    "ig_user": {"id", "username", "name"},
+    "page": {
+        "id",
+        "name",
+        "instagram_business_account",
+        "link",
+        "followers_count",
+        "fan_count",
+        "verification_status",
+    },
+    "ig_user": {"id", "username", "name", "followers_count"},
     "post": {"id", "message", "created_time", "permalink_url", "attachments", "from"},
     "photo": {"id", "name", "created_time", "link", "post_id"},
     "video": {"id", "description", "permalink_url", "created_time"},

@@ -47,10 +47,24 @@ def no_object(object_id: str) -> GraphFail:
     )
 
 
+PAGE_SCOPES = (
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_manage_posts",
+    "pages_manage_engagement",
+    "pages_read_user_content",
+    "instagram_basic",
+    "instagram_content_publish",
+    "instagram_manage_comments",
+)
+
+
 @dataclass
 class Token:
     page_id: str
     expired: bool = False
+    scopes: tuple[str, ...] = PAGE_SCOPES
+    expires_at: int = 0  # 0: never (a Page token from a long-lived user token)
 
 
 @dataclass

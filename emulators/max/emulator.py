@@ -40,6 +40,18 @@ class MaxError(Exception):
         return web.json_response(body, status=self.status, dumps=_dumps)
 
 
+ADMIN_RIGHTS = (
+    "read_all_messages",
+    "add_remove_members",
+    "add_admins",
+    "change_chat_info",
+    "pin_message",
+    "write",
+    "edit_message",
+    "delete_message",
+)
+
+
 class MaxEmulator(Watchable):
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
@@ -62,6 +74,8 @@ class MaxEmulator(Watchable):
         self.app.add_routes(
             [
                 web.get("/me", self._api("/me", self._me)),
+                web.get("/chats/{chat_id}", self._api("/chats", self._chat)),
+                web.get("/chats/{chat_id}/members/me", self._api("/chats/me", self._membership)),
                 web.post("/uploads", self._api("/uploads", self._uploads)),
                 web.post("/messages", self._api("/messages", self._send)),
                 web.put("/messages", self._api("/messages", self._edit)),
@@ -103,7 +117,11 @@ class MaxEmulator(Watchable):
         self.users[user_id] = {"first_name": first_name, "last_name": last_name}
 
     def add_channel(self, chat_id: int, title: str, admins: list[int]) -> None:
-        self.chats[chat_id] = {"title": title, "admins": set(admins), "posts": []}
+        self.chats[chat_id] = {"title": title, "admins": set(admins), "posts": [], "rights": {}}
+
+    def set_rights(self, chat_id: int, user_id: int, permissions: list[str]) -> None:
+        """An admin's rights in a channel (by default every right an admin can have)."""
+        self.chats[chat_id]["rights"][user_id] = list(permissions)
 
     def revoke(self, token: str) -> None:
         self.bots.pop(token, None)
@@ -198,6 +216,46 @@ class MaxEmulator(Watchable):
 
     async def _me(self, request: web.Request, bot: dict) -> dict:
         return {**bot, "is_bot": True}
+
+    def _chat_for(self, request: web.Request) -> tuple[int, dict]:
+        try:
+            chat_id = int(request.match_info["chat_id"])
+        except ValueError:
+            raise MaxError(400, "proto.payload", "chatId must be a number") from None
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise MaxError(404, "chat.not.found", "Chat not found")
+        return chat_id, chat
+
+    async def _chat(self, request: web.Request, bot: dict) -> dict:
+        chat_id, chat = self._chat_for(request)
+        return {
+            "chat_id": chat_id,
+            "type": "channel",
+            "status": "active",
+            "title": chat["title"],
+            "last_event_time": self._now_ms(),
+            "participants_count": chat.get("subscribers", 0),
+            "is_public": True,
+            "link": f"https://max.ru/c/{chat_id}",
+        }
+
+    async def _membership(self, request: web.Request, bot: dict) -> dict:
+        """GET /chats/{chatId}/members/me: the bot's own membership and rights."""
+        _, chat = self._chat_for(request)
+        admin = bot["user_id"] in chat["admins"]
+        if not admin:
+            raise MaxError(403, "chat.denied", "Bot is not a member of this chat")
+        rights = chat["rights"].get(bot["user_id"], ADMIN_RIGHTS)
+        return {
+            **bot,
+            "is_bot": True,
+            "last_activity_time": self._now_ms(),
+            "is_owner": False,
+            "is_admin": True,
+            "join_time": self._now_ms(),
+            "permissions": list(rights),
+        }
 
     async def _uploads(self, request: web.Request, bot: dict) -> dict:
         kind = request.query.get("type", "")

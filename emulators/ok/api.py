@@ -77,6 +77,9 @@ class Methods:
             "discussions.deleteComment": self.delete_comment,
             "users.getInfo": self.users_info,
             "group.getInfo": self.group_info,
+            "users.getCurrentUser": self.current_user,
+            "users.hasAppPermission": self.has_permission,
+            "group.getUserGroupsByIds": self.user_groups,
         }
 
     def call(self, params: dict[str, str]) -> Any:
@@ -252,10 +255,38 @@ class Methods:
     def group_info(self, params: dict[str, str], token: dict) -> list[dict]:
         required(params, "uids", "fields")
         groups = self.emu.state.groups
+        fields = params["fields"].lower().split(",")
+        found = []
+        for gid in params["uids"].split(","):
+            if gid not in groups:
+                continue
+            group = {"uid": gid, "name": groups[gid]["name"]}
+            if "members_count" in fields:
+                group["members_count"] = groups[gid].get("members_count", 0)
+            if "shortname" in fields and groups[gid].get("shortname"):
+                group["shortname"] = groups[gid]["shortname"]
+            found.append(group)
+        return found
+
+    def current_user(self, params: dict[str, str], token: dict) -> dict:
+        return {"uid": token["uid"]}
+
+    def has_permission(self, params: dict[str, str], token: dict) -> bool:
+        required(params, "ext_perm")
+        return params["ext_perm"] in token["perms"]
+
+    def user_groups(self, params: dict[str, str], token: dict) -> list[dict]:
+        required(params, "group_id", "uids")
+        gid = params["group_id"]
+        if gid not in self.emu.state.groups:
+            raise OKError(300, f"Group {gid} not found")
         return [
-            {"uid": gid, "name": groups[gid]["name"]}
-            for gid in params["uids"].split(",")
-            if gid in groups
+            {
+                "groupId": gid,
+                "userId": uid,
+                "status": "ADMIN" if uid == token["uid"] and gid in token["admin_of"] else "ACTIVE",
+            }
+            for uid in params["uids"].split(",")
         ]
 
 

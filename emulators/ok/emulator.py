@@ -139,10 +139,21 @@ class OKEmulator(Watchable):
             "name": f"{first_name} {last_name}",
         }
 
-    def issue_token(self, app_key: str, admin_of: list[str]) -> str:
+    def issue_token(
+        self,
+        app_key: str,
+        admin_of: list[str],
+        perms: tuple[str, ...] = ("GROUP_CONTENT", "PHOTO_CONTENT", "VALUABLE_ACCESS"),
+    ) -> str:
         """An "eternal" access token of a group admin for this application."""
         token = "tkn1" + secrets.token_urlsafe(40)
-        self.state.tokens[token] = {"app": app_key, "admin_of": set(admin_of)}
+        uid = str(900_000_000_000 + len(self.state.tokens) + 1)
+        self.state.tokens[token] = {
+            "app": app_key,
+            "admin_of": set(admin_of),
+            "uid": uid,
+            "perms": set(perms),
+        }
         return token
 
     def revoke(self, token: str) -> None:

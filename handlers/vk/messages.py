@@ -24,15 +24,36 @@ from bot.reporting import STRANGER
 from handlers.vk import announce, replies, report
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
-from handlers.vk.render import MENU_REPORT, menu_keyboard
+from handlers.vk.render import MENU_ANNOUNCE, MENU_REPORT, menu_keyboard
 from storage.models import Person
 
 log = logging.getLogger(__name__)
 
 SHORT_REFUSAL = "Бот доступен только по приглашению."
 FLOOD = "Слишком много сообщений подряд. Подождите минуту и повторите, пожалуйста."
+# The dialog's ways in, by name: the words a message may say (with or without "/", any case),
+# the payloads of the menu's buttons, and the callback payload families a press carries.
+# command() and on_press() read these tables, and the permission matrix tries every entry.
+TEXT_COMMANDS: dict[str, tuple[str, ...]] = {
+    "report": ("report", MENU_REPORT.lower()),
+    "announce": ("announce", MENU_ANNOUNCE.lower()),
+    "cancel": ("cancel", "отмена"),
+    "help": ("help", "помощь"),
+    "start": ("начать", "start", "старт"),  # an invite code may follow
+}
+PAYLOAD_COMMANDS: dict[tuple[str, str], str] = {
+    ("cmd", "report"): "report",
+    ("cmd", "announce"): "announce",
+    ("command", "start"): "start",  # VK's own «Начать» button
+}
+BUTTON_FAMILIES = {
+    "d": "a core card's button (Action values; the editors' ones answer «в Telegram»)",
+    "r": "the report dialog's own steps (handlers/vk/report.py)",
+}
 # «Начать» is VK's own first button; an invite code may follow it, or come alone.
-START_RE = re.compile(r"^/?(?:начать|start|старт)(?:\s+(\S+))?$", re.IGNORECASE)
+START_RE = re.compile(
+    r"^/?(?:" + "|".join(TEXT_COMMANDS["start"]) + r")(?:\s+(\S+))?$", re.IGNORECASE
+)
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{12,64}$")
 
 Handler = Callable[[VKChat, Turn, Person | None], Awaitable[None]]
@@ -42,7 +63,7 @@ def help_text(person: Person) -> str:
     lines = [
         f"Вы — {Role(person.role).title}. Что можно сделать здесь:",
         f"«{MENU_REPORT}» (или /report) — рассказать о мероприятии",
-        "«Анонс» — рассказать о предстоящем мероприятии заранее",
+        f"«{MENU_ANNOUNCE}» — рассказать о предстоящем мероприятии заранее",
         "«Отмена» (или /cancel) — прервать текущее действие",
     ]
     if Role(person.role).can_edit():
@@ -52,20 +73,14 @@ def help_text(person: Person) -> str:
 
 def command(turn: Turn) -> tuple[str, str]:
     """What a message asks for, if it is a command: ("report", ""), ("start", code), ..."""
-    if turn.payload.get("cmd") == "report":
-        return "report", ""
-    if turn.payload.get("command") == "start":  # VK's «Начать» button
-        return "start", ""
+    for (key, value), name in PAYLOAD_COMMANDS.items():
+        if turn.payload.get(key) == value:
+            return name, ""
     text = " ".join(turn.text.split())
     lowered = text.lower().lstrip("/")
-    if lowered in ("report", MENU_REPORT.lower()):
-        return "report", ""
-    if lowered in ("announce", "анонс"):
-        return "announce", ""
-    if lowered in ("cancel", "отмена"):
-        return "cancel", ""
-    if lowered in ("help", "помощь"):
-        return "help", ""
+    for name, words in TEXT_COMMANDS.items():
+        if name != "start" and lowered in words:
+            return name, ""
     match = START_RE.match(text)
     if match:
         return "start", match[1] or ""

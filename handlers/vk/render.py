@@ -13,7 +13,7 @@ from vkbottle import API, Callback, Keyboard, Text, VKAPIError
 from bot.delivery import NotDelivered
 from bot.domain import Network
 from bot.ports import Card, CardRef, Unreachable
-from bot.reporting import MENU_REPORT
+from bot.reporting import MENU_ANNOUNCE, MENU_REPORT
 from bot.textsize import TEXT_LIMIT, fit  # VK's 4,096 characters; UTF-16 units are never fewer
 from storage.models import Person
 
@@ -59,8 +59,9 @@ def inline_keyboard(rows: Sequence[Sequence[ButtonSpec]]) -> str:
 
 
 def menu_keyboard() -> str:
-    """The keyboard under the input field: one button that starts a report."""
-    return Keyboard().add(Text(MENU_REPORT, payload={"cmd": "report"})).get_json()
+    """The keyboard under the input field: a report, and an event announced ahead."""
+    keyboard = Keyboard().add(Text(MENU_REPORT, payload={"cmd": "report"}))
+    return keyboard.add(Text(MENU_ANNOUNCE, payload={"cmd": "announce"})).get_json()
 
 
 def card_keyboard(card: Card) -> str | None:

@@ -57,7 +57,8 @@ def check_schema(value: object, schema: dict, root: dict) -> None:
 async def own_accounts_listed(stage: Stage) -> None:
     await stage.tg.wait_until(lambda: stage.app._sync_registry.done(), timeout=TIMEOUT)
     rows = await stage.app.registry.rows()
-    assert {r.network for r in rows if r.own} == {"telegram", "vk"}
+    # Every configured network's own account (Facebook and Instagram are off in this stage).
+    assert {r.network for r in rows if r.own} == {"telegram", "vk", "ok", "max"}
 
 
 async def test_own_accounts_add_edit_archive_and_exports(stage: Stage, admin: Chat) -> None:
@@ -126,11 +127,13 @@ async def test_own_accounts_add_edit_archive_and_exports(stage: Stage, admin: Ch
     check_schema(body, schema, schema)
     vk = next(a for a in body["accounts"] if a["network"] == "vk")
     assert vk["followers"] == 4310 and vk["verified"] is True and vk["own"] is True
-    ok = next(a for a in body["accounts"] if a["network"] == "ok")
+    ok = next(a for a in body["accounts"] if a["network"] == "ok" and not a["own"])
     assert ok["status"] == "archived" and ok["responsible"].startswith("Кузьмина")
+    own_ok = next(a for a in body["accounts"] if a["network"] == "ok" and a["own"])
+    assert own_ok["status"] == "active" and own_ok["url"].startswith("https://ok.ru/group/")
 
     rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
-    assert rows[0][:3] == ["№", "сеть", "название"] and len(rows) == 4
+    assert rows[0][:3] == ["№", "сеть", "название"] and len(rows) == 6  # 4 own, 1 added
 
     async with aiohttp.ClientSession() as http:  # the same, served at the public URL
         for fmt, kind in (("html", "text/html"), ("json", "application/json"), ("csv", "text/csv")):

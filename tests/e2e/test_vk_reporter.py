@@ -110,7 +110,7 @@ async def join_vk(stage: Stage, admin: Chat, department: str = "Отдел ку�
     person.send(f"Начать {code}")
     welcome = await person.expect("Добро пожаловать, Ольга Смирнова!")
     assert "Руководитель подразделения" in welcome["text"] or department in welcome["text"]
-    assert labels(welcome) == ["Сообщить о мероприятии"]  # the menu under the input field
+    assert labels(welcome) == ["Сообщить о мероприятии", "Анонс"]  # the menu under the input field
     return person
 
 
@@ -157,7 +157,7 @@ async def test_stranger_joins_by_code_reports_and_hears_it_was_published(
     person.press(summary, "Отправить")
     done = await person.expect("передано в пресс-службу")
     assert "Сообщение № 1" in done["text"]
-    assert labels(done) == ["Сообщить о мероприятии"]
+    assert labels(done) == ["Сообщить о мероприятии", "Анонс"]
     assert labels(person.current(summary)) == []  # «Отправить» can't act twice
     await person.answered()
 
