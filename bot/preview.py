@@ -33,9 +33,9 @@ def cut(text: str, limit: int, measure: Callable[[str], int] = len) -> str:
     end = min(len(text), max(room, 0))
     while end > 0 and measure(text[:end]) > room:
         end -= max(1, (measure(text[:end]) - room) // 2)
-    head = text[:end]
+    head, window = text[:end], text[: end + 1]  # a sentence may end right at the cut
     for marks in ((". ", "! ", "? ", "\n"), (" ",)):
-        at = max(head.rfind(m) for m in marks)
+        at = max(window.rfind(m) for m in marks)
         if at >= len(head) * 0.6:
             head = head[: at + 1]
             break

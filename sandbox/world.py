@@ -53,7 +53,13 @@ PEOPLE = [
 def sandbox_settings(config: Config) -> dict[str, dict[str, Any]]:
     """What the sandbox takes from the visitor's config.toml; the rest is the demo world's."""
     return {
-        "desk": {"timezone": config.desk.timezone, "hashtags": config.desk.hashtags},
+        "desk": {
+            "timezone": config.desk.timezone,
+            "hashtags": config.desk.hashtags,
+            "signature": config.desk.signature,
+        },
+        # The house style per network, as the visitor's config.toml has it (the preview shows it).
+        "style": config.style.model_dump(),
         "telegram": {"moderation_chat_id": MODERATION_CHAT_ID},
         "moderation": {
             "model_path": config.moderation.model_path,
