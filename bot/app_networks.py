@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 COMMANDS = [
     BotCommand(command="report", description="Сообщить о мероприятии"),
     BotCommand(command="drafts", description="Черновики, ждущие решения"),
+    BotCommand(command="tickets", description="Обращения жителей, ждущие ответа"),
     BotCommand(command="announce", description="Анонс предстоящего мероприятия"),
     BotCommand(command="plan", description="График публикаций на неделю"),
     BotCommand(command="queue", description="Запланированные публикации"),

@@ -3,6 +3,7 @@ hooks into moderation (question comments), the digest, the control report and th
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.domain import Network
@@ -26,7 +27,18 @@ def channels(app: Application) -> dict[Network, ReplyChannel]:
         )
     if app.moderation.moderator(Network.telegram) is not None:  # the discussion group is known
         found[Network.telegram] = TelegramReplies(app.bot, config.telegram.channel_username)
+    found |= {c.network: c.replies for c in app.connections if c.replies}  # MAX's dialogues
     return found
+
+
+async def read_messages(replies: Replies, channel: ReplyChannel) -> int:
+    """One read of a network that pushes no private messages to the bot (MAX): each new one
+    becomes a ticket (or joins the citizen's waiting one)."""
+    opened = 0
+    for message in await channel.poll():  # type: ignore[attr-defined]
+        if await replies.intake(message) is not None:
+            opened += 1
+    return opened
 
 
 def wire(app: Application) -> None:
@@ -43,3 +55,7 @@ def wire(app: Application) -> None:
     app.scheduler.every(
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes
     )
+    for network, channel in app.replies.channels.items():
+        if seconds := getattr(channel, "every_seconds", 0):
+            read = partial(read_messages, app.replies, channel)
+            app.scheduler.every(f"replies:messages:{network}", read, seconds / 60)

@@ -45,6 +45,7 @@ from bot.domain import MediaKind, Network
 from bot.ports import Check, Fit, OutgoingPost, Published, Publisher, PublishError
 from networks.max_access import MaxAccess
 from networks.max_comments import MaxComments, error_code, max_retry_after
+from networks.max_dialogs import MaxDialogs
 from networks.ratelimit import Pace, Rate, pace_for
 from networks.registry import Connection, PublishedRefs
 
@@ -224,4 +225,7 @@ def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Conne
         )
     channel = MaxChannel(bot, settings.chat_id, pace, settings.request_timeout)
     access = MaxAccess(bot, settings.chat_id, config.moderation.enabled, settings.request_timeout)
-    return Connection(Network.max, channel, moderator, access=access)
+    dialogs = MaxDialogs(
+        bot, pace, settings.request_timeout, settings.check_comments_every_seconds
+    )  # the bot's session is the channel's (closed with it)
+    return Connection(Network.max, channel, moderator, access=access, replies=dialogs)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.config import Config, Secrets
 from bot.domain import Network
-from bot.ports import AccessCheck, CommentModerator, Publisher, StatsSource
+from bot.ports import AccessCheck, CommentModerator, Publisher, ReplyChannel, StatsSource
 
 # Our posts' external ids on a network since a moment, from the desk's own records: for a
 # network whose API cannot list a group's posts to a bot (comments are read under these).
@@ -30,6 +30,8 @@ class Connection:
     access: AccessCheck | None = None
     # Per-post figures for the monthly control report, where the network gives them.
     stats: StatsSource | None = None
+    # Citizens' private messages to the office's account and the answers (bot/replies).
+    replies: ReplyChannel | None = None
 
 
 Connector = Callable[[Config, Secrets, PublishedRefs], Connection | None]

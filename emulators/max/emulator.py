@@ -62,6 +62,10 @@ class MaxEmulator(Watchable):
         self.messages: dict[str, dict] = {}  # mid -> message (posts in channels)
         self.uploads: dict[str, dict] = {}  # upload slot id -> {type, token}
         self.tokens: dict[str, dict] = {}  # attachment token -> {type, data, not_ready}
+        # People's private dialogues with the bot (user id -> messages both ways) and the bot's
+        # updates, read with GET /updates?marker=… (the marker is the next update's number).
+        self.dialogs: dict[int, list[dict]] = {}
+        self.updates: list[dict] = []
         self.not_ready_for = 1  # answers of attachment.not.ready before a new upload is usable
         self.faults = Faults()
         self.fault_timeout = 30.0
@@ -80,6 +84,7 @@ class MaxEmulator(Watchable):
                 web.post("/messages", self._api("/messages", self._send)),
                 web.put("/messages", self._api("/messages", self._edit)),
                 web.delete("/messages", self._api("/messages", self._delete)),
+                web.get("/updates", self._api("/updates", self._updates)),
                 web.get("/messages/{mid}/comments", self._api(COMMENTS, self._comments)),
                 web.delete("/messages/{mid}/comments", self._api(COMMENTS, self._delete_comment)),
                 web.post("/_upload/{slot}", self._upload),
@@ -139,6 +144,28 @@ class MaxEmulator(Watchable):
         post["comments"].append(comment)
         self.notify({"kind": "comment", "chat_id": post["chat_id"]})
         return _public(comment)
+
+    def user_writes_to_bot(self, user_id: int, text: str) -> dict:
+        """A person writes to the bot in a private dialogue: a message_created update."""
+        user = self.users.get(user_id, {"first_name": str(user_id), "last_name": ""})
+        bot = next(iter(self.bots.values()))
+        name = " ".join(x for x in (user["first_name"], user["last_name"]) if x)
+        message = {
+            "sender": {"user_id": user_id, "is_bot": False, "name": name, **user},
+            "recipient": {"chat_id": user_id, "chat_type": "dialog", "user_id": bot["user_id"]},
+            "timestamp": self._now_ms(),
+            "body": {"mid": _new_mid(), "seq": self._next_seq(), "text": text},
+        }
+        self.dialogs.setdefault(user_id, []).append(message)
+        update = {"update_type": "message_created", "timestamp": message["timestamp"]}
+        self.updates.append({**update, "message": message})
+        self.notify({"kind": "dialog", "user_id": user_id})
+        return message
+
+    def dialog(self, user_id: int, from_bot: bool = True) -> list[dict]:
+        """A person's dialogue with the bot: by default the bot's messages only."""
+        found = self.dialogs.get(user_id, [])
+        return [m for m in found if m["sender"].get("is_bot") == from_bot]
 
     # -- what is there to see --------------------------------------------------------------
     def posts(self, chat_id: int) -> list[dict]:
@@ -289,7 +316,48 @@ class MaxEmulator(Watchable):
             return web.json_response({"token": token})
         return web.json_response({"retval": "ok"})
 
+    async def _updates(self, request: web.Request, bot: dict) -> dict:
+        """GET /updates: the updates from `marker` on (at most `limit`, 1-1000), then the next
+        marker; `types` filters by update_type. Answers at once (no long wait)."""
+        try:
+            marker = int(request.query.get("marker") or 0)
+            limit = int(request.query.get("limit") or 100)
+        except ValueError:
+            raise MaxError(400, "proto.payload", "marker and limit are numbers") from None
+        if not 1 <= limit <= 1000:
+            raise MaxError(400, "proto.payload", "limit: must be between 1 and 1000")
+        types = set(filter(None, (request.query.get("types") or "").split(",")))
+        window = self.updates[marker : marker + limit]
+        chosen = [u for u in window if not types or u["update_type"] in types]
+        return {"updates": chosen, "marker": min(len(self.updates), marker + limit)}
+
+    async def _send_to_user(self, request: web.Request, bot: dict) -> dict:
+        """POST /messages?user_id=…: a bot may write only to a person who wrote to it first."""
+        user_id = int(request.query["user_id"])
+        if user_id not in self.dialogs:
+            raise MaxError(403, "chat.denied", "The user has not started a dialog with the bot")
+        try:
+            body = await request.json()
+        except ValueError:
+            raise MaxError(400, "proto.payload", "Body is not JSON") from None
+        text = body.get("text") or ""
+        if not text.strip():
+            raise MaxError(400, "proto.payload", "Empty message")
+        if len(text) > TEXT_LIMIT:
+            raise MaxError(400, "proto.payload", f"text: size must be <= {TEXT_LIMIT}")
+        message = {
+            "sender": {**bot, "is_bot": True},
+            "recipient": {"chat_id": user_id, "chat_type": "dialog", "user_id": user_id},
+            "timestamp": self._now_ms(),
+            "body": {"mid": _new_mid(), "seq": self._next_seq(), "text": text, "attachments": []},
+        }
+        self.dialogs[user_id].append(message)
+        self.notify({"kind": "dialog", "user_id": user_id})
+        return {"message": message}
+
     async def _send(self, request: web.Request, bot: dict) -> dict:
+        if "user_id" in request.query and "chat_id" not in request.query:
+            return await self._send_to_user(request, bot)
         chat = self.chats.get(int(request.query.get("chat_id") or 0))
         if chat is None:
             raise MaxError(404, "chat.not.found", "Chat not found")

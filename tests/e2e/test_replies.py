@@ -278,3 +278,28 @@ async def test_question_under_a_telegram_post_gets_a_reply_in_the_discussion(
     )
     [ticket] = await tickets(stage)
     assert ticket.state == "answered" and "comment=" in ticket.reply_url
+
+
+MAX_CITIZEN = 40000001
+
+
+async def test_a_message_to_the_max_bot_is_answered_in_the_dialogue(
+    stage: Stage, admin: Chat
+) -> None:
+    stage.max.add_user(MAX_CITIZEN, "Ольга", "Белова")
+    stage.max.user_writes_to_bot(MAX_CITIZEN, "Где получить справку о составе семьи?")
+    await stage.max.wait_until(lambda: stage.max.dialog(MAX_CITIZEN), timeout=TIMEOUT)
+    assert "передано в администрацию" in stage.max.dialog(MAX_CITIZEN)[0]["body"]["text"]
+    card = await room_card(stage, "Обращение № 1")
+    assert "сообщение · MAX" in card["text"] and "Ольга Белова" in card["text"]
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Ответить")
+    await admin.expect("Напишите ответ на обращение № 1")
+    admin.send("Справку выдают в МФЦ, окно 3.")
+    admin.press(await admin.expect("Черновик ответа"), "Отправить")
+    await stage.max.wait_until(lambda: len(stage.max.dialog(MAX_CITIZEN)) == 2, timeout=TIMEOUT)
+    assert stage.max.dialog(MAX_CITIZEN)[1]["body"]["text"] == "Справку выдают в МФЦ, окно 3."
+    await stage.tg.wait_until(
+        lambda: "Ответ отправлен" in current_in_room(stage, card)["text"], timeout=TIMEOUT
+    )
+    # the bot's own messages and later reads bring no new ticket
+    assert len(await tickets(stage)) == 1

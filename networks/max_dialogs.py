@@ -1,0 +1,107 @@
+"""Citizens who write to the office's MAX bot in a private dialogue, and the bot's answers
+(bot/replies): GET /updates for message_created in dialogues, POST /messages?user_id=… back.
+
+Through the official client `maxapi` (its `get_updates` and `send_message(user_id=…)`, which cite
+dev.max.ru/docs-api/methods/GET/updates and POST/messages). NOT confirmed from MAX's own pages:
+that a bot may write to a person only after they wrote to it (the emulator refuses with 403
+chat.denied, as the client's docs suggest), and the marker's exact semantics (the next update
+to read, as maxapi's long-polling loop uses it). Long polling is limited (2 requests a second,
+events kept 24 hours): the desk reads with timeout 0 every `check_comments_every_seconds`.
+MAX has no idempotency key: the ticket's own state (draft -> sending -> answered) sends once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from maxapi import Bot
+from maxapi.exceptions.max import InvalidToken, MaxApiError
+
+from bot.domain import Network
+from bot.ports import CitizenMessage, IncomingComment, Published, PublishError
+from networks.max_comments import max_retry_after
+from networks.ratelimit import Pace
+
+log = logging.getLogger(__name__)
+TEXT_LIMIT = 3999
+
+
+class MaxDialogs:
+    network = Network.max
+
+    def __init__(self, bot: Bot, pace: Pace, timeout: float, every_seconds: float) -> None:
+        self._bot = bot
+        self._pace = pace
+        self._timeout = timeout
+        self.every_seconds = every_seconds
+        self._marker: int | None = None
+
+    def comment_thread(self, comment: IncomingComment) -> str:
+        return ""  # the bot cannot answer a channel comment: those stay moderation's
+
+    async def reply(self, channel: str, thread_ref: str, text: str, key: str) -> Published:
+        if channel != "message":
+            raise PublishError("rejected", "в MAX бот отвечает только в личных сообщениях")
+        if len(text) > TEXT_LIMIT:
+            raise PublishError("rejected", f"ответ длиннее {TEXT_LIMIT} знаков")
+        user_id = int(thread_ref)
+        try:
+            sent = await self._call(lambda: self._bot.send_message(user_id=user_id, text=text))
+        except InvalidToken as exc:
+            raise PublishError("auth", "ключ бота MAX не действует", None, repr(exc)) from exc
+        except MaxApiError as exc:
+            if exc.code == 403:
+                raise PublishError(
+                    "rejected", "житель закрыл диалог с ботом MAX", None, repr(exc)
+                ) from exc
+            if exc.code == 429 or exc.code >= 500:
+                raise PublishError("temporary", "MAX временно не отвечает", 1.0, repr(exc)) from exc
+            raise PublishError("rejected", "MAX не принял ответ", None, repr(exc)) from exc
+        except (TimeoutError, OSError) as exc:
+            raise PublishError("uncertain", "MAX не ответил вовремя", None, repr(exc)) from exc
+        mid = sent.message.body.mid if sent is not None and sent.message.body else ""
+        return Published(mid, "")
+
+    async def poll(self) -> list[CitizenMessage]:
+        """New messages people wrote to the bot in private dialogues since the last read."""
+        try:
+            answer: dict[str, Any] = await self._call(
+                lambda: self._bot.get_updates(
+                    marker=self._marker, timeout=0, types=["message_created"]
+                )
+            )
+        except (MaxApiError, InvalidToken, TimeoutError, OSError) as exc:
+            log.warning("MAX updates not read: %r", exc)
+            return []
+        self._marker = answer.get("marker", self._marker)
+        found = []
+        for update in answer.get("updates") or []:
+            message = update.get("message") or {}
+            sender = message.get("sender") or {}
+            recipient = message.get("recipient") or {}
+            body = message.get("body") or {}
+            if sender.get("is_bot") or recipient.get("chat_type") != "dialog":
+                continue
+            name = sender.get("name") or " ".join(
+                x for x in (sender.get("first_name"), sender.get("last_name")) if x
+            )
+            found.append(
+                CitizenMessage(
+                    network=Network.max,
+                    channel="message",
+                    external_id=str(body.get("mid") or ""),
+                    thread_ref=str(sender["user_id"]),
+                    author_id=int(sender["user_id"]),
+                    text=body.get("text") or "",
+                    written_at=datetime.fromtimestamp((message.get("timestamp") or 0) / 1000, UTC),
+                    author_name=name,
+                )
+            )
+        return found
+
+    async def _call(self, request: Any) -> Any:
+        async with asyncio.timeout(self._timeout * 3):
+            return await self._pace.call(request, retry_after=max_retry_after)
