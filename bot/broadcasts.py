@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.dates import calendar_when, stamp
 from bot.domain import PostState, PublicationState
 from bot.errors import Conflict, Invalid, NotFound
-from bot.formats import FormatService, with_block
+from bot.formats import FormatService
 from bot.people import audit
 from bot.ports import Action, Button, Card, Notifier
 from bot.publishing import Outbox
@@ -62,10 +62,9 @@ class Broadcasts(FormatService):
         now = self._clock()
         async with self._uow() as uow:
             post = await self.open_draft(uow, post_id)
-            old = await uow.formats.broadcast(post_id)
             block = f"Прямая трансляция — {stamp(starts_at, self._tz)}.\nСмотреть: {link}"
-            text = with_block(post.text, old.block if old else "", block)
-            title = shorten(text.splitlines()[0]) if text.strip() else "Трансляция"
+            text = post.text.strip()
+            title = shorten(text.splitlines()[0]) if text else "Трансляция"
             await uow.formats.put(
                 Broadcast(
                     post_id=post_id,
@@ -91,6 +90,10 @@ class Broadcasts(FormatService):
         if row is None:
             return []
         due = max(row.starts_at, when)
+        post = await uow.posts.get(post_id)
+        if post is not None and post.text.strip():  # the title as the approved text has it
+            row.title = shorten(post.text.strip().splitlines()[0])
+            uow.session.add(row)
         networks = [p.network for p in await uow.publications.for_post(post_id)]
         reminder = await uow.posts.get(row.reminder_post_id) if row.reminder_post_id else None
         if reminder is not None and reminder.state == PostState.published:

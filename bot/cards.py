@@ -28,6 +28,9 @@ class PostView:
     decided_by: Person | None = None
     poll: PollSpec | None = None  # bot/polls.py
     texts: dict[str, PostText] = field(default_factory=dict)  # the post's own per network
+    # Lines a format adds to every network's text (a broadcast's link and start, a contest's
+    # rules): kept apart from the text, so an editor who replaces it does not lose them.
+    additions: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -44,7 +47,8 @@ class PostView:
     def text_for(self, network: str) -> str:
         """The text for `network` before the house style: its own, or the post's."""
         own = self.texts.get(network)
-        return own.text if own is not None else self.post.text
+        text = own.text if own is not None else self.post.text
+        return "\n\n".join([text.rstrip(), *self.additions]) if self.additions else text
 
     def media_summary(self) -> str:
         counts: dict[MediaKind, int] = {}
@@ -89,7 +93,7 @@ def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz
             )
     else:
         lines.append(f"Черновик № {post.id}")
-    lines += ["", clip(post.text)]
+    lines += ["", clip(post.text), *(f"\n{block}" for block in view.additions)]
     if view.poll is not None:
         lines += ["", poll_summary(view.poll, tz)]
     lines += ["", check_summary(checks)]

@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.dates import stamp
 from bot.domain import Network, PostState, PublicationState
 from bot.errors import Invalid, NotFound
-from bot.formats import FormatService, with_block
+from bot.formats import FormatService
 from bot.people import audit
 from bot.ports import Card, CommentModerator, Notifier
 from storage.formats import Contest
@@ -91,9 +91,8 @@ class Contests(FormatService):
         )
         async with self._uow() as uow:
             post = await self.open_draft(uow, post_id)
-            old = await uow.formats.contest(post_id)
-            text = with_block(post.text, old.block if old else "", block)
-            title = text.strip().splitlines()[0][:200] if text.strip() else "Конкурс"
+            text = post.text.strip()
+            title = text.splitlines()[0][:200] if text else "Конкурс"
             await uow.formats.put(
                 Contest(
                     post_id=post_id,
@@ -105,7 +104,7 @@ class Contests(FormatService):
                     created_by=actor.id,
                 )
             )
-            await uow.posts.move(post_id, (PostState.draft,), text=text, updated_at=now)
+            await uow.posts.move(post_id, (PostState.draft,), updated_at=now)
             await audit(uow, now, "post.contest", actor=actor, obj=f"post:{post_id}")
             await uow.commit()
 

@@ -71,16 +71,3 @@ class FormatService:
             editors = await uow.people.editors()
         for editor in editors:
             await self._notifier.send(editor, card)
-
-
-def with_block(text: str, old: str, new: str) -> str:
-    """The post's text with a format's lines at its end (an earlier version of them replaced)."""
-    body = text.rstrip()
-    if old and body.endswith(old.strip()):
-        body = body[: -len(old.strip())].rstrip()
-    return f"{body}\n\n{new}".strip() if new else body
-
-
-def title_of(text: str, limit: int = 80) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else "Без названия"
-    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"

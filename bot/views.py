@@ -36,6 +36,7 @@ async def load_view(uow: UnitOfWork, media: MediaStore, post_id: int) -> PostVie
         decided_by=await uow.people.get(post.decided_by) if post.decided_by else None,
         poll=poll_of(await uow.formats.poll(post_id)),
         texts=await uow.post_texts.of(post_id),
+        additions=await uow.formats.additions(post_id),
     )
 
 

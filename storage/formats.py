@@ -72,6 +72,11 @@ class Formats:
     async def contest(self, post_id: int) -> Contest | None:
         return await self.session.get(Contest, post_id)
 
+    async def additions(self, post_id: int) -> tuple[str, ...]:
+        """The lines the post's broadcast and contest add to its text, in that order."""
+        rows = [await self.broadcast(post_id), await self.contest(post_id)]
+        return tuple(row.block for row in rows if row is not None and row.block)
+
     async def put(self, row: PostPoll | Broadcast | Contest) -> None:
         await self.session.merge(row)
         await self.session.flush()

@@ -43,6 +43,12 @@ async def test_announcement_reminder_at_the_start_and_recording_with_one_tap(
     editor.send(local_time_in(stage, 8))
     preview = await editor.expect("Трансляция добавлена")
     assert f"Смотреть: {LINK}" in preview["text"] and "Прямая трансляция —" in preview["text"]
+    # the editor replaces the text: the broadcast's lines stay (they are kept apart from it)
+    editor.press(preview, "Редактировать")
+    await editor.expect("Пришлите новый текст")
+    editor.send("Глава района ответит на вопросы жителей в прямом эфире.")
+    preview = await editor.expect("Глава района ответит")
+    assert f"Смотреть: {LINK}" in preview["text"]
     editor.press(preview, "Одобрить")
     ask = await editor.expect("Когда публикуем?")
     editor.press(ask, "Сейчас")

@@ -6,7 +6,6 @@ import pytest
 
 from bot.contests import draw, list_hash, parse_winners
 from bot.errors import Invalid
-from bot.formats import with_block
 from bot.polls import parse_options, parse_question
 
 ENTRIES = [f"vk:{n}" for n in range(1000, 1050)] + [f"telegram:{n}" for n in range(20)]
@@ -44,11 +43,8 @@ def test_poll_answers_are_checked() -> None:
         parse_question("x" * 301)
 
 
-def test_winners_count_and_the_text_block() -> None:
+def test_winners_count() -> None:
     assert parse_winners(" 2 ") == 2
     for bad in ("0", "ноль", "101", "-1"):
         with pytest.raises(Invalid):
             parse_winners(bad)
-    text = with_block("Новость.", "", "Конкурс!")
-    assert text == "Новость.\n\nКонкурс!"
-    assert with_block(text, "Конкурс!", "Конкурс 2!") == "Новость.\n\nКонкурс 2!"
