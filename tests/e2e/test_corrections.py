@@ -3,6 +3,12 @@ post deleted everywhere after a confirmation, each audited (issue 11)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
 from sandbox.stage import CHANNEL_ID, MAX_CHANNEL_ID, VK_GROUP_ID, Stage
 from tests.e2e.conftest import (
     Chat,
@@ -16,6 +22,33 @@ from tests.e2e.conftest import (
 )
 
 NEW = "Исправлено: площадку открыли в субботу, 28 ноября."
+
+
+class Clock:
+    """Real time plus an offset the test moves forward (Telegram's 48 hours)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, hours: float) -> None:
+        self.offset += hours * 3600
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def stage(tmp_path: Path, clock: Clock) -> AsyncIterator[Stage]:
+    stage = Stage(tmp_path, clock=clock)
+    await stage.start_emulators()
+    await stage.start_app()
+    yield stage
+    await stage.stop()
 
 
 async def publish(editor: Chat, reporter: Chat, photos: bool) -> dict:
@@ -112,3 +145,20 @@ async def test_a_caption_and_an_album_are_edited_and_deleted_whole(
     editor.press(question, "Да, удалить везде")
     await editor.edited(question, "удалена:")
     assert channel_posts(stage) == [] and wall(stage) == []
+
+
+async def test_telegram_keeps_a_post_older_than_48_hours_and_says_so(
+    stage: Stage, reporter: Chat, editor: Chat, clock: Clock
+) -> None:
+    landed_card = await publish(editor, reporter, photos=False)
+    clock.advance(49)
+    editor.press(landed_card, "Удалить везде")
+    question = await editor.expect("Удалить «")
+    editor.press(question, "Да, удалить везде")
+    gone = await editor.edited(question, "удалена:")
+    assert "Telegram: Telegram удаляет сообщения канала только в первые 48 часов" in gone["text"]
+    assert wall(stage) == [] and len(channel_posts(stage)) == 1
+    # Telegram's row is published again: the next «Удалить везде» offers it once more.
+    editor.press(landed_card, "Удалить везде")
+    again = await editor.expect("Удалить «")
+    assert "из сетей: Telegram?" in again["text"]
