@@ -303,3 +303,26 @@ async def test_a_message_to_the_max_bot_is_answered_in_the_dialogue(
     )
     # the bot's own messages and later reads bring no new ticket
     assert len(await tickets(stage)) == 1
+
+
+async def test_a_head_in_telegram_answers_and_the_editor_sends_it(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    """The head of «Отдел спорта» works in Telegram: the question and their answer go there."""
+    citizen = VKPerson(stage, CITIZEN)
+    citizen.send("Когда откроют новый стадион в Корнилово?")
+    card = await room_card(stage, "Обращение № 1")
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Передать в отдел")
+    choose = await admin.expect("В какой отдел передать обращение № 1?")
+    admin.press(choose, "Отдел спорта")
+    question = await reporter.expect("Вопрос жителя для отдела «Отдел спорта»")
+    reporter.press(question, "Ответить")
+    await reporter.expect("Напишите ответ на вопрос жителя")
+    reporter.send("Стадион откроют 1 июня.")
+    await reporter.expect("Ответ передан в пресс-службу")
+    await reporter.edited(question, "ответ передан в пресс-службу")  # the question's card
+    draft = await admin.expect("Пришёл ответ отдела на обращение № 1")
+    assert "Черновик ответа (Иван Иванов)" in draft["text"]
+    admin.press(draft, "Отправить")
+    await citizen.expect("Стадион откроют 1 июня.")
+    assert len([m for m in citizen.bot_messages() if m["text"] == "Стадион откроют 1 июня."]) == 1
