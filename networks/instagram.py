@@ -41,8 +41,8 @@ from bot.ports import (
     Publisher,
     PublishError,
 )
-from networks.facebook_comments import when
 from networks.graph import GraphClient, GraphError, publish_error
+from networks.graph_comments import when
 from networks.public_media import MediaLinks, MediaServer
 
 CAPTION_LIMIT = 2200
