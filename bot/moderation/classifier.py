@@ -151,13 +151,16 @@ class Classifier:
         # --- phrase patterns ---
         phrase = prep.phrase
         starts = word_starts(phrase)
-        for a, b, reason in lx.threat_hits(phrase, starts):
+        threat_hits, rude_hits, unlawful_hits, private_hits, spam_hits = lx.phrase_hits(
+            phrase, starts
+        )
+        for a, b, reason in threat_hits:
             sp = prep.span_of(a, b)
             add("threat", 0.9, f"{reason}: «{_q(text, sp)}»", sp)
-        for a, b, reason in lx.rude_hits(phrase, starts):
+        for a, b, reason in rude_hits:
             sp = prep.span_of(a, b)
             add("insult", 0.8, f"{reason}: «{_q(text, sp)}»", sp)
-        for a, b, reason in lx.unlawful_hits(phrase, starts) + lx.private_hits(phrase, starts):
+        for a, b, reason in unlawful_hits + private_hits:
             sp = prep.span_of(a, b)
             add("unlawful", 0.9, f"{reason}: «{_q(text, sp)}»", sp)
             if reason == "призыв к насилию":
@@ -183,7 +186,7 @@ class Classifier:
         lex = 0.0
         spam_reasons: list[str] = []
         spam_spans: list[tuple[int, int]] = []
-        for a, b, w, reason in lx.spam_hits(phrase, starts):
+        for a, b, w, reason in spam_hits:
             lex += w
             spam_reasons.append(reason)
             spam_spans.append(prep.span_of(a, b))

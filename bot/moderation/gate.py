@@ -10,6 +10,7 @@ that way (a leading `.`, `\\w`, a lookbehind) has no gate and always runs.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 try:  # Python 3.11+
     from re import _constants as C  # type: ignore[attr-defined]
@@ -103,14 +104,11 @@ def gate(pattern: str) -> frozenset[str] | None:
 
 def word_starts(phrase: str) -> set[str]:
     """The first 1..GATE letters at every word start of a phrase (words joined by single spaces)."""
-    out: set[str] = set()
-    i = -1
-    while True:
-        head = phrase[i + 1 : i + 1 + GATE]
-        out.update((head[:1], head[:2], head))
-        i = phrase.find(" ", i + 1)
-        if i == -1:
-            return out
+    # offsets of the word starts, then the slices: comprehensions, no Python loop per word
+    offsets = list(accumulate([len(w) + 1 for w in phrase.split(" ")], initial=0))
+    offsets.pop()
+    heads = {phrase[i : i + GATE] for i in offsets}
+    return heads | {h[:2] for h in heads} | {h[:1] for h in heads}
 
 
 class Rules:
@@ -127,15 +125,17 @@ class Rules:
             for start in g or ():
                 index.setdefault(start, set()).add(i)
         self.index = {k: frozenset(v) for k, v in index.items()}
+        self.keys = frozenset(self.index)
 
     def hits(self, phrase: str, starts: set[str], first: bool = False) -> list[tuple]:  # type: ignore[type-arg]
         """(start, end, *payload) of every match (only the first per pattern if `first`)."""
         ids = set(self.always)
-        get = self.index.get
-        for start in starts:
-            opened = get(start)
-            if opened:
-                ids |= opened
+        index = self.index
+        # only the word starts some gate has (one set intersection in C, not a lookup per start)
+        for start in self.keys.intersection(starts):
+            ids |= index[start]
+        if not ids:
+            return []
         out = []
         for i in sorted(ids):  # in the patterns' own order, as a plain scan would find them
             rx, _, payload = self.rules[i]
@@ -145,4 +145,46 @@ class Rules:
                     out.append((m.start(), m.end(), *payload))
             else:
                 out.extend((m.start(), m.end(), *payload) for m in rx.finditer(phrase))
+        return out
+
+
+class RuleBook:
+    """Several rule sets behind one gate index: a comment's word starts are intersected once, and
+    the patterns they open run in one pass (a search first; every match only when one exists)."""
+
+    def __init__(self, sets: list[tuple[Rules, bool]]) -> None:
+        # (pattern, payload, which set, first match only)
+        self.entries: list[tuple[re.Pattern[str], tuple, int, bool]] = []  # type: ignore[type-arg]
+        always: set[int] = set()
+        index: dict[str, set[int]] = {}
+        for k, (rules, first) in enumerate(sets):
+            for rx, g, payload in rules.rules:
+                gid = len(self.entries)
+                self.entries.append((rx, payload, k, first))
+                if g is None:
+                    always.add(gid)
+                for start in g or ():
+                    index.setdefault(start, set()).add(gid)
+        self.sets = len(sets)
+        self.always = frozenset(always)
+        self.index = {k: frozenset(v) for k, v in index.items()}
+        self.keys = frozenset(self.index)
+
+    def hits(self, phrase: str, starts: set[str]) -> list[list[tuple]]:  # type: ignore[type-arg]
+        """Per set, in the order given, what `Rules.hits` of that set would return."""
+        out: list[list[tuple]] = [[] for _ in range(self.sets)]  # type: ignore[type-arg]
+        ids = set(self.always)
+        index = self.index
+        for start in self.keys.intersection(starts):
+            ids |= index[start]
+        entries = self.entries
+        for gid in sorted(ids):  # each set's patterns in their own order
+            rx, payload, k, first = entries[gid]
+            m = rx.search(phrase)
+            if m is None:
+                continue
+            if first:
+                out[k].append((m.start(), m.end(), *payload))
+            else:
+                out[k].extend((m.start(), m.end(), *payload) for m in rx.finditer(phrase))
         return out

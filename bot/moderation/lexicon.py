@@ -7,7 +7,12 @@ private data), and spam signals with the complaint rule in `spam_rules`.
 
 from __future__ import annotations
 
+from .gate import RuleBook
 from .phrases import (
+    _PRIVATE,
+    _RUDE,
+    _THREAT,
+    _UNLAWFUL,
     PRIVATE,
     RUDE,
     THREAT,
@@ -17,7 +22,7 @@ from .phrases import (
     threat_hits,
     unlawful_hits,
 )
-from .spam_rules import COMPLAINT_RE, SPAM, spam_hits
+from .spam_rules import _SPAM, COMPLAINT_RE, SPAM, spam_hits
 from .words import (
     ADDRESS_RE,
     IDIOM_RE,
@@ -27,10 +32,22 @@ from .words import (
     obscene_root,
 )
 
+# Every phrase rule set behind one gate: what the classifier runs on each comment.
+PHRASE_BOOK = RuleBook(
+    [(_THREAT, False), (_RUDE, False), (_UNLAWFUL, False), (_PRIVATE, False), (_SPAM, True)]
+)
+
+
+def phrase_hits(phrase: str, starts: set[str]) -> list[list[tuple]]:  # type: ignore[type-arg]
+    """[threat, rude, unlawful, private, spam] hits, each as its own `*_hits` function gives."""
+    return PHRASE_BOOK.hits(phrase, starts)
+
+
 __all__ = [
     "ADDRESS_RE",
     "COMPLAINT_RE",
     "IDIOM_RE",
+    "PHRASE_BOOK",
     "PRIVATE",
     "RUDE",
     "RUDE_WORDS",
@@ -40,6 +57,7 @@ __all__ = [
     "insult_kind",
     "masked_match",
     "obscene_root",
+    "phrase_hits",
     "private_hits",
     "rude_hits",
     "spam_hits",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from array import array
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -46,7 +47,8 @@ def word_features(word: str) -> tuple[int, ...]:
 
 
 def bigram_feature(a: str, b: str) -> int:
-    """From the two words' own (cached) hashes: no encoding or hashing of the pair's text."""
+    """From the two words' own (cached) hashes: no encoding or hashing of the pair's text.
+    (LinearModel.scores computes the same inline.)"""
     return (word_features(a)[0] * 1_000_003 ^ word_features(b)[0] * 7_919 ^ 0x5BD1E995) & _MASK
 
 
@@ -83,47 +85,47 @@ class LinearModel:
             if head in heads:
                 self.weights[i] = weights[heads.index(head)]
                 self.bias[i] = bias[heads.index(head)]
-        # one (DIM, heads) table: a word's features are one fancy-indexing call for all heads
-        self._table = np.ascontiguousarray(self.weights.T)
-        self._word_cache: dict[str, tuple[tuple[float, ...], int]] = {}
-        self._pair_cache: dict[tuple[str, str], tuple[float, float, float]] = {}
+        # One (DIM, heads) table, a feature's heads side by side (one cache line, not three): a
+        # word's features are one fancy-indexing call for all heads; `_flat` is the same memory
+        # as plain floats, so a bigram is three index reads with no numpy call and no cache.
+        self._flat = array("f", np.ascontiguousarray(self.weights.T).tobytes())
+        self._table = np.frombuffer(self._flat, dtype=np.float32).reshape(DIM, len(HEADS))
+        del self.weights  # the table holds them
+        self._word_cache: dict[str, tuple[float, float, float, int, int]] = {}
 
-    def _word(self, word: str) -> tuple[tuple[float, ...], int]:
-        hit = self._word_cache.get(word)
-        if hit is None:
-            feats = word_features(word)
-            sums = self._table[list(feats)].sum(axis=0)
-            hit = (tuple(float(x) for x in sums), len(feats))
-            if len(self._word_cache) < 500_000:
-                self._word_cache[word] = hit
+    def _word(self, word: str) -> tuple[float, float, float, int, int]:
+        """(summed weights per head, number of features, the word's own hash) of one word."""
+        feats = word_features(word)
+        a, b, c = (float(x) for x in self._table[list(feats)].sum(axis=0))
+        hit = (a, b, c, len(feats), feats[0])
+        if len(self._word_cache) < 500_000:
+            self._word_cache[word] = hit
         return hit
 
     def scores(self, words: list[str]) -> tuple[float, ...]:
         """Probabilities per head (HEADS order) for a list of normalised words."""
-        uniq, bigrams = distinct(words)
+        cache = self._word_cache
         t = h = s = 0.0
         n = 0
-        for w in uniq:
-            (a, b, c), k = self._word(w)
-            t += a
-            h += b
-            s += c
-            n += k
-        pairs = self._pair_cache
-        for pair in bigrams:
-            row = pairs.get(pair)
-            if row is None:
-                x, y, z = self._table[bigram_feature(*pair)].tolist()
-                row = (x, y, z)
-                if len(pairs) < 1_000_000:
-                    pairs[pair] = row
-            t += row[0]
-            h += row[1]
-            s += row[2]
-        n += len(bigrams)
+        hashes: dict[str, int] = {}
+        for w in dict.fromkeys(words):  # each distinct word once
+            hit = cache.get(w) or self._word(w)
+            t += hit[0]
+            h += hit[1]
+            s += hit[2]
+            n += hit[3]
+            hashes[w] = hit[4]
+        if len(words) > 1:
+            flat = self._flat
+            for a, b in set(pairwise(words)):  # each distinct bigram once (bigram_feature inline)
+                i = ((hashes[a] * 1_000_003 ^ hashes[b] * 7_919 ^ 0x5BD1E995) & _MASK) * 3
+                t += flat[i]
+                h += flat[i + 1]
+                s += flat[i + 2]
+                n += 1
         if n == 0:
-            row = self._table[word_features("__empty__")[0]]
-            t, h, s, n = float(row[0]), float(row[1]), float(row[2]), 1
+            i = word_features("__empty__")[0] * 3
+            t, h, s, n = self._flat[i], self._flat[i + 1], self._flat[i + 2], 1
         r = 1.0 / math.sqrt(n)
         b = self.bias
         return _sigmoid(b[0] + t * r), _sigmoid(b[1] + h * r), _sigmoid(b[2] + s * r)
