@@ -208,8 +208,7 @@ class Classifier:
             else:
                 spam_reasons.append("номер телефона")
             spam_spans.extend(prep.phones)
-        mixed = sum(1 for t in prep.tokens if t.disguise.startswith("латинская") and len(t.low) > 3)
-        if mixed >= 2 and "obscenity" not in cats:
+        if prep.mixed >= 2 and "obscenity" not in cats:
             lex += 0.6
             spam_reasons.append("слова с подменой букв")
         # a phone or link alone is information, not spam; it needs an advertising signal with it

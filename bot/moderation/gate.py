@@ -19,7 +19,8 @@ except ImportError:  # pragma: no cover - older Pythons
     import sre_constants as C  # type: ignore[no-redef]
     import sre_parse as P  # type: ignore[no-redef]
 
-GATE = 3
+GATE = 5
+_INNER_START = re.compile(r"(?<=[^\w ])\w")
 _LIMIT = 4000
 
 
@@ -107,8 +108,10 @@ def word_starts(phrase: str) -> set[str]:
     # offsets of the word starts, then the slices: comprehensions, no Python loop per word
     offsets = list(accumulate([len(w) + 1 for w in phrase.split(" ")], initial=0))
     offsets.pop()
+    # and inside words, where `\b` can start a match after a symbol («#nft», «х*й»)
+    offsets.extend(m.start() for m in _INNER_START.finditer(phrase))
     heads = {phrase[i : i + GATE] for i in offsets}
-    return heads | {h[:2] for h in heads} | {h[:1] for h in heads}
+    return heads.union(*({h[:k] for h in heads} for k in range(1, GATE)))
 
 
 class Rules:

@@ -41,8 +41,8 @@ def word_features(word: str) -> tuple[int, ...]:
     b = f"<{word}>".encode("utf-16-le")
     n = len(b)
     crc = zlib.crc32
-    for k in (6, 8, 10):  # 3, 4 and 5 letters
-        feats.extend(crc(b[i : i + k]) & _MASK for i in range(0, n - k + 1, 2))
+    # 3, 4 and 5 letters, in that order
+    feats += [crc(b[i : i + k]) & _MASK for k in (6, 8, 10) for i in range(0, n - k + 1, 2)]
     return tuple(feats)
 
 
@@ -96,7 +96,7 @@ class LinearModel:
     def _word(self, word: str) -> tuple[float, float, float, int, int]:
         """(summed weights per head, number of features, the word's own hash) of one word."""
         feats = word_features(word)
-        a, b, c = (float(x) for x in self._table[list(feats)].sum(axis=0))
+        a, b, c = self._table[list(feats)].sum(axis=0).tolist()
         hit = (a, b, c, len(feats), feats[0])
         if len(self._word_cache) < 500_000:
             self._word_cache[word] = hit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .normalize import HANDLE_RE, PHONE_RE, URL_RE, Token, tokenize
 
@@ -71,6 +72,7 @@ class Prepared:
     urls: list[tuple[int, int, str]]
     handles: list[tuple[int, int]]
     phones: list[tuple[int, int]]
+    mixed: int = 0  # words of more than three letters with Latin letters mixed in
 
     def span_of(self, a: int, b: int) -> tuple[int, int]:
         """Original span covering phrase offsets [a, b)."""
@@ -136,26 +138,34 @@ def prepare(text: str) -> Prepared:
                 specials.append((m.start(), m.end(), "__money__"))
                 taken.append((m.start(), m.end()))
     tokens = [t for t in tokenize(text) if free(t.start, t.end)] if taken else tokenize(text)
-    items: list[tuple[int, int, str]] = list(specials)
+    words: list[str] = []
+    ospan: list[tuple[int, int]] = []
+    mixed = 0
     for t in tokens:
+        span = (t.start, t.end)
         for p in t.parts:
-            items.append((t.start, t.end, "__num__" if p.isdigit() else p))
+            words.append("__num__" if p.isdigit() else p)
+            ospan.append(span)
+        if t.disguise and t.disguise.startswith("латинская") and len(t.low) > 3:
+            mixed += 1
     if specials:
-        items.sort(key=lambda x: x[0])
-    words = [w for _, _, w in items]
-    pstart: list[int] = []
-    pos = 0
-    for w in words:
-        pstart.append(pos)
-        pos += len(w) + 1
+        items = sorted(
+            [*specials, *((s, e, w) for (s, e), w in zip(ospan, words, strict=True))],
+            key=lambda x: x[0],
+        )
+        words = [w for _, _, w in items]
+        ospan = [(s, e) for s, e, _ in items]
+    pstart = list(accumulate([len(w) + 1 for w in words], initial=0))
+    pstart.pop()
     return Prepared(
         text=text,
         words=words,
         phrase=" ".join(words),
         pstart=pstart,
-        ospan=[(s, e) for s, e, _ in items],
+        ospan=ospan,
         tokens=tokens,
         urls=urls,
         handles=handles,
         phones=phones,
+        mixed=mixed,
     )

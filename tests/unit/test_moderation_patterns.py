@@ -116,6 +116,8 @@ def test_gates_never_hide_a_match() -> None:
     texts = [t for p in (PKG_DATA / "patterns").glob("*.txt") for t in read_lines(p)]
     texts += [t for p in (PKG_DATA / "patterns").glob("*.tsv") for _, t in read_labelled(p)]
     texts += [t for _, t in read_labelled(PKG_DATA / "categories_eval.tsv")]
+    # a match may start inside a word, after a symbol: «#nft» (spam), «@сжечь» (threat)
+    texts += ["share your 10x #altcoin or #nft recommendations", "#сжечь бы эту контору"]
     rules = [
         (lexicon.THREAT, lexicon.threat_hits),
         (lexicon.RUDE, lexicon.rude_hits),
@@ -136,6 +138,11 @@ def test_gates_never_hide_a_match() -> None:
             if m:
                 plain_spam.append((m.start(), m.end(), w, r))
         assert lexicon.spam_hits(phrase, starts) == plain_spam, (text, phrase)
+        # the classifier's one pass over every set finds the same as each set's own
+        assert lexicon.phrase_hits(phrase, starts) == [
+            *(gated(phrase, starts) for _, gated in rules),
+            plain_spam,
+        ]
     assert found > 50  # the texts do exercise the rules
 
 
