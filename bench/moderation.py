@@ -249,6 +249,7 @@ def _clear_current() -> None:
 
     for fn in (nz.analyse_word, md.word_features, lx.obscene_root, lx.insult_kind, _judge_word):
         fn.cache_clear()
+    lx.PHRASE_BOOK.forget()
 
 
 def _clear_ref() -> None:

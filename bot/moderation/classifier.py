@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TextIO
 
 from . import lexicon as lx
-from .gate import word_starts
 from .model import DEFAULT_MODEL_PATH, LinearModel
 from .normalize import Token, spaced_words
 from .prepared import Prepared, is_official, prepare
@@ -64,6 +63,13 @@ def _judge_word(
     return None, 0.0, ""
 
 
+def _idioms(prep: Prepared) -> list[tuple[int, int]]:
+    """Spans of idioms where an insult word is aimed at nobody («не держите нас за дураков»)."""
+    if " за " not in prep.phrase and " не " not in prep.phrase:
+        return []
+    return [prep.span_of(m.start(), m.end()) for m in lx.IDIOM_RE.finditer(prep.phrase)]
+
+
 def _q(text: str, span: tuple[int, int]) -> str:
     frag = text[span[0] : span[1]]
     return frag if len(frag) <= 40 else frag[:37] + "…"
@@ -111,13 +117,9 @@ class Classifier:
 
         # --- word lexicons: obscenity and insults ---
         weak: list[Token] = []
-        idiom_spans = (
-            [prep.span_of(m.start(), m.end()) for m in lx.IDIOM_RE.finditer(prep.phrase)]
-            if " за " in prep.phrase or " не " in prep.phrase
-            else []
-        )
+        idiom_spans: list[tuple[int, int]] | None = None  # worked out when an insult word is met
         lex_tokens = (
-            prep.tokens + spaced_words(text, prep.tokens) if len(prep.tokens) > 2 else prep.tokens
+            prep.tokens + spaced_words(text, prep.tokens) if prep.letters >= 3 else prep.tokens
         )
         for tok in lex_tokens:
             kind, score, label = _judge_word(tok.variants, tok.masked, tok.low, tok.disguise)
@@ -128,13 +130,18 @@ class Classifier:
             span = (tok.start, tok.end)
             if kind == "obscenity":
                 add("obscenity", score, f"{label}: слово «{orig}»{note}", span)
-            elif kind == "masked_insult":
+                continue
+            if kind == "masked_insult":
                 add("insult", score, f"оскорбление: «{orig}»{note}", span)
-            elif kind == "spaced_rude":
+                continue
+            if kind == "spaced_rude":
                 add("insult", score, f"грубость: «{orig}» ({tok.disguise})", span)
-            elif any(a <= tok.start < b for a, b in idiom_spans):
+                continue
+            if idiom_spans is None:
+                idiom_spans = _idioms(prep)
+            if any(a <= tok.start < b for a, b in idiom_spans):
                 continue  # "не держите нас за дураков": not aimed at anyone
-            elif kind == "weak":
+            if kind == "weak":
                 weak.append(tok)
             else:
                 add("insult", score, f"{label}: «{orig}»", span)
@@ -150,10 +157,7 @@ class Classifier:
                     )
         # --- phrase patterns ---
         phrase = prep.phrase
-        starts = word_starts(phrase)
-        threat_hits, rude_hits, unlawful_hits, private_hits, spam_hits = lx.phrase_hits(
-            phrase, starts
-        )
+        threat_hits, rude_hits, unlawful_hits, private_hits, spam_hits = lx.phrase_hits(phrase)
         for a, b, reason in threat_hits:
             sp = prep.span_of(a, b)
             add("threat", 0.9, f"{reason}: «{_q(text, sp)}»", sp)

@@ -38,9 +38,9 @@ PHRASE_BOOK = RuleBook(
 )
 
 
-def phrase_hits(phrase: str, starts: set[str]) -> list[list[tuple]]:  # type: ignore[type-arg]
+def phrase_hits(phrase: str, starts: set[str] | None = None) -> list[list[tuple]]:  # type: ignore[type-arg]
     """[threat, rude, unlawful, private, spam] hits, each as its own `*_hits` function gives."""
-    return PHRASE_BOOK.hits(phrase, starts)
+    return PHRASE_BOOK.scan(phrase) if starts is None else PHRASE_BOOK.hits(phrase, starts)
 
 
 __all__ = [

@@ -73,6 +73,7 @@ class Prepared:
     handles: list[tuple[int, int]]
     phones: list[tuple[int, int]]
     mixed: int = 0  # words of more than three letters with Latin letters mixed in
+    letters: int = 0  # one-character tokens (three or more: a word may be spelled letter by letter)
 
     def span_of(self, a: int, b: int) -> tuple[int, int]:
         """Original span covering phrase offsets [a, b)."""
@@ -140,7 +141,7 @@ def prepare(text: str) -> Prepared:
     tokens = [t for t in tokenize(text) if free(t.start, t.end)] if taken else tokenize(text)
     words: list[str] = []
     ospan: list[tuple[int, int]] = []
-    mixed = 0
+    mixed = letters = 0
     for t in tokens:
         span = (t.start, t.end)
         for p in t.parts:
@@ -148,6 +149,8 @@ def prepare(text: str) -> Prepared:
             ospan.append(span)
         if t.disguise and t.disguise.startswith("латинская") and len(t.low) > 3:
             mixed += 1
+        if t.end - t.start == 1:
+            letters += 1
     if specials:
         items = sorted(
             [*specials, *((s, e, w) for (s, e), w in zip(ospan, words, strict=True))],
@@ -168,4 +171,5 @@ def prepare(text: str) -> Prepared:
         handles=handles,
         phones=phones,
         mixed=mixed,
+        letters=letters,
     )
