@@ -13,7 +13,7 @@ from sqlmodel import col
 from bot.control import Context, Section
 from bot.dates import calendar_when
 from bot.people import audit
-from bot.ports import Action, Button, Card, DigestPart, Notifier
+from bot.ports import Action, Button, DigestPart, Notifier
 from bot.replies import cards
 from bot.replies.detect import KIND_TITLES
 from bot.replies.service import Replies
@@ -57,7 +57,7 @@ class Followups:
                     holder = await uow.people.get(ticket.holder_id) if ticket.holder_id else None
                     await audit(uow, now, "ticket.escalated", obj=f"ticket:{ticket.id}")
                     await uow.commit()
-                await self._replies._tell_room(cards.escalation_card(ticket, holder, now, tz))
+                await self._replies.tell_room(cards.escalation_card(ticket, holder, now, tz))
                 escalated += 1
             elif now >= due - before and now < due and ticket.reminded_at is None:
                 async with self._uow() as uow:
@@ -71,7 +71,7 @@ class Followups:
                 if person is not None and person.active:
                     await self._notifier.send(person, card)
                 else:
-                    await self._replies._tell_room(card)
+                    await self._replies.tell_room(card)
                 reminded += 1
         return reminded, escalated
 
@@ -169,7 +169,3 @@ async def replies_section(uow: UnitOfWork, ctx: Context) -> Section:
         f"медиана до первого ответа: {_median(first)}, до ответа по существу: {_median(answered)}"
     )
     return section
-
-
-def escalation_note(ticket_id: int) -> Card:
-    return Card(f"Обращение № {ticket_id}: срок вышел.")
