@@ -14,10 +14,12 @@ import aiohttp
 from vkbottle import API, VKAPIError
 
 from bot.access import FloodGuard
+from bot.corrections import Corrections
 from bot.dates import utcnow
 from bot.duty import Duty
 from bot.editorial import Desk
 from bot.people import PeopleService
+from bot.preview import Previews
 from bot.replies.service import Replies
 from handlers.vk.inbox import Inbox
 from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
@@ -108,6 +110,8 @@ class VKChat:
         self.duty: Duty | None = None  # announcements ahead («Анонс»), set by the app
         self.flood: FloodGuard | None = None  # the per-person limit (bot/access.py), when set
         self.replies: Replies | None = None  # citizens' messages become tickets (bot/replies)
+        self.previews: Previews | None = None  # an editor's preview per network, set by the app
+        self.corrections: Corrections | None = None  # a published post's text or deletion
 
     def now(self) -> datetime:
         return utcnow()

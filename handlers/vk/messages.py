@@ -21,7 +21,7 @@ from bot.errors import Denied, DeskError
 from bot.people import Account
 from bot.ports import Action
 from bot.reporting import STRANGER
-from handlers.vk import announce, replies, report
+from handlers.vk import announce, editing, replies, report
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
 from handlers.vk.render import MENU_ANNOUNCE, MENU_REPORT, menu_keyboard
@@ -97,6 +97,9 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if (ticket_id := replies.answering(peer)) and not name and chat.replies is not None:
         await replies.answer(chat, turn, person, ticket_id)
         return
+    if editing.waiting(peer) and not name and chat.previews is not None:
+        await editing.on_message(chat, turn, person, peer)
+        return
     data = dict(peer.payload) if peer is not None else {}
     if name == "report":
         await report.start(chat, turn, step, data)
@@ -161,7 +164,10 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if turn.payload.get("d") == Action.report_now and chat.duty is not None:
         await announce.report_now(chat, turn, person, int(turn.payload.get("r") or 0))
         return
-    if "d" in turn.payload:  # a core card's button: the editors' actions live in Telegram
+    if editing.handles(chat, turn.payload):  # the preview and a published post's corrections
+        await editing.on_press(chat, turn, person)
+        return
+    if "d" in turn.payload:  # a core card's button: the other editors' actions live in Telegram
         await chat.answer(turn, "Это действие доступно в Telegram-боте пресс-службы.")
         return
     peer = await chat.states.get(turn.peer_id)

@@ -16,16 +16,19 @@ from tests.e2e.conftest import (
     audit_line,
     buttons,
     channel_posts,
+    invite,
     landed,
     report_event,
     wall,
 )
+from tests.e2e.test_vk_reporter import VKPerson
 
 LONG = " ".join(
     f"Предложение номер {n} о том, как в селе Корнилово открыли спортивную площадку."
     for n in range(70)
 )  # about 5,500 characters: over Telegram's 4,096 and MAX's 4,000, within VK's 16,384
 SUFFIX = "@tomsk_district_demo"
+VK_EDITOR = 700077
 
 
 @pytest.fixture
@@ -139,3 +142,33 @@ async def test_a_network_text_reaches_only_that_network_and_the_style_survives_a
     [max_post] = stage.max.posts(MAX_CHANNEL_ID)  # no hashtags in MAX, the signature stays
     assert max_post["body"]["text"] == "Площадку открыли в субботу.\n\nПресс-служба администрации"
     assert ok_topic["text"] == telegram["text"]  # the common text, in OK's (default) style
+
+
+async def test_an_editor_in_vk_messages_previews_and_sets_a_network_text(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    stage.vk.add_user(VK_EDITOR, "Ольга", "Белова")
+    code = await invite(admin, "Редактор", "Пресс-служба")
+    vk_editor = VKPerson(stage, VK_EDITOR)
+    vk_editor.send(f"Начать {code}")
+    await vk_editor.expect("Добро пожаловать")
+
+    await report_event(reporter, photos=())
+    card = await vk_editor.expect("Новое сообщение № 1")
+    vk_editor.press(card, "Предпросмотр по сетям")
+    vk_card = await vk_editor.expect("ВКонтакте · «")
+    assert "✓ Пройдёт" in vk_card["text"] and f"#ТомскийРайон{SUFFIX}" in vk_card["text"]
+    vk_editor.press(vk_card, "Текст для ВКонтакте")
+    await vk_editor.expect("Пришлите текст для ВКонтакте")
+    vk_editor.send("Текст только для стены сообщества.")
+    saved = await vk_editor.expect("Текст для ВКонтакте сохранён")
+    assert "Свой текст для сети (задан редактором)" in saved["text"]
+
+    telegram_card = await editor.expect("Новое сообщение № 1")
+    editor.press(telegram_card, "Одобрить")
+    await approve_now(editor)
+    await landed(editor, "Telegram", "ВКонтакте", within=30)
+    [vk_post] = wall(stage)
+    assert vk_post["text"].startswith("Текст только для стены сообщества.\n\n#ТомскийРайон")
+    [telegram] = channel_posts(stage)
+    assert telegram["text"].startswith("Открытие спортивной площадки")
