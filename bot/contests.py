@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
+from bot.cards import clip
 from bot.config import Config
 from bot.dates import stamp
 from bot.domain import Network, PostState, PublicationState
@@ -301,10 +302,20 @@ def draw_summary(
             "публикацией не было). Пост с итогами не подготовлен."
         )
     winners = "\n".join(f"• {_who(e, names)}" for e in chosen)
-    return (
+    listed = []
+    for network in per_network:
+        people = [
+            names.get(e, ("", ""))[0] or f"id {e.partition(':')[2]}"
+            for e in entries
+            if e.partition(":")[0] == network
+        ]
+        listed.append(f"{Network(network).title}: {', '.join(people)}")
+    return clip(
         f"Жеребьёвка конкурса «{row.title}»: участников {len(entries)} ({counts}).\n"
         f"Победители:\n{winners}\n"
         f"Seed: {seed}\nSHA-256 списка участников: {digest}\n"
         f"Проверить: uv run pressdesk contest redraw {post_id}\n"
-        "Пост с итогами — ниже, он ждёт одобрения."
+        "Пост с итогами — ниже, он ждёт одобрения.\n\n"
+        "Участники (один раз каждый; сотрудники и заблокированные не участвуют):\n"
+        + "\n".join(listed)
     )

@@ -128,6 +128,9 @@ async def test_contest_draw_is_reproducible_and_never_picks_staff_or_banned(
     summary = await editor.expect("Жеребьёвка конкурса", within=30)
     assert "участников 3 (" in summary["text"]
     assert "ВКонтакте: 2" in summary["text"] and "Telegram: 1" in summary["text"]
+    listed = summary["text"].split("Участники (", 1)[1]  # the list per network, once each
+    assert "Иванов" not in listed and "Забаненный" not in listed and "Служба" not in listed
+    assert listed.count("\nВКонтакте: ") == 1 and listed.count("\nTelegram: ") == 1
 
     async with stage.app.uow() as uow:
         contest = await uow.formats.contest(1)
