@@ -162,7 +162,7 @@ class Corrections:
                         updated_at=now,
                     )
             rows = await uow.publications.for_post(post_id)
-            if rows and all(r.state != PublicationState.published for r in rows):
+            if rows and all(r.state == PublicationState.deleted for r in rows):
                 await uow.posts.move(
                     post_id,
                     (PostState.published, PostState.failed),

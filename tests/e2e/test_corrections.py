@@ -145,6 +145,11 @@ async def test_a_caption_and_an_album_are_edited_and_deleted_whole(
     editor.press(question, "Да, удалить везде")
     await editor.edited(question, "удалена:")
     assert channel_posts(stage) == [] and wall(stage) == []
+    async with stage.app.uow() as uow:  # OK's topic stays: the post is not gone everywhere
+        states = {p.network: p.state for p in await uow.publications.for_post(1)}
+        post = await uow.posts.get(1)
+    assert states["ok"] == "published" and states["vk"] == states["telegram"] == "deleted"
+    assert post is not None and post.state == "published"
 
 
 async def test_telegram_keeps_a_post_older_than_48_hours_and_says_so(
@@ -162,3 +167,31 @@ async def test_telegram_keeps_a_post_older_than_48_hours_and_says_so(
     editor.press(landed_card, "Удалить везде")
     again = await editor.expect("Удалить «")
     assert "из сетей: Telegram?" in again["text"]
+
+
+async def test_a_post_deleted_from_every_network_is_deleted_and_says_so(
+    stage: Stage, reporter: Chat, editor: Chat
+) -> None:
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "Одобрить")
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Сейчас")
+    where = await editor.edited(ask, "Куда публикуем")
+    for network in ("Одноклассники", "MAX"):  # only the networks that can delete
+        editor.press(editor.current(where), f"✓ {network}")
+        await editor.tg.wait_until(lambda n=network: f"✓ {n}" not in buttons(editor.current(where)))
+    editor.press(editor.current(where), "Готово")
+    await landed(editor, "Telegram", "ВКонтакте", within=30)
+    landed_card = [m for m in editor.bot_messages() if "Опубликовано" in (m.get("text") or "")][-1]
+
+    editor.press(landed_card, "Удалить везде")
+    question = await editor.expect("Удалить «")
+    editor.press(question, "Да, удалить везде")
+    gone = await editor.edited(question, "удалена:")
+    assert "Не удалена" not in gone["text"]
+    async with stage.app.uow() as uow:
+        post = await uow.posts.get(1)
+    assert post is not None and post.state == "deleted"
+    refusal = await editor.alert(editor.press(landed_card, "Изменить текст"))
+    assert "уже удалена из сетей" in refusal
