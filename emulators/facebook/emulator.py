@@ -21,14 +21,16 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from ..common import Served, WatchesState
 from .nodes import Nodes
 from .state import Fault, GraphFail, State, Token
 
 JPEG = b"\xff\xd8"
 
 
-class GraphEmulator:
+class GraphEmulator(WatchesState, Served):
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
         self.state = State(clock)
         self.nodes = Nodes(self)
         self.app_secret: str | None = None
@@ -37,13 +39,10 @@ class GraphEmulator:
         self.regain_minutes = 0
         self.fetch_delay = 0.0  # how long Instagram "processes" fetched media
         self.fault_timeout = 30.0
-        self.recheck_interval = 0.05
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.fetches: list[tuple[str, int]] = []  # (url, HTTP status) Instagram fetched
         self.publishes: list[tuple[str, float]] = []
-        self.base_url = ""
-        self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
         self.app = web.Application(client_max_size=100 * 1024 * 1024)
@@ -57,23 +56,11 @@ class GraphEmulator:
         )
 
     # ---- lifecycle ----------------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        self.base_url = f"http://{host}:{self._runner.addresses[0][1]}"
-        return self.base_url
-
-    async def stop(self) -> None:
+    async def _wind_down(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        for queue in list(self.state.subscribers):
-            queue.put_nowait(None)
         if self._client is not None:
             await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     # ---- the world ----------------------------------------------------------------------------
     def add_page(
@@ -196,27 +183,6 @@ class GraphEmulator:
     def published_in_window(self, user_id: str) -> int:
         since = self.state.clock() - 86400
         return sum(1 for u, at in self.publishes if u == user_id and at >= since)
-
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            await self.state.wait_changed(min(remaining, self.recheck_interval))
-
-    def subscribe(self) -> asyncio.Queue:
-        queue: asyncio.Queue = asyncio.Queue()
-        self.state.subscribers.append(queue)
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue) -> None:
-        if queue in self.state.subscribers:
-            self.state.subscribers.remove(queue)
 
     # ---- Instagram fetching the media ---------------------------------------------------------
     def fetch_later(self, container: dict[str, Any], url: str) -> None:

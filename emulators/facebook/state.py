@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from ..common import Changes
 
 
 @dataclass
@@ -76,13 +77,14 @@ class Fault:
 
 
 @dataclass
-class State:
+class State(Changes):
     clock: Callable[[], float] = time.time
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
-    subscribers: list[asyncio.Queue] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(100001))
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        Changes.__init__(self)
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -120,16 +122,3 @@ class State:
             and not o.get("deleted")
         ]
         return sorted(found, key=lambda o: (o["created"], o["seq"]))
-
-    def notify(self, change: dict[str, Any]) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-        for queue in list(self.subscribers):
-            queue.put_nowait(change)
-
-    async def wait_changed(self, timeout: float) -> None:  # noqa: ASYNC109
-        event = self._changed
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass

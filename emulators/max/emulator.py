@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 
-from emulators.common import Fault, Faults, Watchable
+from emulators.common import Fault, Faults, Served, Watchable, Windows, dumps
 
 TEXT_LIMIT = 4000
 RPS = 30
@@ -37,7 +35,7 @@ class MaxError(Exception):
 
     def response(self) -> web.Response:
         body = {"code": self.code, "message": self.message}
-        return web.json_response(body, status=self.status, dumps=_dumps)
+        return web.json_response(body, status=self.status, dumps=dumps)
 
 
 ADMIN_RIGHTS = (
@@ -52,7 +50,7 @@ ADMIN_RIGHTS = (
 )
 
 
-class MaxEmulator(Watchable):
+class MaxEmulator(Watchable, Served):
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.clock = clock
@@ -70,9 +68,7 @@ class MaxEmulator(Watchable):
         self.faults = Faults()
         self.fault_timeout = 30.0
         self.requests: list[tuple[str, str, dict]] = []
-        self.stopping = asyncio.Event()
-        self.base_url = ""
-        self._windows: dict[str, deque[float]] = {}
+        self._windows = Windows()
         self._seq = 0
         self.app = web.Application(client_max_size=50 * 1024 * 1024)
         self.app.add_routes(
@@ -93,23 +89,6 @@ class MaxEmulator(Watchable):
                 web.get("/_emu/max/files/{token}", self._file),
             ]
         )
-        self._runner: web.AppRunner | None = None
-
-    # -- lifecycle -------------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self.stopping.clear()
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        self.base_url = f"http://{host}:{self._runner.addresses[0][1]}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        self.stopping.set()
-        self.close_subscribers()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     # -- the world -------------------------------------------------------------------------
     def add_bot(self, name: str, username: str) -> tuple[str, int]:
@@ -205,7 +184,7 @@ class MaxEmulator(Watchable):
                 answer = await handler(request, bot)
             except MaxError as err:
                 return err.response()
-            return web.json_response(answer, dumps=_dumps)
+            return web.json_response(answer, dumps=dumps)
 
         return wrapped
 
@@ -233,13 +212,8 @@ class MaxEmulator(Watchable):
         return bot
 
     def _pace(self, token: str) -> None:
-        now = self.clock()
-        window = self._windows.setdefault(token, deque())
-        while window and window[0] <= now - 1.0:
-            window.popleft()
-        if len(window) >= RPS:
+        if not self._windows.admit(token, RPS, self.clock()):
             raise MaxError(429, "too.many.requests", "Too many requests")
-        window.append(now)
 
     async def _me(self, request: web.Request, bot: dict) -> dict:
         return {**bot, "is_bot": True}
@@ -497,7 +471,7 @@ class MaxEmulator(Watchable):
                 {"mid": body["mid"], "text": body["text"], "url": post["url"], "photos": photos}
                 | {"files": files, "timestamp": post["timestamp"], "comments": comments}
             )
-        return web.json_response({"chat_id": chat_id, "posts": posts}, dumps=_dumps)
+        return web.json_response({"chat_id": chat_id, "posts": posts}, dumps=dumps)
 
     async def _citizen_comment(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -507,7 +481,7 @@ class MaxEmulator(Watchable):
             )
         except (KeyError, ValueError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response(comment, dumps=_dumps)
+        return web.json_response(comment, dumps=dumps)
 
     async def _file(self, request: web.Request) -> web.Response:
         upload = self.tokens.get(request.match_info["token"])
@@ -530,7 +504,3 @@ def _new_mid() -> str:
 
 def _public(comment: dict) -> dict:
     return {k: v for k, v in comment.items() if k != "deleted"}
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False)

@@ -8,17 +8,15 @@ error code. Citizens comment through `post_comment` or POST /_emu/ok/topics/{id}
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aiohttp import web
 
-from emulators.common import Fault, Faults, Watchable
+from emulators.common import Fault, Faults, Served, Watchable, Windows, dumps
 
 from .api import Methods, OKError
 
@@ -75,7 +73,7 @@ def is_video(data: bytes) -> bool:
     )
 
 
-class OKEmulator(Watchable):
+class OKEmulator(Watchable, Served):
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.state = State(self, clock)
@@ -83,9 +81,7 @@ class OKEmulator(Watchable):
         self.faults = Faults()
         self.fault_timeout = 30.0
         self.requests: list[tuple[str, dict]] = []
-        self.stopping = asyncio.Event()
-        self.base_url = ""
-        self._window: deque[float] = deque()
+        self._window = Windows()
         self.app = web.Application(client_max_size=210 * 1024 * 1024)
         self.app.add_routes(
             [
@@ -99,23 +95,6 @@ class OKEmulator(Watchable):
                 web.get("/_emu/ok/videos/{video_id}", self._video),
             ]
         )
-        self._runner: web.AppRunner | None = None
-
-    # -- lifecycle -------------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self.stopping.clear()
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        self.base_url = f"http://{host}:{self._runner.addresses[0][1]}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        self.stopping.set()
-        self.close_subscribers()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     @property
     def api_url(self) -> str:
@@ -227,15 +206,11 @@ class OKEmulator(Watchable):
             answer: Any = self.methods.call(params)
         except OKError as err:
             answer = err.answer()
-        return web.json_response(answer, dumps=_dumps)
+        return web.json_response(answer, dumps=dumps)
 
     def _pace(self) -> None:
-        now = self.state.clock()
-        while self._window and self._window[0] <= now - 1.0:
-            self._window.popleft()
-        if len(self._window) >= RPS:
+        if not self._window.admit("", RPS, self.state.clock()):
             raise OKError(8, "FLOOD_BLOCKED: too many requests")
-        self._window.append(now)
 
     async def _upload(self, request: web.Request) -> web.Response:
         """The upload server: multipart files, one per photo id of the upload URL."""
@@ -322,7 +297,3 @@ class OKEmulator(Watchable):
         if video is None or not video["data"]:
             raise web.HTTPNotFound()
         return web.Response(body=video["data"], content_type="video/mp4")
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 import time
@@ -10,7 +9,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from aiohttp import web
+from aiohttp.log import access_logger
 
+from ..common import Served, WatchesState
 from . import callback, control, longpoll, methods_media
 from .context import registry
 from .methods_misc import GROUP_RIGHTS, USER_SCOPE, new_message
@@ -30,8 +31,11 @@ def _schema() -> Schema:
     return _SCHEMA
 
 
-class VKEmulator:
+class VKEmulator(WatchesState, Served):
+    access_log = access_logger
+
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
         self.schema = _schema()
         self.state = State(clock)
         self.handlers = registry()
@@ -41,13 +45,10 @@ class VKEmulator:
         # Seconds a method's answer is held after it took effect: a slow VK, so a crash can fall
         # between the post and its answer.
         self.answer_delays: dict[str, float] = {}
-        self.recheck_interval = 0.05  # wait_until re-checks at least this often
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, dict]] = []
         self.inner_requests: list[tuple[str, dict]] = []  # calls made inside execute
         self.lp_history_start: dict[int, int] = {}
-        self.stopping = asyncio.Event()
-        self.base_url = ""
         self.dispatcher = Dispatcher(self)
         self.app = web.Application(client_max_size=210 * 1024 * 1024)  # VK's documents: 200 MB
         self.app.add_routes(
@@ -59,31 +60,14 @@ class VKEmulator:
                 *control.routes(self),
             ]
         )
-        self._runner: web.AppRunner | None = None
 
     async def _longpoll(self, request: web.Request) -> web.StreamResponse:
         return await longpoll.handle_check(self, request)
 
     # -- lifecycle -------------------------------------------------------------------------
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self.stopping.clear()
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = self._runner.addresses[0][1]
-        self.base_url = f"http://{host}:{bound}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        self.stopping.set()
+    async def _wind_down(self) -> None:
         self.state.notify({"kind": "stopping"})
         await callback.stop_all(self.state)
-        for queue in list(self.state.subscribers):
-            queue.put_nowait(None)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     # -- people, communities, tokens -------------------------------------------------------
     def add_group(self, group_id: int, name: str, screen_name: str | None = None) -> dict:
@@ -386,30 +370,3 @@ class VKEmulator:
         between never come), as after a long outage or an overload on VK's side."""
         self.lp_history_start[group_id] = len(self.state.lp_events[group_id])
         self.state.notify({"kind": "longpoll_history", "group_id": group_id})
-
-    async def wait_until(
-        self,
-        predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the public API
-    ) -> Any:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"condition not met within {timeout} s")
-            # Wakes on every emulator change; the short cap also catches conditions on the
-            # caller's side (a bot handler's list) that the emulator cannot announce.
-            await self.state.wait_changed(min(remaining, self.recheck_interval))
-
-    def subscribe(self) -> asyncio.Queue:
-        queue: asyncio.Queue = asyncio.Queue()
-        self.state.subscribers.append(queue)
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue) -> None:
-        if queue in self.state.subscribers:
-            self.state.subscribers.remove(queue)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common import clone
+from ..common import Changes, clone
 
 API_VERSION = "5.199"
 
@@ -34,8 +33,9 @@ class PostComments:
     threads: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-class State:
+class State(Changes):
     def __init__(self, clock: Callable[[], float]) -> None:
+        super().__init__()
         self.clock = clock
         self.users: dict[int, dict[str, Any]] = {}
         self.groups: dict[int, dict[str, Any]] = {}
@@ -74,26 +74,9 @@ class State:
         self.lp_settings: dict[int, dict[str, Any]] = {}
         self.lp_keys: dict[int, str] = {}
         self.lp_events: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        self._changed = asyncio.Event()
-        self.subscribers: list[asyncio.Queue] = []
 
     def now(self) -> int:
         return int(self.clock())
-
-    # -- change notification -------------------------------------------------------------
-    def notify(self, change: dict[str, Any]) -> None:
-        """Wake everyone waiting on a state change and tell subscribers what changed."""
-        self._changed.set()
-        self._changed = asyncio.Event()
-        for queue in list(self.subscribers):
-            queue.put_nowait(change)
-
-    async def wait_changed(self, timeout: float) -> None:  # noqa: ASYNC109
-        event = self._changed
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass
 
     # -- long poll -----------------------------------------------------------------------
     def emit(self, group_id: int, type_: str, obj: dict[str, Any]) -> None:
