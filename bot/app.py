@@ -204,6 +204,7 @@ class Application:
         await self.scheduler.start()
         self.notifier.start()
         app_networks.start_vk(self)
+        app_formats.vk(self)
         app_features.start_moderation(self)
         token = secrets.telegram.get_secret_value()
         if config.telegram.webhook:

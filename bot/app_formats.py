@@ -31,3 +31,10 @@ def formats(app: Application) -> dict[str, object]:
     ):
         app.scheduler.every(f"formats:{name}", sweep, every)
     return {"polls": app.polls, "broadcasts": app.broadcasts, "contests": app.contests}
+
+
+def vk(app: Application) -> None:
+    """An editor in the community's messages adds them too (handlers/vk/formats.py)."""
+    if app.vk_chat is not None:
+        app.vk_chat.polls, app.vk_chat.broadcasts = app.polls, app.broadcasts
+        app.vk_chat.contests = app.contests

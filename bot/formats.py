@@ -11,12 +11,32 @@ from bot.cards import PostView
 from bot.config import Config
 from bot.domain import PostState, Role
 from bot.errors import Conflict, Denied, Invalid
-from bot.ports import Card, Notifier
+from bot.ports import Action, Button, Card, Notifier
 from bot.views import get_post, load_view
 from storage.models import Post
 from storage.uow import UnitOfWork
 
 TAKES_ADDITIONS = (PostState.draft,)
+# The buttons of this feature (the draft card's «+ …», the poll's kind, «Опубликовать запись»).
+FORMAT_ACTIONS = {
+    Action.add_poll,
+    Action.poll_kind,
+    Action.add_broadcast,
+    Action.add_contest,
+    Action.publish_recording,
+}
+
+
+def poll_kind_card(post_id: int) -> Card:
+    return Card(
+        "Сколько ответов можно выбрать?",
+        buttons=(
+            (
+                Button("Один", Action.poll_kind, post_id, "1"),
+                Button("Несколько", Action.poll_kind, post_id, "n"),
+            ),
+        ),
+    )
 
 
 class FormatService:

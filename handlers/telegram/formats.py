@@ -15,8 +15,9 @@ from aiogram.types import CallbackQuery, Message
 from bot.broadcasts import Broadcasts, parse_link
 from bot.contests import Contests, parse_winners
 from bot.editorial import Desk
+from bot.formats import FORMAT_ACTIONS, poll_kind_card
 from bot.polls import Polls, parse_options, parse_question
-from bot.ports import Action, Button, Card, PollSpec
+from bot.ports import Action, Card, PollSpec
 from handlers.telegram.callbacks import DeskCB
 from handlers.telegram.filters import HAS_TEXT, PRIVATE
 from handlers.telegram.render import keyboard
@@ -28,26 +29,7 @@ from storage.models import Person
 router = Router(name="formats")
 router.message.filter(PRIVATE)
 
-FORMAT_ACTIONS = {
-    Action.add_poll,
-    Action.poll_kind,
-    Action.add_broadcast,
-    Action.add_contest,
-    Action.publish_recording,
-}
 STOP = " Прервать: /cancel"
-
-
-def poll_kind_card(post_id: int) -> Card:
-    return Card(
-        "Сколько ответов можно выбрать?",
-        buttons=(
-            (
-                Button("Один", Action.poll_kind, post_id, "1"),
-                Button("Несколько", Action.poll_kind, post_id, "n"),
-            ),
-        ),
-    )
 
 
 @router.callback_query(DeskCB.filter(F.action.in_(FORMAT_ACTIONS)))

@@ -112,6 +112,10 @@ class VKChat:
         self.replies: Replies | None = None  # citizens' messages become tickets (bot/replies)
         self.previews: Previews | None = None  # an editor's preview per network, set by the app
         self.corrections: Corrections | None = None  # a published post's text or deletion
+        # polls, live broadcasts, contests added to a draft (handlers/vk/formats.py), by the app
+        self.polls: Any = None
+        self.broadcasts: Any = None
+        self.contests: Any = None
 
     def now(self) -> datetime:
         return utcnow()

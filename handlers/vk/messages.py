@@ -21,7 +21,7 @@ from bot.errors import Denied, DeskError
 from bot.people import Account
 from bot.ports import Action
 from bot.reporting import STRANGER
-from handlers.vk import announce, editing, replies, report
+from handlers.vk import announce, editing, formats, replies, report
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
 from handlers.vk.render import MENU_ANNOUNCE, MENU_REPORT, menu_keyboard
@@ -100,6 +100,9 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if editing.waiting(peer) and not name and chat.previews is not None:
         await editing.on_message(chat, turn, person, peer)
         return
+    if formats.waiting(peer) and not name and chat.polls is not None:
+        await formats.on_message(chat, turn, person, peer)
+        return
     data = dict(peer.payload) if peer is not None else {}
     if name == "report":
         await report.start(chat, turn, step, data)
@@ -166,6 +169,9 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
         return
     if editing.handles(chat, turn.payload):  # the preview and a published post's corrections
         await editing.on_press(chat, turn, person)
+        return
+    if formats.handles(chat, turn.payload):  # a poll, a broadcast, a contest for a draft
+        await formats.on_press(chat, turn, person)
         return
     if "d" in turn.payload:  # a core card's button: the other editors' actions live in Telegram
         await chat.answer(turn, "Это действие доступно в Telegram-боте пресс-службы.")

@@ -17,14 +17,17 @@ from tests.e2e.conftest import (
     audit_lines,
     buttons,
     channel_posts,
+    invite,
     landed,
     local_time_in,
     report_event,
     wall,
 )
+from tests.e2e.test_vk_reporter import VKPerson
 
 QUESTION = "Где поставить новую детскую площадку?"
 OPTIONS = ["У школы", "В парке", "У дома культуры"]
+VK_EDITOR = 700078
 
 
 async def add_poll(editor: Chat, card: dict, multiple: bool = True, ends: str = "") -> dict:
@@ -177,3 +180,40 @@ async def test_a_poll_that_ends_before_its_post_goes_out_is_refused_at_the_sched
         post = await uow.posts.get(1)
         states = {p.state for p in await uow.publications.for_post(1)}
     assert post.state == "approved" and states == {"pending"}  # nothing entered the outbox
+
+
+async def test_an_editor_in_vk_messages_adds_a_poll(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    stage.vk.add_user(VK_EDITOR, "Ольга", "Белова")
+    code = await invite(admin, "Редактор", "Пресс-служба")
+    vk_editor = VKPerson(stage, VK_EDITOR)
+    vk_editor.send(f"Начать {code}")
+    await vk_editor.expect("Добро пожаловать")
+
+    await report_event(reporter, photos=())
+    card = await vk_editor.expect("Новое сообщение № 1")
+    vk_editor.press(card, "+ Опрос")
+    await vk_editor.expect("Напишите вопрос")
+    vk_editor.send(QUESTION)
+    await vk_editor.expect("варианты ответа")
+    vk_editor.send("Да")
+    await vk_editor.expect("Нужно от 2 до 10 вариантов")  # the question stays
+    vk_editor.send("\n".join(OPTIONS))
+    kind = await vk_editor.expect("Сколько ответов можно выбрать?")
+    vk_editor.press(kind, "Один")
+    await vk_editor.expect("Когда подвести итоги?")
+    vk_editor.send("завтра 23:59")
+    preview = await vk_editor.expect("Опрос добавлен.")
+    assert f"Опрос: «{QUESTION}» (один ответ" in preview["text"]
+    assert "MAX: ✗ опросы не поддерживаются" in preview["text"]
+
+    telegram_card = await editor.expect("Новое сообщение № 1")
+    editor.press(telegram_card, "Одобрить")
+    ask = await editor.expect("Когда публикуем?")
+    editor.press(ask, "Сейчас")
+    editor.press(await editor.edited(ask, "Куда публикуем"), "Готово")
+    await landed(editor, "Telegram", "ВКонтакте", "Одноклассники")
+    [vk_poll] = stage.vk.polls(-VK_GROUP_ID)
+    assert not vk_poll["multiple"] and [a["text"] for a in vk_poll["answers"]] == OPTIONS
+    assert len(stage.tg.polls(CHANNEL_ID)) == 1
