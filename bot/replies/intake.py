@@ -115,14 +115,13 @@ class Intake(RepliesCore):
             channel = self.channels.get(item.network)
             if channel is None or item.author_id <= 0 or not item.text:
                 continue
-            if now - item.written_at > FRESH_COMMENT or not is_question(item.text):
+            thread = channel.comment_thread(item)  # "" where the network cannot answer it
+            if not thread or now - item.written_at > FRESH_COMMENT or not is_question(item.text):
                 continue
             async with self._uow() as uow:
                 stored = await uow.comments.by_external(item.network, item.external_id)
-            if stored is None or stored.state != "clean":
-                continue
-            thread = channel.comment_thread(item)
-            if not thread:
+                known = await uow.tickets.find(item.network, "comment", item.external_id)
+            if stored is None or stored.state != "clean" or known is not None:
                 continue
             await self.intake(
                 CitizenMessage(
