@@ -53,8 +53,9 @@ from handlers.vk.chat import VKChat
 from handlers.vk.feed import VKFeed, callback_secret
 from handlers.vk.render import VKNotifier
 from handlers.web import WebServer
-from networks.ratelimit import telegram_pacing, telegram_rates
+from networks.ratelimit import share_through_redis, telegram_pacing, telegram_rates
 from networks.registry import connect_all
+from networks.shared_pace import SharedBudget
 from networks.telegram_comments import TelegramComments
 from networks.vk_api import RateLimitedAPI
 from scheduler import PublishScheduler
@@ -88,6 +89,7 @@ class Application:
         self.vk_user_api: RateLimitedAPI | None = None
         self.vk_group_api: RateLimitedAPI | None = None
         self.health = Health(clock)
+        self.shared_pace: SharedBudget | None = None
         self.web: WebServer | None = None
 
     async def start(self) -> None:
@@ -103,6 +105,8 @@ class Application:
 
         self.uow = uow
         self.health.report("database", True)
+        # Several instances on one token pace their calls together through Redis, when set.
+        self.shared_pace = share_through_redis(config.redis.url, config.redis.key_prefix)
         # Features add their routes to this one server before it starts (end of start()).
         self.web = WebServer(self.health, partial(metrics.refresh, uow))
         # Tokens replaced from chat (/tokens) are newer than the environment's: they win.
@@ -298,6 +302,8 @@ class Application:
         await self.moderation.close()
         if self.vk_group_api is not None:
             await self.vk_group_api.http_client.close()
+        if self.shared_pace is not None:
+            await self.shared_pace.close()
         await self.engine.dispose()
 
     async def run_forever(self) -> None:

@@ -299,7 +299,7 @@ class Engagement:
         by_network: dict[str, list] = {}
         for row in published:
             by_network.setdefault(row[0], []).append(row)
-        totals: dict[str, list[int]] = {}
+        totals: dict[str, list[int | None]] = {}
         for network, items in sorted(by_network.items()):
             source = self._sources.get(network)
             title = Network(network).title
@@ -313,6 +313,8 @@ class Engagement:
                 log.warning("stats from %s failed: %s", network, exc)
                 section.notes.append(f"{title}: не удалось получить данные ({exc}).")
                 continue
+            if note := getattr(source, "note", ""):
+                section.notes.append(f"{title}: {note}.")
             for _, external_id, url, _post_id, report_title, text in items:
                 stats = figures.get(external_id)
                 if stats is None:
@@ -321,15 +323,16 @@ class Engagement:
                 section.rows.append(
                     (name, title, stats.views, stats.likes, stats.reposts, stats.comments, url)
                 )
-                sums = totals.setdefault(title, [0, 0, 0, 0])
+                sums = totals.setdefault(title, [None, None, None, None])
                 for i, value in enumerate(
                     (stats.views, stats.likes, stats.reposts, stats.comments)
                 ):
-                    sums[i] += value or 0
-        for title, (views, likes, reposts, comments) in totals.items():
+                    if value is not None:  # a figure the network does not give is not a zero
+                        sums[i] = (sums[i] or 0) + value
+        for title, sums in totals.items():
+            named = zip(("просмотров", "лайков", "репостов", "комментариев"), sums, strict=True)
             section.lines.append(
-                f"{title}: просмотров {views}, лайков {likes}, репостов {reposts}, "
-                f"комментариев {comments}"
+                f"{title}: " + ", ".join(f"{w} {n}" for w, n in named if n is not None)
             )
         section.lines += section.notes
         if totals:
@@ -338,7 +341,7 @@ class Engagement:
                     "engagement",
                     "Просмотры и отклики",
                     ("просмотры", "лайки", "репосты", "комментарии"),
-                    tuple((t, tuple(float(x) for x in v)) for t, v in totals.items()),
+                    tuple((t, tuple(float(x or 0) for x in v)) for t, v in totals.items()),
                 )
             )
         return section

@@ -46,9 +46,10 @@ from bot.domain import Network, PostState, PublicationState, Role
 from bot.errors import Conflict
 from bot.media import MediaStore
 from bot.people import audit
-from bot.ports import Notifier, OutgoingPost, Published, Publisher, PublishError
+from bot.ports import Card, Notifier, OutgoingPost, Published, Publisher, PublishError
 from bot.publishing_cards import landed_card, network_failed_card, uncertain_card, with_corrections
 from bot.publishing_decisions import Decisions
+from bot.publishing_notices import OutcomeNotices
 from bot.publishing_reconcile import NOT_CONNECTED, Reconciliation
 from bot.style import HouseStyle
 from bot.views import load_view
@@ -98,8 +99,10 @@ class Outbox(Reconciliation, Decisions):
         self._tasks: list[asyncio.Task] = []
         self._lease = timedelta(seconds=self._settings.lease_seconds)
         # People hear about outcomes in order, but the workers never wait for a person's chat
-        # (1 message/s in a private chat would otherwise pace publishing itself).
-        self._notices: asyncio.Queue[tuple[PostView, Publication]] = asyncio.Queue()
+        # (1 message/s in a private chat would otherwise pace publishing itself). Each notice is
+        # on disk with the outcome first (bot/publishing_notices.py): a restart loses none.
+        self._notices: asyncio.Queue[list[tuple[int, Person, Card]]] = asyncio.Queue()
+        self.kept = OutcomeNotices(uow, clock, self._lease * 2)
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -279,19 +282,24 @@ class Outbox(Reconciliation, Decisions):
                 return
             await self._settle_post(uow, row.post_id, now)
             await audit(uow, now, f"publication.{state}", obj=f"post:{row.post_id}:{row.network}")
-            await uow.commit()
             view = await load_view(uow, self._media, row.post_id)
-        self._notices.put_nowait((view, moved))
+            told = await self._told(uow, view, moved)
+            ids = await self.kept.keep(uow, told)
+            await uow.commit()
+        self._notices.put_nowait([(i, p, c) for i, (p, c) in zip(ids, told, strict=True)])
 
     async def _teller(self) -> None:
         while True:
-            view, row = await self._notices.get()
-            try:
-                await self._tell(view, row)
-            except Exception:
-                log.exception("telling about publication %s failed", row.id)
-            finally:
-                self._notices.task_done()
+            batch = await self._notices.get()
+            for notice_id, person, card in batch:
+                try:
+                    await self._notifier.send(person, card)
+                    await self.kept.told(notice_id)
+                except Exception:
+                    # On disk still: released, it comes due and the redelivery sends it.
+                    log.exception("telling about outcome notice %s failed", notice_id)
+                    self.kept.held.discard(notice_id)
+            self._notices.task_done()
 
     @staticmethod
     async def _settle_post(uow: UnitOfWork, post_id: int, now: datetime) -> None:
@@ -306,21 +314,24 @@ class Outbox(Reconciliation, Decisions):
                 updated_at=now,
             )
 
-    async def _tell(self, view: PostView, row: Publication) -> None:
+    async def _told(
+        self, uow: UnitOfWork, view: PostView, row: Publication
+    ) -> list[tuple[Person, Card]]:
+        """Who hears about this network's outcome, and the card each gets."""
         editor = view.decided_by
         if row.state == PublicationState.published:
             card = landed_card(view, row)
-            for person in {p.id: p for p in (editor, view.author) if p is not None}.values():
-                # The editor can still change the text or take the post down from here.
-                mine = Role(person.role).can_edit()
-                await self._notifier.send(person, with_corrections(card, view) if mine else card)
-            return
+            people = {p.id: p for p in (editor, view.author) if p is not None}.values()
+            # The editor can still change the text or take the post down from here.
+            return [
+                (p, with_corrections(card, view) if Role(p.role).can_edit() else card)
+                for p in people
+            ]
         if row.state == PublicationState.failed:
             card = network_failed_card(view, row)
         else:
             card = uncertain_card(view, row, self._where(row), _part_links(row))
-        for person in [editor] if editor is not None else await self._editors():
-            await self._notifier.send(person, card)
+        return [(p, card) for p in ([editor] if editor is not None else await uow.people.editors())]
 
     def _where(self, row: Publication) -> str:
         parts = parts_of(row)
@@ -329,10 +340,6 @@ class Outbox(Reconciliation, Decisions):
         publisher = self._publishers.get(Network(row.network))
         home = getattr(publisher, "home_url", None)
         return home() if home is not None else ""
-
-    async def _editors(self) -> list[Person]:
-        async with self._uow() as uow:
-            return await uow.people.editors()
 
 
 def _part_links(row: Publication) -> dict[str, str]:

@@ -20,6 +20,7 @@ from bot.config import PublishSettings
 from bot.domain import Network, PublicationState
 from bot.media import MediaStore
 from bot.ports import OutgoingPost, Published, Publisher
+from bot.publishing_notices import OutcomeNotices
 from bot.views import load_view
 from storage.models import Publication
 from storage.uow import UnitOfWork
@@ -40,6 +41,7 @@ class Reconciliation:
     _settings: PublishSettings
     _clock: Callable[[], datetime]
     _lease: timedelta
+    kept: OutcomeNotices
 
     # Provided by the Outbox.
     async def _again(self, row: Publication, retry_after: float | None, error: str) -> None:
@@ -106,6 +108,7 @@ class Reconciliation:
                 async with self._uow() as uow:
                     await uow.outbox.renew(self.instance, self._clock() + self._lease)
                     await uow.commit()
+                await self.kept.renew()  # the outcome notices still waiting to be told
                 await self.reconcile()
             except asyncio.CancelledError:
                 raise

@@ -46,6 +46,7 @@ from bot.ports import Check, Fit, OutgoingPost, Published, Publisher, PublishErr
 from networks.max_access import MaxAccess
 from networks.max_comments import MaxComments, error_code, max_retry_after
 from networks.max_dialogs import MaxDialogs
+from networks.max_stats import MaxStats
 from networks.ratelimit import Pace, Rate, pace_for
 from networks.registry import Connection, PublishedRefs
 
@@ -228,4 +229,5 @@ def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Conne
     dialogs = MaxDialogs(
         bot, pace, settings.request_timeout, settings.check_comments_every_seconds
     )  # the bot's session is the channel's (closed with it)
-    return Connection(Network.max, channel, moderator, access=access, replies=dialogs)
+    stats = MaxStats(bot, pace)
+    return Connection(Network.max, channel, moderator, access=access, replies=dialogs, stats=stats)

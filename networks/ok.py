@@ -62,6 +62,7 @@ from bot.ports import (
 from networks.ok_access import OKAccess
 from networks.ok_api import OKApi, OKCallError, OKUnavailable
 from networks.ok_comments import OKComments
+from networks.ok_stats import OKStats
 from networks.registry import Connection, PublishedRefs
 
 TEMPORARY = {1, 2, 8, 9999}  # UNKNOWN, SERVICE, FLOOD_BLOCKED, SYSTEM
@@ -209,6 +210,7 @@ def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Conne
         OKGroup(api, settings.group_id),
         moderator,
         access=OKAccess(api, settings.group_id),
+        stats=OKStats(api),
     )
 
 

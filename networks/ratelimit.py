@@ -50,6 +50,7 @@ from aiolimiter import AsyncLimiter
 from vkbottle import VKAPIError
 
 from bot import metrics
+from networks.shared_pace import SharedBudget
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class Pace:
         self._paused: dict[Any, float] = {}  # key (None = all) -> loop time it may go again
         self.waited = 0.0  # seconds spent waiting out retry_after, for health and tests
         self.network = ""  # the label of its waits in /metrics (set by pace_for)
+        self.shared: SharedBudget | None = None  # with [redis] url: one budget per token
+        self.token = ""  # the token's hash (token_key), the shared budget's name
 
     def pause(self, seconds: float, key: Any = None) -> None:
         """The network said "wait `seconds`" for this key (None: for every call)."""
@@ -107,7 +110,13 @@ class Pace:
         if key is not None and self.key_rate is not None:
             limiter = self._limiter(key)
             await limiter.acquire(min(cost, limiter.max_rate))
+            if self.shared is not None:
+                rate = self.key_rate(key)
+                await self.shared.take(self.token, key, rate.count, rate.seconds, cost)
         await self._overall.acquire(min(cost, self._overall.max_rate))
+        if self.shared is not None:
+            rate = self.overall_rate
+            await self.shared.take(self.token, None, rate.count, rate.seconds, cost)
         waited = loop.time() - started
         if waited > 0.001:
             metrics.RATE_LIMIT_WAITS.labels(self.network or "other").inc(waited)
@@ -160,6 +169,26 @@ def token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
+# With [redis] url, the budgets every instance shares (networks/shared_pace.py), per loop.
+_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SharedBudget] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def share_through_redis(url: str, prefix: str) -> SharedBudget | None:
+    """From now on every Pace of this event loop also takes its turns from Redis ("" : not)."""
+    loop = asyncio.get_running_loop()
+    if not url:
+        _shared.pop(loop, None)
+        for pace in _paces.get(loop, {}).values():
+            pace.shared = None
+        return None
+    budget = _shared[loop] = SharedBudget(url, prefix)  # a fresh client for each start
+    for pace in _paces.get(loop, {}).values():
+        pace.shared = budget
+    return budget
+
+
 def pace_for(
     token: str,
     overall: Rate,
@@ -173,6 +202,8 @@ def pace_for(
     pace = paces.get(key)
     if pace is None:
         pace = paces[key] = Pace(overall, key_rate, max_wait)
+        pace.token = key
+        pace.shared = _shared.get(asyncio.get_running_loop())
     if network:
         pace.network = network
     return pace

@@ -55,6 +55,7 @@ class BotApi:
             web.get("/chats/{chat_id}", api("/chats", self.chat)),
             web.get("/chats/{chat_id}/members/me", api("/chats/me", self.membership)),
             web.post("/uploads", api("/uploads", self.uploads)),
+            web.get("/messages", api("/messages", self.listing)),
             web.post("/messages", api("/messages", self.send)),
             web.put("/messages", api("/messages", self.edit)),
             web.delete("/messages", api("/messages", self.delete)),
@@ -301,6 +302,22 @@ class BotApi:
             chat["posts"].remove(post["body"]["mid"])
         self.emu.notify({"kind": "post_deleted", "chat_id": post["chat_id"]})
         return {"success": True}
+
+    async def listing(self, request: web.Request, bot: dict) -> dict:
+        """GET /messages?message_ids=…: the posts, with `stat.views` for a channel's."""
+        ids = [m for m in request.query.get("message_ids", "").split(",") if m]
+        if not ids:
+            raise MaxError(400, "proto.payload", "chat_id or message_ids is required")
+        found = []
+        for mid in ids:
+            post = self.emu.messages.get(mid)
+            if post is None or bot["user_id"] not in self.emu.chats[post["chat_id"]]["admins"]:
+                continue
+            public_post = {
+                k: v for k, v in post.items() if k not in ("chat_id", "comments", "views")
+            }
+            found.append({**public_post, "stat": {"views": post.get("views", 0)}})
+        return {"messages": found}
 
     def _post_for(self, request: web.Request, bot: dict) -> dict:
         post = self.emu.messages.get(request.match_info["mid"])

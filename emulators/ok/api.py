@@ -167,8 +167,11 @@ class Methods:
         return topic_id
 
     def mediatopic_get(self, params: dict[str, str], token: dict) -> dict:
-        """The topics and, among the entities, their polls (NOT confirmed against OK)."""
+        """The topics and, among the entities, their polls (NOT confirmed against OK); the
+        counters the `fields` ask for (media_topic.LIKE_SUMMARY, … or media_topic.*)."""
         required(params, "topic_ids")
+        if len(params["topic_ids"].split(",")) > 100:
+            raise OKError(100, "topic_ids: no more than 100")
         topics, polls = [], []
         for topic_id in params["topic_ids"].split(","):
             topic = self.emu.state.topics.get(topic_id)
@@ -179,7 +182,7 @@ class Methods:
                 ref = f"poll:{topic_id}"
                 media.append({"type": "poll", "poll_ref": ref})
                 polls.append({"ref": ref, **topic["poll"]})
-            topics.append({"id": topic_id, "media": media})
+            topics.append({"id": topic_id, "media": media, **counters(topic, params)})
         return {"media_topics": topics, "entities": {"polls": polls}}
 
     def video_upload_url(self, params: dict[str, str], token: dict) -> dict:
@@ -311,6 +314,23 @@ def poll_of(item: dict) -> dict:
         "answers": [{"text": t, "votes_count": 0} for t in texts],
         "options": sorted(options),
     }
+
+
+def counters(topic: dict, params: dict[str, str]) -> dict:
+    fields = params.get("fields", "").upper().split(",")
+    every = "MEDIA_TOPIC.*" in fields
+    given = topic.get("counters", {})
+    alive = [c for c in topic["comments"] if not c["deleted"]]
+    out: dict[str, Any] = {}
+    if every or "MEDIA_TOPIC.LIKE_SUMMARY" in fields:
+        out["like_summary"] = {"count": given.get("likes", 0)}
+    if every or "MEDIA_TOPIC.RESHARE_SUMMARY" in fields:
+        out["reshare_summary"] = {"count": given.get("reshares", 0)}
+    if every or "MEDIA_TOPIC.DISCUSSION_SUMMARY" in fields:
+        out["discussion_summary"] = {"comments_count": len(alive)}
+    if every or "MEDIA_TOPIC.VIEWS_COUNT" in fields:
+        out["views_count"] = given.get("views", 0)
+    return out
 
 
 def public_comment(comment: dict) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sandbox.stage import VK_GROUP_ID, Stage
+from sandbox.stage import MAX_CHANNEL_ID, OK_GROUP_ID, VK_GROUP_ID, Stage
 from tests.e2e.conftest import Chat, approve_now, landed, report_event, wall
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -42,10 +42,14 @@ async def test_month_report_in_chat_with_charts_and_files(
     card = await admin.expect("Новое сообщение № 1")
     admin.press(card, "Одобрить")
     await approve_now(admin)
-    await landed(admin, "Telegram", "ВКонтакте")
+    await landed(admin, "Telegram", "ВКонтакте", "Одноклассники", "MAX")
     post = wall(stage)[0]
     stage.vk.state.post(-VK_GROUP_ID, post["id"])["views"]["count"] = 42
     stage.vk.state.post(-VK_GROUP_ID, post["id"])["likes"]["count"] = 7
+    topic = stage.ok.topics(OK_GROUP_ID)[0]
+    topic["counters"] = {"views": 15, "likes": 3, "reshares": 1}
+    stage.ok.post_comment(topic["id"], "910000000000001", "Спасибо!")
+    stage.max.posts(MAX_CHANNEL_ID)[0]["views"] = 99
 
     reporter.send("/month")
     refusal = await reporter.expect("администраторы")
@@ -58,6 +62,10 @@ async def test_month_report_in_chat_with_charts_and_files(
     assert "Подразделения:" in text and "Модерация комментариев:" in text
     assert "Telegram: 1; ВКонтакте: 1" in text
     assert "ВКонтакте: просмотров 42, лайков 7" in text
+    assert "Одноклассники: просмотров 15, лайков 3, репостов 1, комментариев 1" in text
+    assert "MAX: просмотров 99\n" in text  # MAX gives views only: no zeros for the rest
+    assert "MAX сообщает ботам только просмотры" in text
+    assert "не собирает" not in text
     assert "Telegram не даёт ботам число просмотров" in text
     html = await admin.expect("браузера и печати")
     workbook = next(
