@@ -98,7 +98,7 @@ class Watchable(Changes):
     async def wait_until(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the public API
+        timeout: float = 30.0,  # noqa: ASYNC109 - part of the public API; only ends a hung wait
     ) -> Any:
         return await until(self, predicate, timeout, self.recheck_interval)
 
@@ -113,7 +113,7 @@ class WatchesState:
     async def wait_until(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the public API
+        timeout: float = 30.0,  # noqa: ASYNC109 - part of the public API; only ends a hung wait
     ) -> Any:
         return await until(self.state, predicate, timeout, self.recheck_interval)
 

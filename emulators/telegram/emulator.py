@@ -351,7 +351,7 @@ class TelegramEmulator(EmulatorCore):
     async def wait_until(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the agreed API
+        timeout: float = 30.0,  # noqa: ASYNC109 - part of the agreed API; only ends a hung wait
     ) -> Any:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
