@@ -21,6 +21,7 @@ from handlers.telegram import (
     publishing,
     replies,
     report,
+    report_media,
     review,
 )
 
@@ -31,7 +32,9 @@ def get_routers() -> list[Router]:
     return [
         common.router,
         invite.router,
-        report.router,
+        report.router,  # /report's questions and summary, its attachments, then the rest
+        report_media.router,
+        report.rest,
         announce.router,
         plan.router,
         control.router,
