@@ -168,8 +168,16 @@ def no_token_anywhere(
 
 
 def stage_tokens(stage: Stage) -> set[str]:
-    """Every token of the run: the bot's, and each VK token ever issued (rotated ones too)."""
-    return {BOT_TOKEN, stage.vk_user_token, stage.vk_group_token, *stage.vk.state.tokens}
+    """Every token of the run: the bot's, each VK token ever issued (rotated ones too), OK's
+    access token and application secret, MAX's and the Graph API's (Facebook, Instagram)."""
+    others = (
+        stage.ok_token,
+        stage.ok_app_secret,
+        stage.max_token,
+        stage.graph_token,
+        stage.ig_token,
+    )
+    return {BOT_TOKEN, stage.vk_user_token, stage.vk_group_token, *stage.vk.state.tokens, *others}
 
 
 def assert_no_secrets(stage: Stage, tokens: set[str], logged: str) -> None:
