@@ -225,7 +225,13 @@ def connect(config: Config, secrets: Secrets, published: PublishedRefs) -> Conne
             settings.request_timeout,
         )
     channel = MaxChannel(bot, settings.chat_id, pace, settings.request_timeout)
-    access = MaxAccess(bot, settings.chat_id, config.moderation.enabled, settings.request_timeout)
+    access = MaxAccess(
+        bot,
+        settings.chat_id,
+        config.moderation.enabled,
+        settings.request_timeout,
+        make_bot=lambda value: make_bot(value, settings, delay),
+    )
     dialogs = MaxDialogs(
         bot, pace, settings.request_timeout, settings.check_comments_every_seconds
     )  # the bot's session is the channel's (closed with it)

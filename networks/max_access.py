@@ -12,13 +12,16 @@ NOT confirmed: which of the permissions MAX checks for posting in a channel and 
 comment under a post; the check asks for `write` and for one of the deleting rights (with
 moderation on), which is what the names say.
 
-The token is not replaced from chat: maxapi keeps it in its session's headers. It is changed
-in the environment (PRESSDESK_MAX_TOKEN) and the desk restarted.
+The token can be replaced from chat (/tokens): a trial bot checks the new one first; then the
+shared bot's Authorization header is swapped in place, in maxapi's `headers` and in its open
+aiohttp session's default headers (the session copies them when it is made), so the channel, its
+comments and the dialogues all use it from their next call.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from maxapi import Bot
 from maxapi.exceptions.max import InvalidToken, MaxApiError, MaxConnection
@@ -45,18 +48,29 @@ class MaxAccess:
     network = Network.max
     token = "max_token"
     title = "MAX: ключ бота"
-    rotatable = False
+    rotatable = True
 
-    def __init__(self, bot: Bot, chat_id: int, comments: bool, timeout: float = 20) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        comments: bool,
+        timeout: float = 20,
+        make_bot: Callable[[str], Bot] | None = None,
+    ) -> None:
         self._bot = bot
+        self._make_bot = make_bot
         self._chat_id = chat_id
         self._comments = comments
         self._timeout = timeout
 
     async def check_access(self) -> list[AccessProblem]:
+        return await self._guarded(self._bot)
+
+    async def _guarded(self, bot: Bot) -> list[AccessProblem]:
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._check()
+                return await self._check(bot)
         except InvalidToken:
             return [AccessProblem("ключ больше не действует (неверный или отозван)", FIX, True)]
         except MaxApiError as exc:
@@ -76,9 +90,9 @@ class MaxAccess:
         except (MaxConnection, TimeoutError, OSError):
             return [UNREACHABLE]
 
-    async def _check(self) -> list[AccessProblem]:
-        await self._bot.get_me()
-        member = await self._bot.get_me_from_chat(self._chat_id)
+    async def _check(self, bot: Bot) -> list[AccessProblem]:
+        await bot.get_me()
+        member = await bot.get_me_from_chat(self._chat_id)
         rights = {str(p) for p in member.permissions or ()}
         if not (member.is_admin or member.is_owner):
             return [
@@ -111,10 +125,19 @@ class MaxAccess:
         )
 
     async def try_token(self, value: str) -> list[AccessProblem]:
-        return [AccessProblem("ключ MAX меняется только в окружении", FIX, False)]
+        if self._make_bot is None:
+            return [AccessProblem("ключ MAX меняется только в окружении", FIX, True)]
+        trial = self._make_bot(value.strip())
+        try:
+            return await self._guarded(trial)
+        finally:
+            await trial.close_session()
 
     def use_token(self, value: str) -> None:
-        raise NotImplementedError("the MAX token is changed in the environment")
+        value = value.strip()
+        self._bot.headers["Authorization"] = value
+        if self._bot.session is not None and not self._bot.session.closed:
+            self._bot.session.headers["Authorization"] = value
 
 
 def _refused(code: int) -> AccessProblem:

@@ -5,8 +5,8 @@ the fix), and by `pressdesk doctor` (a missing right in the channel is named).""
 from __future__ import annotations
 
 from bot.app_networks import doctor
-from sandbox.stage import ADMIN_ID, CHANNEL_ID, VK_ADMIN_ID, VK_GROUP_ID, Stage
-from tests.e2e.conftest import TIMEOUT, Chat, approve_now, report_event, wall
+from sandbox.stage import ADMIN_ID, CHANNEL_ID, MAX_CHANNEL_ID, VK_ADMIN_ID, VK_GROUP_ID, Stage
+from tests.e2e.conftest import TIMEOUT, Chat, approve_now, landed, report_event, wall
 
 USER_TOKEN = "ВКонтакте: ключ администратора сообщества"
 
@@ -111,3 +111,41 @@ async def test_the_secrets_check_finds_a_token_where_it_should_not_be(stage: Sta
     with pytest.raises(AssertionError, match="in the database"):
         assert_no_secrets(stage, tokens, "")
     leaked.unlink()
+
+
+async def test_the_max_token_is_replaced_from_chat_and_publishes_at_once(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    old = stage.max_token
+    new = "max-new-" + "x" * 32
+    stage.max.bots[new] = dict(stage.max.bots[old])  # MAX issued the same bot a new token
+    stage.max.revoke(old)
+
+    admin.send("/tokens")
+    listing = await admin.expect("Ключи доступа к сетям:")
+    admin.press(listing, "Заменить: MAX: ключ бота")
+    await admin.edited(listing, "пришлите новый ключ одним сообщением")
+    sent = admin.send("not-a-max-token")
+    refusal = await admin.expect("Этот ключ не подходит")
+    assert "Прежний ключ остаётся" in refusal["text"]
+    assert any(m["message_id"] == sent["message_id"] for m in stage.tg.deleted_messages(ADMIN_ID))
+
+    admin.send("/tokens")
+    listing = await admin.expect("Ключи доступа к сетям:")
+    admin.press(listing, "Заменить: MAX: ключ бота")
+    await admin.edited(listing, "пришлите новый ключ одним сообщением")
+    admin.send(new)
+    done = await admin.expect("Ключ заменён и уже используется")
+    assert new not in done["text"]
+
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    await landed(editor, "MAX")
+    assert len(stage.max.posts(MAX_CHANNEL_ID)) == 1
+    assert new.encode() not in database_bytes(stage)
+
+    await stage.stop_app()
+    await stage.start_app()
+    assert stage.app.secrets.max_token.get_secret_value() == new
