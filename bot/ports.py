@@ -6,7 +6,7 @@ transport renders it its own way. Networks are Publishers; their errors come in 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -14,9 +14,35 @@ from typing import Literal, Protocol
 
 from bot.content import POLL_PART, ContentParts, MediaItem, PollSpec, PollTally, PostContent
 from bot.domain import Network
+
+# The ports of comments and replies, and of the desk's accounts, have modules of their own;
+# every name is still reached from here.
+from bot.ports_accounts import AccessCheck, AccessProblem, AccountFacts, PostStats, StatsSource
+from bot.ports_comments import (
+    CitizenMessage,
+    CommentModerator,
+    IncomingComment,
+    ModerationFailed,
+    ReplyChannel,
+)
 from storage.models import Person
 
-__all__ = ["POLL_PART", "PollSpec", "PollTally"]  # re-exported: the ports adapters read
+# Re-exported: the ports adapters read.
+__all__ = [
+    "POLL_PART",
+    "AccessCheck",
+    "AccessProblem",
+    "AccountFacts",
+    "CitizenMessage",
+    "CommentModerator",
+    "IncomingComment",
+    "ModerationFailed",
+    "PollSpec",
+    "PollTally",
+    "PostStats",
+    "ReplyChannel",
+    "StatsSource",
+]
 
 
 class Action(StrEnum):
@@ -311,173 +337,3 @@ class RoomNotifier(Protocol):
     """Sends a card to a shared chat (the editors' moderation group), named like CardRef.chat."""
 
     async def send_to(self, chat: str, card: Card) -> CardRef | None: ...
-
-
-@dataclass(frozen=True)
-class IncomingComment:
-    """A comment as a network adapter saw it; external_id is unique within the network."""
-
-    network: Network
-    external_id: str
-    post_ref: str
-    author_id: int
-    text: str
-    written_at: datetime
-    author_name: str = ""
-    author_url: str = ""
-    url: str = ""
-    post_url: str = ""
-    parent_ref: str = ""  # the comment it answers, when the network does not name the post
-
-
-@dataclass
-class ModerationFailed(Exception):
-    """The network refused an action; `message` is the Russian sentence for the editor."""
-
-    message: str
-    gone: bool = False  # the comment is not there any more: nothing left to do
-    detail: str = field(default="", compare=False)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class CommentModerator(Protocol):
-    """What the moderation loop may do on one network; adapters say what the network allows."""
-
-    network: Network
-    can_hide: bool
-    can_restore: bool
-
-    def can_ban(self, comment: IncomingComment) -> bool: ...
-
-    def deletable_until(self, written_at: datetime) -> datetime | None: ...
-
-    async def delete(self, comment: IncomingComment) -> None: ...
-
-    async def ban(self, comment: IncomingComment) -> None: ...
-
-    async def hide(self, comment: IncomingComment) -> None: ...
-
-    async def restore(self, comment: IncomingComment) -> None: ...
-
-    def parse_link(self, url: str) -> str | None:
-        """The external id of a comment named by this link, or None if the link is not ours."""
-        ...
-
-    async def fetch(self, external_id: str) -> IncomingComment | None: ...
-
-    async def author(self, author_id: int) -> tuple[str, str]:
-        """The author's name and profile link ("" when unknown)."""
-        ...
-
-    def history(self, since: datetime) -> AsyncIterator[list[IncomingComment]]:
-        """Comments under recent posts, in batches (a catch-up after a gap); may yield nothing."""
-        ...
-
-    async def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class PostStats:
-    """What a network tells about one published post; None where it does not say."""
-
-    views: int | None = None
-    likes: int | None = None
-    reposts: int | None = None
-    comments: int | None = None
-
-
-class StatsSource(Protocol):
-    """Per-post figures for the monthly report. `unavailable` is "" when the network gives them,
-    otherwise the Russian reason it does not (said in the report instead of a zero)."""
-
-    network: Network
-    unavailable: str
-
-    async def stats(self, external_ids: Sequence[str]) -> dict[str, PostStats]: ...
-
-
-# ---- account security (issue 15, and `pressdesk doctor` of issue 12) --------------------------
-@dataclass(frozen=True)
-class AccessProblem:
-    """One thing wrong with a token or its rights: what, and what a person does about it (Russian).
-    `fatal`: nothing works with this token (expired, revoked); otherwise only some actions fail."""
-
-    what: str
-    fix: str
-    fatal: bool = False
-
-
-@dataclass(frozen=True)
-class AccountFacts:
-    """What a network says about one of the desk's own accounts, for the registry."""
-
-    network: Network
-    key: str  # stable within the network: "-1001…", "club100001"
-    name: str
-    url: str
-    followers: int | None = None
-    verified: bool | None = None
-
-
-class AccessCheck(Protocol):
-    """One configured token, checked the way its network allows (each adapter has its own).
-
-    `token` names the secret it checks (bot.config.TOKEN_ENV's keys); `title` is how people
-    call it («ВКонтакте: ключ администратора»)."""
-
-    network: Network
-    token: str
-    title: str
-
-    async def check_access(self) -> list[AccessProblem]: ...
-
-    async def describe(self) -> AccountFacts | None:
-        """The account this token acts for (None when it acts for no account of its own)."""
-        ...
-
-    async def try_token(self, value: str) -> list[AccessProblem]:
-        """The same checks with a candidate token, before it replaces the current one."""
-        ...
-
-    def use_token(self, value: str) -> None:
-        """From now on every call on this token's connection uses `value`."""
-        ...
-
-
-# ---- citizens' messages and replies (issue 14, bot/replies) ---------------------------------
-@dataclass(frozen=True)
-class CitizenMessage:
-    """A citizen's private message or question comment as a network adapter saw it.
-
-    `channel` is "message" (a private dialogue) or "comment" (under a post); `thread_ref` is
-    where the network's ReplyChannel sends the answer (a peer id, a post and comment), in the
-    adapter's own notation; `external_id` is unique within the network and channel."""
-
-    network: Network
-    channel: Literal["message", "comment"]
-    external_id: str
-    thread_ref: str
-    author_id: int
-    text: str
-    written_at: datetime
-    author_name: str = ""
-    url: str = ""
-
-
-class ReplyChannel(Protocol):
-    """How a network carries the administration's answer back to the citizen.
-
-    `reply()` sends `text` where the message came from (the dialogue, a reply comment under the
-    post) and returns its link; `key` names this answer across attempts (VK's random_id, guid),
-    so a repeated call after a lost answer sends nothing new where the network de-duplicates.
-    Errors are PublishError: "uncertain" when the call may have been applied."""
-
-    network: Network
-
-    async def reply(self, channel: str, thread_ref: str, text: str, key: str) -> Published: ...
-
-    def comment_thread(self, comment: IncomingComment) -> str:
-        """Where a reply to this comment goes ("" when the network cannot answer it)."""
-        ...
