@@ -66,6 +66,7 @@ def registry() -> dict[str, Handler]:
     """Every method the emulator really implements."""
     from . import (
         callback,
+        methods_comments,
         methods_media,
         methods_messages,
         methods_misc,
@@ -75,6 +76,7 @@ def registry() -> dict[str, Handler]:
 
     return {
         **methods_wall.HANDLERS,
+        **methods_comments.HANDLERS,
         **methods_media.HANDLERS,
         **methods_polls.HANDLERS,
         **methods_misc.HANDLERS,

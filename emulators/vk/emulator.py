@@ -14,8 +14,8 @@ from aiohttp.log import access_logger
 from ..common import Served, WatchesState
 from . import callback, control, longpoll, methods_media
 from .context import registry
+from .methods_comments import announce_comment
 from .methods_misc import GROUP_RIGHTS, USER_SCOPE, new_message
-from .methods_wall import announce_comment
 from .schema import Schema
 from .server import Dispatcher, Fault, image_size
 from .state import State, Token, public_comment, public_post
