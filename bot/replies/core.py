@@ -24,7 +24,7 @@ from bot.ports import (
 from bot.replies import cards
 from bot.replies.deadlines import WorkingTime
 from bot.workdays import WorkCalendar
-from storage.models import CardMessage, Person
+from storage.models import Person
 from storage.tickets import CLOSED_STATES, OPEN_STATES, Ticket
 from storage.uow import UnitOfWork
 
@@ -138,11 +138,7 @@ class RepliesCore:
 
     async def _remember(self, kind: str, ticket_id: int, ref: CardRef) -> None:
         async with self._uow() as uow:
-            uow.session.add(
-                CardMessage(
-                    kind=kind, object_id=ticket_id, chat=ref.chat, message_id=ref.message_id
-                )
-            )
+            await uow.cards.add(kind, ticket_id, ref.chat, ref.message_id)
             await uow.commit()
 
     async def _update_cards(
