@@ -45,7 +45,7 @@ from handlers.notify import RoutingNotifier
 from handlers.plan_web import plan_routes
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram import webhook as tg_webhook
-from handlers.telegram.middlewares import FitText, PersonMiddleware, StateOnDiskFirst
+from handlers.telegram.middlewares import FitText, PersonMiddleware, Refusals, StateOnDiskFirst
 from handlers.telegram.moderation import TelegramRoom
 from handlers.telegram.render import TelegramNotifier
 from handlers.telegram.report import ResumeAfterCommand
@@ -199,6 +199,7 @@ class Application:
             delivery=self.notifier,
         )
         self.dispatcher.update.outer_middleware(PersonMiddleware(self.people, self.flood))
+        self.dispatcher.update.outer_middleware(Refusals(self.people))
         self.dispatcher.message.outer_middleware(ResumeAfterCommand())
         self.routers = get_routers()
         self.dispatcher.include_routers(*self.routers)

@@ -1,17 +1,17 @@
-"""Start, invites by deep link, help, cancel, the menu, and refusals the core gives."""
+"""Start, invites by deep link, help, cancel, the menu, and what broke unexpectedly.
+(The core's refusals are answered by handlers.telegram.middlewares.Refusals.)"""
 
 from __future__ import annotations
 
 import logging
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import ErrorEvent, KeyboardButton, Message, ReplyKeyboardMarkup
 
 from bot import reporting
 from bot.domain import Role
-from bot.errors import Denied, DeskError
 from bot.people import Account, PeopleService
 from handlers.telegram.filters import PRIVATE, Inline
 from handlers.telegram.middlewares import full_name
@@ -111,20 +111,6 @@ async def cancel(message: Message, state: FSMContext, person: Person) -> None:
     await state.clear()
     text = reporting.cancelled(had_state)
     await message.answer(text, reply_markup=menu(person))
-
-
-@router.errors(ExceptionTypeFilter(DeskError))
-async def desk_refusal(event: ErrorEvent, people: PeopleService) -> None:
-    """The core's refusals reach the person in Russian; denials also go to the audit log."""
-    error = event.exception
-    update = event.update
-    if isinstance(error, Denied):
-        user = (update.callback_query or update.message).from_user
-        await people.refuse(Account("tg", user.id), error.message, action="access.denied")
-    if update.callback_query:
-        await update.callback_query.answer(error.message, show_alert=True)
-    elif update.message:
-        await update.message.answer(error.message)
 
 
 @router.errors()

@@ -25,6 +25,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.access import FloodGuard
+from bot.errors import Denied, DeskError
 from bot.people import Account, PeopleService
 from bot.reporting import CLOSED, STRANGER
 from bot.textsize import CAPTION_LIMIT, TEXT_LIMIT, fit, utf16_len
@@ -83,6 +84,40 @@ class PersonMiddleware(BaseMiddleware):
         elif event.message:
             await event.message.answer(text)
         return None
+
+
+class Refusals(BaseMiddleware):
+    """The core's refusals reach the person in Russian; denials also go to the audit log.
+
+    A middleware inside aiogram's per-chat lock, not an error handler: error handlers run
+    after the lock is released, so a slow audit write let the person's next message be
+    answered before the refusal of the one before it."""
+
+    def __init__(self, people: PeopleService) -> None:
+        self.people = people
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except DeskError as error:
+            if not isinstance(event, Update):
+                raise
+            query, message = event.callback_query, event.message
+            if isinstance(error, Denied) and (query or message):
+                user = (query or message).from_user
+                await self.people.refuse(
+                    Account("tg", user.id), error.message, action="access.denied"
+                )
+            if query:
+                await query.answer(error.message, show_alert=True)
+            elif message:
+                await message.answer(error.message)
+            return None
 
 
 class StateOnDiskFirst(BaseRequestMiddleware):

@@ -198,8 +198,8 @@ CANCELLED = (cancelled(False), cancelled(True))
 async def command_answer(chat: Chat, command: str, registered: bool) -> str:
     """Everything the bot said to a command. A registered person's /cancel after its first
     answer marks the end (it also leaves any dialog the command opened); a stranger gets one
-    answer. (Sent at once, /cancel may be answered first: the person is looked up before
-    aiogram's per-chat lock, and on PostgreSQL a refusal's audit line takes longer.)"""
+    answer. Refusals are answered inside aiogram's per-chat lock (middlewares.Refusals), so
+    a /cancel can never be answered before the refusal of the command before it."""
     before = len(chat.bot_messages())
     chat.send(command)
     await chat.tg.wait_until(lambda: len(chat.bot_messages()) > before, timeout=TIMEOUT)
