@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.card_board import CardBoard
 from bot.cards import PostView, draft_card, short_name
 from bot.config import Config
 from bot.domain import Network, PostState, PublicationState, Role
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 DECIDABLE = (PostState.draft,)
 EDITABLE = (PostState.draft, PostState.approved, PostState.scheduled, PostState.failed)
 MAX_ATTACHMENTS = 10
+CARD_KIND = "post"  # a draft's cards in the cards table
 
 CONFLICT_VERBS = {
     PostState.approved: "Уже одобрено",
@@ -56,6 +58,8 @@ class DeskCore:
     ) -> None:
         self.uow = uow
         self.notifier = notifier
+        # Draft cards go to each editor privately (the group is for comments and tickets).
+        self.board = CardBoard(uow, notifier, None)
         self.publishers = publishers
         self.media = media
         self.config = config
@@ -147,15 +151,10 @@ class DeskCore:
 
     # ---- cards ----------------------------------------------------------------------------------
     async def remember_card(self, post_id: int, ref: CardRef) -> None:
-        async with self.uow() as uow:
-            await uow.cards.add("post", post_id, ref.chat, ref.message_id)
-            await uow.commit()
+        await self.board.remember(CARD_KIND, post_id, ref)
 
     async def update_cards(self, post_id: int, card: Card) -> None:
-        async with self.uow() as uow:
-            refs = await uow.cards.of("post", post_id)
-        for ref in refs:
-            await self.notifier.edit(CardRef(ref.chat, ref.message_id), card)
+        await self.board.update(CARD_KIND, post_id, card)
 
     # ---- background work ----------------------------------------------------------------------
     def in_background(self, work: Coroutine[Any, Any, None]) -> None:

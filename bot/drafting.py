@@ -10,7 +10,7 @@ from datetime import date
 
 from bot.cards import PostView, edit_prompt
 from bot.dates import calendar_date
-from bot.desk_core import EDITABLE, MAX_ATTACHMENTS, DeskCore
+from bot.desk_core import CARD_KIND, EDITABLE, MAX_ATTACHMENTS, DeskCore
 from bot.domain import MediaKind, PostState
 from bot.errors import Conflict, Invalid
 from bot.filetypes import checked
@@ -152,16 +152,12 @@ class Drafting:
     async def _show_draft_to_editors(self, view: PostView) -> None:
         core = self._core
         post_id = view.post.id
-        async with core.uow() as uow:
-            editors = await uow.people.editors()
-            if view.report is not None:
+        if view.report is not None:
+            async with core.uow() as uow:
                 department = await uow.departments.get(view.report.department_id)
-                view = replace(view, department=department.name if department else "")
+            view = replace(view, department=department.name if department else "")
         card = replace(core.preview(view), media=view.media)
-        for editor in editors:
-            ref = await core.notifier.send(editor, card)
-            if ref is not None:
-                await core.remember_card(post_id, ref)
+        await core.board.show(CARD_KIND, post_id, card)
 
     # ---- editing ------------------------------------------------------------------------------
     async def start_edit(self, post_id: int, actor: Person) -> Card:

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
+from bot.card_board import CardBoard
 from bot.cards import short_name
 from bot.config import Config
 from bot.domain import Network, Role
@@ -74,7 +75,7 @@ class ModerationCore:
     ) -> None:
         self._uow = uow
         self._notifier = notifier
-        self._room = room
+        self.board = CardBoard(uow, notifier, room, config.telegram.moderation_chat_id)
         self._moderators = moderators
         self._config = config
         self._settings = config.moderation
@@ -117,13 +118,10 @@ class ModerationCore:
         return answer
 
     async def _tell_editors(self, text: str) -> None:
-        for editor in await self._editors():
-            await self._notifier.send(editor, Card(text))
+        await self.board.to_each_editor(Card(text))
 
     async def remember_card(self, comment_id: int, ref: CardRef) -> None:
-        async with self._uow() as uow:
-            await uow.cards.add(CARD_KIND, comment_id, ref.chat, ref.message_id)
-            await uow.commit()
+        await self.board.remember(CARD_KIND, comment_id, ref)
 
     def _waiting_card(self, comment: Comment, title: str) -> Card:
         if comment.state == "expired":
@@ -162,29 +160,13 @@ class ModerationCore:
         )
 
     async def _show(self, comment_id: int, card: Card) -> None:
-        """To the moderation group if there is one, else to each editor privately."""
-        chat = self._config.telegram.moderation_chat_id
-        refs: list[CardRef | None] = []
-        if chat and self._room is not None:
-            refs.append(await self._room.send_to(f"tg:{chat}", card))
-        if not any(refs):
-            # No group, or the group refused (the bot was removed, a wrong id in config):
-            # the editors still get the comment, each privately.
-            for editor in await self._editors():
-                refs.append(await self._notifier.send(editor, card))
-        for ref in refs:
-            if ref is not None:
-                await self.remember_card(comment_id, ref)
+        await self.board.show(CARD_KIND, comment_id, card)
 
     async def _update_cards(self, comment_id: int, card: Card) -> None:
-        async with self._uow() as uow:
-            refs = await uow.cards.of(CARD_KIND, comment_id)
-        for ref in refs:
-            await self._notifier.edit(CardRef(ref.chat, ref.message_id), card)
+        await self.board.update(CARD_KIND, comment_id, card)
 
     async def _editors(self) -> list[Person]:
-        async with self._uow() as uow:
-            return await uow.people.editors()
+        return await self.board.editors()
 
     @staticmethod
     def _require_editor(actor: Person) -> None:

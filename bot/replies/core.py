@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot.card_board import CardBoard
 from bot.config import Config
 from bot.dates import calendar_date, calendar_when
 from bot.domain import Network, Role
@@ -58,7 +59,7 @@ class RepliesCore:
     ) -> None:
         self._uow = uow
         self._notifier = notifier
-        self._room = room
+        self.board = CardBoard(uow, notifier, room, config.telegram.moderation_chat_id)
         self.channels = channels
         self._config = config
         self.settings = config.replies
@@ -123,36 +124,18 @@ class RepliesCore:
         await self.tell_room(await self.card(ticket.id), ticket.id)
 
     async def tell_room(self, card: Card, ticket_id: int | None = None) -> None:
-        """To the editors' group if there is one, else to each editor privately."""
-        chat = self._config.telegram.moderation_chat_id
-        refs: list[CardRef | None] = []
-        if chat and self._room is not None:
-            refs.append(await self._room.send_to(f"tg:{chat}", card))
-        if not any(refs):
-            for editor in await self._editors():
-                refs.append(await self._notifier.send(editor, card))
-        if ticket_id is not None:
-            for ref in refs:
-                if ref is not None:
-                    await self._remember(CARD_KIND, ticket_id, ref)
+        await self.board.show(CARD_KIND, ticket_id, card)
 
     async def _remember(self, kind: str, ticket_id: int, ref: CardRef) -> None:
-        async with self._uow() as uow:
-            await uow.cards.add(kind, ticket_id, ref.chat, ref.message_id)
-            await uow.commit()
+        await self.board.remember(kind, ticket_id, ref)
 
     async def _update_cards(
         self, ticket_id: int, kind: str = CARD_KIND, card: Card | None = None
     ) -> None:
-        card = card or await self.card(ticket_id)
-        async with self._uow() as uow:
-            refs = await uow.cards.of(kind, ticket_id)
-        for ref in refs:
-            await self._notifier.edit(CardRef(ref.chat, ref.message_id), card)
+        await self.board.update(kind, ticket_id, card or await self.card(ticket_id))
 
     async def _editors(self) -> list[Person]:
-        async with self._uow() as uow:
-            return await uow.people.editors()
+        return await self.board.editors()
 
     # ---- helpers --------------------------------------------------------------------------------
     @staticmethod
