@@ -13,6 +13,7 @@ from bot.replies.service import Replies
 from handlers.telegram.moderation import TelegramRoom
 from networks.telegram_replies import TelegramReplies
 from networks.vk_replies import VKReplies
+from storage.cursors import StoredCursor
 
 if TYPE_CHECKING:
     from bot.app import Application
@@ -38,6 +39,7 @@ async def read_messages(replies: Replies, channel: ReplyChannel) -> int:
     for message in await channel.poll():  # type: ignore[attr-defined]
         if await replies.intake(message) is not None:
             opened += 1
+    await channel.advance()  # type: ignore[attr-defined]  # only once all became tickets
     return opened
 
 
@@ -56,6 +58,8 @@ def wire(app: Application) -> None:
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes
     )
     for network, channel in app.replies.channels.items():
+        if hasattr(channel, "cursor"):  # MAX's marker: kept in the database across restarts
+            channel.cursor = StoredCursor(app.uow, f"{network}:updates", app.clock)
         if seconds := getattr(channel, "every_seconds", 0):
             read = partial(read_messages, app.replies, channel)
             app.scheduler.every(f"replies:messages:{network}", read, seconds / 60)

@@ -21,6 +21,7 @@ from bot.ports_accounts import AccessCheck, AccessProblem, AccountFacts, PostSta
 from bot.ports_comments import (
     CitizenMessage,
     CommentModerator,
+    Cursor,
     IncomingComment,
     ModerationFailed,
     ReplyChannel,
@@ -35,6 +36,7 @@ __all__ = [
     "AccountFacts",
     "CitizenMessage",
     "CommentModerator",
+    "Cursor",
     "IncomingComment",
     "ModerationFailed",
     "PollSpec",

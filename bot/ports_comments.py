@@ -115,3 +115,12 @@ class ReplyChannel(Protocol):
     def comment_thread(self, comment: IncomingComment) -> str:
         """Where a reply to this comment goes ("" when the network cannot answer it)."""
         ...
+
+
+class Cursor(Protocol):
+    """Where an adapter's reading of a network's updates stopped, kept across restarts (the
+    desk's database): `load()` is None before the first save."""
+
+    async def load(self) -> int | None: ...
+
+    async def save(self, value: int) -> None: ...

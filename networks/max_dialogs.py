@@ -7,6 +7,14 @@ that a bot may write to a person only after they wrote to it (the emulator refus
 chat.denied, as the client's docs suggest), and the marker's exact semantics (the next update
 to read, as maxapi's long-polling loop uses it). Long polling is limited (2 requests a second,
 events kept 24 hours): the desk reads with timeout 0 every `check_comments_every_seconds`.
+The marker is kept in the desk's database (`cursor`, storage/cursors.py) and saved only after
+the batch it ends became tickets (`advance()`), so a restart neither re-reads a message into a
+waiting ticket nor skips one. A crash inside a batch may still re-read that batch: new tickets
+are kept once by their message id, but a message added to a waiting ticket could repeat.
+Comments under channel posts: MAX documents POST /messages/{messageId}/comments («Отправляет
+комментарий к посту в канале», text up to 4000; dev.max.ru/docs-api/methods/POST/messages/
+-messageId-/comments and docs-api/use-cases/comment-moderation), but this adapter does not use
+it yet (`comment_thread` is ""): question comments in MAX stay moderation's for now.
 MAX has no idempotency key: the ticket's own state (draft -> sending -> answered) sends once.
 """
 
@@ -21,7 +29,7 @@ from maxapi import Bot
 from maxapi.exceptions.max import InvalidToken, MaxApiError
 
 from bot.domain import Network
-from bot.ports import CitizenMessage, IncomingComment, Published, PublishError
+from bot.ports import CitizenMessage, Cursor, IncomingComment, Published, PublishError
 from networks.max_comments import max_retry_after
 from networks.ratelimit import Pace
 
@@ -38,6 +46,9 @@ class MaxDialogs:
         self._timeout = timeout
         self.every_seconds = every_seconds
         self._marker: int | None = None
+        self._next: int | None = None
+        self._loaded = False
+        self.cursor: Cursor | None = None  # set by the wiring (bot/app_replies.py)
 
     def comment_thread(self, comment: IncomingComment) -> str:
         return ""  # the bot cannot answer a channel comment: those stay moderation's
@@ -66,7 +77,11 @@ class MaxDialogs:
         return Published(mid, "")
 
     async def poll(self) -> list[CitizenMessage]:
-        """New messages people wrote to the bot in private dialogues since the last read."""
+        """New messages people wrote to the bot in private dialogues since the last read
+        (the last `advance()`: until then the same batch is read again)."""
+        if not self._loaded and self.cursor is not None:
+            self._marker = await self.cursor.load()  # a restart goes on where it stopped
+        self._loaded = True
         try:
             answer: dict[str, Any] = await self._call(
                 lambda: self._bot.get_updates(
@@ -76,7 +91,7 @@ class MaxDialogs:
         except (MaxApiError, InvalidToken, TimeoutError, OSError) as exc:
             log.warning("MAX updates not read: %r", exc)
             return []
-        self._marker = answer.get("marker", self._marker)
+        self._next = answer.get("marker", self._marker)
         found = []
         for update in answer.get("updates") or []:
             message = update.get("message") or {}
@@ -101,6 +116,14 @@ class MaxDialogs:
                 )
             )
         return found
+
+    async def advance(self) -> None:
+        """The last batch became tickets: read on from its end, also after a restart."""
+        if self._next is None or self._next == self._marker:
+            return
+        if self.cursor is not None:
+            await self.cursor.save(self._next)
+        self._marker = self._next
 
     async def _call(self, request: Any) -> Any:
         async with asyncio.timeout(self._timeout * 3):

@@ -203,6 +203,7 @@ class VKInboxCursor(SQLModel, table=True):
 # The publication plan and the reporting duty (issue 13) keep their tables in their own module.
 # ---- account security (issue 15): the audit chain's head -----------------------------------
 from storage.audit import AuditHead  # noqa: E402, F401
+from storage.cursors import NetworkCursor  # noqa: E402, F401  (MAX's marker)
 from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
 from storage.formats import Broadcast, Contest, PostPoll  # noqa: E402, F401  (issue 11)
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.cursors import Cursors
 from storage.formats import Formats
 from storage.outbox import OutboxRows
 from storage.plan import Announcements, Feeds, PlanItems
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.comments = Comments(self.session)
         self.examples = Examples(self.session)
         self.vk_inbox = VKInbox(self.session)
+        self.cursors = Cursors(self.session)
         self.announcements = Announcements(self.session)
         self.plan_items = PlanItems(self.session)
         self.feeds = Feeds(self.session)
