@@ -230,8 +230,16 @@ class AccessService:
         if fatal:
             raise Invalid(
                 "Этот ключ не подходит: " + "; ".join(p.what for p in fatal) + ". "
-                "Прежний ключ остаётся в работе."
+                "Прежний ключ остаётся в работе.\nЧто сделать: " + fatal[0].fix
             )
+        # Checks on this same token (Instagram on the Page's): told what the token lacks for
+        # them, and swapped with it; a check that had followed another now has its own token.
+        followers = [c for c in self.checks.values() if getattr(c, "follows", "") == name]
+        for other in followers:
+            problems += [
+                AccessProblem(f"{other.title}: {p.what}", p.fix)
+                for p in await other.try_token(value)
+            ]
         now = self._clock()
         async with self._uow() as uow:
             row = await uow.session.get(StoredToken, name)
@@ -242,6 +250,10 @@ class AccessService:
             await audit(uow, now, "token.rotate", actor=actor, details=check.title)
             await uow.commit()
         check.use_token(value)
+        if getattr(check, "follows", ""):
+            check.follows = ""  # type: ignore[attr-defined]
+        for other in followers:
+            other.use_token(value)
         return problems
 
 

@@ -119,6 +119,7 @@ class GraphClient:
         self.base_url = base_url.rstrip("/")
         self._network = network
         self._token = token
+        self._app_secret = app_secret
         self._proof = appsecret_proof(token, app_secret) if app_secret else None
         self._timeout = timeout
         self._rate = Rate(max(1.0, requests_per_second), 1.0)
@@ -135,6 +136,25 @@ class GraphClient:
                 timeout=aiohttp.ClientTimeout(total=self._timeout)
             )
         return self._session
+
+    def with_token(self, token: str) -> GraphClient:
+        """A trial client on another token (same API, app secret and limits), to check it first."""
+        return GraphClient(
+            self.base_url,
+            token,
+            self._app_secret,
+            self._timeout,
+            self._rate.count,
+            self._clock,
+            self._network,
+        )
+
+    def use_token(self, token: str) -> None:
+        """Every later call (the Page's or the account's posts and comments share this client)
+        sends `token`, with its own appsecret_proof. The pace and the usage pause stay: Meta
+        counts the Page's or the app's calls, not the token's."""
+        self._token = token
+        self._proof = appsecret_proof(token, self._app_secret) if self._app_secret else None
 
     async def get(self, path: str, **params: Any) -> dict[str, Any]:
         return await self.request("GET", path, params)

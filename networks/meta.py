@@ -79,7 +79,14 @@ def instagram(config: Config, secrets: Secrets, published: PublishedRefs) -> Con
             ig.comments_days,
             config.moderation.catchup_max_posts,
         )
-    access = GraphAccess(Network.instagram, graph, token, ig.user_id, config.moderation.enabled)
+    access = GraphAccess(
+        Network.instagram,
+        graph,
+        token,
+        ig.user_id,
+        config.moderation.enabled,
+        follows="" if secrets.instagram else "facebook",  # on the Page's token: swapped with it
+    )
     return Connection(Network.instagram, account, moderator, access=access)
 
 

@@ -12,7 +12,11 @@ account's `username` and `followers_count` are node fields, for the registry.
 The permissions each job needs are the ones networks/facebook.py, facebook_comments.py,
 instagram.py and instagram_comments.py name.
 
-The token is not replaced from chat; it is changed in the environment and the desk restarted.
+Each token can be replaced from chat (/tokens): a trial client on the new token makes the same
+debug_token check first (an unknown, expired or revoked token is 190 there, fatal), then the
+shared client sends it, with its appsecret_proof, from its next call. When Instagram has no
+token of its own it uses the Page's (networks/meta.py): its check then `follows` the Page's and
+is swapped with it.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from networks.graph import GraphClient, GraphError
 
 FIX = (
     "Получите новый ключ Страницы (README, «Facebook и Instagram»: ключ Страницы из долгосрочного "
-    "ключа администратора не истекает), задайте PRESSDESK_FACEBOOK_PAGE_TOKEN "
-    "(для Instagram — PRESSDESK_INSTAGRAM_TOKEN, если он свой) и перезапустите бота."
+    "ключа администратора не истекает) и замените его: /tokens → «Заменить» (или переменная "
+    "PRESSDESK_FACEBOOK_PAGE_TOKEN, для Instagram — PRESSDESK_INSTAGRAM_TOKEN, и перезапуск бота)."
 )
 FACEBOOK_SCOPES = {
     "pages_manage_posts": "публикации на Странице",
@@ -46,7 +50,7 @@ SOON = 14 * 24 * 3600  # warn two weeks before a token runs out
 class GraphAccess:
     """One Graph token used for the Facebook Page or the Instagram account."""
 
-    rotatable = False
+    rotatable = True
 
     def __init__(
         self,
@@ -56,8 +60,10 @@ class GraphAccess:
         object_id: str,
         moderation: bool,
         clock: Callable[[], float] = time.time,
+        follows: str = "",
     ) -> None:
         self.network = network
+        self.follows = follows  # "facebook": Instagram on the Page's token, swapped with it
         self._graph = graph
         self._value = token
         self._id = object_id
@@ -72,8 +78,22 @@ class GraphAccess:
         self._net = network.title
 
     async def check_access(self) -> list[AccessProblem]:
+        return await self._check(self._graph, self._value)
+
+    async def try_token(self, value: str) -> list[AccessProblem]:
+        trial = self._graph.with_token(value.strip())
         try:
-            answer = await self._graph.get("debug_token", input_token=self._value)
+            return await self._check(trial, value.strip())
+        finally:
+            await trial.close()
+
+    def use_token(self, value: str) -> None:
+        self._value = value.strip()
+        self._graph.use_token(self._value)
+
+    async def _check(self, graph: GraphClient, value: str) -> list[AccessProblem]:
+        try:
+            answer = await graph.get("debug_token", input_token=value)
         except GraphError as exc:
             return [self._refused(exc)]
         data = answer.get("data") or {}
@@ -121,9 +141,3 @@ class GraphAccess:
             f"https://www.instagram.com/{username}/" if username else "",
             user.get("followers_count"),
         )
-
-    async def try_token(self, value: str) -> list[AccessProblem]:
-        return [AccessProblem("ключи Meta меняются только в окружении", FIX)]
-
-    def use_token(self, value: str) -> None:
-        raise NotImplementedError("the Graph tokens are changed in the environment")

@@ -11,8 +11,12 @@ them; the search found no copy of the pages themselves): NOT confirmed from OK's
 The refusals are OK's codes as networks/ok.py sorts them (102/103 a dead token, 104 a secret
 that does not match the token, 101 an unknown application key).
 
-The keys are not replaced from chat (three keys make one login): they are changed in the
-environment and the desk restarted.
+The access token can be replaced from chat (/tokens): a trial OKApi on the new token (the same
+application key and secret) runs these checks first, then the shared OKApi signs with it from
+its next call. The application key and secret stay in the environment: they name the
+application, not the admin; they change only when IT registers a new application or resets
+its secret in OK's developer settings, and then the admin's token must be issued again for it,
+so all three change at once and the desk is restarted with them.
 """
 
 from __future__ import annotations
@@ -25,8 +29,18 @@ from networks.ok_api import OKApi, OKCallError, OKUnavailable
 
 FIX = (
     "Получите в настройках приложения Одноклассников новый «вечный» ключ доступа "
-    "администратора группы и задайте PRESSDESK_OK_ACCESS_TOKEN (ключ и секрет приложения: "
-    "PRESSDESK_OK_APPLICATION_KEY, PRESSDESK_OK_APPLICATION_SECRET_KEY), затем перезапустите бота."
+    "администратора группы и замените его: /tokens → «Заменить» "
+    "(или переменная PRESSDESK_OK_ACCESS_TOKEN и перезапуск бота)."
+)
+FIX_APP = (
+    "Ключ доступа должен быть выдан тому же приложению, чьи ключ и секрет заданы на сервере. "
+    "Если приложение другое или его секрет сброшен, задайте все три ключа "
+    "(PRESSDESK_OK_ACCESS_TOKEN, PRESSDESK_OK_APPLICATION_KEY, "
+    "PRESSDESK_OK_APPLICATION_SECRET_KEY) в настройках сервера и перезапустите бота."
+)
+APP_ONLY = (
+    "Ключ и секрет приложения Одноклассников меняют в настройках сервера "
+    "(вместе с ключом доступа, если приложение новое)."
 )
 FIX_RIGHTS = (
     "Попросите у поддержки Одноклассников для приложения права GROUP_CONTENT и PHOTO_CONTENT "
@@ -54,17 +68,33 @@ class OKAccess:
     network = Network.ok
     token = "ok_access_token"
     title = "Одноклассники: ключ администратора группы"
-    rotatable = False
+    rotatable = True
+    note = APP_ONLY  # shown under the /tokens card
 
     def __init__(self, api: OKApi, group_id: str) -> None:
         self._api = api
         self._gid = group_id
 
     async def check_access(self) -> list[AccessProblem]:
+        return await self._guarded(self._api)
+
+    async def try_token(self, value: str) -> list[AccessProblem]:
+        trial = self._api.with_token(value.strip())
         try:
-            async with asyncio.timeout(self._api.timeout * 4):
-                return await self._check()
+            return await self._guarded(trial)
+        finally:
+            await trial.close()
+
+    def use_token(self, value: str) -> None:
+        self._api.use_token(value.strip())
+
+    async def _guarded(self, api: OKApi) -> list[AccessProblem]:
+        try:
+            async with asyncio.timeout(api.timeout * 4):
+                return await self._check(api)
         except OKCallError as exc:
+            if exc.code in (101, 104):
+                return [AccessProblem(REFUSED[exc.code], FIX_APP, True)]
             if exc.code in REFUSED:
                 return [AccessProblem(REFUSED[exc.code], FIX, True)]
             if exc.code == 300:
@@ -79,17 +109,17 @@ class OKAccess:
         except (OKUnavailable, TimeoutError):
             return [UNREACHABLE]
 
-    async def _check(self) -> list[AccessProblem]:
-        me = await self._api.call("users.getCurrentUser", fields="UID")
+    async def _check(self, api: OKApi) -> list[AccessProblem]:
+        me = await api.call("users.getCurrentUser", fields="UID")
         uid = str((me or {}).get("uid", ""))
         problems = []
         for right, why in RIGHTS.items():
-            granted = await self._api.call("users.hasAppPermission", ext_perm=right)
+            granted = await api.call("users.hasAppPermission", ext_perm=right)
             if not _true(granted):
                 problems.append(
                     AccessProblem(f"у приложения нет права {right} ({why})", FIX_RIGHTS)
                 )
-        found = await self._api.call("group.getUserGroupsByIds", group_id=self._gid, uids=uid)
+        found = await api.call("group.getUserGroupsByIds", group_id=self._gid, uids=uid)
         status = str(found[0].get("status", "")).upper() if found else ""
         if status not in RUNS_GROUP:
             problems.append(
@@ -120,12 +150,6 @@ class OKAccess:
             _int(group.get("members_count")),
             None,  # OK marks state bodies' groups, but no documented field of getInfo says so
         )
-
-    async def try_token(self, value: str) -> list[AccessProblem]:
-        return [AccessProblem("ключи Одноклассников меняются только в окружении", FIX)]
-
-    def use_token(self, value: str) -> None:
-        raise NotImplementedError("the OK keys are changed in the environment")
 
 
 def _true(value: object) -> bool:

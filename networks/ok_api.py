@@ -78,6 +78,15 @@ class OKApi:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         return self._session
 
+    def with_token(self, access_token: str) -> OKApi:
+        """A trial copy on another access token (the same application), to check it first."""
+        return OKApi(self.url, access_token, self._key, self._secret, self.timeout)
+
+    def use_token(self, access_token: str) -> None:
+        """Every later call signs with and sends `access_token`: the topics, comments and
+        statistics share this object. The pace stays (the group's calls are still one stream)."""
+        self._token = access_token
+
     def signed(self, method: str, params: dict[str, Any]) -> dict[str, str]:
         values = {k: str(v) for k, v in params.items()}
         values |= {"method": method, "application_key": self._key, "format": "json"}

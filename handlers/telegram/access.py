@@ -179,14 +179,18 @@ async def list_tokens(
 ) -> None:
     lines, rows = ["Ключи доступа к сетям:"], []
     for state in await access.tokens(person):
-        source = (
-            f"заменён в чате {stamp(state.stored_at, people.timezone)}"
-            if state.stored_at
-            else "из настроек сервера"
-        )
-        lines.append(f"• {state.check.title} — {source}")
-        if getattr(state.check, "rotatable", False):
-            rows.append(_button(f"Заменить: {state.check.title}", TokenCB(token=state.check.token)))
+        check = state.check
+        if follows := getattr(check, "follows", ""):
+            source = f"тот же ключ, что «{access.token_title(follows)}»"
+        elif state.stored_at:
+            source = f"заменён в чате {stamp(state.stored_at, people.timezone)}"
+        else:
+            source = "из настроек сервера"
+        lines.append(f"• {check.title} — {source}")
+        if getattr(check, "rotatable", False):
+            rows.append(_button(f"Заменить: {check.title}", TokenCB(token=check.token)))
+        if note := getattr(check, "note", ""):
+            lines.append(f"  {note}")
     lines.append("\nКлюч бота Telegram меняют в настройках сервера. Проверить все ключи: /doctor.")
     await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 

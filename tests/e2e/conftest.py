@@ -168,8 +168,8 @@ def no_token_anywhere(
 
 
 def stage_tokens(stage: Stage) -> set[str]:
-    """Every token of the run: the bot's, each VK token ever issued (rotated ones too), OK's
-    access token and application secret, MAX's and the Graph API's (Facebook, Instagram)."""
+    """Every token of the run: the bot's, each VK, OK and Graph token ever issued (rotated ones
+    too), OK's application secret, MAX's."""
     others = (
         stage.ok_token,
         stage.ok_app_secret,
@@ -177,7 +177,8 @@ def stage_tokens(stage: Stage) -> set[str]:
         stage.graph_token,
         stage.ig_token,
     )
-    return {BOT_TOKEN, stage.vk_user_token, stage.vk_group_token, *stage.vk.state.tokens, *others}
+    issued = (*stage.vk.state.tokens, *stage.ok.state.tokens, *stage.graph.state.tokens)
+    return {BOT_TOKEN, stage.vk_user_token, stage.vk_group_token, *issued, *others}
 
 
 def assert_no_secrets(stage: Stage, tokens: set[str], logged: str) -> None:

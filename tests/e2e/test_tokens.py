@@ -5,16 +5,34 @@ the fix), and by `pressdesk doctor` (a missing right in the channel is named).""
 from __future__ import annotations
 
 from bot.app_networks import doctor
-from sandbox.stage import ADMIN_ID, CHANNEL_ID, MAX_CHANNEL_ID, VK_ADMIN_ID, VK_GROUP_ID, Stage
-from tests.e2e.conftest import TIMEOUT, Chat, approve_now, landed, report_event, wall
+from sandbox.stage import (
+    ADMIN_ID,
+    CHANNEL_ID,
+    MAX_CHANNEL_ID,
+    OK_GROUP_ID,
+    VK_ADMIN_ID,
+    VK_GROUP_ID,
+    Stage,
+)
+from tests.e2e.conftest import (
+    TIMEOUT,
+    Chat,
+    approve_now,
+    audit_line,
+    landed,
+    report_event,
+    wall,
+)
 
 USER_TOKEN = "ВКонтакте: ключ администратора сообщества"
+OK_TOKEN = "Одноклассники: ключ администратора группы"
 
 
-async def replace_token(stage: Stage, admin: Chat, value: str) -> dict:
+async def replace_token(stage: Stage, admin: Chat, value: str, title: str = USER_TOKEN) -> dict:
+    """/tokens → «Заменить: <title>» → the value, whose message is deleted from the chat."""
     admin.send("/tokens")
     listing = await admin.expect("Ключи доступа к сетям:")
-    admin.press(listing, f"Заменить: {USER_TOKEN}")
+    admin.press(listing, f"Заменить: {title}")
     await admin.edited(listing, "пришлите новый ключ одним сообщением")
     sent = admin.send(value)
     await stage.tg.wait_until(
@@ -149,3 +167,45 @@ async def test_the_max_token_is_replaced_from_chat_and_publishes_at_once(
     await stage.stop_app()
     await stage.start_app()
     assert stage.app.secrets.max_token.get_secret_value() == new
+
+
+async def test_the_ok_token_is_checked_replaced_from_chat_and_kept_after_a_restart(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    old = stage.ok_token
+    new = stage.ok.issue_token(stage.ok_app_key, admin_of=[OK_GROUP_ID])
+    outsider = stage.ok.issue_token(stage.ok_app_key, admin_of=[])  # works, runs no group
+    stage.ok.revoke(old)  # the old one was revoked in OK: publishing there would fail now
+
+    await replace_token(stage, admin, "tkn1-not-a-real-token", OK_TOKEN)
+    refusal = (await admin.expect("Этот ключ не подходит"))["text"]
+    assert "ключ доступа больше не действует" in refusal and "Прежний ключ остаётся" in refusal
+    assert "Что сделать: Получите в настройках приложения Одноклассников" in refusal
+
+    await replace_token(stage, admin, outsider, OK_TOKEN)
+    refusal = (await admin.expect("Этот ключ не подходит"))["text"]
+    assert "владелец ключа не администратор группы" in refusal and outsider not in refusal
+
+    await replace_token(stage, admin, new, OK_TOKEN)
+    done = await admin.expect("Ключ заменён и уже используется")
+    assert OK_TOKEN in done["text"] and new not in done["text"]
+    admin.send("/tokens")
+    listing = (await admin.expect("Ключи доступа к сетям:"))["text"]
+    assert f"{OK_TOKEN} — заменён в чате" in listing
+    assert "Ключ и секрет приложения Одноклассников меняют в настройках сервера" in listing
+    line = await audit_line(stage, "token.rotate")
+    assert line.actor_ref and line.details == OK_TOKEN and new not in line.details
+
+    await report_event(reporter, photos=())
+    card = await editor.expect("Новое сообщение № 1")
+    editor.press(card, "Одобрить")
+    await approve_now(editor)
+    await landed(editor, "Одноклассники")  # on the new token: the old one is revoked
+    assert len(stage.ok.topics(OK_GROUP_ID)) == 1
+    assert new.encode() not in database_bytes(stage)
+
+    await stage.stop_app()
+    await stage.start_app()  # the environment still holds the revoked token
+    assert stage.app.secrets.ok_access_token.get_secret_value() == new
+    assert stage.app.secrets.ok_application_key.get_secret_value() == stage.ok_app_key
+    assert not [p for c in stage.app.checks for p in await c.check_access()]
