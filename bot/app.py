@@ -42,6 +42,7 @@ from bot.preview import Previews
 from bot.publishing import Outbox
 from bot.vault import Vault
 from handlers.notify import RoutingNotifier
+from handlers.ok_webhook import OKWebhook
 from handlers.plan_web import plan_routes
 from handlers.telegram import detach_routers, get_routers, prepare_response_types
 from handlers.telegram import webhook as tg_webhook
@@ -53,6 +54,7 @@ from handlers.vk.chat import VKChat
 from handlers.vk.feed import VKFeed, callback_secret
 from handlers.vk.render import VKNotifier
 from handlers.web import WebServer
+from networks.ok_dialogs import OKDialogs
 from networks.ratelimit import share_through_redis, telegram_pacing, telegram_rates
 from networks.registry import connect_all
 from networks.shared_pace import SharedBudget
@@ -91,6 +93,8 @@ class Application:
         self.health = Health(clock)
         self.shared_pace: SharedBudget | None = None
         self.web: WebServer | None = None
+        self.ok_dialogs: OKDialogs | None = None  # the OK group's messages (bot/app_replies.py)
+        self.ok_webhook: OKWebhook | None = None
 
     async def start(self) -> None:
         config, secrets = self.config, self.secrets
@@ -227,6 +231,7 @@ class Application:
             self.plan_links.base_url = public.rstrip("/")
         if self.vk_feed is not None and config.vk.callback:
             await self.vk_feed.register_callback(public)
+        await app_replies.subscribe_ok(self)
         if config.telegram.webhook:
             await tg_webhook.set_webhook(self.dispatcher, self.bot, public, secret)
             self._polling = asyncio.create_task(self._stopping.wait(), name="telegram-webhook")
@@ -284,6 +289,10 @@ class Application:
             await self.vk_feed.stop()
         if self.vk_chat is not None:
             await self.vk_chat.close()
+        if self.ok_webhook is not None:
+            await self.ok_webhook.drain()
+        if self.ok_dialogs is not None:
+            await self.ok_dialogs.close()
         await self.fsm.close()  # the last dialog steps are on disk before the engine goes
         if self.shared_fsm is not None:
             await self.shared_fsm.close()

@@ -3,20 +3,25 @@ hooks into moderation (question comments), the digest, the control report and th
 
 from __future__ import annotations
 
+import logging
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.domain import Network
 from bot.ports import ReplyChannel
 from bot.replies.followups import Followups, replies_section
 from bot.replies.service import Replies
+from handlers.ok_webhook import OKWebhook, webhook_path
 from handlers.telegram.moderation import TelegramRoom
+from networks import ok_dialogs
 from networks.telegram_replies import TelegramReplies
 from networks.vk_replies import VKReplies
 from storage.cursors import StoredCursor
 
 if TYPE_CHECKING:
     from bot.app import Application
+
+log = logging.getLogger(__name__)
 
 
 def channels(app: Application) -> dict[Network, ReplyChannel]:
@@ -29,6 +34,8 @@ def channels(app: Application) -> dict[Network, ReplyChannel]:
     if app.moderation.moderator(Network.telegram) is not None:  # the discussion group is known
         found[Network.telegram] = TelegramReplies(app.bot, config.telegram.channel_username)
     found |= {c.network: c.replies for c in app.connections if c.replies}  # MAX's dialogues
+    if app.ok_dialogs is not None:  # the OK group's messages (its Bot API token is set)
+        found[Network.ok] = app.ok_dialogs
     return found
 
 
@@ -43,8 +50,45 @@ async def read_messages(replies: Replies, channel: ReplyChannel) -> int:
     return opened
 
 
+async def on_ok_update(app: Application, update: dict[str, Any]) -> None:
+    """One webhook from OK: a citizen's message becomes a ticket (or joins their waiting one).
+    A failure is the editors' to hear of (OK then sends the update again)."""
+    if app.ok_dialogs is None or (message := app.ok_dialogs.parse(update)) is None:
+        return
+    try:
+        await app.replies.intake(message)
+    except Exception:
+        log.exception("OK message not turned into a ticket")
+        await app.tell_editors(
+            "Не получилось завести обращение по сообщению в группу в Одноклассниках — "
+            "посмотрите сообщения группы на ok.ru и ответьте жителю там."
+        )
+        raise
+
+
+async def subscribe_ok(app: Application) -> None:
+    """Point OK's webhooks at this desk once the web server listens ([web] public_base_url:
+    OK must reach it from outside). A refusal is the editors' to hear of."""
+    if app.ok_dialogs is None or app.ok_webhook is None:
+        return
+    base = app.config.web.public_base_url.rstrip("/")
+    if not base:
+        await app.tell_editors(
+            "Сообщения группы в Одноклассниках не приходят боту: не задан [web] "
+            "public_base_url — адрес, по которому Одноклассники достучатся до бота."
+        )
+        return
+    if not await app.ok_dialogs.subscribe(base + app.ok_webhook.path):
+        await app.tell_editors(
+            "Одноклассники не приняли адрес для сообщений группы — проверьте "
+            "PRESSDESK_OK_BOT_TOKEN и [web] public_base_url; пока сообщения группы "
+            "смотрите на ok.ru."
+        )
+
+
 def wire(app: Application) -> None:
     config = app.config
+    app.ok_dialogs = ok_dialogs.connect(config, app.secrets)
     app.replies = Replies(
         app.uow, app.notifier, TelegramRoom(app.bot), channels(app), config, app.clock
     )
@@ -54,6 +98,10 @@ def wire(app: Application) -> None:
     app.moderation.comment_hooks.append(app.replies.comments)
     app.moderation.digest_sections.append(app.followups.digest_part)
     app.control.sections.append(replies_section)
+    if app.ok_dialogs is not None and app.web is not None and app.secrets.ok_bot is not None:
+        path = webhook_path(app.secrets.ok_bot.get_secret_value())
+        app.ok_webhook = OKWebhook(path, partial(on_ok_update, app))
+        app.web.add_routes(app.ok_webhook.routes())
     app.scheduler.every(
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes
     )

@@ -64,6 +64,7 @@ class Stage:
         self.media_port = free_port()
         self.ok = OKEmulator(clock=clock)
         self.max = MaxEmulator(clock=clock)
+        self.ok_bot_token: str | None = None  # the OK group's messages: see ok_messages()
         self.app: Application | None = None
 
     async def start_emulators(self, tg_port: int = 0, vk_port: int = 0) -> None:
@@ -91,6 +92,15 @@ class Stage:
         self.ok_token = self.ok.issue_token(self.ok_app_key, admin_of=[OK_GROUP_ID])
         self.max_token, max_bot = self.max.add_bot("Пресс-служба", "pressdesk_bot")
         self.max.add_channel(MAX_CHANNEL_ID, "Администрация Томского района", admins=[max_bot])
+
+    def ok_messages(self) -> dict[str, Any]:
+        """Switch on the OK group's messages (its Bot API token) for the next start_app: the
+        desk then listens on a known port, the address OK's webhooks are subscribed to."""
+        self.ok_bot_token = self.ok.bot_api.issue_bot_token(OK_GROUP_ID)
+        port = free_port()
+        web = {"port": port, "public_base_url": f"http://127.0.0.1:{port}"}
+        self.settings.setdefault("web", {}).update(web)
+        return web
 
     def config(self) -> Config:
         return parse_config(self.raw_config(), source="sandbox")
@@ -130,6 +140,7 @@ class Stage:
             },
             "ok": {
                 "api_base_url": self.ok.api_url,
+                "graph_base_url": self.ok.graph_url,
                 "group_id": OK_GROUP_ID,
                 "request_timeout": 5.0,
                 "check_comments_every_seconds": 1.0,
@@ -165,6 +176,7 @@ class Stage:
             ok_access_token=self.ok_token,
             ok_application_key=self.ok_app_key,
             ok_application_secret=self.ok_app_secret,
+            ok_bot=self.ok_bot_token,
             max_token=self.max_token,
         )
 

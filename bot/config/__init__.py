@@ -110,6 +110,7 @@ TOKEN_ENV = {
     "ok_access_token": "PRESSDESK_OK_ACCESS_TOKEN",
     "ok_application_key": "PRESSDESK_OK_APPLICATION_KEY",
     "ok_application_secret": "PRESSDESK_OK_APPLICATION_SECRET_KEY",
+    "ok_bot": "PRESSDESK_OK_BOT_TOKEN",
     "max_token": "PRESSDESK_MAX_TOKEN",
 }
 
@@ -166,6 +167,7 @@ class Secrets(BaseModel):
     ok_access_token: SecretStr | None = None
     ok_application_key: SecretStr | None = None
     ok_application_secret: SecretStr | None = None
+    ok_bot: SecretStr | None = None  # optional: the group's Bot API token (group messages)
     max_token: SecretStr | None = None
 
     @classmethod

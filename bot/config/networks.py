@@ -84,6 +84,10 @@ class OKSettings(NetworkSection):
     group_id: str = Field("", pattern=r"^\d*$")
     request_timeout: float = Field(20.0, gt=0)
     check_comments_every_seconds: float = Field(60.0, ge=1)
+    # Group messages through OK's Bot API (networks/ok_dialogs.py): on when the group's bot
+    # token PRESSDESK_OK_BOT_TOKEN is set; webhooks need [web] public_base_url.
+    graph_base_url: str = "https://api.ok.ru/graph"
+    staff_ids: list[int] = Field(default_factory=list)  # staff's own OK ids: never tickets
 
     def wanted(self) -> bool:
         return self.enabled and bool(self.group_id)

@@ -14,6 +14,12 @@ from storage.models import Person
 from storage.tickets import Ticket, due_of
 
 CHANNELS = {"message": "сообщение", "comment": "комментарий"}
+# Where the answer cannot go where the question was asked, the card says where it goes.
+ANSWER_GOES = {
+    (Network.ok, "comment"): "Ответ уйдёт жителю личным сообщением от группы: Одноклассники "
+    "не дают боту отвечать комментарием. Если житель закрыл сообщения от групп, бот скажет — "
+    "тогда ответьте под публикацией на ok.ru.",
+}
 
 
 def where(ticket: Ticket) -> str:
@@ -43,6 +49,8 @@ def ticket_card(
     if ticket.url:
         lines.append(ticket.url)
     lines.append(f"«{clip(ticket.text, 1500)}»")
+    if note := ANSWER_GOES.get((Network(ticket.network), ticket.channel)):
+        lines.append(note)
     if ticket.state == "answered":
         closer = people.get(ticket.closed_by or 0)
         lines.append(

@@ -2,7 +2,8 @@
 
 Keeps state (applications, tokens, groups, topics with photos, comments), validates requests
 as OK does (api.py) and injects faults: a timeout, a 5xx page, a rate limit refusal or any OK
-error code. Citizens comment through `post_comment` or POST /_emu/ok/topics/{id}/comments.
+error code. Citizens comment through `post_comment` or POST /_emu/ok/topics/{id}/comments,
+and write to a group through `bot_api.citizen_writes` (graph.py: the Bot API's messages).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiohttp import web
 from emulators.common import Fault, Faults, Served, Watchable, Windows, dumps
 
 from .api import Methods, OKError
+from .graph import GroupMessages
 
 # OK does not publish its per-application request limit; the emulator refuses beyond this
 # many calls a second with FLOOD_BLOCKED (8) so the adapter's pacing is exercised.
@@ -82,7 +84,9 @@ class OKEmulator(Watchable, Served):
         self.fault_timeout = 30.0
         self.requests: list[tuple[str, dict]] = []
         self._window = Windows()
+        self.bot_api = GroupMessages(self)  # the groups' messages (Bot API, /graph/me)
         self.app = web.Application(client_max_size=210 * 1024 * 1024)
+        self.app.add_routes(self.bot_api.routes())
         self.app.add_routes(
             [
                 web.route("*", "/fb.do", self._fb_do),
@@ -99,6 +103,14 @@ class OKEmulator(Watchable, Served):
     @property
     def api_url(self) -> str:
         return self.base_url + "/fb.do"
+
+    @property
+    def graph_url(self) -> str:
+        return self.base_url + "/graph"
+
+    async def _wind_down(self) -> None:
+        await self.bot_api.stop()
+        await super()._wind_down()
 
     # -- the world -------------------------------------------------------------------------
     def add_app(self) -> tuple[str, str]:

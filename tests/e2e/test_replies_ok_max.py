@@ -10,19 +10,28 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from sandbox.stage import MODERATION_CHAT_ID, Stage
+from bot.ports import Action
+from handlers.telegram.callbacks import DeskCB
+from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID, OK_GROUP_ID, Stage
 from storage.tickets import Ticket
-from tests.e2e.conftest import TIMEOUT, Chat, wait_for
-from tests.e2e.test_replies import SETTINGS, current_in_room, room_card
+from tests.e2e.conftest import TIMEOUT, Chat, audit_lines, buttons, wait_for
+from tests.e2e.test_ok_max import edit_and_approve, ok_topics
+from tests.e2e.test_replies import QUESTION, SETTINGS, current_in_room, room_card
 
 MAX_CITIZEN = 40000002
+OK_CITIZEN = "575000000001"
+OK_STAFF = "575000000099"
 
 
 @pytest.fixture
 async def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
     monkeypatch.chdir(tmp_path)
-    stage = Stage(tmp_path, settings=SETTINGS)
+    settings = {**SETTINGS, "ok": {"staff_ids": [int(OK_STAFF)]}}
+    stage = Stage(tmp_path, settings={k: dict(v) for k, v in settings.items()})
     await stage.start_emulators()
+    stage.ok_messages()  # the group's Bot API token; the desk listens where OK can reach it
+    stage.ok.add_user(OK_CITIZEN, "Пётр", "Соколов")
+    stage.ok.add_user(OK_STAFF, "Ольга", "Смирнова")
     await stage.start_app()
     yield stage
     await stage.stop()
@@ -65,3 +74,121 @@ async def test_max_marker_survives_a_restart(stage: Stage, admin: Chat) -> None:
     acks = [m for m in stage.max.dialog(MAX_CITIZEN) if "передано" in m["body"]["text"]]
     assert len(acks) == 1
     assert MODERATION_CHAT_ID  # the card stayed in the editors' group
+
+
+def ok_sent(stage: Stage, uid: str = OK_CITIZEN) -> list[str]:
+    """What the group sent to one person's chat."""
+    return [m["message"]["text"] for m in stage.ok.bot_api.messages(OK_GROUP_ID, uid)]
+
+
+async def handled(stage: Stage, count: int) -> None:
+    """OK's webhooks got their 200 (the desk answers once the update is handled)."""
+    await stage.ok.wait_until(
+        lambda: len([d for d in stage.ok.bot_api.deliveries if d["status"] == 200]) >= count,
+        timeout=TIMEOUT,
+    )
+
+
+async def test_a_message_to_the_ok_group_is_answered_once_in_its_chat(
+    stage: Stage, admin: Chat
+) -> None:
+    await stage.ok.wait_until(lambda: stage.ok.bot_api.subscriptions.get(OK_GROUP_ID), TIMEOUT)
+    [subscription] = stage.ok.bot_api.subscriptions[OK_GROUP_ID]
+    assert subscription["url"].startswith(stage.config().web.public_base_url + "/ok/bot/")
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, OK_CITIZEN, QUESTION)
+    await stage.ok.wait_until(lambda: ok_sent(stage), timeout=TIMEOUT)
+    [ack] = ok_sent(stage)
+    assert "Пётр" in ack and "передано в администрацию" in ack and "обращение № 1" in ack
+
+    card = await room_card(stage, "Обращение № 1")
+    assert "сообщение · Одноклассники" in card["text"] and "Пётр Соколов" in card["text"]
+    assert "отдел: Отдел ЖКХ" in card["text"] and "Когда отремонтируют" in card["text"]
+    assert buttons(card) == ["Ответить", "Шаблон", "Передать в отдел", "Без ответа"]
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Ответить")
+    await admin.expect("Напишите ответ на обращение № 1")
+    answer = "Пётр, ремонт дороги на ул. Лесной начнётся в июне."
+    admin.send(answer)
+    draft = await admin.expect("Черновик ответа")
+    admin.press(draft, "Отправить")
+    await stage.ok.wait_until(lambda: len(ok_sent(stage)) == 2, timeout=TIMEOUT)
+    assert ok_sent(stage)[1] == answer
+    await stage.tg.wait_until(
+        lambda: "Ответ отправлен: Анна Петрова" in current_in_room(stage, card)["text"],
+        timeout=TIMEOUT,
+    )
+    assert buttons(current_in_room(stage, card)) == []
+    # a stale «Отправить» sends nothing more
+    data = DeskCB(action=Action.ticket_send, ref=1).pack()
+    again = stage.tg.user_presses_button(ADMIN_ID, ADMIN_ID, draft["message_id"], data)
+    assert "уже ответили" in await admin.alert(again)
+    assert len(ok_sent(stage)) == 2
+    [ticket] = await tickets(stage)
+    assert ticket.state == "answered" and ticket.network == "ok" and ticket.channel == "message"
+    assert ticket.reply_url == f"https://ok.ru/group/{OK_GROUP_ID}/messages"
+    assert ticket.reply_url in current_in_room(stage, card)["text"]
+    for action in ("ticket.opened", "ticket.draft", "ticket.answered"):
+        assert len(await audit_lines(stage, action)) == 1, action
+
+
+async def test_the_groups_own_messages_and_staff_are_never_tickets(
+    stage: Stage, admin: Chat
+) -> None:
+    await stage.ok.wait_until(lambda: stage.ok.bot_api.subscriptions.get(OK_GROUP_ID), TIMEOUT)
+    stage.ok.bot_api.moderator_writes(OK_GROUP_ID, OK_CITIZEN, "Здравствуйте! Чем помочь?")
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, OK_STAFF, "Когда отремонтируют дорогу?")
+    await handled(stage, 2)
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, OK_CITIZEN, QUESTION)
+    await room_card(stage, "Обращение № 1")
+    await handled(stage, 3)
+    [ticket] = await tickets(stage)
+    assert ticket.citizen_id == int(OK_CITIZEN)
+    assert ok_sent(stage, OK_STAFF) == []  # no acknowledgement to the staff member
+    # OK sends an update again when its 200 was lost: still one ticket, one acknowledgement
+    update = stage.ok.bot_api.deliveries[-1]["update"]
+    await stage.ok.bot_api._deliver(stage.ok.bot_api.deliveries[-1]["url"], update)
+    assert len(await tickets(stage)) == 1
+    assert len([t for t in ok_sent(stage) if "передано" in t]) == 1
+
+
+async def test_a_refused_ok_answer_reaches_the_editor(stage: Stage, admin: Chat) -> None:
+    await stage.ok.wait_until(lambda: stage.ok.bot_api.subscriptions.get(OK_GROUP_ID), TIMEOUT)
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, OK_CITIZEN, QUESTION)
+    card = await room_card(stage, "Обращение № 1")
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Ответить")
+    await admin.expect("Напишите ответ на обращение № 1")
+    admin.send("Ремонт начнётся в июне.")
+    draft = await admin.expect("Черновик ответа")
+    stage.ok.bot_api.chats.clear()  # the chat is gone in the group
+    data = DeskCB(action=Action.ticket_send, ref=1).pack()
+    press = stage.tg.user_presses_button(ADMIN_ID, ADMIN_ID, draft["message_id"], data)
+    refusal = await admin.alert(press)
+    assert "Ответ не отправлен" in refusal and "чата" in refusal
+    [ticket] = await tickets(stage)
+    assert ticket.state == "draft"  # «Отправить» can be pressed again
+    assert len(await audit_lines(stage, "ticket.reply_failed")) == 1
+
+
+async def test_a_question_under_an_ok_topic_is_answered_privately_by_the_group(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    await edit_and_approve(reporter, editor, photos=())
+    await stage.ok.wait_until(lambda: ok_topics(stage), timeout=TIMEOUT)
+    [topic] = ok_topics(stage)
+    stage.ok.bot_api.allow_messages(OK_GROUP_ID, OK_CITIZEN)
+    stage.ok.post_comment(topic["id"], OK_CITIZEN, QUESTION)
+    card = await room_card(stage, "Обращение № 1")
+    assert "комментарий · Одноклассники" in card["text"]
+    assert "личным сообщением от группы" in card["text"]  # the card says where it goes
+    await stage.ok.wait_until(lambda: ok_sent(stage), timeout=TIMEOUT)
+    assert "ответим здесь" in ok_sent(stage)[0]
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Ответить")
+    await admin.expect("Напишите ответ на обращение № 1")
+    admin.send("Ремонт начнётся в июне.")
+    admin.press(await admin.expect("Черновик ответа"), "Отправить")
+    await stage.ok.wait_until(lambda: len(ok_sent(stage)) == 2, timeout=TIMEOUT)
+    assert ok_sent(stage)[1] == "Ремонт начнётся в июне."
+    [ticket] = await tickets(stage)
+    assert ticket.channel == "comment" and ticket.thread_ref == f"user:{OK_CITIZEN}"
+    await stage.tg.wait_until(
+        lambda: "Ответ отправлен" in current_in_room(stage, card)["text"], timeout=TIMEOUT
+    )
