@@ -197,6 +197,7 @@ def start_vk(app: Application) -> None:
     app.vk_chat.flood = app.flood
     app.vk_chat.previews = app.previews
     app.vk_chat.corrections = app.corrections
+    app.vk_chat.moderation = app.moderation
     if app.config.replies.enabled:
         app.vk_chat.replies = app.replies
     labelers = [messages_labeler(app.vk_chat)]

@@ -201,9 +201,31 @@ def _community(ctx: Ctx) -> int:
     return ctx.token.group_id
 
 
+def check_keyboard(ctx: Ctx, raw: Any) -> None:
+    """VK's limits (dev.vk.com/api/bots/development/keyboard): an inline keyboard is at most
+    5 wide, 6 rows and 10 buttons, a standard one 5 × 10; a label 40 characters, a payload 255.
+    Anything past them is error 911, and the message is not sent."""
+    if not raw:
+        return
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    rows = data.get("buttons") or []
+    inline = bool(data.get("inline"))
+    keys = [b for row in rows for b in row]
+    too_big = len(rows) > (6 if inline else 10) or len(keys) > (10 if inline else 40)
+    if too_big or any(len(row) > 5 for row in rows):
+        raise ctx.fail(911, "keyboard is too big")
+    for button in keys:
+        action = button.get("action") or {}
+        payload = action.get("payload") or ""
+        payload = payload if isinstance(payload, str) else json.dumps(payload)
+        if len(action.get("label") or "") > 40 or len(payload) > 255:
+            raise ctx.fail(911, "button label or payload is too long")
+
+
 def messages_send(ctx: Ctx, p: dict[str, Any]) -> Any:
     state = ctx.state
     group_id = _community(ctx)
+    check_keyboard(ctx, p.get("keyboard"))
     peers = list(p.get("peer_ids") or [])
     single = not peers
     if single:
@@ -270,6 +292,7 @@ def new_message(
 
 def messages_edit(ctx: Ctx, p: dict[str, Any]) -> int:
     group_id = _community(ctx)
+    check_keyboard(ctx, p.get("keyboard"))
     msgs = ctx.state.messages[group_id]
     msg = msgs.get(p.get("message_id") or 0)
     cmid = p.get("cmid") or p.get("conversation_message_id")  # 5.199 names it "cmid"

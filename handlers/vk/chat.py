@@ -18,9 +18,11 @@ from bot.corrections import Corrections
 from bot.dates import utcnow
 from bot.duty import Duty
 from bot.editorial import Desk
+from bot.moderation.service import Moderation
 from bot.people import PeopleService
 from bot.preview import Previews
 from bot.replies.service import Replies
+from bot.textsize import TEXT_LIMIT, fit
 from handlers.vk.inbox import Inbox
 from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
 from handlers.vk.state import DatabaseStateDispenser
@@ -112,6 +114,7 @@ class VKChat:
         self.replies: Replies | None = None  # citizens' messages become tickets (bot/replies)
         self.previews: Previews | None = None  # an editor's preview per network, set by the app
         self.corrections: Corrections | None = None  # a published post's text or deletion
+        self.moderation: Moderation | None = None  # comments on review, set by the app
         # polls, live broadcasts, contests added to a draft (handlers/vk/formats.py), by the app
         self.polls: Any = None
         self.broadcasts: Any = None
@@ -126,7 +129,7 @@ class VKChat:
             self.api,
             peer_id=turn.peer_id,
             random_id=stable_random_id(self.group_id, turn.peer_id, turn.key, turn.replies),
-            message=text,
+            message=fit(text, TEXT_LIMIT),
             keyboard=keyboard,
         )
 
@@ -143,13 +146,17 @@ class VKChat:
 
     async def take_buttons_away(self, turn: Turn, text: str) -> None:
         """The pressed message keeps its text and loses its buttons, so they can't act twice."""
+        await self.redraw(turn, text)
+
+    async def redraw(self, turn: Turn, text: str, keyboard: str | None = None) -> None:
+        """The pressed message says `text` now, with `keyboard` (none: no buttons)."""
         if not turn.cmid or not text:
             return
-        params = {"peer_id": turn.peer_id, "cmid": turn.cmid, "message": text}
+        params = {"peer_id": turn.peer_id, "cmid": turn.cmid, "message": fit(text, TEXT_LIMIT)}
         try:  # 5.199 names the message "cmid" (vkbottle's typed method still says otherwise)
-            await call(self.api, "messages.edit", {**params, "keyboard": NO_BUTTONS})
+            await call(self.api, "messages.edit", {**params, "keyboard": keyboard or NO_BUTTONS})
         except VKAPIError as exc:  # only cosmetic: a stale button is refused anyway
-            log.info("buttons of message %s stay: %s", turn.cmid, exc)
+            log.info("message %s not redrawn: %s", turn.cmid, exc)
 
     async def full_name(self, user_id: int) -> str:
         users = await self.api.users.get(user_ids=[user_id])

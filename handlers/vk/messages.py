@@ -21,7 +21,7 @@ from bot.errors import Denied, DeskError
 from bot.people import Account
 from bot.ports import Action
 from bot.reporting import STRANGER
-from handlers.vk import announce, editing, formats, replies, report
+from handlers.vk import announce, deciding, editing, formats, replies, report
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
 from handlers.vk.render import MENU_ANNOUNCE, MENU_REPORT, menu_keyboard
@@ -47,7 +47,7 @@ PAYLOAD_COMMANDS: dict[tuple[str, str], str] = {
     ("command", "start"): "start",  # VK's own «Начать» button
 }
 BUTTON_FAMILIES = {
-    "d": "a core card's button (Action values; the editors' ones answer «в Telegram»)",
+    "d": "a core card's button (Action values: the editors' decisions, handlers/vk/deciding.py)",
     "r": "the report dialog's own steps (handlers/vk/report.py)",
 }
 # «Начать» is VK's own first button; an invite code may follow it, or come alone.
@@ -67,7 +67,11 @@ def help_text(person: Person) -> str:
         "«Отмена» (или /cancel) — прервать текущее действие",
     ]
     if Role(person.role).can_edit():
-        lines.append("Черновики, график публикаций и приглашения — в Telegram-боте пресс-службы.")
+        lines.append(
+            "Новые черновики и комментарии на проверке приходят сюда с кнопками: одобрить, "
+            "отклонить, редактировать, запланировать, удалить. Списки, график публикаций и "
+            "приглашения — в Telegram-боте пресс-службы."
+        )
     return "\n".join(lines)
 
 
@@ -102,6 +106,9 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
         return
     if formats.waiting(peer) and not name and chat.polls is not None:
         await formats.on_message(chat, turn, person, peer)
+        return
+    if deciding.waiting(peer) and not name:
+        await deciding.on_message(chat, turn, person, peer)
         return
     data = dict(peer.payload) if peer is not None else {}
     if name == "report":
@@ -173,7 +180,11 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if formats.handles(chat, turn.payload):  # a poll, a broadcast, a contest for a draft
         await formats.on_press(chat, turn, person)
         return
-    if "d" in turn.payload:  # a core card's button: the other editors' actions live in Telegram
+    if deciding.handles(chat, turn.payload):  # drafts, the time and networks, comments
+        await deciding.on_press(chat, turn, person)
+        return
+    if "d" in turn.payload:  # a core card's button not built for VK yet (tickets, the plan)
+        deciding.require_editor(person)
         await chat.answer(turn, "Это действие доступно в Telegram-боте пресс-службы.")
         return
     peer = await chat.states.get(turn.peer_id)

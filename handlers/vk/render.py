@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 NO_BUTTONS = Keyboard(inline=True).get_json()
 
 ButtonSpec = tuple[str, dict[str, Any]]  # label and callback payload
+# An inline keyboard is at most 5 buttons wide and 6 rows high, 10 buttons in all; a label is cut
+# at 40 characters, a payload at 255 (https://dev.vk.com/api/bots/development/keyboard).
+INLINE_WIDTH, INLINE_ROWS, INLINE_KEYS, LABEL_LIMIT = 5, 6, 10, 40
 
 
 def stable_random_id(*parts: object) -> int:
@@ -48,13 +52,37 @@ async def send_message(api: API, **params: Any) -> int:
     return int(await call(api, "messages.send", params))
 
 
+def fit_rows(rows: Sequence[Sequence[ButtonSpec]]) -> list[list[ButtonSpec]]:
+    """The core's rows within VK's inline grid: a row wider than 5 is split (the six networks
+    of «Куда?»), and while there are more than 6 rows the two shortest neighbours share one.
+    Past 10 buttons the rest are dropped, and logged: no core card has that many."""
+    fitted = [
+        list(row[i : i + INLINE_WIDTH]) for row in rows for i in range(0, len(row), INLINE_WIDTH)
+    ]
+    while len(fitted) > INLINE_ROWS:
+        pairs = [(len(a) + len(b), i) for i, (a, b) in enumerate(itertools.pairwise(fitted))]
+        width, at = min(pairs)
+        if width > INLINE_WIDTH:
+            break
+        fitted[at : at + 2] = [fitted[at] + fitted[at + 1]]
+    kept, count = [], 0
+    for row in fitted[:INLINE_ROWS]:
+        row = row[: INLINE_KEYS - count]
+        count += len(row)
+        if row:
+            kept.append(row)
+    if count < sum(len(row) for row in rows):
+        log.warning("VK keyboard too big: %s buttons, %s kept", sum(map(len, rows)), count)
+    return kept
+
+
 def inline_keyboard(rows: Sequence[Sequence[ButtonSpec]]) -> str:
     """Callback buttons under a message: a press comes as message_event, not as text."""
     keyboard = Keyboard(inline=True)
-    for row in rows:
+    for row in fit_rows(rows):
         keyboard.row()
         for label, payload in row:
-            keyboard.add(Callback(label, payload=payload))
+            keyboard.add(Callback(label[:LABEL_LIMIT], payload=payload))
     return keyboard.get_json()
 
 
@@ -85,8 +113,8 @@ class VKNotifier:
     async def send(self, person: Person, card: Card) -> CardRef | None:
         if person.vk_id is None:
             return None
-        # card.media is not sent: VK people are reporters, and reporters get no albums (the
-        # editors, who review photos, work in Telegram).
+        # card.media is not sent (uploading photos to a dialogue is not built): a draft card
+        # says how many photos it has; the photos themselves are seen in Telegram or on the post.
         keyboard = card_keyboard(card)
         try:
             message_id = await send_message(

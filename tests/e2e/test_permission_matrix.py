@@ -5,7 +5,8 @@ into COMMANDS / BUTTONS fails here, and one that forgets its check fails for the
 have been refused. VK has no router to read; its ways in come from the tables the dialog itself
 dispatches on (handlers/vk/messages.py: TEXT_COMMANDS, PAYLOAD_COMMANDS, BUTTON_FAMILIES), so a
 new one without a policy in VK_COMMANDS fails here, and every one of them is refused to strangers
-and to closed people; editors' actions do not exist in VK (they answer «в Telegram»)."""
+and to closed people. A card's button in VK is the same core action as in Telegram, with the
+same policy (BUTTONS' "d1" entries): a reporter is refused the editors' ones, an editor is not."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from bot.reporting import cancelled
 from handlers.telegram import get_routers
 from handlers.vk import messages as vk_messages
 from sandbox.stage import ADMIN_ID, VK_GROUP_ID, Stage
-from tests.e2e.conftest import TIMEOUT, Chat, audit_lines, join
+from tests.e2e.conftest import TIMEOUT, Chat, audit_lines, invite, join
 
 # The least role that may use each command / each button family (None: any registered person).
 COMMANDS: dict[str, Role | None] = {
@@ -52,7 +53,7 @@ BUTTONS: dict[str, Role | None] = {
     "d1:ep": Role.editor, "d1:dp": Role.editor, "d1:dy": Role.editor,
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
 }  # fmt: skip
-# VK's commands: every registered person may use them (editors' work is in Telegram).
+# VK's commands: every registered person may use them (editors decide by the cards' buttons).
 VK_COMMANDS: dict[str, Role | None] = {
     "report": None, "announce": None, "cancel": None, "help": None, "start": None,
 }  # fmt: skip
@@ -303,3 +304,44 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
         )
         snackbar = json.loads(answer.get("event_data") or "{}").get("text", "")
         assert refusal in snackbar, (payload, answer)
+
+
+def vk_need(payload: dict) -> Role | None:
+    """A VK payload's policy: a card's button as its Telegram twin, the report dialog anyone's."""
+    if "d" not in payload:
+        return None
+    return BUTTONS.get(f"d1:{payload['d']}", BUTTONS["d1"])
+
+
+@pytest.mark.parametrize("role", ["reporter", "editor"])
+async def test_vk_registered_people_and_the_editors_buttons(
+    stage: Stage, admin: Chat, role: str
+) -> None:
+    """Every VK payload pressed by a reporter and by an editor whose only account is VK: the
+    editors' actions are refused to the reporter (one audit line each) and not to the editor."""
+    vk_id = 700002
+    stage.vk.add_user(vk_id, "Анна", "Новикова")
+    title = "Редактор" if role == "editor" else "Руководитель подразделения"
+    code = await invite(admin, title, "Пресс-служба" if role == "editor" else "Отдел спорта")
+    stage.vk.user_sends_message(vk_id, VK_GROUP_ID, f"Начать {code}")
+    await stage.vk.wait_until(
+        lambda: any("Добро пожаловать" in m["text"] for m in stage.vk.sent_messages(vk_id)),
+        timeout=TIMEOUT,
+    )
+    stage.app.flood.limit = 0  # the matrix presses more than a person would
+    failures = []
+    for payload in vk_payloads():
+        denied = await denials(stage)
+        event = stage.vk.user_presses_button(vk_id, VK_GROUP_ID, payload, 1)
+        answer = await stage.vk.wait_until(
+            lambda e=event["event_id"]: next(
+                (a for a in stage.vk.event_answers(VK_GROUP_ID) if a.get("event_id") == e), None
+            ),
+            timeout=TIMEOUT,
+        )
+        snackbar = json.loads(answer.get("event_data") or "{}").get("text", "")
+        refused = any(r in snackbar for r in REFUSALS) or await denials(stage) > denied
+        if refused == allowed(vk_need(payload), role):
+            failures.append(f"{payload} by a VK {role}: {snackbar!r}")
+        await stage.app.vk_chat.states.delete(vk_id)  # a dialog a press opened ends here
+    assert not failures, "\n".join(failures)
