@@ -180,6 +180,7 @@ class Sandbox:
         vk_id, first, last, _ = VK_REPORTER
         self.stage.vk.add_user(vk_id, first, last)
         self.stage.vk.allow_messages(vk_id, VK_GROUP_ID)  # she wrote to the community before
+        self.stage.ok_messages()  # the OK group's messages: a citizen can write to the group
         await self.stage.start_app()
         await seed(self.stage)
         self.page.attach(self.stage, page_setup(self.config))

@@ -55,6 +55,9 @@ class GroupMessages:
             web.post("/graph/me/unsubscribe", self._unsubscribe),
             web.post("/graph/me/messages", self._to_users),
             web.post("/graph/me/messages/{chat_id}", self._to_chat),
+            # the sandbox page: one person's chat with the group, and writing to it
+            web.get("/_emu/ok/groups/{gid}/messages/{uid}", self._emu_chat),
+            web.post("/_emu/ok/groups/{gid}/messages/{uid}", self._emu_write),
         ]
 
     # -- the world -------------------------------------------------------------------------
@@ -103,6 +106,32 @@ class GroupMessages:
         ]
 
     # -- HTTP ------------------------------------------------------------------------------
+    async def _emu_chat(self, request: web.Request) -> web.Response:
+        gid, uid = request.match_info["gid"], request.match_info["uid"]
+        if gid not in self.emu.state.groups:
+            raise web.HTTPNotFound()
+        found = self.chat_of(gid, uid)["messages"]
+        return web.json_response(
+            {
+                "messages": [
+                    {
+                        "from_group": m["sender"]["user_id"].startswith("group:"),
+                        "text": m["message"]["text"],
+                        "timestamp": m["timestamp"],
+                    }
+                    for m in found
+                ]
+            }
+        )
+
+    async def _emu_write(self, request: web.Request) -> web.Response:
+        gid, uid = request.match_info["gid"], request.match_info["uid"]
+        body = await self._body(request)
+        text = str((body or {}).get("text") or "").strip()
+        if gid not in self.emu.state.groups or not text:
+            return web.json_response({"error": "no group or no text"}, status=400)
+        return web.json_response(self.citizen_writes(gid, uid, text))
+
     def _group(self, request: web.Request) -> str | None:
         self.emu.requests.append(("graph " + request.path, dict(request.query)))
         return self.bot_tokens.get(request.query.get("access_token", ""))

@@ -5,10 +5,26 @@
 async function loadOk() {
   const feed = await api(`/ok/groups/${S.setup.ok.gid}`);
   S.ok = feed.topics;
+  S.okChat = (await api(okChatPath())).messages;
   renderOk();
 }
 
+// The citizen's chat with the group (OK's group messages): what they write becomes a ticket.
+const okChatPath = () => `/ok/groups/${S.setup.ok.gid}/messages/${S.setup.citizen.ok_id}`;
+
+function okChatBox() {
+  const node = feedPost("ok", "chat", () => el("article", { class: "post ok-chat", id: "ok-chat" },
+    el("div", { class: "post-head" }, el("b", {}, "Сообщения группе")),
+    el("div", { class: "ok-msgs" }),
+    commentForm("Сообщение группе…", (text) => postJSON(okChatPath(), { text }))));
+  node.querySelector(".ok-msgs").replaceChildren(...(S.okChat || []).map((m) => el("div", {
+    class: `ok-msg ${m.from_group ? "from-group" : "from-citizen"}`,
+  }, el("div", { class: "text" }, m.text), el("div", { class: "meta" }, dateTime(m.timestamp / 1000)))));
+  return node;
+}
+
 function renderOk() {
+  const chat = okChatBox(); // first: feedPost keeps the form (and what is typed) across redraws
   const nodes = [];
   for (const topic of S.ok || []) {
     const node = feedPost("ok", topic.id, () => {
@@ -42,7 +58,7 @@ function renderOk() {
   if (!nodes.length) {
     nodes.push(el("div", { class: "empty" }, "В группе пока нет тем. Одобренные публикации выйдут и здесь."));
   }
-  $("#ok-feed").replaceChildren(...nodes);
+  $("#ok-feed").replaceChildren(chat, ...nodes);
 }
 
 async function loadMax() {

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID
-from sandbox.world import CITIZEN_VK_ID, Sandbox
+from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID, OK_GROUP_ID
+from sandbox.world import CITIZEN_OK_ID, CITIZEN_VK_ID, Sandbox
 from tests.sandbox import test_browser
 from tests.sandbox.test_browser import bot_message, tap, type_message, vk_message, vk_type
 
@@ -51,3 +51,33 @@ async def test_a_citizen_writes_to_the_community_and_the_editor_answers(
     await expect(vk_message(page, ANSWER)).to_be_visible()
     answers = [m for m in box.stage.vk.sent_messages(CITIZEN_VK_ID) if m["text"] == ANSWER]
     assert len(answers) == 1
+
+
+async def test_a_citizen_writes_to_the_ok_group_and_the_editor_answers(
+    sandbox: tuple[Sandbox, str], page: Page
+) -> None:
+    """The OK panel's «Сообщения группе»: the message reaches the desk by OK's webhook."""
+    box, url = sandbox
+    await page.goto(url)
+    await expect(page.locator("body")).to_have_attribute("data-live", "1")
+    chat = page.locator("#ok-chat")
+    await chat.locator("input").fill("Куда обращаться по поводу вывоза мусора?")
+    await chat.locator("button[type=submit]").click()
+    await expect(chat.locator(".ok-msg.from-group").first).to_contain_text(
+        "передано в администрацию"
+    )
+
+    await page.click(f'.contact[data-chat="{MODERATION_CHAT_ID}"]')
+    card = bot_message(page, "вывоза мусора")
+    await expect(card).to_contain_text("сообщение · Одноклассники")
+    await tap(page, card, "Ответить")
+    await page.click(f'.contact[data-chat="{ADMIN_ID}"]')
+    await expect(bot_message(page, "Напишите ответ на обращение")).to_be_visible()
+    answer = "Вывоз мусора — Отдел ЖКХ, телефон 8 (3822) 00-00-00."
+    await type_message(page, answer)
+    draft = bot_message(page, "Черновик ответа")
+    await expect(draft).to_contain_text(answer)
+    await tap(page, draft, "Отправить")
+    await expect(chat.locator(".ok-msg.from-group").last).to_contain_text(answer)
+    sent = box.stage.ok.bot_api.messages(OK_GROUP_ID, CITIZEN_OK_ID)
+    assert [m["message"]["text"] for m in sent].count(answer) == 1
