@@ -121,6 +121,7 @@ async def test_a_vk_editor_rejects_and_a_second_editor_hears_the_conflict(
     telegram_card = await editor.expect("Новое сообщение № 2")
     editor.press(telegram_card, "Одобрить")
     await approve_now(editor)
+    await redrawn(vk_editor, card, "Одобрено: ")  # the VK copy of the card says so too
     vk_editor.press(card, "Одобрить", as_seen=True)
     conflict = await vk_editor.expect("Уже ")
     assert "Соколова" in conflict["text"]
@@ -177,3 +178,30 @@ async def test_a_vk_editor_deletes_a_flagged_comment(stage: Stage, admin: Chat) 
     assert json.loads(answers[-1]["event_data"])["text"].startswith("Готово")
     [stored] = await rows(stage, Comment)
     assert stored.state == "deleted" and stored.decision == "delete"
+
+
+async def test_a_vk_editor_retries_a_failed_publication(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=())
+    vk_editor.press(await vk_editor.expect("Новое сообщение № 1"), "Одобрить")
+    ask = await vk_editor.expect("Когда публикуем?")
+    vk_editor.press(ask, "Сейчас")
+    where = await redrawn(vk_editor, ask, "Куда публикуем")
+    while others := [
+        b for b in labels(vk_editor.current(where)) if b.startswith("✓ ") and "ВК" not in b
+    ]:
+        vk_editor.press(where, others[0])  # untick every network but VK, one by one
+        await vk_editor.vk.wait_until(lambda o=others[0]: o not in labels(vk_editor.current(where)))
+    stage.vk.inject_fault("wall.post", "error", count=1, error_code=5)
+    vk_editor.press(where, "Готово")
+    failure = await vk_editor.expect("Не удалось опубликовать", within=45)
+    assert "ключ доступа администратора сообщества больше не действует" in failure["text"]
+    assert labels(failure)[0] == "Повторить"
+    vk_editor.press(failure, "Повторить")
+    retried = await redrawn(vk_editor, failure, "Публикую «")
+    assert labels(retried) == []  # it can't act twice
+    await landed(vk_editor, "ВКонтакте", within=45)
+    assert len(wall(stage)) == 1 and channel_posts(stage) == []
+    await vk_editor.answered()
