@@ -68,21 +68,24 @@ async def on_ok_update(app: Application, update: dict[str, Any]) -> None:
 
 async def subscribe_ok(app: Application) -> None:
     """Point OK's webhooks at this desk once the web server listens ([web] public_base_url:
-    OK must reach it from outside). A refusal is the editors' to hear of."""
+    OK must reach it from outside). A missing address or a refusal is the admins' to hear of."""
     if app.ok_dialogs is None or app.ok_webhook is None:
         return
     base = app.config.web.public_base_url.rstrip("/")
     if not base:
-        await app.tell_editors(
-            "Сообщения группы в Одноклассниках не приходят боту: не задан [web] "
-            "public_base_url — адрес, по которому Одноклассники достучатся до бота."
+        await app.alerts.once(
+            "ok:webhook",
+            "Сообщения группы в Одноклассниках не приходят боту: задан PRESSDESK_OK_BOT_TOKEN, "
+            "но не задан [web] public_base_url — адрес, по которому Одноклассники достучатся "
+            "до бота. Пока смотрите сообщения группы на ok.ru.",
         )
         return
     if not await app.ok_dialogs.subscribe(base + app.ok_webhook.path):
-        await app.tell_editors(
+        await app.alerts.once(
+            "ok:webhook",
             "Одноклассники не приняли адрес для сообщений группы — проверьте "
-            "PRESSDESK_OK_BOT_TOKEN и [web] public_base_url; пока сообщения группы "
-            "смотрите на ok.ru."
+            "PRESSDESK_OK_BOT_TOKEN и [web] public_base_url; пока смотрите сообщения группы "
+            "на ok.ru.",
         )
 
 

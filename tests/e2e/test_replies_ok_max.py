@@ -192,3 +192,29 @@ async def test_a_question_under_an_ok_topic_is_answered_privately_by_the_group(
     await stage.tg.wait_until(
         lambda: "Ответ отправлен" in current_in_room(stage, card)["text"], timeout=TIMEOUT
     )
+
+
+async def test_admins_hear_when_ok_cannot_reach_the_desk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group's bot token without [web] public_base_url, then a token OK refuses."""
+    monkeypatch.chdir(tmp_path)
+    stage = Stage(tmp_path, settings={k: dict(v) for k, v in SETTINGS.items()})
+    await stage.start_emulators()
+    try:
+        await stage.start_app()
+        admin = Chat(stage, ADMIN_ID)
+        admin.send("/start")
+        await admin.expect("Здравствуйте")
+        await stage.stop_app()
+        stage.ok_bot_token = stage.ok.bot_api.issue_bot_token(OK_GROUP_ID)
+        await stage.start_app()
+        await admin.expect("не задан [web] public_base_url")
+        await stage.stop_app()
+        stage.ok_messages()
+        stage.ok_bot_token = "tkn1-refused-by-ok:XYZ"
+        await stage.start_app()
+        await admin.expect("Одноклассники не приняли адрес для сообщений группы")
+        assert stage.ok.bot_api.subscriptions.get(OK_GROUP_ID) is None
+    finally:
+        await stage.stop()
