@@ -9,22 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import reporting
 from bot.domain import Role
 from bot.errors import Denied
-from bot.ports import Action, Card, CardRef
+from bot.ports import Action, Button, Card, CardRef
+from handlers.vk import report
 from handlers.vk.chat import SNACKBAR_LIMIT, Turn, VKChat
 from handlers.vk.render import card_keyboard
 from storage.models import Person
 
 PREFIX = "Decide:"
-TEXT, REASON, TIME, CHOOSING = (f"{PREFIX}{s}" for s in ("text", "reason", "time", "choosing"))
+STEPS = ("text", "reason", "time", "choosing", "media")
+TEXT, REASON, TIME, CHOOSING, MEDIA = (f"{PREFIX}{step}" for step in STEPS)
 STOP = "Прервать: «Отмена»."
 TAP_WHEN = (
     "Выберите время кнопкой под сообщением «Когда публикуем?» или нажмите «Другое время», "
     "чтобы написать своё."
 )
 TAP_WHERE = "Отметьте сети кнопками под сообщением «Куда публикуем…» и нажмите «Готово»."
-NO_MEDIA_HERE = "Заменить вложения можно в Telegram-боте; здесь — только текст."
+ASK_MEDIA = "Пришлите новые фото или видео (до 10) и нажмите «Готово»."
+MEDIA_FIRST = "Сначала пришлите фото или видео, потом нажмите «Готово»."
 POST_ACTIONS = {
     Action.approve,
     Action.edit,
@@ -36,6 +40,7 @@ POST_ACTIONS = {
     Action.schedule,
     Action.cancel_post,
     Action.replace_media,
+    Action.keep_media,
     Action.stop,
     Action.open_drafts,
     Action.open_queue,
@@ -62,7 +67,7 @@ def handles(chat: VKChat, payload: dict[str, Any]) -> bool:
 def waiting(peer: object) -> str:
     """Which editor's answer this dialogue waits for ("" for none)."""
     state = str(getattr(peer, "state", "")) if peer is not None else ""
-    return state if state in (TEXT, REASON, TIME, CHOOSING) else ""
+    return state if state in (TEXT, REASON, TIME, CHOOSING, MEDIA) else ""
 
 
 def require_editor(person: Person) -> None:
@@ -137,13 +142,44 @@ async def on_post(
             # The core has redrawn the pressed card; the draft, with its buttons, comes anew.
             await show(chat, turn, await desk.cancel(post_id, person), post_id)
         case Action.replace_media:
-            await chat.answer(turn, NO_MEDIA_HERE)
+            await desk.start_edit(post_id, person)
+            await chat.states.set(turn.peer_id, MEDIA, post_id=post_id, media=[])
+            await chat.say(turn, ASK_MEDIA, media_done(post_id))
+        case Action.keep_media:
+            await replace_media(chat, turn, person)
         case Action.stop:
             await chat.states.delete(turn.peer_id)
             await chat.say(turn, "Хорошо, ничего не меняю.")
         case Action.open_drafts | Action.open_queue:
             listed = desk.drafts if action == Action.open_drafts else desk.queue
             await show_list(chat, turn, await listed(person), action == Action.open_drafts)
+
+
+def media_done(post_id: int) -> str | None:
+    done = Button("Готово", Action.keep_media, post_id, "done")
+    return card_keyboard(Card("", ((done, Button("Отмена", Action.stop, post_id)),)))
+
+
+async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
+    """New files for a draft, fetched and kept as a report's are (handlers/vk/report.py)."""
+    media, problems = await report.fetch_media(chat, turn.attachments, data.get("media", []))
+    await chat.states.set(turn.peer_id, MEDIA, **{**data, "media": media})
+    for problem in problems:
+        await chat.say(turn, problem)
+    if media:
+        await chat.say(turn, reporting.received(len(media)), media_done(data["post_id"]))
+
+
+async def replace_media(chat: VKChat, turn: Turn, person: Person) -> None:
+    """«Готово» after the new files: they replace the draft's (Desk.replace_media)."""
+    peer = await chat.states.get(turn.peer_id)
+    data = dict(peer.payload or {}) if peer is not None else {}
+    if waiting(peer) != MEDIA or not data.get("media"):
+        await chat.say(turn, MEDIA_FIRST)
+        return
+    card = await chat.desk.replace_media(data["post_id"], person, report.new_media(data["media"]))
+    await chat.states.delete(turn.peer_id)
+    await show(chat, turn, card, data["post_id"])
 
 
 async def show_list(chat: VKChat, turn: Turn, cards: list[Card], drafts: bool) -> None:
@@ -200,12 +236,21 @@ async def on_comment(
 
 
 async def on_message(chat: VKChat, turn: Turn, person: Person, peer: Any) -> None:
-    """The answer typed after «Редактировать», «Отклонить» or «Другое время»."""
+    """The answer typed after «Редактировать», «Отклонить», «Другое время» or «Заменить
+    вложения» (the files)."""
     state, data = waiting(peer), dict(peer.payload or {})
     post_id = int(data.get("post_id") or 0)
     desk, text = chat.desk, turn.text.strip()
     if state == CHOOSING:
         await chat.say(turn, TAP_WHERE if data.get("step") == "where" else TAP_WHEN)
+        return
+    if state == MEDIA:
+        if turn.attachments:
+            await got_media(chat, turn, data)
+        elif text.lower() == "готово":
+            await replace_media(chat, turn, person)
+        else:
+            await chat.say(turn, f"{ASK_MEDIA} {STOP}")
         return
     if not text:
         await chat.say(turn, f"Пришлите, пожалуйста, текстом. {STOP}")

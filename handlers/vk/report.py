@@ -204,20 +204,14 @@ def video_source(video: dict[str, Any]) -> dict[str, Any] | str:
     }
 
 
-async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
-    kept = data.get("media", [])
-    if not turn.attachments:
-        word = turn.text.strip().lower()
-        if word in ("готово", "без вложений"):
-            await media_done(chat, turn, data, word == "без вложений")
-            return
-        await chat.say(
-            turn, reporting.waiting_files(reporting.VK_FILES, len(kept)), media_buttons(kept)
-        )
-        return
+async def fetch_media(
+    chat: VKChat, attachments: list[dict[str, Any]], kept: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The attachments fetched and put in the media store, after those `kept` (up to 10); and
+    each reason once for those that could not be taken. For a report and an editor's new files."""
     media = list(kept)
     problems: list[str] = []
-    for attachment in turn.attachments:
+    for attachment in attachments:
         source = attachment_source(attachment)
         if isinstance(source, str):
             problems.append(source)
@@ -237,9 +231,32 @@ async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
             continue
         source["sha256"] = await chat.desk.media.keep(content)
         media.append(source)
+    return media, list(dict.fromkeys(problems))
+
+
+def new_media(media: list[dict[str, Any]]) -> list[NewMedia]:
+    """What the core takes for files already in the media store."""
+    return [
+        NewMedia(MediaKind(item["kind"]), item["name"], item["mime"], sha256=item["sha256"])
+        for item in media
+    ]
+
+
+async def got_media(chat: VKChat, turn: Turn, data: dict[str, Any]) -> None:
+    kept = data.get("media", [])
+    if not turn.attachments:
+        word = turn.text.strip().lower()
+        if word in ("готово", "без вложений"):
+            await media_done(chat, turn, data, word == "без вложений")
+            return
+        await chat.say(
+            turn, reporting.waiting_files(reporting.VK_FILES, len(kept)), media_buttons(kept)
+        )
+        return
+    media, problems = await fetch_media(chat, turn.attachments, kept)
     if len(media) != len(kept):
         await chat.states.set(turn.peer_id, ReportState.MEDIA, **{**data, "media": media})
-    for problem in dict.fromkeys(problems):  # each reason once
+    for problem in problems:
         await chat.say(turn, problem, None if media else MEDIA_BUTTONS)
     if media:
         await chat.say(turn, reporting.received(len(media)), DONE_BUTTONS)

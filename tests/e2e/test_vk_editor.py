@@ -10,6 +10,7 @@ import json
 from sandbox.stage import VK_GROUP_ID, Stage
 from storage.models import Comment, Publication
 from tests.e2e.conftest import (
+    PHOTO_A,
     TIMEOUT,
     Chat,
     approve_now,
@@ -204,4 +205,24 @@ async def test_a_vk_editor_retries_a_failed_publication(
     assert labels(retried) == []  # it can't act twice
     await landed(vk_editor, "ВКонтакте", within=45)
     assert len(wall(stage)) == 1 and channel_posts(stage) == []
+    await vk_editor.answered()
+
+
+async def test_a_vk_editor_replaces_the_attachments(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=())
+    vk_editor.press(await vk_editor.expect("Новое сообщение № 1"), "Редактировать")
+    vk_editor.press(await vk_editor.expect("Пришлите новый текст"), "Заменить вложения")
+    ask = await vk_editor.expect("Пришлите новые фото или видео")
+    vk_editor.press(ask, "Готово")  # nothing sent yet
+    await vk_editor.expect("Сначала пришлите фото или видео")
+    vk_editor.send(photos=[PHOTO_A])
+    status = await vk_editor.expect("Получено вложений: 1")
+    vk_editor.press(status, "Готово")
+    card = await vk_editor.expect("1 фото")
+    assert "Одобрить" in labels(card)
+    view = await stage.app.desk.view(1)
+    assert len(view.media) == 1 and view.media[0].path.read_bytes() == PHOTO_A
     await vk_editor.answered()
