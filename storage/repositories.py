@@ -264,6 +264,13 @@ class Audit(Repository):
         query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)
         return list((await self.session.exec(query)).all())
 
+    async def has(self, action: str, obj: str, details: str) -> bool:
+        """Whether this very line was written already (e.g. a message added to a ticket)."""
+        query = select(AuditLog.id).where(
+            AuditLog.action == action, AuditLog.object_ref == obj, AuditLog.details == details
+        )
+        return (await self.session.exec(query.limit(1))).first() is not None
+
 
 class Comments(Repository):
     async def get(self, comment_id: int) -> Comment | None:

@@ -84,10 +84,13 @@ class Intake(RepliesCore):
             )
             if ticket is None or ticket.external_id == message.external_id:
                 return ticket  # the same message again (a catch-up): nothing new
+            obj, mid = f"ticket:{ticket.id}", f"message {message.external_id}"[:500]
+            if await uow.audit.has("ticket.appended", obj, mid):
+                return ticket  # delivered again (OK's webhook retry, a re-read batch)
             joined = f"{ticket.text}\n{text}"[:8000]
             if not await uow.tickets.move(ticket.id, ("open",), text=joined):
                 return None
-            await audit(uow, now, "ticket.appended", obj=f"ticket:{ticket.id}")
+            await audit(uow, now, "ticket.appended", obj=obj, details=mid)
             await uow.commit()
         await self._update_cards(ticket.id)
         return ticket

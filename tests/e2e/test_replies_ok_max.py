@@ -148,6 +148,13 @@ async def test_the_groups_own_messages_and_staff_are_never_tickets(
     await stage.ok.bot_api._deliver(stage.ok.bot_api.deliveries[-1]["url"], update)
     assert len(await tickets(stage)) == 1
     assert len([t for t in ok_sent(stage) if "передано" in t]) == 1
+    # a second message joins the waiting ticket, and joins it once when OK sends it again
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, OK_CITIZEN, "И ещё: на Садовой нет фонарей.")
+    await handled(stage, 5)
+    again = stage.ok.bot_api.deliveries[-1]
+    await stage.ok.bot_api._deliver(again["url"], again["update"])
+    [ticket] = await tickets(stage)
+    assert ticket.text.count("нет фонарей") == 1
 
 
 async def test_a_refused_ok_answer_reaches_the_editor(stage: Stage, admin: Chat) -> None:
