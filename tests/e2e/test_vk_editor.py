@@ -181,20 +181,27 @@ async def test_a_vk_editor_deletes_a_flagged_comment(stage: Stage, admin: Chat) 
     assert stored.state == "deleted" and stored.decision == "delete"
 
 
-async def test_a_vk_editor_retries_a_failed_publication(
-    stage: Stage, admin: Chat, reporter: Chat
-) -> None:
-    vk_editor = await join_vk_editor(stage, admin)
-    await report_event(reporter, photos=())
+async def now_for_only(vk_editor: VKPerson, network: str) -> dict:
+    """«Одобрить» on draft № 1, «Сейчас», every network but `network` unticked; returns the
+    «Куда публикуем» message, «Готово» not yet pressed."""
     vk_editor.press(await vk_editor.expect("Новое сообщение № 1"), "Одобрить")
     ask = await vk_editor.expect("Когда публикуем?")
     vk_editor.press(ask, "Сейчас")
     where = await redrawn(vk_editor, ask, "Куда публикуем")
     while others := [
-        b for b in labels(vk_editor.current(where)) if b.startswith("✓ ") and "ВК" not in b
+        b for b in labels(vk_editor.current(where)) if b.startswith("✓ ") and network not in b
     ]:
-        vk_editor.press(where, others[0])  # untick every network but VK, one by one
+        vk_editor.press(where, others[0])  # untick one, wait for the redraw, the next
         await vk_editor.vk.wait_until(lambda o=others[0]: o not in labels(vk_editor.current(where)))
+    return where
+
+
+async def test_a_vk_editor_retries_a_failed_publication(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=())
+    where = await now_for_only(vk_editor, "ВКонтакте")
     stage.vk.inject_fault("wall.post", "error", count=1, error_code=5)
     vk_editor.press(where, "Готово")
     failure = await vk_editor.expect("Не удалось опубликовать", within=45)
@@ -225,4 +232,22 @@ async def test_a_vk_editor_replaces_the_attachments(
     assert "Одобрить" in labels(card)
     view = await stage.app.desk.view(1)
     assert len(view.media) == 1 and view.media[0].path.read_bytes() == PHOTO_A
+    await vk_editor.answered()
+
+
+async def test_a_vk_editor_answers_maybe_published(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter)  # two photos: the channel gets them with sendMediaGroup
+    where = await now_for_only(vk_editor, "Telegram")
+    stage.tg.inject_fault("sendMediaGroup", "lost_response")
+    vk_editor.press(where, "Готово")
+    ask = await vk_editor.expect("Возможно, опубликовано", within=45)
+    assert labels(ask) == ["Да, вышло", "Опубликовать снова"]
+    vk_editor.press(ask, "Да, вышло")
+    marked = await redrawn(vk_editor, ask, "Отмечено")
+    assert labels(marked) == []
+    await reporter.expect("Опубликовано")
+    assert len(channel_posts(stage)) == 2  # the album went out once, not again
     await vk_editor.answered()
