@@ -10,7 +10,8 @@ events kept 24 hours): the desk reads with timeout 0 every `check_comments_every
 The marker is kept in the desk's database (`cursor`, storage/cursors.py) and saved only after
 the batch it ends became tickets (`advance()`), so a restart neither re-reads a message into a
 waiting ticket nor skips one. A crash inside a batch may still re-read that batch: new tickets
-are kept once by their message id, but a message added to a waiting ticket could repeat.
+are kept once by their message id, and a message joins a waiting ticket once (its
+ticket.appended audit line names it, bot/replies/intake.py).
 Comments under channel posts: MAX documents POST /messages/{messageId}/comments («Отправляет
 комментарий к посту в канале», text up to 4000; dev.max.ru/docs-api/methods/POST/messages/
 -messageId-/comments and docs-api/use-cases/comment-moderation), but this adapter does not use
