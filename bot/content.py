@@ -56,6 +56,10 @@ class PollSpec:
 
 
 POLL_PART = "poll"  # the part of a publication that names the poll on its network
+# Parts named `UPLOAD_PART + file` are files already on the network and not yet in a post (VK's
+# uploads): kept with the parts so a retry, after a restart too, attaches them instead of
+# uploading again; they are not published parts (storage.outbox.published_parts leaves them out).
+UPLOAD_PART = "upload:"
 
 
 @dataclass(frozen=True)

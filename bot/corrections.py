@@ -19,14 +19,14 @@ from bot.people import audit
 from bot.ports import Action, Button, Card, OutgoingPost, Published, Publisher, PublishError
 from bot.publishing import Outbox
 from storage.models import Person, Publication
-from storage.outbox import parts_of
+from storage.outbox import published_parts
 
 LIVE = (PublicationState.published,)
 
 
 def sent_of(row: Publication) -> dict[str, Published]:
     """The published parts of a row: as recorded, or its first message alone."""
-    return parts_of(row) or {"post": Published(row.external_id or "", row.url or "")}
+    return published_parts(row) or {"post": Published(row.external_id or "", row.url or "")}
 
 
 class Corrections:

@@ -12,7 +12,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from bot.content import POLL_PART, ContentParts, MediaItem, PollSpec, PollTally, PostContent
+from bot.content import (
+    POLL_PART,
+    UPLOAD_PART,
+    ContentParts,
+    MediaItem,
+    PollSpec,
+    PollTally,
+    PostContent,
+)
 from bot.domain import Network
 
 # The ports of comments and replies, and of the desk's accounts, have modules of their own;
@@ -31,6 +39,7 @@ from storage.models import Person
 # Re-exported: the ports adapters read.
 __all__ = [
     "POLL_PART",
+    "UPLOAD_PART",
     "AccessCheck",
     "AccessProblem",
     "AccountFacts",

@@ -54,7 +54,7 @@ from bot.publishing_reconcile import NOT_CONNECTED, Reconciliation
 from bot.style import HouseStyle
 from bot.views import load_view
 from storage.models import Person, Publication
-from storage.outbox import IN_FLIGHT, parts_of, with_part
+from storage.outbox import IN_FLIGHT, parts_of, published_parts, with_part
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -334,7 +334,7 @@ class Outbox(Reconciliation, Decisions):
         return [(p, card) for p in ([editor] if editor is not None else await uow.people.editors())]
 
     def _where(self, row: Publication) -> str:
-        parts = parts_of(row)
+        parts = published_parts(row)
         if parts:
             return next(iter(parts.values())).url
         publisher = self._publishers.get(Network(row.network))
@@ -343,4 +343,4 @@ class Outbox(Reconciliation, Decisions):
 
 
 def _part_links(row: Publication) -> dict[str, str]:
-    return {name: part.url for name, part in parts_of(row).items()}
+    return {name: part.url for name, part in published_parts(row).items()}

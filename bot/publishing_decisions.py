@@ -15,7 +15,7 @@ from bot.ports import Card, Notifier
 from bot.publishing_cards import landed_card
 from bot.views import load_view
 from storage.models import Person, Publication
-from storage.outbox import parts_of
+from storage.outbox import published_parts
 from storage.uow import UnitOfWork
 
 
@@ -101,7 +101,7 @@ class Decisions:
             row = await uow.outbox.of_post(post_id, target)
             if row is None:
                 raise Invalid("Этой публикации больше нет.")
-            first = next(iter(parts_of(row).values()), None)
+            first = next(iter(published_parts(row).values()), None)
             moved = await uow.outbox.move(
                 row.id,
                 (PublicationState.uncertain,),

@@ -19,6 +19,13 @@ is_multiple, end_date) first, written down as the part "poll" before `wall.post`
 `poll{owner_id}_{id}` (VK's schema, emulators/vk/schema/polls); the results come from
 `polls.getById` (answers with votes). VK's schema says 1-10 answers; it names no length limit
 for the question or an answer, so the check has none (NOT confirmed what VK refuses).
+
+Uploads are kept as parts (`UPLOAD_PART` + the file's hash) the moment they are on VK, so a
+retry after a restart attaches them instead of uploading again: a video saved with `group_id`
+and without `is_private` appears in the community's video list whether or not it is ever posted
+(video.save's parameters in VK's schema, as vk-io's VideoSaveParams gives them:
+negezor.github.io/vk-io/references/vk-io/interfaces/Params.VideoSaveParams.html), and a second
+upload of a large file costs the same minutes as the first.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from bot.content import MediaItem, megabytes
 from bot.domain import MediaKind, Network
 from bot.ports import (
     POLL_PART,
+    UPLOAD_PART,
     Check,
     Fit,
     OutgoingPost,
@@ -86,10 +94,6 @@ class VKWall(Publisher):
         self._api = api
         self._group_id = group_id
         self._timeout = timeout
-        # Files already on VK for a post not yet on the wall (post key, file) -> attachment:
-        # a retried wall.post reuses them instead of uploading every video and document again.
-        # Kept in memory only: after a restart the files are uploaded once more.
-        self._uploaded: dict[tuple[str, str], str] = {}
 
     def check(self, post: OutgoingPost) -> Check:
         problems = []
@@ -115,8 +119,7 @@ class VKWall(Publisher):
     async def publish(self, post: OutgoingPost) -> Published:
         try:
             async with asyncio.timeout(self._timeout * (2 + len(post.media))):
-                key = post.key or f"pressdesk-post-{post.post_id}"
-                attachments = [await self._upload_once(key, item) for item in post.media]
+                attachments = [await self._upload_once(post, item) for item in post.media]
                 if post.poll is not None:
                     attachments.append(await self._poll(post))
                 # guid: a retried call with the same guid returns the first post, not a second one.
@@ -131,7 +134,6 @@ class VKWall(Publisher):
                     },
                 )
                 post_id = int(response["response"]["post_id"])
-                self._forget(key)
         except VKAPIError as exc:
             raise self._sorted(exc) from exc
         except aiohttp.ClientConnectorError as exc:  # nothing reached VK
@@ -145,15 +147,18 @@ class VKWall(Publisher):
             raise PublishError("uncertain", "ответ ВКонтакте не читается", None, repr(exc)) from exc
         return self._published(post_id)
 
-    async def _upload_once(self, key: str, item: MediaItem) -> str:
-        ref = (key, str(item.path))
-        if ref not in self._uploaded:
-            self._uploaded[ref] = await self._upload(item)
-        return self._uploaded[ref]
-
-    def _forget(self, key: str) -> None:
-        for ref in [r for r in self._uploaded if r[0] == key]:
-            del self._uploaded[ref]
+    async def _upload_once(self, post: OutgoingPost, item: MediaItem) -> str:
+        """The file's attachment; uploaded once per publication: written down as a part (named
+        by the file's content hash) before wall.post, so a retry, after a restart too, attaches
+        the same photo, video or document instead of leaving a second copy in the community's
+        videos and documents."""
+        name = UPLOAD_PART + item.path.name
+        kept = post.sent.get(name)
+        if kept is not None:
+            return kept.external_id
+        attachment = await self._upload(item)
+        await post.part_sent(name, Published(attachment, ""))
+        return attachment
 
     async def _upload(self, item: MediaItem) -> str:
         """One file on VK, as the attachment string wall.post takes."""

@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from bot.domain import PublicationState
-from bot.ports import Published
+from bot.ports import UPLOAD_PART, Published
 from storage.models import Publication
 from storage.repositories import Repository
 
@@ -29,6 +29,11 @@ def parts_of(publication: Publication) -> dict[str, Published]:
     """The parts of the post already delivered on this network."""
     raw = json.loads(publication.parts or "{}")
     return {name: Published(value[0], value[1]) for name, value in raw.items()}
+
+
+def published_parts(publication: Publication) -> dict[str, Published]:
+    """The parts people can see (links, the post to edit): without the uploads kept for a retry."""
+    return {k: v for k, v in parts_of(publication).items() if not k.startswith(UPLOAD_PART)}
 
 
 def with_part(publication: Publication, name: str, result: Published) -> str:

@@ -20,7 +20,7 @@ from vkbottle.http import AiohttpClient
 
 from bot.content import MediaItem
 from bot.domain import MediaKind
-from bot.ports import OutgoingPost, PublishError
+from bot.ports import UPLOAD_PART, OutgoingPost, Published, PublishError
 from emulators.ok import OKEmulator
 from emulators.telegram import TelegramEmulator
 from emulators.vk import VKEmulator
@@ -87,14 +87,25 @@ async def test_a_retried_wall_post_does_not_upload_the_files_again(
     video = item(tmp_path, MediaKind.video, "ролик.mp4", VIDEO, "video/mp4")
     doc = item(tmp_path, MediaKind.document, "план.pdf", PDF, "application/pdf")
     vk.inject_fault("wall.post", "error", error_code=100)  # refused once, nothing posted
-    outgoing = OutgoingPost(4, "Текст", (video, doc), key="pressdesk-post-4")
+    kept: dict[str, Published] = {}  # the outbox's parts, as the core writes them down
+
+    async def part_sent(name: str, result: Published) -> None:
+        kept[name] = result
+
+    def attempt() -> OutgoingPost:  # each attempt is built from the parts on disk
+        return OutgoingPost(
+            4, "Текст", (video, doc), key="pressdesk-post-4", sent=dict(kept), on_part=part_sent
+        )
+
     try:
         with pytest.raises(PublishError):
-            await wall.publish(outgoing)
-        await wall.publish(outgoing)
+            await wall.publish(attempt())
+        assert sorted(kept) == sorted(f"{UPLOAD_PART}{i.path.name}" for i in (video, doc))
+        await wall.publish(attempt())
     finally:
         await wall.close()
-    assert len(vk.wall_posts(-GROUP)) == 1
+    [post] = vk.wall_posts(-GROUP)
+    assert len(post["attachments"]) == 2
     uploads = [m for m, _ in vk.requests if m in ("video.save", "docs.save")]
     assert uploads == ["video.save", "docs.save"]  # each file went to VK once
 
