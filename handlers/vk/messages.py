@@ -117,7 +117,7 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
         await announce.start(chat, turn)
     elif name == "cancel":
         await chat.states.delete(turn.peer_id)
-        await chat.say(turn, reporting.cancelled(step is not None), menu_keyboard())
+        await chat.say(turn, reporting.cancelled(in_dialog(peer)), menu_keyboard())
     elif name in ("help", "start") or (step is not None and turn.text.startswith("/")):
         # A command in the middle of a report is a command, never an answer; the report waits.
         already = f"{reporting.ALREADY_REGISTERED}\n" if arg else ""
@@ -134,6 +134,14 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
             f"Чтобы сообщить о мероприятии, нажмите «{MENU_REPORT}» или напишите /report.",
             menu_keyboard(),
         )
+
+
+def in_dialog(peer: Any) -> bool:
+    """Some question waits for this person's answer: a report, an announcement, an editor's."""
+    if report.step_of(peer) is not None or announce.step_of(peer) is not None:
+        return True
+    waits = (replies.answering(peer), deciding.waiting(peer), editing.waiting(peer))
+    return any(waits) or bool(formats.waiting(peer))
 
 
 async def stranger(chat: VKChat, turn: Turn) -> None:

@@ -106,6 +106,10 @@ async def test_a_vk_editor_rejects_and_a_second_editor_hears_the_conflict(
     telegram_card = await editor.expect("Новое сообщение № 1")
     vk_editor.press(card, "Отклонить")
     await vk_editor.expect("Напишите причину отказа")
+    vk_editor.send("Отмена")  # changed their mind: the draft still waits
+    await vk_editor.expect("Отменено. Ничего не сохранено.")
+    vk_editor.press(card, "Отклонить")
+    await vk_editor.expect("Напишите причину отказа")
     vk_editor.send("Об этом уже писали")
     await vk_editor.expect("Отклонено. Автор получил причину.")
     notice = await reporter.expect("не будет опубликовано")
