@@ -25,8 +25,13 @@ LIVE = (PublicationState.published,)
 
 
 def sent_of(row: Publication) -> dict[str, Published]:
-    """The published parts of a row: as recorded, or its first message alone."""
-    return published_parts(row) or {"post": Published(row.external_id or "", row.url or "")}
+    """The published parts of a row, the post's first message first: a part written before the
+    post itself (VK's poll, made before wall.post) is not the post, so the post leads then."""
+    parts = published_parts(row)
+    first = Published(row.external_id or "", row.url or "")
+    if any(part.external_id == first.external_id for part in parts.values()):
+        return parts
+    return {"post": first, **parts}
 
 
 class Corrections:
