@@ -12,10 +12,11 @@ the batch it ends became tickets (`advance()`), so a restart neither re-reads a 
 waiting ticket nor skips one. A crash inside a batch may still re-read that batch: new tickets
 are kept once by their message id, and a message joins a waiting ticket once (its
 ticket.appended audit line names it, bot/replies/intake.py).
-Comments under channel posts: MAX documents POST /messages/{messageId}/comments («Отправляет
-комментарий к посту в канале», text up to 4000; dev.max.ru/docs-api/methods/POST/messages/
--messageId-/comments and docs-api/use-cases/comment-moderation), but this adapter does not use
-it yet (`comment_thread` is ""): question comments in MAX stay moderation's for now.
+Question comments under channel posts are answered by a reply comment from the channel: POST
+/messages/{messageId}/comments («Отправляет комментарий к посту в канале», text up to 4000,
+`link` of type reply only; dev.max.ru/docs-api/methods/POST/messages/-messageId-/comments and
+docs-api/use-cases/comment-moderation), maxapi's `send_comment`. The bot must be the channel's
+admin with the right to write (the emulator refuses 403 otherwise).
 MAX has no idempotency key: the ticket's own state (draft -> sending -> answered) sends once.
 """
 
@@ -27,7 +28,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from maxapi import Bot
+from maxapi.enums.message_link_type import MessageLinkType
 from maxapi.exceptions.max import InvalidToken, MaxApiError
+from maxapi.types.message import NewMessageLink
 
 from bot.domain import Network
 from bot.ports import CitizenMessage, Cursor, IncomingComment, Published, PublishError
@@ -52,22 +55,36 @@ class MaxDialogs:
         self.cursor: Cursor | None = None  # set by the wiring (bot/app_replies.py)
 
     def comment_thread(self, comment: IncomingComment) -> str:
-        return ""  # the bot cannot answer a channel comment: those stay moderation's
+        """Where the answer goes: under the post, a reply to "<post mid>/<comment mid>"."""
+        post, _, mid = comment.external_id.partition("/")
+        return comment.external_id if post and mid else ""
 
     async def reply(self, channel: str, thread_ref: str, text: str, key: str) -> Published:
-        if channel != "message":
-            raise PublishError("rejected", "в MAX бот отвечает только в личных сообщениях")
         if len(text) > TEXT_LIMIT:
             raise PublishError("rejected", f"ответ длиннее {TEXT_LIMIT} знаков")
-        user_id = int(thread_ref)
         try:
+            if channel == "comment":
+                post, _, mid = thread_ref.partition("/")
+                link = NewMessageLink(type=MessageLinkType.REPLY, mid=mid)
+                answer = await self._call(
+                    lambda: self._bot.send_comment(message_id=post, text=text, link=link)
+                )
+                return Published(answer.message.body.mid or "", "")
+            user_id = int(thread_ref)
             sent = await self._call(lambda: self._bot.send_message(user_id=user_id, text=text))
         except InvalidToken as exc:
             raise PublishError("auth", "ключ бота MAX не действует", None, repr(exc)) from exc
         except MaxApiError as exc:
             if exc.code == 403:
+                reason = (
+                    "бот не администратор канала MAX с правом писать"
+                    if channel == "comment"
+                    else "житель закрыл диалог с ботом MAX"
+                )
+                raise PublishError("rejected", reason, None, repr(exc)) from exc
+            if exc.code == 404:
                 raise PublishError(
-                    "rejected", "житель закрыл диалог с ботом MAX", None, repr(exc)
+                    "rejected", "комментарий или публикация в MAX удалены", None, repr(exc)
                 ) from exc
             if exc.code == 429 or exc.code >= 500:
                 raise PublishError("temporary", "MAX временно не отвечает", 1.0, repr(exc)) from exc

@@ -61,6 +61,7 @@ class BotApi:
             web.delete("/messages", api("/messages", self.delete)),
             web.get("/updates", api("/updates", self.updates)),
             web.get("/messages/{mid}/comments", api(COMMENTS, self.comments)),
+            web.post("/messages/{mid}/comments", api(COMMENTS, self.send_comment)),
             web.delete("/messages/{mid}/comments", api(COMMENTS, self.delete_comment)),
             web.post("/_upload/{slot}", self.upload),
         ]
@@ -335,6 +336,35 @@ class BotApi:
         after = int(request.query.get("after") or 0)
         alive = [c for c in post["comments"] if not c["deleted"] and c["timestamp"] >= after]
         return {"messages": [public(c) for c in alive[:count]]}
+
+    async def send_comment(self, request: web.Request, bot: dict) -> dict:
+        """POST /messages/{mid}/comments: the channel's comment under its post (text up to
+        4000, or a link; link.type only "reply", to a comment of this post)."""
+        post, mid = self._post_for(request, bot), request.match_info["mid"]
+        body = await _json(request)
+        text, link = str(body.get("text") or ""), body.get("link")
+        if not text.strip() and link is None:
+            raise MaxError(400, "proto.payload", "text or link is required")
+        _check_length(text)
+        comment = {
+            "sender": {"user_id": bot["user_id"], "is_bot": True, "first_name": bot["first_name"]},
+            "recipient": {"chat_id": post["chat_id"], "chat_type": "channel", "post_id": mid},
+            "timestamp": self.emu.now_ms(),
+            "body": {"mid": new_mid(), "seq": self.emu.next_seq(), "text": text},
+            "deleted": False,
+        }
+        if link is not None:
+            wanted = link.get("mid") if isinstance(link, dict) else None
+            if not isinstance(link, dict) or link.get("type") != "reply":
+                raise MaxError(400, "proto.payload", "link.type: only reply for comments")
+            found = [c for c in post["comments"] if c["body"]["mid"] == wanted]
+            if not found or found[0]["deleted"]:
+                raise MaxError(404, "not.found", "Comment to reply to not found")
+            comment["link"] = {"type": "reply", "sender": found[0]["sender"],
+                               "chat_id": post["chat_id"], "message": found[0]["body"]}  # fmt: skip
+        post["comments"].append(comment)
+        self.emu.notify({"kind": "comment", "chat_id": post["chat_id"]})
+        return {"message": public(comment)}
 
     async def delete_comment(self, request: web.Request, bot: dict) -> dict:
         post = self._post_for(request, bot)

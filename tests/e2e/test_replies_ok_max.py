@@ -1,6 +1,7 @@
 """Citizens' tickets on OK and MAX (issue 14), end to end against the emulators: a message to
 the OK group answered once in its chat, a question under an OK topic answered by a private
-group message, and MAX's update marker kept across a restart."""
+group message, a question under a MAX post answered by a reply comment, and MAX's update
+marker kept across a restart."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from handlers.telegram.callbacks import DeskCB
 from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID, OK_GROUP_ID, Stage
 from storage.tickets import Ticket
 from tests.e2e.conftest import TIMEOUT, Chat, audit_lines, buttons, wait_for
-from tests.e2e.test_ok_max import edit_and_approve, ok_topics
+from tests.e2e.test_ok_max import edit_and_approve, max_posts, ok_topics
 from tests.e2e.test_replies import QUESTION, SETTINGS, current_in_room, room_card
 
 MAX_CITIZEN = 40000002
@@ -225,3 +226,35 @@ async def test_admins_hear_when_ok_cannot_reach_the_desk(
         assert stage.ok.bot_api.subscriptions.get(OK_GROUP_ID) is None
     finally:
         await stage.stop()
+
+
+async def test_a_question_under_a_max_post_gets_a_reply_comment(
+    stage: Stage, admin: Chat, reporter: Chat, editor: Chat
+) -> None:
+    await edit_and_approve(reporter, editor, photos=())
+    await stage.max.wait_until(lambda: max_posts(stage), timeout=TIMEOUT)
+    [post] = max_posts(stage)
+    mid = post["body"]["mid"]
+    stage.max.add_user(MAX_CITIZEN, "Ольга", "Белова")
+    question = stage.max.post_comment(mid, MAX_CITIZEN, QUESTION)
+    card = await room_card(stage, "Обращение № 1")
+    assert "комментарий · MAX" in card["text"] and "Ольга Белова" in card["text"]
+
+    def ours() -> list[dict]:
+        return [c for c in stage.max.comments(mid) if c["sender"].get("is_bot")]
+
+    await stage.max.wait_until(lambda: len(ours()) == 1, timeout=TIMEOUT)  # the acknowledgement
+    assert "ответим здесь до" in ours()[0]["body"]["text"]
+    assert ours()[0]["link"]["message"]["mid"] == question["body"]["mid"]
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, card["message_id"], "Ответить")
+    await admin.expect("Напишите ответ на обращение № 1")
+    admin.send("Ремонт начнётся в июне.")
+    admin.press(await admin.expect("Черновик ответа"), "Отправить")
+    await stage.max.wait_until(lambda: len(ours()) == 2, timeout=TIMEOUT)
+    assert ours()[1]["body"]["text"] == "Ремонт начнётся в июне."
+    assert ours()[1]["link"]["message"]["mid"] == question["body"]["mid"]
+    await stage.tg.wait_until(
+        lambda: "Ответ отправлен" in current_in_room(stage, card)["text"], timeout=TIMEOUT
+    )
+    [ticket] = await tickets(stage)
+    assert ticket.state == "answered" and ticket.channel == "comment"

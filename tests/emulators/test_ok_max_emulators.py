@@ -109,3 +109,32 @@ async def test_max_rate_limit_and_injected_faults(max_emu: MaxEmulator) -> None:
         max_emu.inject_fault("/messages", "500")
         async with http.post(f"{max_emu.base_url}/messages?chat_id=1", json={}) as r:
             assert r.status == 503
+
+
+async def test_max_channel_comments_follow_the_documented_checks(max_emu: MaxEmulator) -> None:
+    """POST /messages/{mid}/comments: an admin bot, text up to 4000, link.type reply only, to a
+    comment of this post."""
+    token, bot_id = max_emu.add_bot("Бот", "bot")
+    other, _ = max_emu.add_bot("Чужой", "other")
+    max_emu.add_channel(-70, "Канал", admins=[bot_id])
+    async with aiohttp.ClientSession(headers={"Authorization": token}) as http:
+        posting = f"{max_emu.base_url}/messages?chat_id=-70"
+        async with http.post(posting, json={"text": "Пост"}) as r:
+            mid = (await r.json())["message"]["body"]["mid"]
+        question = max_emu.post_comment(mid, 501, "Когда починят дорогу?")
+        url = f"{max_emu.base_url}/messages/{mid}/comments"
+        reply = {"type": "reply", "mid": question["body"]["mid"]}
+        for body, status in (
+            ({"text": "я" * 4001, "link": reply}, 400),
+            ({"text": "Ответ", "link": {"type": "forward", "mid": reply["mid"]}}, 400),
+            ({"text": "Ответ", "link": {"type": "reply", "mid": "mid.nothere"}}, 404),
+            ({}, 400),
+        ):
+            async with http.post(url, json=body) as r:
+                assert r.status == status, body
+        async with http.post(url, json={"text": "Ответ"}, headers={"Authorization": other}) as r:
+            assert r.status == 403
+        async with http.post(url, json={"text": "Ответ", "link": reply}) as r:
+            assert r.status == 200
+    [ours] = [c for c in max_emu.comments(mid) if c["sender"]["is_bot"]]
+    assert ours["body"]["text"] == "Ответ" and ours["link"]["message"] == question["body"]
