@@ -99,6 +99,7 @@ class MaxSettings(NetworkSection):
     chat_id: int = 0
     request_timeout: float = Field(20.0, gt=0)
     check_comments_every_seconds: float = Field(60.0, ge=1)
+    staff_ids: list[int] = Field(default_factory=list)  # staff's own MAX ids: never tickets
 
     def wanted(self) -> bool:
         return self.enabled and bool(self.chat_id)

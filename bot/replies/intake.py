@@ -142,8 +142,10 @@ class Intake(RepliesCore):
 
     async def _is_staff(self, network: Network, author_id: int) -> bool:
         """Anyone the desk knows (active or closed) on this network is never a ticket. People
-        have no OK ids in the desk: staff's own OK accounts are listed in [ok] staff_ids."""
-        if network == Network.ok and author_id in self._config.ok.staff_ids:
+        have no OK or MAX ids in the desk: staff's own accounts there are listed in
+        [ok] staff_ids and [max] staff_ids."""
+        listed = {Network.ok: self._config.ok.staff_ids, Network.max: self._config.max.staff_ids}
+        if author_id in listed.get(network, ()):
             return True
         kind = CHAT_OF.get(network)
         if kind is None or author_id <= 0:

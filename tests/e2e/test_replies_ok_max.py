@@ -22,12 +22,14 @@ from tests.e2e.test_replies import QUESTION, SETTINGS, current_in_room, room_car
 MAX_CITIZEN = 40000002
 OK_CITIZEN = "575000000001"
 OK_STAFF = "575000000099"
+MAX_STAFF = 40000099
 
 
 @pytest.fixture
 async def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
     monkeypatch.chdir(tmp_path)
-    settings = {**SETTINGS, "ok": {"staff_ids": [int(OK_STAFF)]}}
+    staff = {"ok": {"staff_ids": [int(OK_STAFF)]}, "max": {"staff_ids": [MAX_STAFF]}}
+    settings = {**SETTINGS, **staff}
     stage = Stage(tmp_path, settings={k: dict(v) for k, v in settings.items()})
     await stage.start_emulators()
     stage.ok_messages()  # the group's Bot API token; the desk listens where OK can reach it
@@ -236,6 +238,8 @@ async def test_a_question_under_a_max_post_gets_a_reply_comment(
     [post] = max_posts(stage)
     mid = post["body"]["mid"]
     stage.max.add_user(MAX_CITIZEN, "Ольга", "Белова")
+    stage.max.add_user(MAX_STAFF, "Иван", "Иванов")
+    stage.max.post_comment(mid, MAX_STAFF, "Когда откроют площадку для жителей?")  # staff: no
     question = stage.max.post_comment(mid, MAX_CITIZEN, QUESTION)
     card = await room_card(stage, "Обращение № 1")
     assert "комментарий · MAX" in card["text"] and "Ольга Белова" in card["text"]
@@ -258,3 +262,4 @@ async def test_a_question_under_a_max_post_gets_a_reply_comment(
     )
     [ticket] = await tickets(stage)
     assert ticket.state == "answered" and ticket.channel == "comment"
+    assert ticket.citizen_id == MAX_CITIZEN  # the staff member's question was no ticket
