@@ -9,12 +9,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.domain import MediaKind
+from bot.domain import MediaKind, Network
 from bot.ports import MediaItem, OutgoingPost
 from emulators.facebook import GraphEmulator
 from networks.facebook import FacebookPage
 from networks.graph import GraphClient, GraphError, publish_error, usage_pause
 from networks.instagram import InstagramAccount
+from networks.meta_access import GraphAccess
 from networks.public_media import MediaLinks, MediaServer
 
 PAGE, IG = "1500", "1700"
@@ -157,6 +158,24 @@ async def test_appsecret_proof_is_required_when_the_app_says_so(graph: GraphEmul
     assert (await proved.get(PAGE, fields="id,name"))["name"] == "Страница"
     await bare.close()
     await proved.close()
+
+
+async def test_a_replaced_token_is_checked_first_then_sent_with_its_own_proof(
+    graph: GraphEmulator,
+) -> None:
+    graph.app_secret = "app-secret"
+    old, new = graph.issue_token(PAGE), graph.issue_token(PAGE)
+    client = GraphClient(f"{graph.base_url}/v21.0", old, app_secret="app-secret")
+    access = GraphAccess(Network.facebook, client, old, PAGE, moderation=False)
+    graph.expire_token(old)
+    assert [p.fatal for p in await access.check_access()] == [True]
+    assert [p.fatal for p in await access.try_token("EAAG" + "0" * 48)] == [True]
+    assert await access.try_token(new) == []  # a trial client: nothing swapped yet
+    assert [p.fatal for p in await access.check_access()] == [True]
+    access.use_token(new)
+    assert await access.check_access() == []
+    assert (await client.get(PAGE, fields="id,name"))["name"] == "Страница"  # proof re-derived
+    await client.close()
 
 
 async def test_quota_and_unreachable_media(graph: GraphEmulator, tmp_path: Path) -> None:
