@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import models  # noqa: F401  (first: models imports formats at its end)
 from storage.cursors import Cursors
 from storage.formats import Formats
 from storage.outbox import OutboxRows
