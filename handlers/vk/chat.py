@@ -148,15 +148,18 @@ class VKChat:
         """The pressed message keeps its text and loses its buttons, so they can't act twice."""
         await self.redraw(turn, text)
 
-    async def redraw(self, turn: Turn, text: str, keyboard: str | None = None) -> None:
-        """The pressed message says `text` now, with `keyboard` (none: no buttons)."""
+    async def redraw(self, turn: Turn, text: str, keyboard: str | None = None) -> bool:
+        """The pressed message says `text` now, with `keyboard` (none: no buttons); False when
+        VK refused the edit (a message too old to edit, 909), for the caller to send it anew."""
         if not turn.cmid or not text:
-            return
+            return False
         params = {"peer_id": turn.peer_id, "cmid": turn.cmid, "message": fit(text, TEXT_LIMIT)}
         try:  # 5.199 names the message "cmid" (vkbottle's typed method still says otherwise)
             await call(self.api, "messages.edit", {**params, "keyboard": keyboard or NO_BUTTONS})
-        except VKAPIError as exc:  # only cosmetic: a stale button is refused anyway
+        except VKAPIError as exc:
             log.info("message %s not redrawn: %s", turn.cmid, exc)
+            return False
+        return True
 
     async def full_name(self, user_id: int) -> str:
         users = await self.api.users.get(user_ids=[user_id])

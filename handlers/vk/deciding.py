@@ -84,6 +84,13 @@ async def show(chat: VKChat, turn: Turn, card: Card, post_id: int = 0) -> None:
         await chat.desk.remember_card(post_id, CardRef(f"vk:{turn.peer_id}", message_id))
 
 
+async def replace(chat: VKChat, turn: Turn, card: Card, post_id: int = 0) -> None:
+    """The pressed message becomes `card`, as Telegram edits it; one VK will not edit any more
+    is sent anew, so what was done is always said."""
+    if not await chat.redraw(turn, card.text, card_keyboard(card)):
+        await show(chat, turn, card, post_id)
+
+
 async def choosing(chat: VKChat, turn: Turn, post_id: int, step: str) -> None:
     await chat.states.set(turn.peer_id, CHOOSING, post_id=post_id, step=step)
 
@@ -124,14 +131,12 @@ async def on_post(
             )
         case Action.when:
             card = await desk.set_time(post_id, person, desk.resolve_when(arg))
-            await chat.redraw(turn, card.text, card_keyboard(card))
+            await replace(chat, turn, card, post_id)
             await choosing(chat, turn, post_id, "where")
         case Action.toggle_network:
-            card = await desk.toggle_network(post_id, person, arg)
-            await chat.redraw(turn, card.text, card_keyboard(card))
+            await replace(chat, turn, await desk.toggle_network(post_id, person, arg), post_id)
         case Action.confirm:
-            card = await desk.confirm(post_id, person)
-            await chat.redraw(turn, card.text, card_keyboard(card))
+            await replace(chat, turn, await desk.confirm(post_id, person), post_id)
             if waiting(await chat.states.get(turn.peer_id)) == CHOOSING:
                 await chat.states.delete(turn.peer_id)
         case Action.reschedule | Action.schedule:
@@ -206,7 +211,7 @@ async def on_outcome(
         case _:
             card = await outbox.publish_again(post_id, person, network)
     # The card had the buttons: its new text says what was done, so they cannot act twice.
-    await chat.take_buttons_away(turn, card.text)
+    await replace(chat, turn, card)
 
 
 async def on_comment(

@@ -255,3 +255,19 @@ async def test_a_vk_editor_answers_maybe_published(
     await reporter.expect("Опубликовано")
     assert len(channel_posts(stage)) == 2  # the album went out once, not again
     await vk_editor.answered()
+
+
+async def test_a_card_vk_will_not_edit_comes_as_a_new_message(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=())
+    vk_editor.press(await vk_editor.expect("Новое сообщение № 1"), "Одобрить")
+    ask = await vk_editor.expect("Когда публикуем?")
+    stage.vk.inject_fault("messages.edit", "error", count=1, error_code=909)  # «too old»
+    vk_editor.press(ask, "Сейчас")
+    where = await vk_editor.expect("Куда публикуем")  # not an edit: a message of its own
+    assert "Готово" in labels(where) and "Куда" not in vk_editor.current(ask)["text"]
+    vk_editor.press(where, "Готово")
+    await redrawn(vk_editor, where, "запланировано на")
+    await vk_editor.answered()
