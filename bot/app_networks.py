@@ -148,6 +148,7 @@ def publishers(app: Application) -> dict[Network, Publisher]:
             config.telegram.channel_id,
             config.telegram.channel_username,
             config.telegram.request_timeout,
+            config.delivery.max_retry_wait_seconds,
         )
     api = vk_user_api(config, app.secrets)
     if api is not None:

@@ -15,6 +15,10 @@ instance sees it first reconciles it:
   editor gets «Возможно, опубликовано» with the link to check and «Да, вышло» /
   «Опубликовать снова». It is never sent again on its own.
 
+A row claimed but waiting for its turn (the pace, a 429's `retry_after`) with none of its
+requests out is marked so by the pacing layer (bot/wire.py); cut off then, it is simply due
+again: «Возможно, опубликовано» is only ever about a request that may have gone out.
+
 The same holds while running: a timeout after the request went out, or an answer that cannot be
 parsed, is "uncertain", never "failed". A post sent in parts (an album, then the text) records
 each part as it lands, so a retry sends only the rest. Each network's outcome reaches people on
@@ -53,6 +57,7 @@ from bot.publishing_notices import OutcomeNotices
 from bot.publishing_reconcile import NOT_CONNECTED, Reconciliation
 from bot.style import HouseStyle
 from bot.views import load_view
+from bot.wire import WIRE, Wire
 from storage.models import Person, Publication
 from storage.outbox import IN_FLIGHT, parts_of, published_parts, with_part
 from storage.uow import UnitOfWork
@@ -190,23 +195,53 @@ class Outbox(Reconciliation, Decisions):
             await self._finish(row, PublicationState.failed, error=MISSED)
             return
         started = asyncio.get_running_loop().time()
+        wire = Wire(partial(self._mark_waiting, row))
+        token = WIRE.set(wire)  # the pacing layer tells it when this row waits, when it goes
         try:
-            result = await publisher.publish(outgoing)
-        except PublishError as exc:
-            log.warning("publish %s to %s: %s %s", row.post_id, network, exc.kind, exc.detail)
-            await self._after_error(row, publisher, outgoing, exc)
-            return
+            try:
+                result = await publisher.publish(outgoing)
+            finally:
+                WIRE.reset(token)  # a look-up while settling the outcome is not this send
         except Exception as exc:
-            # A bug or an answer nobody expected, after the request may have gone out.
-            log.exception("publishing post %s to %s broke", row.post_id, network)
-            error = PublishError("uncertain", UNEXPECTED, None, repr(exc))
-            await self._after_error(row, publisher, outgoing, error)
+            await self._failed_send(row, publisher, outgoing, wire, exc)
             return
         metrics.PUBLISH_SECONDS.labels(network).observe(asyncio.get_running_loop().time() - started)
         if view.post.scheduled_at is not None:
             late = (self._clock() - view.post.scheduled_at).total_seconds()
             metrics.LATENESS_SECONDS.labels(network).observe(max(late, 0.0))
         await self._published(row, result)
+
+    async def _failed_send(
+        self,
+        row: Publication,
+        publisher: Publisher,
+        outgoing: OutgoingPost,
+        wire: Wire,
+        exc: Exception,
+    ) -> None:
+        network = row.network
+        if wire.lost:  # another instance took the row over; nothing of ours went out
+            log.warning("publication %s was taken over while it waited its turn", row.id)
+            return
+        if isinstance(exc, PublishError):
+            log.warning("publish %s to %s: %s %s", row.post_id, network, exc.kind, exc.detail)
+            error = exc
+        else:
+            # A bug or an answer nobody expected, after the request may have gone out.
+            log.exception("publishing post %s to %s broke", row.post_id, network)
+            error = PublishError("uncertain", UNEXPECTED, None, repr(exc))
+        if error.kind == "uncertain" and wire.nothing_out:
+            # E.g. the publisher's timeout ran out while the pace waited: nothing went.
+            error = PublishError("temporary", error.message, None, error.detail)
+        await self._after_error(row, publisher, outgoing, error)
+
+    async def _mark_waiting(self, row: Publication, waiting: bool) -> bool:
+        """bot/wire.py: this claim waits with nothing out (True), or its request goes now."""
+        assert row.id is not None
+        async with self._uow() as uow:
+            ours = await uow.outbox.mark_waiting(row.id, self.instance, row.attempts, waiting)
+            await uow.commit()
+        return ours
 
     def _outgoing(self, view: PostView, row: Publication) -> OutgoingPost:
         return OutgoingPost.of(
@@ -223,8 +258,13 @@ class Outbox(Reconciliation, Decisions):
             row = await uow.session.get(Publication, publication_id)
             if row is None:
                 return
-            await uow.outbox.move(publication_id, IN_FLIGHT, parts=with_part(row, name, result))
+            moved = await uow.outbox.move(
+                publication_id, IN_FLIGHT, parts=with_part(row, name, result)
+            )
             await uow.commit()
+        wire = WIRE.get()
+        if wire is not None and moved is not None:
+            wire.recorded()  # what went out is on disk: a wait from here has nothing out
 
     async def _after_error(
         self, row: Publication, publisher: Publisher, outgoing: OutgoingPost, exc: PublishError
@@ -248,6 +288,7 @@ class Outbox(Reconciliation, Decisions):
                 due_at=self._clock() + timedelta(seconds=delay),
                 claimed_by=None,
                 lease_until=None,
+                waiting=False,
                 error=error,
                 updated_at=self._clock(),
             )
@@ -274,6 +315,7 @@ class Outbox(Reconciliation, Decisions):
                 state=state,
                 claimed_by=None,
                 lease_until=None,
+                waiting=False,
                 updated_at=now,
                 **values,
             )

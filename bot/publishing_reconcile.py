@@ -6,6 +6,9 @@ the network de-duplicates (VK `guid`) within the key's window, looked for on the
 it, and `uncertain` («Возможно, опубликовано») where there is no key and it is not found. The
 same path settles a publishing call whose outcome is unknown while running (a timeout after the
 request went out, an answer that cannot be parsed).
+
+A row cut off while it waited its turn with none of its requests out (marked `waiting` by the
+pacing layer, bot/wire.py) is none of that: it is simply due again, and nobody is asked.
 """
 
 from __future__ import annotations
@@ -122,6 +125,17 @@ class Reconciliation:
             abandoned = await uow.outbox.abandoned(now)
         settled = 0
         for row in abandoned:
+            if row.waiting:
+                # Cut off while it waited its turn, nothing of it out (bot/wire.py): due again;
+                # the parts already on disk are not sent again.
+                async with self._uow() as uow:
+                    won = await uow.outbox.release_waiting(row, now)
+                    await uow.commit()
+                if won:
+                    log.warning("publication %s was cut off before it went; due again", row.id)
+                    settled += 1
+                    self.wake()
+                continue
             async with self._uow() as uow:
                 won = await uow.outbox.take_over(row, now, self.instance, now + self._lease)
                 await uow.commit()

@@ -50,12 +50,14 @@ from aiolimiter import AsyncLimiter
 from vkbottle import VKAPIError
 
 from bot import metrics
+from bot.wire import WIRE, Wire
 from networks.shared_pace import SharedBudget
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 RetryAfter = Callable[[BaseException], float | None]
+Refused = Callable[[BaseException], bool]
 
 MAX_KEYS = 2000  # idle per-chat limiters beyond this are dropped (they are full again anyway)
 
@@ -98,7 +100,12 @@ class Pace:
         self._paused[key] = max(self._paused.get(key, 0.0), until)
 
     async def wait(self, key: Any = None, cost: float = 1) -> None:
-        """Wait until a call for `key` may go: pauses first, then the key's and overall limiters."""
+        """Wait until a call for `key` may go: pauses first, then the key's and overall limiters.
+
+        Inside a publication (bot/wire.py) its row is marked "waiting, nothing out" before any
+        sleep, and the mark cleared before the call goes; with no sleep, nothing is written."""
+        wire = WIRE.get()
+        before_sleep = wire.waiting if wire is not None else None
         loop = asyncio.get_running_loop()
         started = loop.time()
         while True:
@@ -106,20 +113,25 @@ class Pace:
             delay = until - loop.time()
             if delay <= 0:
                 break
+            if wire is not None:
+                await wire.waiting()
             await asyncio.sleep(delay)
         if key is not None and self.key_rate is not None:
-            limiter = self._limiter(key)
-            await limiter.acquire(min(cost, limiter.max_rate))
+            await _acquire(self._limiter(key), cost, wire)
             if self.shared is not None:
                 rate = self.key_rate(key)
-                await self.shared.take(self.token, key, rate.count, rate.seconds, cost)
-        await self._overall.acquire(min(cost, self._overall.max_rate))
+                await self.shared.take(
+                    self.token, key, rate.count, rate.seconds, cost, before_sleep
+                )
+        await _acquire(self._overall, cost, wire)
         if self.shared is not None:
             rate = self.overall_rate
-            await self.shared.take(self.token, None, rate.count, rate.seconds, cost)
+            await self.shared.take(self.token, None, rate.count, rate.seconds, cost, before_sleep)
         waited = loop.time() - started
         if waited > 0.001:
             metrics.RATE_LIMIT_WAITS.labels(self.network or "other").inc(waited)
+        if wire is not None:
+            await wire.going()
 
     async def call(
         self,
@@ -128,8 +140,12 @@ class Pace:
         key: Any = None,
         cost: float = 1,
         retry_after: RetryAfter,
+        refused: Refused = lambda exc: True,
     ) -> T:
-        """`make_request()` paced, and tried again after each "slow down" within `max_wait`."""
+        """`make_request()` paced, and tried again after each "slow down" within `max_wait`.
+
+        `refused(exc)` says whether a "slow down" answer means the request was not applied (all
+        of them but VK's error 10 do); inside a publication that request counts as not out."""
         waited = 0.0
         while True:
             await self.wait(key, cost)
@@ -137,6 +153,9 @@ class Pace:
                 return await make_request()
             except Exception as exc:
                 seconds = retry_after(exc)
+                wire = WIRE.get()
+                if seconds is not None and wire is not None and refused(exc):
+                    wire.refused()
                 if seconds is None or waited + seconds > self.max_wait:
                     raise
                 waited += seconds
@@ -157,6 +176,13 @@ class Pace:
         for key, limiter in list(self._keys.items()):
             if limiter.has_capacity(limiter.max_rate):  # empty bucket: nothing to remember
                 del self._keys[key]
+
+
+async def _acquire(limiter: AsyncLimiter, cost: float, wire: Wire | None) -> None:
+    amount = min(cost, limiter.max_rate)
+    if wire is not None and not limiter.has_capacity(amount):
+        await wire.waiting()  # the bucket is full: this call will sleep
+    await limiter.acquire(amount)
 
 
 # One Pace per token and event loop (a limiter belongs to the loop it waits in).
@@ -299,3 +325,8 @@ def vk_retry_after(exc: BaseException) -> float | None:
     if isinstance(exc, VKAPIError):
         return VK_WAITS.get(exc.code)
     return None
+
+
+def vk_refused(exc: BaseException) -> bool:
+    """Errors 6 and 9 refuse the request; after 10 (an internal error) it may have been applied."""
+    return isinstance(exc, VKAPIError) and exc.code in (6, 9)

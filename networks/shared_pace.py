@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -48,8 +49,17 @@ class SharedBudget:
         self._prefix = prefix
         self.failed = False  # Redis went away: paced per process until it answers again
 
-    async def take(self, token: str, key: Any, count: float, seconds: float, cost: float) -> None:
-        """Wait for this call's turn (`cost` turns) in the token's shared budget for `key`."""
+    async def take(
+        self,
+        token: str,
+        key: Any,
+        count: float,
+        seconds: float,
+        cost: float,
+        before_sleep: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Wait for this call's turn (`cost` turns) in the token's shared budget for `key`;
+        `before_sleep()` first when it has to wait (bot/wire.py: "nothing out" on disk)."""
         name = f"{self._prefix}:pace:{token}:{key if key is not None else '*'}"
         interval = seconds / count
         burst = interval * (count - 1)
@@ -65,6 +75,8 @@ class SharedBudget:
                 self.failed = False
                 if wait <= 0:
                     break
+                if before_sleep is not None:
+                    await before_sleep()
                 await asyncio.sleep(wait)
 
     async def close(self) -> None:

@@ -102,14 +102,21 @@ class TelegramChannel(Publisher):
     idempotent = False
 
     def __init__(
-        self, bot: Bot, channel_id: int | str, username: str = "", timeout: float = 20
+        self,
+        bot: Bot,
+        channel_id: int | str,
+        username: str = "",
+        timeout: float = 20,
+        waits: float = 0.0,
     ) -> None:
+        # `waits`: how long the pace may hold requests for 429s ([delivery] max_retry_wait_seconds)
         self._bot = bot
         self._channel_id = channel_id
         self._username = username.lstrip("@") or (
             channel_id.lstrip("@") if isinstance(channel_id, str) else ""
         )
         self._timeout = timeout
+        self._deadline = timeout * 3 + waits
 
     def check(self, post: OutgoingPost) -> Check:
         if post.poll is not None and (problems := poll_problems(post.poll)):
@@ -132,7 +139,7 @@ class TelegramChannel(Publisher):
 
     async def publish(self, post: OutgoingPost) -> Published:
         try:
-            async with asyncio.timeout(self._timeout * 3):
+            async with asyncio.timeout(self._deadline):
                 return await self._send(post)
         except TelegramRetryAfter as exc:
             raise PublishError(

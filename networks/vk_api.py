@@ -9,7 +9,7 @@ from typing import Any
 from vkbottle import API
 
 from bot.textsize import without_nul
-from networks.ratelimit import Pace, Rate, pace_for, vk_retry_after
+from networks.ratelimit import Pace, Rate, pace_for, vk_refused, vk_retry_after
 
 USER_RPS = 3
 GROUP_RPS = 20
@@ -30,6 +30,6 @@ class RateLimitedAPI(API):
     ) -> dict[str, Any]:
         parent = super().request
         answer = await self.pace.call(
-            lambda: parent(method, data, version), retry_after=vk_retry_after
+            lambda: parent(method, data, version), retry_after=vk_retry_after, refused=vk_refused
         )
         return without_nul(answer)  # PostgreSQL refuses U+0000; nobody means it

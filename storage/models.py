@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -110,6 +110,9 @@ class Publication(SQLModel, table=True):
     first_sent_at: datetime | None = None
     parts: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
     published_at: datetime | None = None
+    # Claimed, but waiting for its turn (the pace, a 429's retry_after) with none of its
+    # requests out (bot/wire.py): cut off now, it is simply due again, not "uncertain".
+    waiting: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class CardMessage(SQLModel, table=True):

@@ -75,6 +75,7 @@ class OutboxRows(Repository):
                 claimed_by=instance,
                 lease_until=lease_until,
                 attempts=Publication.attempts + 1,
+                waiting=False,
                 first_sent_at=func.coalesce(Publication.first_sent_at, now),
                 updated_at=now,
             )
@@ -136,6 +137,50 @@ class OutboxRows(Repository):
                 condition,
             )
             .values(claimed_by=instance, lease_until=lease_until, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def mark_waiting(
+        self, publication_id: int, instance: str, attempt: int, waiting: bool
+    ) -> bool:
+        """This claim (`attempt`, counted at each claim) waits with nothing out, or goes now;
+        False when the row is no longer this claim's (taken over, released, claimed again)."""
+        result = await self.session.exec(
+            update(Publication)
+            .where(
+                Publication.id == publication_id,
+                Publication.claimed_by == instance,
+                Publication.attempts == attempt,
+                col(Publication.state).in_(IN_FLIGHT),
+                Publication.waiting == (not waiting),
+            )
+            .values(waiting=waiting)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def release_waiting(self, publication: Publication, now: datetime) -> bool:
+        """An abandoned row that was waiting with nothing out is simply due again (its time
+        kept, so it goes first); one instance wins it, its lease still the expired one."""
+        lease = publication.lease_until
+        result = await self.session.exec(
+            update(Publication)
+            .where(
+                Publication.id == publication.id,
+                col(Publication.state).in_(IN_FLIGHT),
+                Publication.waiting.is_(True),
+                col(Publication.lease_until).is_(None)
+                if lease is None
+                else Publication.lease_until == lease,
+            )
+            .values(
+                state=PublicationState.scheduled,
+                claimed_by=None,
+                lease_until=None,
+                waiting=False,
+                updated_at=now,
+            )
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1

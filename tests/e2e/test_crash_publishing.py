@@ -17,6 +17,7 @@ from sandbox.stage import ADMIN_ID, CHANNEL_ID, VK_GROUP_ID, Stage
 from storage.models import AuditLog
 from tests.e2e.conftest import Chat, buttons
 
+# A real process starts in tens of seconds on a loaded machine: the bounds only end a hung test.
 FAST = {"lease_seconds": 2.0, "poll_seconds": 0.3, "retry_delay_seconds": 0.2}
 
 
@@ -66,10 +67,10 @@ async def test_sigkill_mid_publication_of_50_posts_nothing_twice_nothing_lost(
     await world.ledger.schedule(titles, [now()] * 50, ["telegram", "vk"], now())
     world.stage.tg.answer_delays["sendmessage"] = 0.3  # the channel answers slowly
     world.desk.start()
-    await world.stage.tg.wait_until(lambda: len(world.channel_texts()) >= 10, timeout=60)
+    await world.stage.tg.wait_until(lambda: len(world.channel_texts()) >= 10, timeout=180)
     world.desk.kill()
     world.desk.start()
-    rows = await world.ledger.settled(within=120)
+    rows = await world.ledger.settled(within=240)
     world.desk.stop()
 
     channel, wall = world.channel_texts(), world.wall_texts()
@@ -99,7 +100,7 @@ async def cut_off_one(world: World, network: str, delay_method: str) -> list[int
     delays[delay_method] = 30.0  # the post lands, its answer would come in 30 s
     world.desk.start()
     landed = world.channel_texts if network == "telegram" else world.wall_texts
-    await world.stage.tg.wait_until(lambda: landed()["Открытие площадки"] == 1, timeout=60)
+    await world.stage.tg.wait_until(lambda: landed()["Открытие площадки"] == 1, timeout=180)
     world.desk.kill()  # between the network's answer and the database's commit
     delays.clear()
     world.desk.start()
@@ -108,7 +109,7 @@ async def cut_off_one(world: World, network: str, delay_method: str) -> list[int
 
 async def test_sigkill_after_vk_took_the_post_completes_by_guid(world: World) -> None:
     await cut_off_one(world, "vk", "wall.post")
-    [row] = await world.ledger.settled(within=60)
+    [row] = await world.ledger.settled(within=240)
     world.desk.stop()
     assert row.state == PublicationState.published
     [post] = world.stage.vk.wall_posts(-VK_GROUP_ID)
@@ -118,7 +119,7 @@ async def test_sigkill_after_vk_took_the_post_completes_by_guid(world: World) ->
 
 async def uncertain_telegram(world: World) -> dict:
     await cut_off_one(world, "telegram", "sendmessage")
-    [row] = await world.ledger.settled(within=60)
+    [row] = await world.ledger.settled(within=240)
     assert row.state == PublicationState.uncertain
     ask = await world.editor.expect("Возможно, опубликовано", within=30)
     assert "https://t.me/tomsk_district_demo" in ask["text"]
