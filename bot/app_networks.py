@@ -199,6 +199,7 @@ def start_vk(app: Application) -> None:
     app.vk_chat.previews = app.previews
     app.vk_chat.corrections = app.corrections
     app.vk_chat.moderation = app.moderation
+    app.vk_chat.plan = app.plan
     if app.config.replies.enabled:
         app.vk_chat.replies = app.replies
     labelers = [messages_labeler(app.vk_chat)]

@@ -1,8 +1,9 @@
 """The editors' board: where the cards that wait for an editor go, and how every copy of one is
 kept up to date.
 
-A card goes to the editors' group when `[telegram] moderation_chat_id` names one, else (or when
-the group refuses it: the bot removed, a wrong id) to each editor privately. Every message that
+A card goes to the editors' group when `[telegram] moderation_chat_id` names one (and privately to
+the editors who have no Telegram account, so are not in it), else (or when the group refuses it:
+the bot removed, a wrong id) to each editor privately. Every message that
 shows it is remembered (kind, object id) in the cards table, so a decision taken on one copy
 redraws them all, and a restart forgets none. Moderation, citizens' tickets and drafts all use it.
 """
@@ -38,14 +39,18 @@ class CardBoard:
             refs.extend([ref] if ref is not None else [])
         if not refs:
             refs = await self.to_each_editor(card)
+        else:  # an editor with no Telegram account never sees the group: privately to them
+            refs += await self.to_each_editor(card, without_telegram=True)
         if obj_id is not None:
             for ref in refs:
                 await self.remember(kind, obj_id, ref)
         return refs
 
-    async def to_each_editor(self, card: Card) -> list[CardRef]:
-        """Privately to every active editor; the copies that reached someone."""
-        refs = [await self._notifier.send(editor, card) for editor in await self.editors()]
+    async def to_each_editor(self, card: Card, without_telegram: bool = False) -> list[CardRef]:
+        """Privately to every active editor (only those with no Telegram account, when asked);
+        the copies that reached someone."""
+        editors = [e for e in await self.editors() if not without_telegram or e.telegram_id is None]
+        refs = [await self._notifier.send(editor, card) for editor in editors]
         return [ref for ref in refs if ref is not None]
 
     async def remember(self, kind: str, obj_id: int, ref: CardRef) -> None:

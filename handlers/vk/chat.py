@@ -20,6 +20,7 @@ from bot.duty import Duty
 from bot.editorial import Desk
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
+from bot.plan import Plan
 from bot.preview import Previews
 from bot.replies.service import Replies
 from bot.textsize import TEXT_LIMIT, fit
@@ -115,6 +116,7 @@ class VKChat:
         self.previews: Previews | None = None  # an editor's preview per network, set by the app
         self.corrections: Corrections | None = None  # a published post's text or deletion
         self.moderation: Moderation | None = None  # comments on review, set by the app
+        self.plan: Plan | None = None  # the publication plan («График»), set by the app
         # polls, live broadcasts, contests added to a draft (handlers/vk/formats.py), by the app
         self.polls: Any = None
         self.broadcasts: Any = None

@@ -188,7 +188,8 @@ async def replace_media(chat: VKChat, turn: Turn, person: Person) -> None:
 
 
 async def show_list(chat: VKChat, turn: Turn, cards: list[Card], drafts: bool) -> None:
-    """The digest's «Открыть»: as /drafts and /queue show them in Telegram."""
+    """The digest's «Открыть», «Черновики» and «График публикаций»: as /drafts and /queue
+    show them in Telegram."""
     if not cards:
         empty = "Черновиков, ждущих решения, нет." if drafts else "В графике публикаций пусто."
         await chat.say(turn, empty)
@@ -214,20 +215,27 @@ async def on_outcome(
     await replace(chat, turn, card)
 
 
+async def show_comments(chat: VKChat, turn: Turn, person: Person) -> None:
+    """The digest's «Открыть» and «Комментарии» (/comments): as Telegram's /comments."""
+    moderation = chat.moderation
+    assert moderation is not None
+    waiting_cards = await moderation.waiting(person)
+    if not waiting_cards:
+        await chat.say(turn, "Комментариев, ждущих решения, нет.")
+    elif len(waiting_cards) > SHOWN_AT_ONCE:
+        await chat.say(turn, f"Всего {len(waiting_cards)}, показываю первые {SHOWN_AT_ONCE}.")
+    for shown_id, card in waiting_cards[:SHOWN_AT_ONCE]:
+        message_id = await chat.say(turn, card.text, card_keyboard(card))
+        await moderation.remember_card(shown_id, CardRef(f"vk:{turn.peer_id}", message_id))
+
+
 async def on_comment(
     chat: VKChat, turn: Turn, person: Person, action: Action, comment_id: int
 ) -> None:
     moderation = chat.moderation
     assert moderation is not None
     if action == Action.open_comments:
-        waiting_cards = await moderation.waiting(person)
-        if not waiting_cards:
-            await chat.say(turn, "Комментариев, ждущих решения, нет.")
-        elif len(waiting_cards) > SHOWN_AT_ONCE:
-            await chat.say(turn, f"Всего {len(waiting_cards)}, показываю первые {SHOWN_AT_ONCE}.")
-        for shown_id, card in waiting_cards[:SHOWN_AT_ONCE]:
-            message_id = await chat.say(turn, card.text, card_keyboard(card))
-            await moderation.remember_card(shown_id, CardRef(f"vk:{turn.peer_id}", message_id))
+        await show_comments(chat, turn, person)
         return
     if action == Action.comment_restore:
         said = await moderation.restore(comment_id, person)

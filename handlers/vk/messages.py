@@ -21,10 +21,19 @@ from bot.errors import Denied, DeskError
 from bot.people import Account
 from bot.ports import Action
 from bot.reporting import STRANGER
-from handlers.vk import announce, deciding, editing, formats, replies, report
+from handlers.vk import announce, deciding, editing, formats, lists, replies, report, tickets
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.inbox import MAX_AGE, mark_read, unread_messages
-from handlers.vk.render import MENU_ANNOUNCE, MENU_REPORT, menu_keyboard
+from handlers.vk.render import (
+    MENU_ANNOUNCE,
+    MENU_COMMENTS,
+    MENU_DRAFTS,
+    MENU_PLAN,
+    MENU_QUEUE,
+    MENU_REPORT,
+    MENU_TICKETS,
+    menu_keyboard,
+)
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -40,14 +49,22 @@ TEXT_COMMANDS: dict[str, tuple[str, ...]] = {
     "cancel": ("cancel", "отмена"),
     "help": ("help", "помощь"),
     "start": ("начать", "start", "старт"),  # an invite code may follow
+    # an editor's lists (handlers/vk/lists.py), also the editor's menu buttons
+    "drafts": ("drafts", MENU_DRAFTS.lower()),
+    "queue": ("queue", MENU_QUEUE.lower()),
+    "comments": ("comments", MENU_COMMENTS.lower()),
+    "tickets": ("tickets", MENU_TICKETS.lower()),
+    "plan": ("plan", MENU_PLAN.lower()),
 }
 PAYLOAD_COMMANDS: dict[tuple[str, str], str] = {
     ("cmd", "report"): "report",
     ("cmd", "announce"): "announce",
     ("command", "start"): "start",  # VK's own «Начать» button
+    **{("cmd", name): name for name in lists.COMMANDS},  # the editor's menu
 }
 BUTTON_FAMILIES = {
-    "d": "a core card's button (Action values: the editors' decisions, handlers/vk/deciding.py)",
+    "d": "a core card's button (Action values: the editors' decisions, handlers/vk/deciding.py;"
+    " citizens' tickets, handlers/vk/tickets.py)",
     "r": "the report dialog's own steps (handlers/vk/report.py)",
 }
 # «Начать» is VK's own first button; an invite code may follow it, or come alone.
@@ -67,11 +84,17 @@ def help_text(person: Person) -> str:
         "«Отмена» (или /cancel) — прервать текущее действие",
     ]
     if Role(person.role).can_edit():
-        lines.append(
-            "Новые черновики и комментарии на проверке приходят сюда с кнопками: одобрить, "
-            "отклонить, редактировать, запланировать, удалить. Списки, график публикаций и "
-            "приглашения — в Telegram-боте пресс-службы."
-        )
+        lines += [
+            f"«{MENU_DRAFTS}» (/drafts) — черновики, ждущие решения",
+            f"«{MENU_QUEUE}» (/queue) — что запланировано и что не вышло",
+            f"«{MENU_COMMENTS}» (/comments) — комментарии на проверке",
+            f"«{MENU_TICKETS}» (/tickets) — обращения жителей, ждущие ответа",
+            f"«{MENU_PLAN}» (/plan) — план публикаций на неделю",
+            "Новые черновики, комментарии на проверке и обращения жителей приходят сюда с "
+            "кнопками: одобрить, отклонить, редактировать, запланировать, удалить, ответить "
+            "жителю. Другие недели плана, выгрузка плана и приглашения — в Telegram-боте "
+            "пресс-службы.",
+        ]
     return "\n".join(lines)
 
 
@@ -101,6 +124,9 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if (ticket_id := replies.answering(peer)) and not name and chat.replies is not None:
         await replies.answer(chat, turn, person, ticket_id)
         return
+    if (ticket_id := tickets.replying(peer)) and not name and chat.replies is not None:
+        await tickets.on_message(chat, turn, person, ticket_id)
+        return
     if editing.waiting(peer) and not name and chat.previews is not None:
         await editing.on_message(chat, turn, person, peer)
         return
@@ -115,13 +141,24 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
         await report.start(chat, turn, step, data)
     elif name == "announce" and chat.duty is not None:
         await announce.start(chat, turn)
+    elif name in lists.COMMANDS:
+        try:
+            await lists.show(chat, turn, person, name)
+        except Denied as error:  # a reporter's: refused as handle() does, and the report goes on
+            if step is None:
+                raise
+            account = Account("vk", turn.peer_id)
+            await chat.people.refuse(account, error.message, action="access.denied")
+            await chat.say(turn, error.message)
+        if step is not None:  # a list in the middle of a report: the report waits
+            await report.resume(chat, turn, step, data)
     elif name == "cancel":
         await chat.states.delete(turn.peer_id)
-        await chat.say(turn, reporting.cancelled(in_dialog(peer)), menu_keyboard())
+        await chat.say(turn, reporting.cancelled(in_dialog(peer)), menu_keyboard(person))
     elif name in ("help", "start") or (step is not None and turn.text.startswith("/")):
         # A command in the middle of a report is a command, never an answer; the report waits.
         already = f"{reporting.ALREADY_REGISTERED}\n" if arg else ""
-        await chat.say(turn, already + help_text(person), menu_keyboard())
+        await chat.say(turn, already + help_text(person), menu_keyboard(person))
         if step is not None:
             await report.resume(chat, turn, step, data)
     elif step is not None:
@@ -132,7 +169,7 @@ async def on_message(chat: VKChat, turn: Turn, person: Person | None) -> None:
         await chat.say(
             turn,
             f"Чтобы сообщить о мероприятии, нажмите «{MENU_REPORT}» или напишите /report.",
-            menu_keyboard(),
+            menu_keyboard(person),
         )
 
 
@@ -140,7 +177,8 @@ def in_dialog(peer: Any) -> bool:
     """Some question waits for this person's answer: a report, an announcement, an editor's."""
     if report.step_of(peer) is not None or announce.step_of(peer) is not None:
         return True
-    waits = (replies.answering(peer), deciding.waiting(peer), editing.waiting(peer))
+    waits = (replies.answering(peer), tickets.replying(peer), deciding.waiting(peer))
+    waits += (editing.waiting(peer),)
     return any(waits) or bool(formats.waiting(peer))
 
 
@@ -165,7 +203,7 @@ async def stranger(chat: VKChat, turn: Turn) -> None:
     new = await chat.people.accept_invite(code, account, await chat.full_name(turn.peer_id))
     department = await chat.people.department_name(new.department_id)
     await chat.say(
-        turn, f"{reporting.welcome(new, department)}\n\n{help_text(new)}", menu_keyboard()
+        turn, f"{reporting.welcome(new, department)}\n\n{help_text(new)}", menu_keyboard(new)
     )
 
 
@@ -191,7 +229,13 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
     if deciding.handles(chat, turn.payload):  # drafts, the time and networks, comments
         await deciding.on_press(chat, turn, person)
         return
-    if "d" in turn.payload:  # a core card's button not built for VK yet (tickets, the plan)
+    if tickets.handles(chat, turn.payload):  # citizens' tickets: reply, template, forward
+        await tickets.on_press(chat, turn, person)
+        return
+    if turn.payload.get("d") == Action.open_plan:  # the digest's «График»: the week as text
+        await lists.show_plan(chat, turn, person)
+        return
+    if "d" in turn.payload:  # a core card's button not built for VK
         deciding.require_editor(person)
         await chat.answer(turn, "Это действие доступно в Telegram-боте пресс-службы.")
         return

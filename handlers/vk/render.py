@@ -12,7 +12,7 @@ import aiohttp
 from vkbottle import API, Callback, Keyboard, Text, VKAPIError
 
 from bot.delivery import NotDelivered
-from bot.domain import Network
+from bot.domain import Network, Role
 from bot.ports import Card, CardRef, Unreachable
 from bot.reporting import MENU_ANNOUNCE, MENU_REPORT
 from bot.textsize import TEXT_LIMIT, fit  # VK's 4,096 characters; UTF-16 units are never fewer
@@ -86,10 +86,33 @@ def inline_keyboard(rows: Sequence[Sequence[ButtonSpec]]) -> str:
     return keyboard.get_json()
 
 
-def menu_keyboard() -> str:
-    """The keyboard under the input field: a report, and an event announced ahead."""
+# An editor's menu rows, as Telegram's editors' keyboard (handlers/telegram/common.py): the label
+# and the payload's command (handlers/vk/lists.py answers them).
+MENU_DRAFTS, MENU_QUEUE, MENU_COMMENTS, MENU_TICKETS, MENU_PLAN = (
+    "Черновики",
+    "График публикаций",
+    "Комментарии",
+    "Обращения",
+    "График",
+)
+EDITOR_MENU = (
+    ((MENU_DRAFTS, "drafts"), (MENU_QUEUE, "queue")),
+    ((MENU_COMMENTS, "comments"), (MENU_TICKETS, "tickets")),
+    ((MENU_PLAN, "plan"),),
+)
+
+
+def menu_keyboard(person: Person | None = None) -> str:
+    """The keyboard under the input field: a report, and an event announced ahead; an editor's
+    also opens the lists (a reporter's stays as it was)."""
     keyboard = Keyboard().add(Text(MENU_REPORT, payload={"cmd": "report"}))
-    return keyboard.add(Text(MENU_ANNOUNCE, payload={"cmd": "announce"})).get_json()
+    keyboard.add(Text(MENU_ANNOUNCE, payload={"cmd": "announce"}))
+    if person is not None and person.active and Role(person.role).can_edit():
+        for row in EDITOR_MENU:
+            keyboard.row()
+            for label, name in row:
+                keyboard.add(Text(label, payload={"cmd": name}))
+    return keyboard.get_json()
 
 
 def card_keyboard(card: Card) -> str | None:

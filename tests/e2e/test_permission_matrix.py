@@ -53,9 +53,11 @@ BUTTONS: dict[str, Role | None] = {
     "d1:ep": Role.editor, "d1:dp": Role.editor, "d1:dy": Role.editor,
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
 }  # fmt: skip
-# VK's commands: every registered person may use them (editors decide by the cards' buttons).
+# VK's commands: the dialog's own are everyone's; the lists (handlers/vk/lists.py) editors'.
 VK_COMMANDS: dict[str, Role | None] = {
     "report": None, "announce": None, "cancel": None, "help": None, "start": None,
+    "drafts": Role.editor, "queue": Role.editor, "comments": Role.editor,
+    "tickets": Role.editor, "plan": Role.editor,
 }  # fmt: skip
 RANK = {Role.reporter: 1, Role.editor: 2, Role.admin: 3}
 REFUSALS = (
@@ -306,6 +308,25 @@ async def test_vk_strangers_and_closed_people_are_refused_everything(
         assert refusal in snackbar, (payload, answer)
 
 
+async def vk_command_answer(stage: Stage, vk_id: int, text: str) -> str:
+    """Everything the community said to a typed command, up to the «Отмена» sent after it
+    (one person's events are handled in turn, so the cancel's answer comes last)."""
+    before = len(stage.vk.sent_messages(vk_id))
+    stage.vk.user_sends_message(vk_id, VK_GROUP_ID, text)
+    stage.vk.user_sends_message(vk_id, VK_GROUP_ID, "Отмена")
+
+    cancels = 2 if text.lower() in vk_messages.TEXT_COMMANDS["cancel"] else 1
+
+    def until_cancel() -> list[str] | None:
+        texts = [m["text"] for m in sorted(stage.vk.sent_messages(vk_id), key=lambda m: m["id"])]
+        texts = texts[before:]
+        if sum(t in CANCELLED for t in texts) < cancels or texts[-1] not in CANCELLED:
+            return None
+        return texts[:-1]
+
+    return "\n".join(await stage.vk.wait_until(until_cancel, timeout=TIMEOUT))
+
+
 def vk_need(payload: dict) -> Role | None:
     """A VK payload's policy: a card's button as its Telegram twin, the report dialog anyone's."""
     if "d" not in payload:
@@ -317,8 +338,9 @@ def vk_need(payload: dict) -> Role | None:
 async def test_vk_registered_people_and_the_editors_buttons(
     stage: Stage, admin: Chat, role: str
 ) -> None:
-    """Every VK payload pressed by a reporter and by an editor whose only account is VK: the
-    editors' actions are refused to the reporter (one audit line each) and not to the editor."""
+    """Every VK command typed and every VK payload pressed by a reporter and by an editor whose
+    only account is VK: the editors' ones are refused to the reporter (one audit line each) and
+    not to the editor."""
     vk_id = 700002
     stage.vk.add_user(vk_id, "Анна", "Новикова")
     title = "Редактор" if role == "editor" else "Руководитель подразделения"
@@ -330,6 +352,12 @@ async def test_vk_registered_people_and_the_editors_buttons(
     )
     stage.app.flood.limit = 0  # the matrix presses more than a person would
     failures = []
+    for name, words in sorted(vk_messages.TEXT_COMMANDS.items()):
+        denied = await denials(stage)
+        text = await vk_command_answer(stage, vk_id, words[-1])
+        refused = any(r in text for r in REFUSALS) or await denials(stage) > denied
+        if refused == allowed(VK_COMMANDS[name], role):
+            failures.append(f"«{words[-1]}» by a VK {role}: {text[:80]!r}")
     for payload in vk_payloads():
         denied = await denials(stage)
         event = stage.vk.user_presses_button(vk_id, VK_GROUP_ID, payload, 1)

@@ -1,0 +1,66 @@
+"""An editor's lists in the community's messages, typed or from the editor's menu: «Черновики»
+(/drafts), «График публикаций» (/queue), «Комментарии» (/comments), «Обращения» (/tickets) and
+«График» (/plan). The same core calls and cards as Telegram's /drafts, /queue, /comments,
+/tickets and /plan (handlers/telegram/lists.py, moderation.py, replies.py, plan.py); the cards'
+buttons are answered by handlers/vk/deciding.py and tickets.py.
+
+The plan comes as text: Telegram's week keyboard (paging, opening an item, «В план», XLSX and
+HTML files) is not built for VK, so the text says where those are."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.plan import require_editor
+from bot.plan_view import week_message
+from handlers.vk import deciding, tickets
+from handlers.vk.chat import Turn, VKChat
+from storage.models import Person
+
+COMMANDS = ("drafts", "queue", "comments", "tickets", "plan")
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+PLAN_MORE = (
+    "Другие недели, пункты плана и выгрузку в XLSX или HTML открывает /plan в Telegram-боте "
+    "пресс-службы."
+)
+
+
+async def show(chat: VKChat, turn: Turn, person: Person, name: str) -> None:
+    """One of the lists; the role is checked first, as every core list does."""
+    deciding.require_editor(person)
+    desk = chat.desk
+    if name == "drafts":
+        await deciding.show_list(chat, turn, await desk.drafts(person), drafts=True)
+    elif name == "queue":
+        await deciding.show_list(chat, turn, await desk.queue(person), drafts=False)
+    elif name == "comments":
+        if chat.moderation is None:
+            await chat.say(turn, "Проверка комментариев не включена.")
+            return
+        await deciding.show_comments(chat, turn, person)
+    elif name == "tickets":
+        if chat.replies is None:
+            await chat.say(turn, "Обращения жителей не включены.")
+            return
+        await tickets.send_open(chat, turn, person)
+    else:
+        await show_plan(chat, turn, person)
+
+
+def plain(markup: str) -> str:
+    """The plan's Telegram HTML as VK's plain text: a link keeps its address in brackets."""
+    text = _LINK.sub(lambda m: f"{m[2]} ({html.unescape(m[1])})", markup)
+    return html.unescape(_TAG.sub("", text))
+
+
+async def show_plan(chat: VKChat, turn: Turn, person: Person) -> None:
+    """«График» (/plan): this week, the same text the core writes for Telegram."""
+    plan = chat.plan
+    if plan is None:
+        await chat.say(turn, PLAN_MORE)
+        return
+    require_editor(person)  # the core's own check, as Telegram's /plan makes it
+    week = await plan.week(plan.today())
+    await chat.say(turn, f"{plain(week_message(week, plan.today(), plan.titles()))}\n\n{PLAN_MORE}")
