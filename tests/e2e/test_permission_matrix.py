@@ -5,8 +5,9 @@ into COMMANDS / BUTTONS fails here, and one that forgets its check fails for the
 have been refused. VK has no router to read; its ways in come from the tables the dialog itself
 dispatches on (handlers/vk/messages.py: TEXT_COMMANDS, PAYLOAD_COMMANDS, BUTTON_FAMILIES), so a
 new one without a policy in VK_COMMANDS fails here, and every one of them is refused to strangers
-and to closed people. A card's button in VK is the same core action as in Telegram, with the
-same policy (BUTTONS' "d1" entries): a reporter is refused the editors' ones, an editor is not."""
+and to closed people; a VK reporter is refused the editors' lists (/drafts, /tickets, …). A card's
+button in VK is the same core action as in Telegram, with the same policy (BUTTONS' "d1" entries):
+a reporter is refused the editors' ones, an editor is not."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """An editor whose only account is VK opens the lists from the menu or by text («Черновики»,
 /queue, «Комментарии», «Обращения», «График») and answers a citizen in the community's messages:
-the ticket card comes to the VK dialog although the editors' Telegram group exists, «Ответить»
-→ the typed reply → «Отправить» sends exactly one reply; «Шаблон» picks a template; «Передать в
-отдел» and «Без ответа». The same core calls as Telegram's (handlers/vk/lists.py, tickets.py)."""
+the ticket card comes to the VK dialog although the editors' Telegram group exists; «Ответить» →
+the typed reply → «Изменить» → «Отправить» sends exactly one reply; «Шаблон» picks a template;
+«Передать в отдел» and «Без ответа». The same core calls as Telegram's (handlers/vk/lists.py,
+tickets.py)."""
 
 from __future__ import annotations
 
@@ -86,11 +87,16 @@ async def test_a_vk_editor_answers_a_citizen_in_vk_exactly_once(stage: Stage, ad
     await editor.expect("Отменено")
     editor.press(card, "Ответить")
     await editor.expect("Напишите ответ на обращение № 1")
+    first = "Сергей, ремонт дороги запланирован."
+    editor.send(first)
+    draft = await editor.expect(f"Черновик ответа (Ольга Белова):\n«{first}»")
+    assert labels(draft)[:2] == ["Отправить", "Изменить"]
+    assert "Черновик ответа" in (await redrawn(editor, card, "Черновик ответа"))["text"]
+    editor.press(draft, "Изменить")
+    assert f"Сейчас:\n«{first}»" in (await editor.expect("Напишите ответ"))["text"]
     reply = "Сергей, ремонт дороги на ул. Лесной запланирован на июнь."
     editor.send(reply)
     draft = await editor.expect(f"Черновик ответа (Ольга Белова):\n«{reply}»")
-    assert labels(draft)[:2] == ["Отправить", "Изменить"]
-    assert "Черновик ответа" in (await redrawn(editor, card, "Черновик ответа"))["text"]
 
     editor.press(draft, "Отправить")
     await citizen.expect(reply)
@@ -100,6 +106,7 @@ async def test_a_vk_editor_answers_a_citizen_in_vk_exactly_once(stage: Stage, ad
     await editor.expect("уже ответили")  # the core's conflict, said as a message
     await editor.answered()
     assert [m["text"] for m in citizen.bot_messages()].count(reply) == 1
+    assert first not in [m["text"] for m in citizen.bot_messages()]
     assert len(citizen.bot_messages()) == 2  # the acknowledgement and the one answer
     [ticket] = await tickets(stage)
     assert ticket.state == "answered" and ticket.closed_by is not None
