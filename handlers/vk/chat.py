@@ -24,6 +24,7 @@ from bot.plan import Plan
 from bot.preview import Previews
 from bot.replies.service import Replies
 from bot.textsize import TEXT_LIMIT, fit
+from handlers.notify import RoutingNotifier
 from handlers.vk.inbox import Inbox
 from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
 from handlers.vk.state import DatabaseStateDispenser
@@ -117,6 +118,7 @@ class VKChat:
         self.corrections: Corrections | None = None  # a published post's text or deletion
         self.moderation: Moderation | None = None  # comments on review, set by the app
         self.plan: Plan | None = None  # the publication plan («График»), set by the app
+        self.delivery: RoutingNotifier | None = None  # what waits for delivery, for /queue
         # polls, live broadcasts, contests added to a draft (handlers/vk/formats.py), by the app
         self.polls: Any = None
         self.broadcasts: Any = None

@@ -34,7 +34,10 @@ async def show(chat: VKChat, turn: Turn, person: Person, name: str) -> None:
     if name == "drafts":
         await deciding.show_list(chat, turn, await desk.drafts(person), drafts=True)
     elif name == "queue":
-        await deciding.show_list(chat, turn, await desk.queue(person), drafts=False)
+        cards = await desk.queue(person)  # checks the role first
+        if chat.delivery is not None and (waiting := await chat.delivery.backlog_text()):
+            await chat.say(turn, waiting)  # as Telegram's /queue: what waits for delivery first
+        await deciding.show_list(chat, turn, cards, drafts=False)
     elif name == "comments":
         if chat.moderation is None:
             await chat.say(turn, "Проверка комментариев не включена.")
