@@ -12,6 +12,7 @@ from sqlmodel import select
 from sandbox.stage import ADMIN_ID, BOT_TOKEN, VK_GROUP_ID, Stage
 from storage.delivery import UndeliveredNotice
 from tests.e2e.conftest import TIMEOUT, Chat, join, wait_for
+from tests.e2e.test_vk_editor import join_vk_editor
 from tests.e2e.test_vk_reporter import VKPerson, join_vk, start_report
 
 EDITOR_VK = 700777
@@ -119,5 +120,25 @@ async def test_queue_names_what_waits_for_delivery(stage: Stage, admin: Chat) ->
     editor.send("/queue")
     status = await editor.expect("Ждут доставки")
     assert "Анна Петрова" in status["text"] and "Telegram" in status["text"]
+    stage.tg.faults.clear()
+    await admin.expect("Новое сообщение № 1")
+
+
+async def test_a_vk_editors_queue_names_what_waits_for_delivery(stage: Stage, admin: Chat) -> None:
+    """An editor whose only account is VK types /queue: the backlog first (handlers/vk/lists)."""
+    vk_editor = await join_vk_editor(stage, admin)
+    reporter = await join_vk(stage, admin)
+    stage.tg.inject_fault("sendMessage", "500", count=10_000, chat_id=ADMIN_ID)
+    await vk_report(reporter, "День села")
+    await vk_editor.expect("Новое сообщение № 1")
+
+    async def kept() -> bool:
+        return "Анна Петрова" in await stage.app.notifier.backlog_text()
+
+    await wait_for(stage, kept, TIMEOUT)
+    vk_editor.send("/queue")
+    status = await vk_editor.expect("Ждут доставки")
+    assert "Анна Петрова" in status["text"] and "Telegram" in status["text"]
+    await vk_editor.expect("В графике публикаций пусто")
     stage.tg.faults.clear()
     await admin.expect("Новое сообщение № 1")
