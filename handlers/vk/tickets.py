@@ -12,7 +12,7 @@ from bot.domain import Role
 from bot.errors import Denied
 from bot.ports import Action, Card, CardRef
 from handlers.vk.chat import SNACKBAR_LIMIT, Turn, VKChat
-from handlers.vk.render import card_keyboard
+from handlers.vk.render import INLINE_KEYS, card_keyboard
 from storage.models import Person
 
 REPLY_STATE = "TicketReply:text"
@@ -56,6 +56,16 @@ async def show(chat: VKChat, turn: Turn, card: Card, ticket_id: int = 0) -> None
         await chat.replies.remember_card(ticket_id, CardRef(f"vk:{turn.peer_id}", message_id))
 
 
+async def show_choices(chat: VKChat, turn: Turn, card: Card) -> None:
+    """The templates or the departments, one button each: VK takes 10 buttons under a message
+    (render.INLINE_KEYS), so a longer list comes in several messages and none is lost."""
+    buttons = [button for row in card.buttons for button in row]
+    chunks = [buttons[i : i + INLINE_KEYS] for i in range(0, len(buttons), INLINE_KEYS)] or [[]]
+    for number, chunk in enumerate(chunks, 1):
+        text = card.text if number == 1 else f"Ещё ({number} из {len(chunks)}):"
+        await chat.say(turn, text, card_keyboard(Card(text, tuple((b,) for b in chunk))))
+
+
 async def tell(chat: VKChat, turn: Turn, said: str) -> None:
     """What the core says of a press: over the chat when short, as a message otherwise."""
     if len(said) <= SNACKBAR_LIMIT:
@@ -76,13 +86,13 @@ async def on_press(chat: VKChat, turn: Turn, person: Person) -> None:
             await chat.states.set(turn.peer_id, REPLY_STATE, ticket_id=ticket_id)
             await chat.say(turn, f"{prompt}\nПрервать: «Отмена».")
         case Action.ticket_template:
-            await show(chat, turn, await replies.templates(ticket_id, person))
+            await show_choices(chat, turn, await replies.templates(ticket_id, person))
         case Action.ticket_use:
             card = await replies.use_template(ticket_id, person, int(arg or -1))
             await chat.answer(turn, "Черновик готов: проверьте и отправьте.")
             await show(chat, turn, card, ticket_id)
         case Action.ticket_forward:
-            await show(chat, turn, await replies.departments(ticket_id, person))
+            await show_choices(chat, turn, await replies.departments(ticket_id, person))
         case Action.ticket_to:
             await tell(chat, turn, await replies.forward(ticket_id, person, int(arg or 0)))
         case Action.ticket_dismiss:
