@@ -87,7 +87,9 @@ def inline_keyboard(rows: Sequence[Sequence[ButtonSpec]]) -> str:
 
 
 # An editor's menu rows, as Telegram's editors' keyboard (handlers/telegram/common.py): the label
-# and the payload's command (handlers/vk/lists.py answers them).
+# and the payload's command (handlers/vk/lists.py answers them). Two a row, four rows in all: well
+# within the menu keyboard's grid (10 rows, 4 wide at the least; vk-io's keyboard guide,
+# https://negezor.github.io/vk-io/ru/guide/keyboard.html).
 MENU_DRAFTS, MENU_QUEUE, MENU_COMMENTS, MENU_TICKETS, MENU_PLAN = (
     "Черновики",
     "График публикаций",
