@@ -7,6 +7,7 @@ community admin's user token); every post goes to the channel and to the wall. P
 BENCH_PG_URL is set (a database of its own per run, dropped after), SQLite otherwise. The same
 run is then made with one instance, as the reference.
 
+With BENCH_REDIS_URL the instances run with `[redis] url` and so share each token's budget.
 `--networks vk` (or `telegram`) publishes to one of them only: VK's 3 requests a second allow
 thousands of posts in minutes where the channel's 20 a minute allow 30.
 
@@ -146,12 +147,11 @@ async def scenario(
     async with Database(folder) as database:
         ledger = Ledger(database.url)
         await ledger.prepare()
-        config = write_config(
-            stage,
-            folder / "config.toml",
-            database.url,
-            publish={"lease_seconds": 5.0, "poll_seconds": 0.5},
-        )
+        sections: dict[str, dict] = {"publish": {"lease_seconds": 5.0, "poll_seconds": 0.5}}
+        if redis := os.environ.get("BENCH_REDIS_URL"):
+            # The instances share each token's budget (networks/shared_pace.py), as deployed.
+            sections["redis"] = {"url": redis, "key_prefix": database.name}
+        config = write_config(stage, folder / "config.toml", database.url, **sections)
         desks = [DeskProcess(stage, config, f"desk{n}") for n in range(instances)]
         try:
             for desk in desks:
