@@ -1,6 +1,6 @@
 """An editor's lists in the community's messages, typed or from the editor's menu: «Черновики»
 (/drafts), «График публикаций» (/queue), «Комментарии» (/comments), «Обращения» (/tickets) and
-«График» (/plan). The same core calls and cards as Telegram's /drafts, /queue, /comments,
+«График публикаций» (/plan). The same core calls and cards as Telegram's /drafts, /queue, /comments,
 /tickets and /plan (handlers/telegram/lists.py, moderation.py, replies.py, plan.py); the cards'
 buttons are answered by handlers/vk/deciding.py and tickets.py.
 
@@ -59,7 +59,7 @@ def plain(markup: str) -> str:
 
 
 async def show_plan(chat: VKChat, turn: Turn, person: Person) -> None:
-    """«График» (/plan): this week, the same text the core writes for Telegram."""
+    """«График публикаций» (/plan): this week, the same text the core writes for Telegram."""
     plan = chat.plan
     if plan is None:
         await chat.say(turn, PLAN_MORE)

@@ -54,7 +54,7 @@ TEXT_COMMANDS: dict[str, tuple[str, ...]] = {
     "queue": ("queue", MENU_QUEUE.lower()),
     "comments": ("comments", MENU_COMMENTS.lower()),
     "tickets": ("tickets", MENU_TICKETS.lower()),
-    "plan": ("plan", MENU_PLAN.lower()),
+    "plan": ("plan", MENU_PLAN.lower(), "график"),
 }
 PAYLOAD_COMMANDS: dict[tuple[str, str], str] = {
     ("cmd", "report"): "report",

@@ -90,12 +90,14 @@ def inline_keyboard(rows: Sequence[Sequence[ButtonSpec]]) -> str:
 # and the payload's command (handlers/vk/lists.py answers them). Two a row, four rows in all: well
 # within the menu keyboard's grid (10 rows, 4 wide at the least; vk-io's keyboard guide,
 # https://negezor.github.io/vk-io/ru/guide/keyboard.html).
+# «График публикаций» is the plan, as in Telegram's menu and the office's terms (UX.md); what is
+# scheduled and what did not go out (/queue) is «Очередь».
 MENU_DRAFTS, MENU_QUEUE, MENU_COMMENTS, MENU_TICKETS, MENU_PLAN = (
     "Черновики",
-    "График публикаций",
+    "Очередь",
     "Комментарии",
     "Обращения",
-    "График",
+    "График публикаций",
 )
 EDITOR_MENU = (
     ((MENU_DRAFTS, "drafts"), (MENU_QUEUE, "queue")),

@@ -1,5 +1,6 @@
 """An editor whose only account is VK opens the lists from the menu or by text («Черновики»,
-/queue, «Комментарии», «Обращения», «График») and answers a citizen in the community's messages:
+/queue, «Комментарии», «Обращения», «График публикаций») and answers a citizen in the
+community's messages:
 the ticket card comes to the VK dialog although the editors' Telegram group exists; «Ответить» →
 the typed reply → «Изменить» → «Отправить» sends exactly one reply; «Шаблон» picks a template;
 «Передать в отдел» and «Без ответа». The same core calls as Telegram's (handlers/vk/lists.py,
@@ -18,7 +19,7 @@ from tests.e2e.test_replies import CITIZEN, QUESTION, SETTINGS, tickets
 from tests.e2e.test_vk_editor import join_vk_editor, redrawn
 from tests.e2e.test_vk_reporter import VKPerson, join_vk, labels
 
-EDITOR_MENU = ["Черновики", "График публикаций", "Комментарии", "Обращения", "График"]
+EDITOR_MENU = ["Черновики", "Очередь", "Комментарии", "Обращения", "График публикаций"]
 
 
 @pytest.fixture
