@@ -72,7 +72,7 @@ class OutcomeNotices:
         if not self.held:
             return
         async with self._uow() as uow:
-            await uow.session.execute(
+            await uow.session.exec(
                 update(UndeliveredNotice)
                 .where(
                     col(UndeliveredNotice.id).in_(sorted(self.held)),
