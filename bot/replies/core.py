@@ -16,6 +16,7 @@ from bot.dates import calendar_date, calendar_when
 from bot.domain import Network, Role
 from bot.errors import Conflict, Denied, Invalid, NotFound
 from bot.ports import (
+    Action,
     Card,
     CardRef,
     Notifier,
@@ -45,6 +46,29 @@ CONFLICT = {
     "dismissed": "Это обращение уже закрыто без ответа",
     "sending": "Ответ на это обращение уже отправляется",
 }
+
+
+EDITORS_ONLY = "Отвечать жителям от имени администрации могут только редакторы."
+# The buttons of a ticket's cards that only an editor presses (Telegram and VK alike).
+TICKET_ACTIONS = frozenset(
+    {
+        Action.ticket_reply,
+        Action.ticket_template,
+        Action.ticket_use,
+        Action.ticket_forward,
+        Action.ticket_to,
+        Action.ticket_dismiss,
+        Action.ticket_send,
+        Action.ticket_edit,
+        Action.open_tickets,
+    }
+)
+
+
+def require_editor(actor: Person) -> None:
+    """Only an active editor answers citizens on the administration's behalf."""
+    if not actor.active or not Role(actor.role).can_edit():
+        raise Denied(EDITORS_ONLY)
 
 
 class RepliesCore:
@@ -170,10 +194,7 @@ class RepliesCore:
         await uow.session.refresh(ticket)
         return Conflict(CONFLICT.get(ticket.state, "Обращение уже изменилось") + ".")
 
-    @staticmethod
-    def _require_editor(actor: Person) -> None:
-        if not actor.active or not Role(actor.role).can_edit():
-            raise Denied("Отвечать жителям от имени администрации могут только редакторы.")
+    _require_editor = staticmethod(require_editor)
 
     def due_text(self, ticket: Ticket) -> str:
         return calendar_when(ticket.answer_due, self._clock(), self.tz)

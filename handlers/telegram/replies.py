@@ -9,9 +9,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain import Role
-from bot.errors import Denied
 from bot.ports import Action, Card, CardRef
+from bot.replies.core import TICKET_ACTIONS as CORE_TICKET_ACTIONS
+from bot.replies.core import require_editor
 from bot.replies.service import Replies
 from handlers.telegram.callbacks import DeskCB
 from handlers.telegram.filters import HAS_TEXT, PRIVATE
@@ -22,20 +22,8 @@ from storage.models import Person
 
 router = Router(name="replies")
 
-TICKET_ACTIONS = {
-    Action.ticket_reply,
-    Action.ticket_template,
-    Action.ticket_use,
-    Action.ticket_forward,
-    Action.ticket_to,
-    Action.ticket_dismiss,
-    Action.ticket_send,
-    Action.ticket_edit,
-    Action.ticket_answer,
-    Action.open_tickets,
-}
+TICKET_ACTIONS = CORE_TICKET_ACTIONS | {Action.ticket_answer}  # and a head's «Ответить»
 SHOWN_AT_ONCE = 20
-EDITORS_ONLY = "Отвечать жителям от имени администрации могут только редакторы."
 
 
 async def private_state(
@@ -71,8 +59,7 @@ async def on_button(
         await query.answer()
         await bot.send_message(user, prompt)
         return
-    if not person.active or not Role(person.role).can_edit():
-        raise Denied(EDITORS_ONLY)
+    require_editor(person)
     match action:
         case Action.ticket_reply | Action.ticket_edit:
             prompt = await replies.start_reply(ticket_id, person)

@@ -8,26 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain import Role
-from bot.errors import Denied
 from bot.ports import Action, Card, CardRef
+from bot.replies import core as replies_core
+from bot.replies.core import TICKET_ACTIONS
 from handlers.vk.chat import SNACKBAR_LIMIT, Turn, VKChat
 from handlers.vk.render import INLINE_KEYS, card_keyboard
 from storage.models import Person
 
 REPLY_STATE = "TicketReply:text"
-EDITORS_ONLY = "Отвечать жителям от имени администрации могут только редакторы."
-ACTIONS = {
-    Action.ticket_reply,
-    Action.ticket_template,
-    Action.ticket_use,
-    Action.ticket_forward,
-    Action.ticket_to,
-    Action.ticket_dismiss,
-    Action.ticket_send,
-    Action.ticket_edit,
-    Action.open_tickets,
-}
+ACTIONS = TICKET_ACTIONS
 SHOWN_AT_ONCE = 20
 
 
@@ -42,10 +31,7 @@ def replying(peer: object) -> int:
     return int((getattr(peer, "payload", None) or {}).get("ticket_id") or 0)
 
 
-def require_editor(person: Person) -> None:
-    """Before any answer, as handlers/telegram/replies.py checks it."""
-    if not person.active or not Role(person.role).can_edit():
-        raise Denied(EDITORS_ONLY)
+require_editor = replies_core.require_editor  # before any answer, as in Telegram
 
 
 async def show(chat: VKChat, turn: Turn, card: Card, ticket_id: int = 0) -> None:
