@@ -200,6 +200,7 @@ def start_vk(app: Application) -> None:
     app.vk_chat.corrections = app.corrections
     app.vk_chat.moderation = app.moderation
     app.vk_chat.plan = app.plan
+    app.vk_chat.links = app.plan_links
     app.vk_chat.delivery = app.notifier
     if app.config.replies.enabled:
         app.vk_chat.replies = app.replies

@@ -13,14 +13,31 @@ import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from bot.errors import Invalid
 from bot.people import audit
 from bot.plan import Plan, monday, require_editor
 from bot.plan_export import html_page, ics
+from bot.ports import Action, Button, Card
 from storage.models import FeedToken, Person
 from storage.uow import UnitOfWork
 
 FEED_WEEKS_BACK = 4
 FEED_WEEKS_AHEAD = 12
+# /feed's words, the same in Telegram and VK (the links' text names /feed, typed in both).
+OFFER = (
+    "Ссылка на график для календаря в телефоне (ICS) и на страницу графика. Она секретная: "
+    "кто её знает, видит график. Новая ссылка отменяет прежнюю."
+)
+NO_WEB = "Веб-сервер бота выключен в настройках ([web] enabled) — ссылку выдать нельзя."
+REVOKED = "Ссылка отозвана: по ней график больше не открывается."
+NONE_ACTIVE = "Действующих ссылок не было."
+
+
+def links_text(calendar: str, page: str) -> str:
+    return (
+        f"Календарь (подписаться в телефоне):\n{calendar}\n\nСтраница графика:\n{page}\n\n"
+        "Прежние ссылки больше не работают. Отозвать эту: /feed"
+    )
 
 
 def digest(token: str) -> str:
@@ -38,6 +55,25 @@ class FeedLinks:
 
     def urls(self, token: str) -> tuple[str, str]:
         return f"{self.base_url}/plan/{token}.ics", f"{self.base_url}/plan/{token}.html"
+
+    # ---- /feed in chat: the same card and answers for every chat ------------------------------
+    def offer(self, actor: Person) -> Card:
+        require_editor(actor)
+        buttons = (
+            Button("Получить новую ссылку", Action.feed_new),
+            Button("Отозвать ссылку", Action.feed_revoke),
+        )
+        return Card(OFFER, buttons=(buttons,))
+
+    async def new_link(self, actor: Person) -> Card:
+        """A new link (the old ones stop working); refused when the web server is off."""
+        require_editor(actor)
+        if not self.base_url:
+            raise Invalid(NO_WEB)
+        return Card(links_text(*self.urls(await self.issue(actor))))
+
+    async def revoke_link(self, actor: Person) -> Card:
+        return Card(REVOKED if await self.revoke(actor) else NONE_ACTIVE)
 
     async def issue(self, actor: Person) -> str:
         require_editor(actor)

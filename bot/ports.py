@@ -87,6 +87,8 @@ class Action(StrEnum):
     remind = "dr"
     report_now = "dn"
     open_plan = "op"
+    feed_new = "fn"  # /feed's «Получить новую ссылку» (bot/plan_feed.py)
+    feed_revoke = "fr"  # /feed's «Отозвать ссылку»
     # citizens' tickets (bot/replies)
     ticket_reply = "ta"  # «Ответить»: the editor writes the reply
     ticket_template = "tt"  # «Шаблон»: the list of templates

@@ -230,47 +230,20 @@ async def export(query: CallbackQuery, callback_data: PlanCB, plan: Plan, person
 
 @router.message(Command("feed"))
 async def feed(message: Message, links: FeedLinks, person: Person) -> None:
-    require_editor(person)
-    await message.answer(
-        "Ссылка на график для календаря в телефоне (ICS) и на страницу графика. Она секретная: "
-        "кто её знает, видит график. Новая ссылка отменяет прежнюю.",
-        reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    button("Получить новую ссылку", "feed_new"),
-                    button("Отозвать ссылку", "feed_revoke"),
-                ]
-            ]
-        ),
-    )
+    card = links.offer(person)
+    await message.answer(card.text, reply_markup=keyboard(card))
 
 
-@router.callback_query(PlanCB.filter(F.action == "feed_new"))
-async def feed_new(query: CallbackQuery, links: FeedLinks, person: Person) -> None:
-    if not links.base_url:
-        await query.answer(
-            "Веб-сервер бота выключен в настройках ([web] enabled) — ссылку выдать нельзя.",
-            show_alert=True,
-        )
-        return
-    token = await links.issue(person)
-    calendar, page = links.urls(token)
-    await query.message.answer(
-        f"Календарь (подписаться в телефоне):\n{calendar}\n\nСтраница графика:\n{page}\n\n"
-        "Прежние ссылки больше не работают. Отозвать эту: /feed"
-    )
-    await query.answer()
-
-
-@router.callback_query(PlanCB.filter(F.action == "feed_revoke"))
-async def feed_revoke(query: CallbackQuery, links: FeedLinks, person: Person) -> None:
-    count = await links.revoke(person)
-    text = (
-        "Ссылка отозвана: по ней график больше не открывается."
-        if count
-        else "Действующих ссылок не было."
-    )
-    await query.message.answer(text)
+@router.callback_query(DeskCB.filter(F.action.in_({Action.feed_new, Action.feed_revoke})))
+async def feed_link(
+    query: CallbackQuery, callback_data: DeskCB, links: FeedLinks, person: Person
+) -> None:
+    """A new link or none: the core's answer (a refusal comes as an alert, bot/errors.py)."""
+    if callback_data.action == Action.feed_new:
+        card = await links.new_link(person)
+    else:
+        card = await links.revoke_link(person)
+    await query.message.answer(card.text)
     await query.answer()
 
 

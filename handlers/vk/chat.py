@@ -21,6 +21,7 @@ from bot.editorial import Desk
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
 from bot.plan import Plan
+from bot.plan_feed import FeedLinks
 from bot.preview import Previews
 from bot.replies.service import Replies
 from bot.textsize import TEXT_LIMIT, fit
@@ -118,6 +119,7 @@ class VKChat:
         self.corrections: Corrections | None = None  # a published post's text or deletion
         self.moderation: Moderation | None = None  # comments on review, set by the app
         self.plan: Plan | None = None  # the publication plan («График»), set by the app
+        self.links: FeedLinks | None = None  # the plan's secret link («Ссылка на график»)
         self.delivery: RoutingNotifier | None = None  # what waits for delivery, for /queue
         # polls, live broadcasts, contests added to a draft (handlers/vk/formats.py), by the app
         self.polls: Any = None

@@ -1,8 +1,9 @@
 """An editor's lists in the community's messages, typed or from the editor's menu: «Черновики»
-(/drafts), «График публикаций» (/queue), «Комментарии» (/comments), «Обращения» (/tickets) and
-«График публикаций» (/plan). The same core calls and cards as Telegram's /drafts, /queue, /comments,
-/tickets and /plan (handlers/telegram/lists.py, moderation.py, replies.py, plan.py); the cards'
-buttons are answered by handlers/vk/deciding.py and tickets.py.
+(/drafts), «Очередь» (/queue), «Комментарии» (/comments), «Обращения» (/tickets), «График
+публикаций» (/plan) and «Ссылка на график» (/feed). The same core calls and cards as Telegram's
+/drafts, /queue, /comments, /tickets, /plan and /feed (handlers/telegram/lists.py, moderation.py,
+replies.py, plan.py); the cards' buttons are answered by handlers/vk/deciding.py and tickets.py,
+/feed's here.
 
 The plan comes as text: Telegram's week keyboard (paging, opening an item, «В план», XLSX and
 HTML files) is not built for VK, so the text says where those are."""
@@ -14,11 +15,14 @@ import re
 
 from bot.plan import require_editor
 from bot.plan_view import week_message
+from bot.ports import Action
 from handlers.vk import deciding, tickets
 from handlers.vk.chat import Turn, VKChat
+from handlers.vk.render import card_keyboard
 from storage.models import Person
 
-COMMANDS = ("drafts", "queue", "comments", "tickets", "plan")
+COMMANDS = ("drafts", "queue", "comments", "tickets", "plan", "feed")
+FEED_ACTIONS = {Action.feed_new, Action.feed_revoke}
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 PLAN_MORE = (
@@ -48,6 +52,8 @@ async def show(chat: VKChat, turn: Turn, person: Person, name: str) -> None:
             await chat.say(turn, "Обращения жителей не включены.")
             return
         await tickets.send_open(chat, turn, person)
+    elif name == "feed":
+        await show_feed(chat, turn, person)
     else:
         await show_plan(chat, turn, person)
 
@@ -67,3 +73,25 @@ async def show_plan(chat: VKChat, turn: Turn, person: Person) -> None:
     require_editor(person)  # the core's own check, as Telegram's /plan makes it
     week = await plan.week(plan.today())
     await chat.say(turn, f"{plain(week_message(week, plan.today(), plan.titles()))}\n\n{PLAN_MORE}")
+
+
+async def show_feed(chat: VKChat, turn: Turn, person: Person) -> None:
+    """«Ссылка на график» (/feed): the core's offer, with its two buttons."""
+    if chat.links is None:
+        await chat.say(turn, PLAN_MORE)
+        return
+    card = chat.links.offer(person)
+    await chat.say(turn, card.text, card_keyboard(card))
+
+
+async def feed_press(chat: VKChat, turn: Turn, person: Person, action: Action) -> None:
+    """«Получить новую ссылку» / «Отозвать ссылку»: the same core calls as Telegram's."""
+    deciding.require_editor(person)
+    if chat.links is None:
+        await chat.say(turn, PLAN_MORE)
+        return
+    if action == Action.feed_new:
+        card = await chat.links.new_link(person)
+    else:
+        card = await chat.links.revoke_link(person)
+    await chat.say(turn, card.text)

@@ -28,6 +28,7 @@ from handlers.vk.render import (
     MENU_ANNOUNCE,
     MENU_COMMENTS,
     MENU_DRAFTS,
+    MENU_FEED,
     MENU_PLAN,
     MENU_QUEUE,
     MENU_REPORT,
@@ -55,6 +56,7 @@ TEXT_COMMANDS: dict[str, tuple[str, ...]] = {
     "comments": ("comments", MENU_COMMENTS.lower()),
     "tickets": ("tickets", MENU_TICKETS.lower()),
     "plan": ("plan", MENU_PLAN.lower(), "график"),
+    "feed": ("feed", MENU_FEED.lower()),  # Telegram's /feed: the plan's secret link
 }
 PAYLOAD_COMMANDS: dict[tuple[str, str], str] = {
     ("cmd", "report"): "report",
@@ -90,6 +92,7 @@ def help_text(person: Person) -> str:
             f"«{MENU_COMMENTS}» (/comments) — комментарии на проверке",
             f"«{MENU_TICKETS}» (/tickets) — обращения жителей, ждущие ответа",
             f"«{MENU_PLAN}» (/plan) — план публикаций на неделю",
+            f"«{MENU_FEED}» (/feed) — секретная ссылка на график для календаря в телефоне",
             "Новые черновики, комментарии на проверке и обращения жителей приходят сюда с "
             "кнопками: одобрить, отклонить, редактировать, запланировать, удалить, ответить "
             "жителю. Другие недели плана, выгрузка плана и приглашения — в Telegram-боте "
@@ -234,6 +237,9 @@ async def on_press(chat: VKChat, turn: Turn, person: Person | None) -> None:
         return
     if turn.payload.get("d") == Action.open_plan:  # the digest's «График»: the week as text
         await lists.show_plan(chat, turn, person)
+        return
+    if turn.payload.get("d") in lists.FEED_ACTIONS:  # /feed's «Получить новую ссылку» / «Отозвать»
+        await lists.feed_press(chat, turn, person, Action(turn.payload["d"]))
         return
     if "d" in turn.payload:  # a core card's button not built for VK
         deciding.require_editor(person)

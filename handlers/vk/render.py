@@ -92,17 +92,19 @@ def inline_keyboard(rows: Sequence[Sequence[ButtonSpec]]) -> str:
 # https://negezor.github.io/vk-io/ru/guide/keyboard.html).
 # «График публикаций» is the plan, as in Telegram's menu and the office's terms (UX.md); what is
 # scheduled and what did not go out (/queue) is «Очередь».
-MENU_DRAFTS, MENU_QUEUE, MENU_COMMENTS, MENU_TICKETS, MENU_PLAN = (
+# «Ссылка на график» is Telegram's /feed: the plan's secret link for a phone's calendar.
+MENU_DRAFTS, MENU_QUEUE, MENU_COMMENTS, MENU_TICKETS, MENU_PLAN, MENU_FEED = (
     "Черновики",
     "Очередь",
     "Комментарии",
     "Обращения",
     "График публикаций",
+    "Ссылка на график",
 )
 EDITOR_MENU = (
     ((MENU_DRAFTS, "drafts"), (MENU_QUEUE, "queue")),
     ((MENU_COMMENTS, "comments"), (MENU_TICKETS, "tickets")),
-    ((MENU_PLAN, "plan"),),
+    ((MENU_PLAN, "plan"), (MENU_FEED, "feed")),
 )
 
 

@@ -52,13 +52,15 @@ BUTTONS: dict[str, Role | None] = {
     # the per-network preview and texts (bot/preview.py), a published post's corrections
     "d1:pv": Role.editor, "d1:af": Role.editor, "d1:nt": Role.editor, "d1:ct": Role.editor,
     "d1:ep": Role.editor, "d1:dp": Role.editor, "d1:dy": Role.editor,
+    # /feed's «Получить новую ссылку» / «Отозвать ссылку» (bot/plan_feed.py), in both chats
+    "d1:fn": Role.editor, "d1:fr": Role.editor,
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
 }  # fmt: skip
 # VK's commands: the dialog's own are everyone's; the lists (handlers/vk/lists.py) editors'.
 VK_COMMANDS: dict[str, Role | None] = {
     "report": None, "announce": None, "cancel": None, "help": None, "start": None,
     "drafts": Role.editor, "queue": Role.editor, "comments": Role.editor,
-    "tickets": Role.editor, "plan": Role.editor,
+    "tickets": Role.editor, "plan": Role.editor, "feed": Role.editor,
 }  # fmt: skip
 RANK = {Role.reporter: 1, Role.editor: 2, Role.admin: 3}
 REFUSALS = (

@@ -3,14 +3,18 @@
 community's messages:
 the ticket card comes to the VK dialog although the editors' Telegram group exists; «Ответить» →
 the typed reply → «Изменить» → «Отправить» sends exactly one reply; «Шаблон» picks a template;
-«Передать в отдел» and «Без ответа». The same core calls as Telegram's (handlers/vk/lists.py,
-tickets.py)."""
+«Передать в отдел» and «Без ответа»; «Ссылка на график» (/feed) gives the plan's secret link,
+whose ICS opens over HTTP until «Отозвать ссылку». The same core calls as Telegram's
+(handlers/vk/lists.py, tickets.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
+import icalendar
 import pytest
 
 from sandbox.stage import VK_GROUP_ID, Stage
@@ -19,7 +23,14 @@ from tests.e2e.test_replies import CITIZEN, QUESTION, SETTINGS, tickets
 from tests.e2e.test_vk_editor import join_vk_editor, redrawn
 from tests.e2e.test_vk_reporter import VKPerson, join_vk, labels
 
-EDITOR_MENU = ["Черновики", "Очередь", "Комментарии", "Обращения", "График публикаций"]
+EDITOR_MENU = [
+    "Черновики",
+    "Очередь",
+    "Комментарии",
+    "Обращения",
+    "График публикаций",
+    "Ссылка на график",
+]
 
 
 @pytest.fixture
@@ -72,6 +83,40 @@ async def test_the_lists_from_the_vk_menu_and_a_draft_approved_from_drafts(
     editor.send("График")
     plan = await editor.expect("График публикаций")
     assert "<b>" not in plan["text"] and "/plan в Telegram" in plan["text"]
+
+
+async def test_a_vk_editor_gets_the_plan_link_from_the_menu_and_revokes_it(
+    stage: Stage, admin: Chat
+) -> None:
+    editor = await join_vk_editor(stage, admin)
+    async with stage.app.uow() as uow:
+        person = await uow.people.by_vk(editor.user_id)
+    plan = stage.app.plan
+    tomorrow = (plan.today() + timedelta(days=1)).strftime("%d.%m")
+    await plan.add_item(person, f"Пост ко Дню района, {tomorrow}")
+    menu = await menu_of(editor)
+    assert "«Ссылка на график» (/feed)" in menu["text"]
+    editor.press(menu, "Ссылка на график")
+    offer = await editor.expect("Ссылка на график для календаря в телефоне (ICS)")
+    assert labels(offer) == ["Получить новую ссылку", "Отозвать ссылку"]
+    editor.press(offer, "Получить новую ссылку")
+    links = await editor.expect("Календарь (подписаться в телефоне)")
+    calendar_url = next(w for w in links["text"].split() if w.endswith(".ics"))
+    page_url = next(w for w in links["text"].split() if w.endswith(".html"))
+    async with aiohttp.ClientSession() as http:
+        async with http.get(calendar_url) as response:
+            assert response.status == 200 and response.content_type == "text/calendar"
+            feed = icalendar.Calendar.from_ical(await response.read())
+        assert [str(e["summary"]) for e in feed.walk("VEVENT")] == ["📝 Пост ко Дню района"]
+        editor.send("/feed")  # typed as in Telegram, which the links' text names
+        editor.press(await editor.expect("Ссылка на график для календаря"), "Отозвать ссылку")
+        await editor.expect("Ссылка отозвана: по ней график больше не открывается.")
+        for url in (calendar_url, page_url):
+            async with http.get(url) as response:
+                assert response.status == 404
+    await editor.answered()
+    assert len(await audit_lines(stage, "plan.feed_issued")) == 1
+    assert len(await audit_lines(stage, "plan.feed_revoked")) == 1
 
 
 async def test_a_vk_editor_answers_a_citizen_in_vk_exactly_once(stage: Stage, admin: Chat) -> None:
@@ -151,7 +196,7 @@ async def test_a_vk_reporter_keeps_the_menu_and_is_refused_the_lists(
     reporter = await join_vk(stage, admin)
     menu = await menu_of(reporter)
     assert labels(menu) == ["Сообщить о мероприятии", "Анонс"] and "/drafts" not in menu["text"]
-    for text in ("Черновики", "/queue", "комментарии", "/tickets", "график"):
+    for text in ("Черновики", "/queue", "комментарии", "/tickets", "график", "/feed"):
         reporter.send(text)
         await reporter.expect("только редакторы")
-    assert len(await audit_lines(stage, "access.denied")) == 5
+    assert len(await audit_lines(stage, "access.denied")) == 6
