@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import SecretStr
 from sqlmodel import col, select
 
 from bot.config import Secrets
@@ -20,7 +19,8 @@ from bot.domain import Role
 from bot.errors import Denied, Invalid, NotFound
 from bot.people import PeopleService, audit
 from bot.ports import AccessCheck, AccessProblem, Card, Notifier
-from bot.vault import Vault, VaultError
+from bot.token_sources import env_value
+from bot.vault import Vault
 from storage.models import Invite, Person
 from storage.registry import StoredToken
 from storage.uow import UnitOfWork
@@ -42,6 +42,7 @@ NO_VAULT = (
 class TokenState:
     check: AccessCheck
     stored_at: datetime | None  # replaced from chat then; None: from the environment
+    stored_by: str = ""  # the admin who did
 
 
 class FloodGuard:
@@ -80,6 +81,7 @@ class AccessService:
         clock: Callable[[], datetime],
         vault: Callable[[], Vault | None],
         checks: Sequence[AccessCheck] = (),
+        env: Secrets | None = None,
     ) -> None:
         self._uow = uow
         self._people = people
@@ -87,6 +89,9 @@ class AccessService:
         self._clock = clock
         self._vault = vault
         self.checks = {check.token: check for check in checks}
+        # The environment's own tokens: their fingerprint is kept with a token stored from
+        # chat, so a later change in the server's settings wins (bot/token_sources.py).
+        self._env = env or Secrets()
 
     # ---- people ------------------------------------------------------------------------------
     async def everyone(self, actor: Person) -> list[tuple[Person, str]]:
@@ -202,10 +207,14 @@ class AccessService:
     async def tokens(self, actor: Person) -> list[TokenState]:
         _require_admin(actor)
         async with self._uow() as uow:
-            stored = {
-                t.name: t.rotated_at for t in (await uow.session.exec(select(StoredToken))).all()
-            }
-        return [TokenState(check, stored.get(name)) for name, check in self.checks.items()]
+            rows = (await uow.session.exec(select(StoredToken))).all()
+            stored = {}
+            for row in rows:
+                by = await uow.people.get(row.rotated_by) if row.rotated_by else None
+                stored[row.name] = (row.rotated_at, by.full_name if by else "")
+        return [
+            TokenState(check, *stored.get(name, (None, ""))) for name, check in self.checks.items()
+        ]
 
     def token_title(self, name: str) -> str:
         check = self.checks.get(name)
@@ -246,6 +255,7 @@ class AccessService:
             if row is None:
                 row = StoredToken(name=name, ciphertext=b"", rotated_at=now)
             row.ciphertext, row.rotated_at, row.rotated_by = vault.seal(value), now, actor.id
+            row.env_fingerprint = vault.fingerprint(name, env_value(self._env, name))
             uow.session.add(row)
             await audit(uow, now, "token.rotate", actor=actor, details=check.title)
             await uow.commit()
@@ -257,31 +267,6 @@ class AccessService:
         return problems
 
 
-async def stored_tokens(uow: Callable[[], UnitOfWork], vault: Vault | None) -> dict[str, str]:
-    """Tokens replaced from chat, decrypted for use at start; they win over the environment,
-    being newer. A token the key cannot open is skipped (the environment's stays in use)."""
-    if vault is None:
-        return {}
-    async with uow() as session:
-        rows = (await session.session.exec(select(StoredToken))).all()
-    tokens = {}
-    for row in rows:
-        try:
-            tokens[row.name] = vault.open(row.ciphertext)
-        except VaultError:
-            continue
-    return tokens
-
-
 def _require_admin(actor: Person) -> None:
     if actor.role != Role.admin or not actor.active:
         raise Denied("Это может делать только администратор.")
-
-
-async def with_stored_tokens(
-    secrets: Secrets, uow: Callable[[], UnitOfWork], vault: Vault | None
-) -> Secrets:
-    """The environment's tokens with those replaced from chat put over them."""
-    stored = await stored_tokens(uow, vault)
-    known = {k: SecretStr(v) for k, v in stored.items() if k in Secrets.model_fields}
-    return secrets.model_copy(update=known) if known else secrets

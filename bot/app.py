@@ -19,8 +19,7 @@ from aiogram import Dispatcher
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
-from bot import app_features, app_formats, app_networks, app_replies, metrics
-from bot.access import with_stored_tokens
+from bot import app_features, app_formats, app_networks, app_replies, metrics, token_sources
 from bot.alerts import AdminAlerts
 from bot.config import Config, Secrets
 from bot.control import Control
@@ -113,8 +112,12 @@ class Application:
         self.shared_pace = share_through_redis(config.redis.url, config.redis.key_prefix)
         # Features add their routes to this one server before it starts (end of start()).
         self.web = WebServer(self.health, partial(metrics.refresh, uow))
-        # Tokens replaced from chat (/tokens) are newer than the environment's: they win.
-        self.secrets = secrets = await with_stored_tokens(secrets, uow, self.vault(create=False))
+        # Tokens replaced from chat (/tokens) win unless the environment changed since then.
+        self.env_secrets = secrets
+        self.token_choice = await token_sources.settle(
+            secrets, uow, self.vault(create=False), self.clock(), config.desk.tz
+        )
+        self.secrets = secrets = self.token_choice.secrets
         self.bot = app_networks.make_bot(config, secrets)
         self.media = MediaStore(config.storage.media_dir)
         # OK, MAX, ...: each adapter module plugs in by its config section (networks/registry.py)
@@ -212,6 +215,7 @@ class Application:
         self.scheduler.on_error = self.alerts.once
         await self.scheduler.start()
         self.notifier.start()
+        await app_features.tell_superseded(self)
         app_networks.start_vk(self)
         app_formats.vk(self)
         app_features.start_moderation(self)

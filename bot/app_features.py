@@ -8,6 +8,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
+from bot import token_sources
 from bot.access import AccessService, FloodGuard
 from bot.app_networks import access_checks
 from bot.domain import Network
@@ -98,7 +99,9 @@ def security(app: Application) -> None:
         app.uow, config.desk.tz, clock, config.registry.organisation, app.checks
     )
     app.token_health = TokenHealth(app.uow, app.checks, app.notifier, app.registry, clock)
-    app.access = AccessService(app.uow, app.people, app.notifier, clock, app.vault, app.checks)
+    app.access = AccessService(
+        app.uow, app.people, app.notifier, clock, app.vault, app.checks, app.env_secrets
+    )
     app.retention = Retention(
         app.uow, config.retention, app.media, app.moderation.moderators, clock
     )
@@ -119,6 +122,12 @@ def security(app: Application) -> None:
         config.desk.timezone,
     )
     app._sync_registry = asyncio.create_task(app.registry.sync_own(), name="registry-sync")
+
+
+async def tell_superseded(app: Application) -> None:
+    """Chat tokens the environment replaced since (bot/token_sources.py): the admins hear it."""
+    for text in token_sources.notices(app.checks, app.token_choice, app.config.desk.tz):
+        await app.alerts.once(f"token:superseded:{text}", text)
 
 
 async def deliver_report(app: Application, person: Person, report: object) -> None:

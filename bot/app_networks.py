@@ -6,6 +6,7 @@ With bot/app.py and bot/app_features.py, the modules of bot/ that name aiogram a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
@@ -17,11 +18,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
+from bot import token_sources
 from bot.config import Config, Secrets
 from bot.domain import Network
+from bot.offline import with_db
 from bot.ports import AccessCheck, Publisher, StatsSource
 from bot.textsize import loads_without_nul
 from bot.token_health import report, run_checks
+from bot.vault import Vault
 from handlers.vk.chat import VKChat
 from handlers.vk.comments import make_labeler as comments_labeler
 from handlers.vk.feed import VKFeed
@@ -41,6 +45,8 @@ from networks.vk_wall import VKWall
 
 if TYPE_CHECKING:
     from bot.app import Application
+
+log = logging.getLogger(__name__)
 
 COMMANDS = [
     BotCommand(command="report", description="Сообщить о мероприятии"),
@@ -121,13 +127,24 @@ async def _no_refs(network: Network, since: datetime) -> list[str]:
 
 
 async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
-    """`pressdesk doctor`: every configured token and the rights it needs, in Russian."""
+    """`pressdesk doctor`: every token the bot would use (the environment's, or the newer one
+    stored from chat: bot/token_sources.py), the rights it needs, and where it comes from."""
+    try:
+        choice = await _choice(config, secrets)
+    except Exception as exc:  # the database is down: the environment's tokens are checked
+        log.warning("doctor: stored tokens not read: %s", type(exc).__name__)
+        choice = token_sources.Choice(secrets)
+        unread = "\n(Ключи, введённые в чате, не прочитаны: база данных недоступна.)"
+    else:
+        unread = ""
+    secrets = choice.secrets
     bot = make_bot(config, secrets)
     vk_user = vk_user_api(config, secrets)
     vk_group = vk_group_api(config, secrets)
     connections = connect_all(config, secrets, _no_refs)
     try:
-        results = await run_checks(access_checks(config, bot, vk_user, vk_group, connections))
+        checks = access_checks(config, bot, vk_user, vk_group, connections)
+        results = await run_checks(checks)
     finally:
         await bot.session.close()
         for api in (vk_user, vk_group):
@@ -136,7 +153,15 @@ async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
         for connection in connections:
             if connection.publisher is not None:
                 await connection.publisher.close()
-    return all(not problems for _, problems in results), report(results, ok_too=True)
+    where = token_sources.sources(checks, choice, config.desk.tz) + unread
+    text = report(results, ok_too=True) + "\n\n" + where
+    return all(not problems for _, problems in results), text
+
+
+async def _choice(config: Config, env: Secrets) -> token_sources.Choice:
+    key_file = config.security.key_file
+    vault = Vault.from_settings(key_file if key_file.exists() else None)
+    return await with_db(config, partial(token_sources.choose, env, vault=vault))
 
 
 def publishers(app: Application) -> dict[Network, Publisher]:

@@ -22,7 +22,7 @@ T = TypeVar("T")
 CONSOLE = Person(id=None, full_name="консоль сервера", role=Role.admin, created_at=utcnow())
 
 
-async def _with_db(config: Config, work: Callable[[Callable[[], UnitOfWork]], Awaitable[T]]) -> T:
+async def with_db(config: Config, work: Callable[[Callable[[], UnitOfWork]], Awaitable[T]]) -> T:
     engine = create_engine(config.database.url)
     try:
         await migrate(engine)
@@ -45,7 +45,7 @@ async def audit_verify(config: Config, out: TextIO | None = None) -> int:
             print(f"  • {problem}", file=out)
         return 1
 
-    return await _with_db(config, work)
+    return await with_db(config, work)
 
 
 async def audit_export(config: Config, where: str = "", out: TextIO | None = None) -> int:
@@ -57,7 +57,7 @@ async def audit_export(config: Config, where: str = "", out: TextIO | None = Non
         out.write(data.decode("utf-8"))
         return 0
 
-    return await _with_db(config, work)
+    return await with_db(config, work)
 
 
 async def registry_export(config: Config, fmt: str, out: BinaryIO | None = None) -> int:
@@ -70,7 +70,7 @@ async def registry_export(config: Config, fmt: str, out: BinaryIO | None = None)
         out.flush()
         return 0
 
-    return await _with_db(config, work)
+    return await with_db(config, work)
 
 
 async def contest_redraw(config: Config, post_id: int, out: TextIO | None = None) -> int:
@@ -91,7 +91,7 @@ async def contest_redraw(config: Config, post_id: int, out: TextIO | None = None
         print(text, file=out)
         return 0 if same else 1
 
-    return await _with_db(config, work)
+    return await with_db(config, work)
 
 
 class _Nobody:

@@ -1,9 +1,13 @@
 """Tokens kept encrypted at rest: Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) with
 a key that lives outside the database, in PRESSDESK_SECRET_KEY or a key file, so a copy of the
-database alone reveals no token. A token is decrypted only to be used, never to be shown."""
+database alone reveals no token. A token is decrypted only to be used, never to be shown.
+`fingerprint` tells whether the environment's token changed since one was stored from chat
+(bot/token_sources.py): keyed, so the database alone cannot test a guess of a token."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 from pathlib import Path
@@ -22,6 +26,7 @@ class Vault:
     def __init__(self, key: bytes) -> None:
         try:
             self._fernet = Fernet(key)
+            self._mac_key = hashlib.sha256(b"pressdesk env fingerprint\0" + key).digest()
         except (ValueError, TypeError) as exc:
             raise VaultError(
                 f"Ключ шифрования повреждён: ожидается ключ Fernet (создайте новый: "
@@ -47,6 +52,11 @@ class Vault:
                 out.write(Fernet.generate_key())
             log.warning("created the token encryption key file %s: keep a copy of it", key_file)
         return cls(key_file.read_bytes().strip())
+
+    def fingerprint(self, name: str, value: str | None) -> str:
+        """HMAC-SHA256 of a token's name and value (an unset one counts as empty)."""
+        message = f"{name}\0{value or ''}".encode()
+        return hmac.new(self._mac_key, message, hashlib.sha256).hexdigest()
 
     def seal(self, token: str) -> bytes:
         return self._fernet.encrypt(token.encode())

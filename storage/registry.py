@@ -39,3 +39,6 @@ class StoredToken(SQLModel, table=True):
     ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     rotated_at: datetime
     rotated_by: int | None = Field(default=None, foreign_key="person.id")
+    # HMAC of the environment's value when it was stored (bot/token_sources.py), never the
+    # value: the environment changed since → the environment's token is newer and wins.
+    env_fingerprint: str | None = Field(default=None, max_length=64)

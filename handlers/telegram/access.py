@@ -184,6 +184,7 @@ async def list_tokens(
             source = f"тот же ключ, что «{access.token_title(follows)}»"
         elif state.stored_at:
             source = f"заменён в чате {stamp(state.stored_at, people.timezone)}"
+            source += f", {state.stored_by}" if state.stored_by else ""
         else:
             source = "из настроек сервера"
         lines.append(f"• {check.title} — {source}")
@@ -191,7 +192,10 @@ async def list_tokens(
             rows.append(_button(f"Заменить: {check.title}", TokenCB(token=check.token)))
         if note := getattr(check, "note", ""):
             lines.append(f"  {note}")
-    lines.append("\nКлюч бота Telegram меняют в настройках сервера. Проверить все ключи: /doctor.")
+    lines.append(
+        "\nКлюч бота Telegram меняют в настройках сервера. Ключ, заменённый там позже, чем "
+        "в чате, бот возьмёт при перезапуске. Проверить все ключи: /doctor."
+    )
     await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
