@@ -39,6 +39,7 @@ from bot.plan_feed import FeedLinks
 from bot.ports import Card
 from bot.preview import Previews
 from bot.publishing import Outbox
+from bot.replies.catchup import OKCatchUp
 from bot.vault import Vault
 from handlers.notify import RoutingNotifier
 from handlers.ok_webhook import OKWebhook
@@ -94,6 +95,8 @@ class Application:
         self.web: WebServer | None = None
         self.ok_dialogs: OKDialogs | None = None  # the OK group's messages (bot/app_replies.py)
         self.ok_webhook: OKWebhook | None = None
+        self.ok_catch_up: OKCatchUp | None = None  # what the webhooks missed (replies/catchup.py)
+        self._ok_catch_up: asyncio.Task | None = None
 
     async def start(self) -> None:
         config, secrets = self.config, self.secrets
@@ -235,7 +238,7 @@ class Application:
             self.plan_links.base_url = public.rstrip("/")
         if self.vk_feed is not None and config.vk.callback:
             await self.vk_feed.register_callback(public)
-        await app_replies.subscribe_ok(self)
+        await app_replies.start_ok(self)
         if config.telegram.webhook:
             await tg_webhook.set_webhook(self.dispatcher, self.bot, public, secret)
             self._polling = asyncio.create_task(self._stopping.wait(), name="telegram-webhook")
@@ -300,7 +303,7 @@ class Application:
         await self.fsm.close()  # the last dialog steps are on disk before the engine goes
         if self.shared_fsm is not None:
             await self.shared_fsm.close()
-        for task in (self._catch_up, self._duty_catch_up):
+        for task in (self._catch_up, self._duty_catch_up, self._ok_catch_up):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

@@ -3,12 +3,15 @@ hooks into moderation (question comments), the digest, the control report and th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.domain import Network
 from bot.ports import ReplyChannel
+from bot.replies import catchup
+from bot.replies.catchup import OKCatchUp
 from bot.replies.followups import Followups, replies_section
 from bot.replies.service import Replies
 from handlers.ok_webhook import OKWebhook, webhook_path
@@ -56,7 +59,10 @@ async def on_ok_update(app: Application, update: dict[str, Any]) -> None:
     if app.ok_dialogs is None or (message := app.ok_dialogs.parse(update)) is None:
         return
     try:
-        await app.replies.intake(message)
+        if app.ok_catch_up is not None:  # one citizen's messages one at a time
+            await app.ok_catch_up.take(message)
+        else:
+            await app.replies.intake(message)
     except Exception:
         log.exception("OK message not turned into a ticket")
         await app.tell_editors(
@@ -64,6 +70,14 @@ async def on_ok_update(app: Application, update: dict[str, Any]) -> None:
             "посмотрите сообщения группы на ok.ru и ответьте жителю там."
         )
         raise
+
+
+async def start_ok(app: Application) -> None:
+    """OK's webhooks first, then the catch-up: a message written meanwhile comes by both and is
+    taken once."""
+    await subscribe_ok(app)
+    if app.ok_catch_up is not None:
+        app._ok_catch_up = asyncio.create_task(app.ok_catch_up.run(), name="ok-catch-up")
 
 
 async def subscribe_ok(app: Application) -> None:
@@ -105,6 +119,17 @@ def wire(app: Application) -> None:
         path = webhook_path(app.secrets.ok_bot.get_secret_value())
         app.ok_webhook = OKWebhook(path, partial(on_ok_update, app))
         app.web.add_routes(app.ok_webhook.routes())
+        cursor = StoredCursor(app.uow, catchup.CURSOR, app.clock)
+        app.ok_catch_up = OKCatchUp(
+            app.replies,
+            app.ok_dialogs,
+            cursor,
+            app.uow,
+            app.tell_editors,
+            app.clock,
+            config.desk.tz,
+        )
+        app.scheduler.every("replies:ok-catch-up", app.ok_catch_up.run, catchup.EVERY_MINUTES)
     app.scheduler.every(
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes
     )

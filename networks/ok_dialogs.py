@@ -13,8 +13,20 @@ What it relies on, and where that is written (checked with the search tool):
   "timestamp"} — except messages by the token's owner; the URL must answer 200 within 5 s or
   OK sends again (and may drop a URL silent for 8 hours); requests come from 217.20.145.192/28,
   217.20.151.160/28, 217.20.153.48/28. GET /graph/me/subscriptions lists the URLs
-  (graph.user.subscriptions). OK's docs offer no polling here, so there is no catch-up after
-  downtime beyond OK's own retries.
+  (graph.user.subscriptions).
+- Reading after the fact (the catch-up after downtime or a lost webhook): GET /graph/me/chats
+  (apiok.ru/en/dev/graph_api/methods/graph.user/graph.user.chats/get: «marker … Must be empty
+  in a first request», count 1…100, default 50; «Chats with the most recent activities come
+  first»; {"chats": [{"chat_id", "lastEventTime", "participants", "group_id", …}], "marker"};
+  «If marker is not present in a response it means you've reached the end») and GET
+  /graph/me/messages/chat:<id> with `from` (newest timestamp, default 2^63-1), `to` (oldest,
+  default 0) and `count` (default 50) (apiok.ru/en/dev/graph_api/methods/graph.user/
+  graph.user.messages/get, also new.apiok.ru/dev/graph_api/methods/graph.chat/
+  graph.chat.messages/get: «сообщения идут в порядке убывания их времени появления … from
+  должен быть больше параметра to»; {"messages": [{"sender", "recipient", "message": {"text",
+  "seq", "mid", "attachments"}, "timestamp"}]}, the webhook's shape). NOT confirmed: whether
+  `from` and `to` include their bounds and the largest `count` (pages of PAGE are read back
+  from the newest, a page's oldest timestamp starting the next; known mids are skipped).
 - Sending: POST /graph/me/messages/chat:<id> {"recipient": {"chat_id": …}, "message": {"text":
   …}} (graph.user.messages/post); and from the group to a person with no chat yet:
   {"recipient": {"user_ids": ["user:…"]}, …} → {"success": [true|false]} («User must allow to
@@ -49,6 +61,10 @@ TEXT_LIMIT = 4000  # NOT confirmed for OK (see above)
 RPS = 5  # OK publishes no rate for the Bot API; the same pace as its REST calls
 FLOOD_BLOCKED = 8
 AUTH_CODES = {102, 103, 104}  # OK's session codes: the token is wrong or was replaced
+PAGE = 50  # messages a read: OK's default `count` (no larger one documented)
+CHATS_PAGE = 100  # chats a read: the documented maximum
+MAX_CHAT_PAGES = 50  # 5000 chats active since the last read is far beyond a real gap
+MAX_HISTORY_PAGES = 20  # of one chat: 1000 messages
 
 
 class OKBotError(Exception):
@@ -124,6 +140,68 @@ class OKDialogs:
             return False
         return bool(answer.get("success"))
 
+    # ---- catch-up --------------------------------------------------------------------------
+    async def missed(self, since: datetime) -> list[CitizenMessage]:
+        """People's messages to the group written since `since`, oldest first, read back from
+        OK (what the webhooks may have missed). PublishError when OK cannot be read."""
+        since_ms = int(since.timestamp() * 1000)
+        try:
+            found: dict[str, tuple[int, int, CitizenMessage]] = {}
+            for chat_id in await self._active_chats(since_ms):
+                for update in await self._history(chat_id, since_ms):
+                    message = self.parse(update)
+                    if message is not None:
+                        seq = int((update.get("message") or {}).get("seq") or 0)
+                        found[message.external_id] = (
+                            int(update.get("timestamp") or 0),
+                            seq,
+                            message,
+                        )
+        except OKBotError as exc:
+            raise sorted_error(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            detail = type(exc).__name__  # a connector's text names the URL, token and all
+            raise PublishError("temporary", "Одноклассники недоступны", None, detail) from None
+        return [message for *_, message in sorted(found.values(), key=lambda f: f[:2])]
+
+    async def _active_chats(self, since_ms: int) -> list[str]:
+        """The group's chats with an event since `since_ms` (OK lists the latest first)."""
+        chats: list[str] = []
+        marker = ""
+        for _ in range(MAX_CHAT_PAGES):
+            query = {"count": str(CHATS_PAGE)} | ({"marker": marker} if marker else {})
+            page = await self._call("GET", "/me/chats", query=query)
+            listed = page.get("chats") or []
+            for chat in listed:
+                if int(chat.get("lastEventTime") or 0) < since_ms:
+                    return chats  # the rest are older still
+                if chat.get("chat_id"):
+                    chats.append(str(chat["chat_id"]))
+            marker = str(page.get("marker") or "")
+            if not marker or not listed:
+                return chats
+        log.warning("OK catch-up: more active chats than it reads (%s)", len(chats))
+        return chats
+
+    async def _history(self, chat_id: str, since_ms: int) -> list[dict[str, Any]]:
+        """One chat's messages since `since_ms`, read back from the newest."""
+        found: dict[str, dict[str, Any]] = {}
+        newest = 2**63 - 1  # OK's default `from`
+        for _ in range(MAX_HISTORY_PAGES):
+            query = {"from": str(newest), "to": str(since_ms), "count": str(PAGE)}
+            page = (await self._call("GET", f"/me/messages/{chat_id}", query=query)).get(
+                "messages"
+            ) or []
+            fresh = [m for m in page if str((m.get("message") or {}).get("mid")) not in found]
+            found |= {str((m.get("message") or {}).get("mid")): m for m in fresh}
+            if len(page) < PAGE or not fresh:
+                return list(found.values())
+            newest = min(int(m.get("timestamp") or 0) for m in page)  # inclusive: mids dedupe
+        log.warning(
+            "OK chat %s: more messages since the last read than the catch-up reads", chat_id
+        )
+        return list(found.values())
+
     # ---- answers ---------------------------------------------------------------------------
     async def reply(self, channel: str, thread_ref: str, text: str, key: str) -> Published:
         if not text.strip():
@@ -157,10 +235,16 @@ class OKDialogs:
         return Published("", self.group_messages_url())
 
     # ---- HTTP ------------------------------------------------------------------------------
-    async def _call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
-        return await self._pace.call(lambda: self._once(method, path, body), retry_after=_flooded)
+    async def _call(
+        self, method: str, path: str, body: dict | None = None, query: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        return await self._pace.call(
+            lambda: self._once(method, path, body, query or {}), retry_after=_flooded
+        )
 
-    async def _once(self, method: str, path: str, body: dict | None) -> dict[str, Any]:
+    async def _once(
+        self, method: str, path: str, body: dict | None, query: dict[str, str]
+    ) -> dict[str, Any]:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self._timeout)
@@ -170,7 +254,7 @@ class OKDialogs:
         async with self._session.request(
             method,
             self._url + path,
-            params={"access_token": self._token},
+            params={"access_token": self._token} | query,
             data=data,
             headers=headers,
         ) as response:

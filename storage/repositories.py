@@ -271,6 +271,14 @@ class Audit(Repository):
         )
         return (await self.session.exec(query.limit(1))).first() is not None
 
+    async def mentions(self, action: str, details: str, since: datetime) -> bool:
+        """Whether a line of `action` with these details was written since `since`, on any
+        object (e.g. a message joined to whichever ticket)."""
+        query = select(AuditLog.id).where(
+            AuditLog.action == action, AuditLog.at >= since, AuditLog.details == details
+        )
+        return (await self.session.exec(query.limit(1))).first() is not None
+
 
 class Comments(Repository):
     async def get(self, comment_id: int) -> Comment | None:

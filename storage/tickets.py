@@ -72,6 +72,14 @@ class Tickets:
         )
         return (await self.session.exec(query)).first()
 
+    async def newest(self, network: str, channel: str) -> Ticket | None:
+        query = (
+            select(Ticket)
+            .where(Ticket.network == network, Ticket.channel == channel)
+            .order_by(col(Ticket.created_at).desc())
+        )
+        return (await self.session.exec(query.limit(1))).first()
+
     async def waiting_of(self, network: str, citizen_id: int, since: datetime) -> Ticket | None:
         """A citizen's private-message ticket nobody has taken up yet, opened since `since`."""
         query = (

@@ -40,6 +40,9 @@ HEAD_CARD_KIND = "ticket_head"
 FRESH_COMMENT = timedelta(days=2)
 # Messages a citizen writes within this time of an untouched ticket join it.
 APPEND_WITHIN = timedelta(hours=12)
+# How far back a message joined to a ticket is remembered by its id, so a re-read (a catch-up
+# after downtime, bot/replies/catchup.py, reads up to a week back) does not take it again.
+KNOWN_FOR = timedelta(days=8)
 CHAT_OF = {Network.vk: "vk", Network.telegram: "tg"}
 CONFLICT = {
     "answered": "На это обращение уже ответили",

@@ -19,7 +19,7 @@ from bot.ports import (
     IncomingComment,
     PublishError,
 )
-from bot.replies.core import APPEND_WITHIN, CHAT_OF, FRESH_COMMENT, RepliesCore
+from bot.replies.core import APPEND_WITHIN, CHAT_OF, FRESH_COMMENT, KNOWN_FOR, RepliesCore
 from bot.replies.detect import is_question, kind_of, route
 from storage.tickets import Ticket
 
@@ -38,8 +38,11 @@ class Intake(RepliesCore):
         kind = kind_of(text)
         deadline = self.settings.deadlines[kind]
         department = route(text, self.settings.routes, self.settings.default_department)
-        if message.channel == "message" and (added := await self._append(message, text, now)):
-            return added
+        if message.channel == "message":
+            if await self._known(message, now):
+                return None  # read again (a catch-up) or delivered again (a webhook retry)
+            if added := await self._append(message, text, now):
+                return added
         try:
             async with self._uow() as uow:
                 if await uow.tickets.find(message.network, message.channel, message.external_id):
@@ -74,6 +77,14 @@ class Intake(RepliesCore):
         await self._acknowledge(ticket)
         await self._show(ticket)
         return ticket
+
+    async def _known(self, message: CitizenMessage, now: datetime) -> bool:
+        """Whether this message is already a ticket or part of one."""
+        async with self._uow() as uow:
+            if await uow.tickets.find(message.network, message.channel, message.external_id):
+                return True
+            mid = f"message {message.external_id}"[:500]
+            return await uow.audit.mentions("ticket.appended", mid, now - KNOWN_FOR)
 
     async def _append(self, message: CitizenMessage, text: str, now: datetime) -> Ticket | None:
         """A citizen who writes several messages in a row, before anyone took the first one

@@ -9,11 +9,18 @@ does not answer 200 in 5 s (here: up to RETRIES times); POST /graph/me/messages/
 {"success": [bool…]}. Refusals as OK's REST answers them ({"error_code", "error_msg"}, HTTP
 200): 102 a token that is not a group's bot token, 300 a chat that is not the group's, 100 an
 empty or too long text (TEXT_LIMIT, NOT confirmed) or a body that is not JSON.
+Reading after the fact, as the same pages give it: GET /graph/me/chats (count 1…100, default
+50; the latest activity first; an opaque `marker` while more follow, none at the end) and GET
+/graph/me/messages/chat:<id> (or ?chat_id=) with from/to timestamps (bounds included here, NOT
+confirmed) and count (default 50), newest first, in the webhook's shape. Those reads refuse with
+8 FLOOD_BLOCKED beyond RPS calls a second of a token (OK publishes no Bot API rate) and take
+injected `faults` by the method's name on apiok.ru ("graph.user.chats", "graph.chat.messages").
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import secrets
 from typing import TYPE_CHECKING
@@ -21,12 +28,16 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from emulators.common import Faults, Windows
+
 if TYPE_CHECKING:
     from .emulator import OKEmulator
 
 TEXT_LIMIT = 4000
 RETRIES = 3
 ANSWER_WITHIN = 5.0
+RPS = 20  # the emulator's own bound, as for the REST calls (emulator.py)
+NEWEST = 2**63 - 1  # OK's default `from`
 
 
 def refusal(code: int, name: str, message: str) -> web.Response:
@@ -45,6 +56,8 @@ class GroupMessages:
         self.subscriptions: dict[str, list[dict]] = {}  # group id -> [{url, time}]
         self.allowed: set[tuple[str, str]] = set()  # (group, user) who allow its messages
         self.deliveries: list[dict] = []  # every webhook POST: {url, status, update}
+        self.faults = Faults()  # for the reads: "graph.user.chats", "graph.chat.messages"
+        self._window = Windows()
         self._tasks: set[asyncio.Task] = set()
         self._seq = 98_211_023_614_189_660
 
@@ -55,6 +68,9 @@ class GroupMessages:
             web.post("/graph/me/unsubscribe", self._unsubscribe),
             web.post("/graph/me/messages", self._to_users),
             web.post("/graph/me/messages/{chat_id}", self._to_chat),
+            web.get("/graph/me/chats", self._chats),
+            web.get("/graph/me/messages", self._history),
+            web.get("/graph/me/messages/{chat_id}", self._history),
             # the sandbox page: one person's chat with the group, and writing to it
             web.get("/_emu/ok/groups/{gid}/messages/{uid}", self._emu_chat),
             web.post("/_emu/ok/groups/{gid}/messages/{uid}", self._emu_write),
@@ -172,6 +188,82 @@ class GroupMessages:
         url = str((await self._body(request) or {}).get("url") or "")
         self.subscriptions[gid] = [s for s in self.subscriptions.get(gid, []) if s["url"] != url]
         return web.json_response({"success": True})
+
+    def _reader(self, request: web.Request, method: str) -> str | web.Response:
+        """The group a read is for, or OK's refusal (a bad token, a fault, too many calls)."""
+        gid = self._group(request)
+        if gid is None:
+            return refusal(102, "PARAM_SESSION_EXPIRED", "Session expired")
+        fault = self.faults.take(method)
+        if fault is not None:
+            code = 8 if fault.kind == "429" else int(fault.code or 1)
+            return refusal(code, "FLOOD_BLOCKED" if code == 8 else "UNKNOWN", "injected fault")
+        if not self._window.admit(request.query["access_token"], RPS, self.emu.state.clock()):
+            return refusal(8, "FLOOD_BLOCKED", "too many requests")
+        return gid
+
+    @staticmethod
+    def _count(request: web.Request) -> int | None:
+        raw = request.query.get("count", "50")
+        count = int(raw) if raw.isdigit() else 0
+        return count if 1 <= count <= 100 else None
+
+    async def _chats(self, request: web.Request) -> web.Response:
+        gid = self._reader(request, "graph.user.chats")
+        if not isinstance(gid, str):
+            return gid
+        count = self._count(request)
+        marker = request.query.get("marker", "")
+        try:
+            offset = int(base64.b64decode(marker).decode()) if marker else 0
+        except ValueError:
+            return refusal(100, "PARAM", "marker")
+        if count is None:
+            return refusal(100, "PARAM", "count must be from 1 to 100")
+        chats = sorted(
+            (c for c in self.chats.values() if c["gid"] == gid and c["messages"]),
+            key=lambda c: c["messages"][-1]["timestamp"],
+            reverse=True,
+        )
+        page = chats[offset : offset + count]
+        answer: dict = {"chats": [self._chat_info(c) for c in page]}
+        if offset + count < len(chats):
+            answer["marker"] = base64.b64encode(str(offset + count).encode()).decode()
+        return web.json_response(answer)
+
+    def _chat_info(self, chat: dict) -> dict:
+        last = chat["messages"][-1]["timestamp"]
+        user = self.emu.state.users.get(chat["uid"], {"name": ""})
+        return {
+            "type": "DIALOG",  # NOT confirmed for a group's chat with a person
+            "status": "ACTIVE",
+            "title": user["name"],
+            "participants": {f"user:{chat['uid']}": last, f"group:{chat['gid']}": last},
+            "lastEventTime": last,
+            "chat_id": chat["chat_id"],
+            "owner_id": f"user:{chat['uid']}",
+            "group_id": f"group:{chat['gid']}",
+        }
+
+    async def _history(self, request: web.Request) -> web.Response:
+        gid = self._reader(request, "graph.chat.messages")
+        if not isinstance(gid, str):
+            return gid
+        chat_id = request.match_info.get("chat_id") or request.query.get("chat_id", "")
+        chat = self.chats.get(chat_id)
+        if chat is None or chat["gid"] != gid:
+            return refusal(300, "NOT_FOUND", f"Chat {chat_id} not found")
+        count = self._count(request)
+        try:
+            newest = int(request.query.get("from", NEWEST))
+            oldest = int(request.query.get("to", 0))
+        except ValueError:
+            return refusal(100, "PARAM", "from and to are timestamps")
+        if count is None or newest < oldest:
+            return refusal(100, "PARAM", "count from 1 to 100; from not less than to")
+        found = [m for m in reversed(chat["messages"]) if oldest <= m["timestamp"] <= newest]
+        shown = [{k: v for k, v in m.items() if k != "webhookType"} for m in found[:count]]
+        return web.json_response({"messages": shown})
 
     async def _to_chat(self, request: web.Request) -> web.Response:
         gid = self._group(request)

@@ -1,0 +1,150 @@
+"""Messages to the OK group written while the desk did not listen (it was down, or OK's webhook
+never reached it): read back from OK at start and every EVERY_MINUTES, oldest first, and taken
+as the live ones are (bot/replies/intake.py: each once by its message id, with the same
+acknowledgement to the citizen). OK's reads: networks/ok_dialogs.py `missed`.
+
+The cursor (storage/cursors.py, "ok:messages") is the moment, in ms, up to which the group's
+chats were read; it moves only after every message read became a ticket (or joined one), so a
+failure reads the same again. Each read starts OVERLAP before it (OK's clock and ours differ, a
+message may be written during a read): what the desk already has is skipped by its id. Without a
+cursor (the first start with group messages) the read starts at the newest OK ticket, or now.
+Messages older than MAX_AGE are left to people, as in VK (handlers/vk/inbox.py): the editors are
+told which span to look through on ok.ru. Live webhooks and the catch-up take one citizen's
+messages one at a time, so a message joins a waiting ticket once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.dates import calendar_when
+from bot.domain import Network
+from bot.ports import CitizenMessage, Cursor, PublishError
+from bot.replies.service import Replies
+from storage.tickets import Ticket
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CURSOR = "ok:messages"
+EVERY_MINUTES = 10.0  # also what catches a webhook OK gave up on while the desk ran
+OVERLAP = timedelta(minutes=10)
+MAX_AGE = timedelta(days=7)
+
+
+class MissedMessages(Protocol):
+    """A network that can list the messages people wrote to it since a moment."""
+
+    network: Network
+
+    async def missed(self, since: datetime) -> list[CitizenMessage]: ...
+
+    def group_messages_url(self) -> str: ...
+
+
+class OKCatchUp:
+    def __init__(
+        self,
+        replies: Replies,
+        channel: MissedMessages,
+        cursor: Cursor,
+        uow: Callable[[], UnitOfWork],
+        tell: Callable[[str], Awaitable[None]],
+        clock: Callable[[], datetime],
+        tz: ZoneInfo,
+    ) -> None:
+        self._replies = replies
+        self._channel = channel
+        self._cursor = cursor
+        self._uow = uow
+        self._tell = tell
+        self._clock = clock
+        self._tz = tz
+        self._running = asyncio.Lock()  # the start's read and the scheduled one never overlap
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._told = False  # a failing read is told once, not every EVERY_MINUTES
+
+    async def take(self, message: CitizenMessage) -> Ticket | None:
+        """One message, live or read back: one citizen's messages one at a time."""
+        async with self._locks[message.author_id]:
+            return await self._replies.intake(message)
+
+    async def run(self) -> int:
+        """Read what was missed since the cursor; how many tickets it opened or joined."""
+        async with self._running:
+            started = self._clock()
+            stored = await self._cursor.load()
+            if stored is None:
+                stored_at = await self._newest_ticket()
+                if stored_at is None:  # a new desk: older messages were ok.ru's to answer
+                    await self._cursor.save(_ms(started))
+                    return 0
+            else:
+                stored_at = datetime.fromtimestamp(stored / 1000, UTC)
+            since = stored_at - OVERLAP
+            if since < started - MAX_AGE:
+                await self._too_old(since, started - MAX_AGE, started)
+                since = started - MAX_AGE
+            try:
+                messages = await self._channel.missed(since)
+            except PublishError as exc:
+                log.warning("OK catch-up: not read: %s (%s)", exc, exc.detail)
+                await self._once(
+                    f"Не получилось прочитать сообщения группы в Одноклассниках, написанные "
+                    f"с {self._when(since, started)}: {exc}. Бот попробует снова через "
+                    f"{EVERY_MINUTES:.0f} минут; пока откройте сообщения группы на ok.ru "
+                    f"{self._channel.group_messages_url()} и ответьте жителям там."
+                )
+                return 0
+            taken = 0
+            for message in messages:
+                try:
+                    if await self.take(message) is not None:
+                        taken += 1
+                except Exception:
+                    log.exception("OK catch-up: message %s not taken", message.external_id)
+                    await self._once(
+                        "Не получилось завести обращение по сообщению в группу в "
+                        f"Одноклассниках, написанному {self._when(message.written_at, started)}"
+                        " — посмотрите сообщения группы на ok.ru "
+                        f"{self._channel.group_messages_url()} и ответьте жителю там."
+                    )
+                    return taken  # the cursor stays: the next read takes the rest
+            await self._cursor.save(_ms(started))
+            self._told = False
+            if taken:
+                log.info("OK catch-up: %s message(s) written while the desk did not listen", taken)
+            return taken
+
+    async def _newest_ticket(self) -> datetime | None:
+        async with self._uow() as uow:
+            ticket = await uow.tickets.newest(self._channel.network, "message")
+        if ticket is None:
+            return None
+        return ticket.created_at.replace(tzinfo=ticket.created_at.tzinfo or UTC)
+
+    async def _too_old(self, since: datetime, until: datetime, now: datetime) -> None:
+        await self._tell(
+            "Бот не читал сообщения группы в Одноклассниках дольше недели. Написанные "
+            f"с {self._when(since, now)} по {self._when(until, now)} могли не стать "
+            "обращениями — откройте сообщения группы на ok.ru "
+            f"{self._channel.group_messages_url()} и ответьте жителям там."
+        )
+
+    async def _once(self, text: str) -> None:
+        if not self._told:
+            self._told = True
+            await self._tell(text)
+
+    def _when(self, moment: datetime, now: datetime) -> str:
+        return calendar_when(moment, now, self._tz)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

@@ -1,0 +1,139 @@
+"""Messages to the OK group written while the desk was down (bot/replies/catchup.py), end to end
+against the OK emulator's Bot API: read back at start, each a ticket (or joined to one) once,
+oldest first, with the live path's acknowledgement; a restart and a second instance reading the
+same span make nothing twice; OK's flood refusal is waited out by the pace."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.replies import catchup
+from bot.replies.catchup import OKCatchUp
+from emulators.common import Fault
+from emulators.ok.graph import RETRIES
+from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID, OK_GROUP_ID, Stage
+from storage.cursors import StoredCursor
+from tests.e2e.conftest import TIMEOUT, Chat, wait_for
+from tests.e2e.test_replies import SETTINGS, current_in_room, room_card
+from tests.e2e.test_replies_ok_max import ok_sent, tickets
+
+FIRST = "575000000001"
+SECOND = "575000000002"
+
+
+@pytest.fixture
+async def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
+    monkeypatch.chdir(tmp_path)
+    stage = Stage(tmp_path, settings={k: dict(v) for k, v in SETTINGS.items()})
+    await stage.start_emulators()
+    stage.ok_messages()
+    stage.ok.add_user(FIRST, "Пётр", "Соколов")
+    stage.ok.add_user(SECOND, "Мария", "Ким")
+    await stage.start_app()
+    yield stage
+    await stage.stop()
+
+
+async def cursor(stage: Stage) -> int | None:
+    assert stage.app is not None
+    async with stage.app.uow() as uow:
+        return await uow.cursors.get(catchup.CURSOR)
+
+
+def acks(stage: Stage, uid: str) -> list[str]:
+    return [t for t in ok_sent(stage, uid) if "передано в администрацию" in t]
+
+
+def reads(stage: Stage) -> int:
+    return sum(1 for name, _ in stage.ok.requests if name == "graph /graph/me/chats")
+
+
+async def write_while_down(stage: Stage, *messages: tuple[str, str]) -> None:
+    """Citizens write while no desk listens: OK's webhook gives up on each."""
+    before = len(stage.ok.bot_api.deliveries)
+    for uid, text in messages:
+        stage.ok.bot_api.citizen_writes(OK_GROUP_ID, uid, text)
+    want = before + RETRIES * len(messages)
+    await stage.ok.wait_until(lambda: len(stage.ok.bot_api.deliveries) == want, TIMEOUT)
+    assert all(d["status"] != 200 for d in stage.ok.bot_api.deliveries[before:])
+
+
+async def test_messages_written_while_the_desk_was_down_become_tickets_once(
+    stage: Stage, admin: Chat
+) -> None:
+    async def first_read() -> bool:
+        return await cursor(stage) is not None  # a new desk starts reading from now
+
+    await wait_for(stage, first_read)
+    await stage.stop_app()
+    await write_while_down(
+        stage,
+        (SECOND, "Когда отремонтируют дорогу на ул. Лесной?"),
+        (FIRST, "Где получить справку о составе семьи?"),
+        (SECOND, "И ещё: на Садовой не горят фонари."),
+    )
+    stage.ok.bot_api.faults.add(Fault("graph.chat.messages", "429"))  # OK: slow down, once
+    await stage.start_app()
+    first_card = await room_card(stage, "Обращение № 1")
+    await room_card(stage, "Обращение № 2")
+    assert stage.app is not None and stage.app._ok_catch_up is not None
+    await stage.app._ok_catch_up  # the third message joins the first ticket after its card
+    found = sorted(await tickets(stage), key=lambda t: t.id or 0)
+    assert [t.citizen_id for t in found] == [int(SECOND), int(FIRST)]  # oldest first
+    assert "Лесной" in found[0].text and found[0].text.count("фонари") == 1
+    assert [len(acks(stage, uid)) for uid in (SECOND, FIRST)] == [1, 1]
+    assert "Мария" in acks(stage, SECOND)[0] and "обращение № 1" in acks(stage, SECOND)[0]
+    assert not stage.ok.bot_api.faults.pending  # the refusal was met and waited out
+
+    # the first is closed; a restart reads the span again (the overlap): nothing new
+    stage.tg.press(ADMIN_ID, MODERATION_CHAT_ID, first_card["message_id"], "Без ответа")
+    await stage.tg.wait_until(
+        lambda: "Без ответа: Анна Петрова" in current_in_room(stage, first_card)["text"],
+        timeout=TIMEOUT,
+    )
+    await stage.stop_app()
+    read_before = reads(stage)
+    await stage.start_app()
+
+    async def read_again() -> bool:
+        return reads(stage) > read_before and await cursor(stage) is not None
+
+    await wait_for(stage, read_again)
+    assert stage.app is not None and stage.app._ok_catch_up is not None
+    await stage.app._ok_catch_up
+    again = await tickets(stage)
+    assert len(again) == 2 and next(t for t in again if t.id == 1).text.count("фонари") == 1
+    assert [len(acks(stage, uid)) for uid in (SECOND, FIRST)] == [1, 1]
+
+
+async def test_two_instances_reading_the_same_span_make_each_ticket_once(
+    stage: Stage, admin: Chat
+) -> None:
+    assert stage.app is not None and stage.app._ok_catch_up is not None
+    await stage.app._ok_catch_up
+    stored = await cursor(stage)
+    assert stored is not None
+    await stage.stop_app()
+    await write_while_down(
+        stage, (FIRST, "Когда вывезут мусор на ул. Мира?"), (SECOND, "Где записаться к врачу?")
+    )
+    app = await stage.start_app()
+    assert app.ok_dialogs is not None and app.ok_catch_up is not None
+    other = OKCatchUp(  # another instance: its own locks, the same database and cursor
+        app.replies,
+        app.ok_dialogs,
+        StoredCursor(app.uow, catchup.CURSOR, app.clock),
+        app.uow,
+        app.tell_editors,
+        app.clock,
+        app.config.desk.tz,
+    )
+    await asyncio.gather(other.run(), app.ok_catch_up.run())
+    found = await tickets(stage)
+    assert sorted(t.citizen_id for t in found) == [int(FIRST), int(SECOND)]
+    assert [len(acks(stage, uid)) for uid in (FIRST, SECOND)] == [1, 1]
+    assert (await cursor(stage) or 0) > stored
