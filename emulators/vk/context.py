@@ -68,6 +68,7 @@ def registry() -> dict[str, Handler]:
         callback,
         methods_comments,
         methods_media,
+        methods_message_media,
         methods_messages,
         methods_misc,
         methods_polls,
@@ -81,5 +82,6 @@ def registry() -> dict[str, Handler]:
         **methods_polls.HANDLERS,
         **methods_misc.HANDLERS,
         **methods_messages.HANDLERS,
+        **methods_message_media.HANDLERS,
         **callback.HANDLERS,
     }

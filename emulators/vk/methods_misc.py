@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .context import Ctx, Handler
+from .methods_message_media import message_attachments
 
 RANDOM_ID_WINDOW = 3600  # VK treats a repeated random_id to one peer as the same message
 LP_EVENTS = (
@@ -235,6 +236,7 @@ def messages_send(ctx: Ctx, p: dict[str, Any]) -> Any:
         peers = [peer]
     if not p.get("message") and not p.get("attachment") and not p.get("sticker_id"):
         raise ctx.bad("message", "missing")
+    attachments = message_attachments(ctx, p.get("attachment"))
     for peer in peers:
         if peer not in state.allowed_messages[group_id]:
             raise ctx.fail(901)
@@ -247,9 +249,10 @@ def messages_send(ctx: Ctx, p: dict[str, Any]) -> Any:
         else:
             msg = new_message(state, group_id, peer, -group_id, p.get("message") or "", out=1)
             msg["random_id"] = p["random_id"]
-            for name in ("keyboard", "payload", "attachment", "reply_to"):
+            for name in ("keyboard", "payload", "reply_to"):
                 if p.get(name):
                     msg[name] = p[name]
+            msg["attachments"] = list(attachments)
             state.random_ids[key] = (msg["id"], state.clock())
             state.notify({"kind": "message", "group_id": group_id, "peer_id": peer})
             state.emit(group_id, "message_reply", msg)
@@ -309,6 +312,7 @@ def messages_edit(ctx: Ctx, p: dict[str, Any]) -> int:
         raise ctx.bad("message_id")
     if not msg["out"]:
         raise ctx.fail(920)
+    msg["attachments"] = message_attachments(ctx, p.get("attachment"))  # only those passed again
     if "message" in p:
         msg["text"] = p["message"]
     if p.get("keyboard"):

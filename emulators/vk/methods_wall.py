@@ -16,7 +16,7 @@ POLL_RE = re.compile(r"^poll(-?\d+)_(\d+)$")
 ATTACHMENT_LIMIT = 10  # a wall post carries up to 10 attachments (dev.vk.com, wall.post)
 
 
-def _media(ctx: Ctx, kind: str, ref: tuple[int, int]) -> dict[str, Any] | None:
+def media_object(ctx: Ctx, kind: str, ref: tuple[int, int]) -> dict[str, Any] | None:
     if kind == "photo":
         return ctx.state.photos.get(ref)
     if kind == "doc":
@@ -42,7 +42,7 @@ def wall_attachments(ctx: Ctx, items: list[str] | None) -> list[dict[str, Any]]:
                 raise ctx.bad("attachments")  # unknown, or a second poll in one post
             out.append({"type": "poll", "poll": dict(found)})
         elif match:
-            found = _media(ctx, match[1], (int(match[2]), int(match[3])))
+            found = media_object(ctx, match[1], (int(match[2]), int(match[3])))
             if found is None:
                 raise ctx.bad("attachments")
             out.append({"type": match[1], match[1]: dict(found)})

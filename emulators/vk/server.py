@@ -177,6 +177,7 @@ class Dispatcher:
             "uid": int(request.query.get("uid", "0")),
             "gid": int(request.query.get("gid", "0")),
             "hash": hash_,
+            "to": request.query.get("to", "wall"),  # photos.getMessagesUploadServer's: messages
             "width": width,
             "height": height,
         }

@@ -11,7 +11,7 @@ import pytest
 from vkbottle import API, Bot, GroupEventType, GroupTypes, VKAPIError
 from vkbottle.api.request_rescheduler import BlockingRequestRescheduler
 from vkbottle.http import AiohttpClient
-from vkbottle.tools import PhotoWallUploader
+from vkbottle.tools import PhotoMessageUploader, PhotoWallUploader
 from vkbottle_types.events.bot_events import MessageNew
 
 from emulators.vk import VKEmulator
@@ -385,6 +385,35 @@ async def test_messages(emu: VKEmulator, apis: dict[str, API]) -> None:
     assert [m["text"] for m in emu.sent_messages(CITIZEN)] == ["Ответ"]
     await api.messages.edit(peer_id=CITIZEN, message_id=first, message="Исправлено")
     assert emu.sent_messages(CITIZEN)[0]["text"] == "Исправлено"
+
+
+async def test_photos_in_messages_and_an_edit_keeps_only_what_it_passes(
+    emu: VKEmulator, apis: dict[str, API]
+) -> None:
+    api = apis["group"]
+    emu.user_sends_message(CITIZEN, GROUP, "Здравствуйте")
+    photo = await PhotoMessageUploader(api).upload(PNG, peer_id=CITIZEN)
+    assert photo.startswith(f"photo-{GROUP}_")
+    sent = await api.messages.send(peer_id=CITIZEN, message="С фото", attachment=photo, random_id=5)
+    [att] = emu.sent_messages(CITIZEN)[0]["attachments"]
+    assert att["type"] == "photo" and emu.photo_bytes(-GROUP, att["photo"]["id"]) == PNG
+    [read] = (await api.request("messages.getById", {"message_ids": sent}))["response"]["items"]
+    assert read["attachments"] == [att]
+    for refused in (",".join([photo] * 11), f"photo-{GROUP}_999", "photo1_x"):
+        with pytest.raises(VKAPIError) as exc:  # more than 10, an unknown one, not a photo
+            await api.messages.send(peer_id=CITIZEN, attachment=refused, random_id=6)
+        assert exc.value.code == 100
+    await api.request("messages.edit", {"peer_id": CITIZEN, "message_id": sent, "message": "a"})
+    assert emu.sent_messages(CITIZEN)[0]["attachments"] == []  # not passed again: gone
+    edit = {"peer_id": CITIZEN, "message_id": sent, "message": "b", "attachment": photo}
+    await api.request("messages.edit", edit)
+    assert emu.sent_messages(CITIZEN)[0]["attachments"] == [att]
+    wall = await apis["admin"].request("photos.getWallUploadServer", {})  # not a message's
+    url = wall["response"]["upload_url"]
+    uploader = PhotoMessageUploader(api)
+    uploaded = await uploader.upload_files(url, {"photo": uploader.get_bytes_io(PNG)})
+    with pytest.raises(VKAPIError):
+        await api.request("photos.saveMessagesPhoto", uploaded)
 
 
 async def test_unread_dialogues_history_and_reading(emu: VKEmulator, apis: dict[str, API]) -> None:
