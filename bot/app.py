@@ -88,6 +88,7 @@ class Application:
         self._duty_catch_up: asyncio.Task | None = None
         self.vk_feed: VKFeed | None = None
         self.vk_chat: VKChat | None = None
+        self.vk_notifier: VKNotifier | None = None  # the cards in the community's messages
         self.vk_user_api: RateLimitedAPI | None = None
         self.vk_group_api: RateLimitedAPI | None = None
         self.health = Health(clock)
@@ -130,6 +131,7 @@ class Application:
         vk_notifier = None
         if self.vk_group_api is not None:
             vk_notifier = VKNotifier(self.vk_group_api, config.vk.group_id)
+        self.vk_notifier = vk_notifier
         postbox = Postbox(
             uow,
             self.clock,

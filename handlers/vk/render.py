@@ -12,10 +12,11 @@ import aiohttp
 from vkbottle import API, Callback, Keyboard, Text, VKAPIError
 
 from bot.delivery import NotDelivered
-from bot.domain import Network, Role
+from bot.domain import MediaKind, Network, Role
 from bot.ports import Card, CardRef, Unreachable
 from bot.reporting import MENU_ANNOUNCE, MENU_REPORT
 from bot.textsize import TEXT_LIMIT, fit  # VK's 4,096 characters; UTF-16 units are never fewer
+from handlers.vk.photos import PHOTO_LIMIT, Attached, CardPhotos, note
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -132,29 +133,27 @@ def card_keyboard(card: Card) -> str | None:
     )
 
 
+def with_note(text: str, note: str) -> str:
+    """The card's text and, last, its line about the photos left out (never cut off)."""
+    if not note:
+        return fit(text, TEXT_LIMIT)
+    return f"{fit(text, TEXT_LIMIT - len(note) - 2)}\n\n{note}"
+
+
 class VKNotifier:
-    """The core's cards for people who use the desk through the community's messages."""
+    """The core's cards for people who use the desk through the community's messages; a
+    draft's photos come with its card (handlers/vk/photos.py)."""
 
     def __init__(self, api: API, group_id: int) -> None:
         self._api = api
         self._group_id = group_id
+        self.photos = CardPhotos(api)
 
     async def send(self, person: Person, card: Card) -> CardRef | None:
         if person.vk_id is None:
             return None
-        # card.media is not sent (uploading photos to a dialogue is not built): a draft card
-        # says how many photos it has; the photos themselves are seen in Telegram or on the post.
-        keyboard = card_keyboard(card)
         try:
-            message_id = await send_message(
-                self._api,
-                peer_id=person.vk_id,
-                random_id=stable_random_id(
-                    "card", self._group_id, person.vk_id, card.text, keyboard
-                ),
-                message=fit(card.text, TEXT_LIMIT),
-                keyboard=keyboard,
-            )
+            message_id = await self._send(person.vk_id, card)
         except VKAPIError as exc:
             if exc.code in CLOSED:
                 raise Unreachable(
@@ -168,11 +167,36 @@ class VKNotifier:
             raise NotDelivered("vk", "ВКонтакте не отвечает", repr(exc)) from exc
         return CardRef(f"vk:{person.vk_id}", message_id)
 
+    async def _send(self, peer_id: int, card: Card) -> int:
+        keyboard = card_keyboard(card)
+        attached = await self.photos.attach(peer_id, card.media) if card.media else Attached()
+        params: dict[str, Any] = {
+            "peer_id": peer_id,
+            "random_id": stable_random_id("card", self._group_id, peer_id, card.text, keyboard),
+            "message": with_note(card.text, attached.note),
+            "keyboard": keyboard,
+            "attachment": ",".join(attached.attachments) or None,
+        }
+        try:
+            message_id = await send_message(self._api, **params)
+        except VKAPIError as exc:
+            if exc.code in CLOSED or not attached.attachments:
+                raise
+            # VK refused the message with its photos: the card still goes, saying so.
+            log.warning("VK card refused with its photos, sent without: %s", exc)
+            photos = sum(1 for item in card.media if item.kind == MediaKind.photo)
+            attached = Attached(note=note(min(photos, PHOTO_LIMIT), photos))
+            params.update(message=with_note(card.text, attached.note), attachment=None)
+            message_id = await send_message(self._api, **params)
+        self.photos.remember(peer_id, message_id, attached.attachments)
+        return message_id
+
     async def edit(self, ref: CardRef, card: Card) -> None:
         kind, _, peer = ref.chat.partition(":")
         if kind != "vk":
             return
         try:
+            photos = await self.photos.of(int(peer), ref.message_id)  # kept only if passed again
             await call(
                 self._api,
                 "messages.edit",
@@ -181,6 +205,7 @@ class VKNotifier:
                     "message_id": ref.message_id,
                     "message": fit(card.text, TEXT_LIMIT),
                     "keyboard": card_keyboard(card) or NO_BUTTONS,
+                    "attachment": ",".join(photos) or None,
                 },
             )
         except VKAPIError as exc:

@@ -1,0 +1,63 @@
+"""A draft's photos come to a VK-only editor with its card, as Telegram's album does: uploaded
+to the dialogue (photos.getMessagesUploadServer → photos.saveMessagesPhoto) and attached to the
+card; a decision redraws the card with the same photos and uploads nothing again, also after a
+restart (read back with messages.getById); a photo VK does not take leaves the card to go
+without it, saying so in Russian. vkbottle against the VK emulator."""
+
+from __future__ import annotations
+
+from handlers.vk.photos import CardPhotos
+from sandbox.stage import Stage
+from tests.e2e.conftest import PHOTO_A, PHOTO_B, Chat, report_event
+from tests.e2e.test_vk_editor import join_vk_editor, redrawn
+from tests.e2e.test_vk_reporter import labels
+
+
+def photos_of(stage: Stage, message: dict) -> list[bytes]:
+    assert {a["type"] for a in message["attachments"]} <= {"photo"}
+    return [
+        stage.vk.photo_bytes(a["photo"]["owner_id"], a["photo"]["id"])
+        for a in message["attachments"]
+    ]
+
+
+def uploads(stage: Stage) -> int:
+    return sum(1 for method, _ in stage.vk.requests if method == "photos.saveMessagesPhoto")
+
+
+async def test_a_drafts_photos_come_with_its_vk_card_and_a_redraw_keeps_them(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=(PHOTO_A, PHOTO_B))
+    card = await vk_editor.expect("Новое сообщение № 1")
+    assert photos_of(stage, card) == [PHOTO_A, PHOTO_B]
+    assert "не удалось" not in card["text"] and "Одобрить" in labels(card)
+    assert uploads(stage) == 2
+    vk_editor.press(card, "Одобрить")
+    await vk_editor.expect("Когда публикуем?")
+    approved = await redrawn(vk_editor, card, "Одобрено")
+    assert approved["attachments"] == card["attachments"] and labels(approved) == []
+    assert uploads(stage) == 2  # the redraw passed the same photos again
+    await vk_editor.answered()
+
+
+async def test_a_photo_vk_refuses_leaves_the_card_without_it_saying_so(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    stage.vk.inject_fault("photos.saveMessagesPhoto", "error", error_code=100)
+    await report_event(reporter, photos=(PHOTO_A, PHOTO_B))
+    card = await vk_editor.expect("Новое сообщение № 1")
+    assert photos_of(stage, card) == [PHOTO_B]
+    assert "Фото не удалось приложить: 1 из 2" in card["text"]
+    assert "Одобрить" in labels(card)
+    # As after a restart: nothing remembered, the redraw reads the card's photos back from VK.
+    assert stage.app.vk_notifier is not None and stage.app.vk_group_api is not None
+    stage.app.vk_notifier.photos = CardPhotos(stage.app.vk_group_api)
+    vk_editor.press(card, "Отклонить")
+    await vk_editor.expect("Напишите причину отказа")
+    vk_editor.send("Фото не подходят")
+    rejected = await redrawn(vk_editor, card, "Отклонено")
+    assert rejected["attachments"] == card["attachments"]
+    assert uploads(stage) == 2  # the one refused and the one attached; nothing since
