@@ -137,3 +137,46 @@ async def test_two_instances_reading_the_same_span_make_each_ticket_once(
     assert sorted(t.citizen_id for t in found) == [int(FIRST), int(SECOND)]
     assert [len(acks(stage, uid)) for uid in (FIRST, SECOND)] == [1, 1]
     assert (await cursor(stage) or 0) > stored
+
+
+async def finished_start(stage: Stage) -> OKCatchUp:
+    """The start's catch-up has run; the catch-up of the running desk."""
+    assert stage.app is not None and stage.app._ok_catch_up is not None
+    await stage.app._ok_catch_up
+    assert stage.app.ok_catch_up is not None
+    return stage.app.ok_catch_up
+
+
+async def test_a_refused_read_reaches_the_editors_and_is_read_again(
+    stage: Stage, admin: Chat
+) -> None:
+    await finished_start(stage)
+    await stage.stop_app()
+    await write_while_down(stage, (FIRST, "Где получить справку о составе семьи?"))
+    stage.ok.bot_api.faults.add(Fault("graph.user.chats", "error", code=102))
+    await stage.start_app()
+    told = await admin.expect("Не получилось прочитать сообщения группы в Одноклассниках")
+    assert "ключ бота группы" in told["text"] and f"ok.ru/group/{OK_GROUP_ID}" in told["text"]
+    again = await finished_start(stage)
+    assert await tickets(stage) == []
+    assert await again.run() == 1  # the cursor stayed: the next read takes the message
+    assert len(acks(stage, FIRST)) == 1
+
+
+async def test_a_gap_over_a_week_tells_the_editors_what_to_look_through(
+    stage: Stage, admin: Chat
+) -> None:
+    await finished_start(stage)
+    assert stage.app is not None
+    async with stage.app.uow() as uow:  # the desk last read the group nine days ago
+        nine_days = int((stage.clock() - 9 * 86400) * 1000)
+        await uow.cursors.put(catchup.CURSOR, nine_days, stage.app.clock())
+        await uow.commit()
+    await stage.stop_app()
+    await write_while_down(stage, (FIRST, "Где получить справку о составе семьи?"))
+    await stage.start_app()
+    told = await admin.expect("дольше недели")
+    assert "могли не стать обращениями" in told["text"] and "ok.ru" in told["text"]
+    await finished_start(stage)
+    [ticket] = await tickets(stage)  # what is within the week is still read
+    assert ticket.citizen_id == int(FIRST)
