@@ -1,8 +1,9 @@
 """A draft's photos come to a VK-only editor with its card, as Telegram's album does: uploaded
 to the dialogue (photos.getMessagesUploadServer → photos.saveMessagesPhoto) and attached to the
 card; a decision redraws the card with the same photos and uploads nothing again, also after a
-restart (read back with messages.getById); a photo VK does not take leaves the card to go
-without it, saying so in Russian. vkbottle against the VK emulator."""
+restart (read back with messages.getById); a photo VK does not take, or a card VK refuses with its
+photos, leaves the card to go without them, saying so in Russian. vkbottle against the VK
+emulator."""
 
 from __future__ import annotations
 
@@ -61,3 +62,14 @@ async def test_a_photo_vk_refuses_leaves_the_card_without_it_saying_so(
     rejected = await redrawn(vk_editor, card, "Отклонено")
     assert rejected["attachments"] == card["attachments"]
     assert uploads(stage) == 2  # the one refused and the one attached; nothing since
+
+
+async def test_a_card_vk_refuses_with_its_photos_goes_without_them(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    stage.vk.inject_fault("messages.send", "error", error_code=100)  # the card with its photos
+    await report_event(reporter, photos=(PHOTO_A, PHOTO_B))
+    card = await vk_editor.expect("Новое сообщение № 1")
+    assert card["attachments"] == [] and "Одобрить" in labels(card)
+    assert "Фото не удалось приложить: 2 из 2" in card["text"]
