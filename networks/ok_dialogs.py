@@ -159,9 +159,14 @@ class OKDialogs:
                         )
         except OKBotError as exc:
             raise sorted_error(exc) from exc
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             detail = type(exc).__name__  # a connector's text names the URL, token and all
             raise PublishError("temporary", "Одноклассники недоступны", None, detail) from None
+        except (ValueError, TypeError) as exc:  # not JSON, or not the documented shape
+            detail = hide_tokens(repr(exc))[:300]
+            raise PublishError(
+                "temporary", "Одноклассники ответили непонятно", None, detail
+            ) from None
         return [message for *_, message in sorted(found.values(), key=lambda f: f[:2])]
 
     async def _active_chats(self, since_ms: int) -> list[str]:

@@ -68,7 +68,7 @@ class OKCatchUp:
         self._tz = tz
         self._running = asyncio.Lock()  # the start's read and the scheduled one never overlap
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._told = False  # a failing read is told once, not every EVERY_MINUTES
+        self._told: set[str] = set()  # each trouble is told once, not every EVERY_MINUTES
 
     async def take(self, message: CitizenMessage) -> Ticket | None:
         """One message, live or read back: one citizen's messages one at a time."""
@@ -93,13 +93,16 @@ class OKCatchUp:
                 since = started - MAX_AGE
             try:
                 messages = await self._channel.missed(since)
-            except PublishError as exc:
-                log.warning("OK catch-up: not read: %s (%s)", exc, exc.detail)
+            except Exception as exc:  # PublishError says why; anything else is an odd answer
+                known = isinstance(exc, PublishError)
+                log.warning("OK catch-up: not read: %r", exc, exc_info=not known)
+                reason = str(exc) if known else "Одноклассники ответили непонятно"
                 await self._once(
+                    "read",
                     f"Не получилось прочитать сообщения группы в Одноклассниках, написанные "
-                    f"с {self._when(since, started)}: {exc}. Бот попробует снова через "
+                    f"с {self._when(since, started)}: {reason}. Бот попробует снова через "
                     f"{EVERY_MINUTES:.0f} минут; пока откройте сообщения группы на ok.ru "
-                    f"{self._channel.group_messages_url()} и ответьте жителям там."
+                    f"{self._channel.group_messages_url()} и ответьте жителям там.",
                 )
                 return 0
             taken = 0
@@ -110,14 +113,15 @@ class OKCatchUp:
                 except Exception:
                     log.exception("OK catch-up: message %s not taken", message.external_id)
                     await self._once(
+                        "take",
                         "Не получилось завести обращение по сообщению в группу в "
                         f"Одноклассниках, написанному {self._when(message.written_at, started)}"
                         " — посмотрите сообщения группы на ok.ru "
-                        f"{self._channel.group_messages_url()} и ответьте жителю там."
+                        f"{self._channel.group_messages_url()} и ответьте жителю там.",
                     )
                     return taken  # the cursor stays: the next read takes the rest
             await self._cursor.save(_ms(started))
-            self._told = False
+            self._told.clear()  # read up to now: a later trouble is a new one
             if taken:
                 log.info("OK catch-up: %s message(s) written while the desk did not listen", taken)
             return taken
@@ -130,16 +134,17 @@ class OKCatchUp:
         return ticket.created_at.replace(tzinfo=ticket.created_at.tzinfo or UTC)
 
     async def _too_old(self, since: datetime, until: datetime, now: datetime) -> None:
-        await self._tell(
+        await self._once(
+            "old",
             "Бот не читал сообщения группы в Одноклассниках дольше недели. Написанные "
             f"с {self._when(since, now)} по {self._when(until, now)} могли не стать "
             "обращениями — откройте сообщения группы на ok.ru "
-            f"{self._channel.group_messages_url()} и ответьте жителям там."
+            f"{self._channel.group_messages_url()} и ответьте жителям там.",
         )
 
-    async def _once(self, text: str) -> None:
-        if not self._told:
-            self._told = True
+    async def _once(self, trouble: str, text: str) -> None:
+        if trouble not in self._told:
+            self._told.add(trouble)
             await self._tell(text)
 
     def _when(self, moment: datetime, now: datetime) -> str:

@@ -1,10 +1,12 @@
 """The OK emulator's Bot API for group messages refuses what OK refuses (an unknown chat or
 token, an empty or too long text), keeps what the group sends, and delivers webhooks again
-until one is answered 200; the desk's adapter reads and sorts them."""
+until one is answered 200; the desk's adapter reads and sorts them, and reads the chats back
+page by page (the catch-up)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp import web
@@ -12,6 +14,7 @@ from aiohttp import web
 from bot.ports import PublishError
 from emulators.ok import OKEmulator
 from emulators.ok.graph import TEXT_LIMIT
+from networks import ok_dialogs
 from networks.ok_dialogs import OKDialogs
 
 GID = "70000000000001"
@@ -104,3 +107,49 @@ async def test_webhooks_are_sent_again_until_answered_and_parsed(ok: OKEmulator)
     finally:
         await dialogs.close()
         await runner.cleanup()
+
+
+async def test_the_chats_are_read_back_page_by_page_since_a_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1_000.0]
+    ok = OKEmulator(clock=lambda: now[0])
+    await ok.start()
+    ok.add_group(GID, "Группа")
+    monkeypatch.setattr(ok_dialogs, "CHATS_PAGE", 2)
+    monkeypatch.setattr(ok_dialogs, "PAGE", 5)
+    dialogs = OKDialogs(ok.graph_url, ok.bot_api.issue_bot_token(GID), GID, timeout=5)
+
+    def write(uid: str, text: str) -> None:
+        now[0] += 1
+        ok.bot_api.citizen_writes(GID, uid, text)
+
+    try:
+        write("575000000004", "давно, до чтения")  # a chat quiet since: never read
+        write("575000000003", "тоже давно")
+        since = datetime.fromtimestamp(now[0] + 1, UTC)
+        for n in range(12):
+            write(UID, f"сообщение {n}")
+            if n == 5:
+                ok.bot_api.moderator_writes(GID, UID, "ответ группы")  # not the citizen's
+                write("575000000002", "второй житель")
+        write("575000000003", "снова пишет")
+        missed = await dialogs.missed(since)
+        texts = [m.text for m in missed]
+        assert texts[:6] == [f"сообщение {n}" for n in range(6)]  # oldest first, across chats
+        assert texts[6:] == ["второй житель"] + [f"сообщение {n}" for n in range(6, 12)] + [
+            "снова пишет"
+        ]
+        assert len({m.external_id for m in missed}) == len(missed)
+        chats_read = [q for name, q in ok.requests if name == "graph /graph/me/chats"]
+        assert len(chats_read) == 2  # the second page ends at a chat quiet since `since`
+        quiet = ok.bot_api.chat_of(GID, "575000000004")["chat_id"]
+        assert f"graph /graph/me/messages/{quiet}" not in {name for name, _ in ok.requests}
+        wrong = OKDialogs(ok.graph_url, "tkn1-wrong", GID, 5)
+        with pytest.raises(PublishError) as refused:
+            await wrong.missed(since)
+        assert refused.value.kind == "auth"
+        await wrong.close()
+    finally:
+        await dialogs.close()
+        await ok.stop()
