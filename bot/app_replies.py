@@ -80,6 +80,14 @@ async def start_ok(app: Application) -> None:
         app._ok_catch_up = asyncio.create_task(app.ok_catch_up.run(), name="ok-catch-up")
 
 
+async def every_ok(app: Application) -> None:
+    """Every catchup.EVERY_MINUTES: the webhook subscribed again if OK dropped it (it does so
+    for an URL silent for 8 hours), and whatever the webhooks missed read back."""
+    await subscribe_ok(app)
+    if app.ok_catch_up is not None:
+        await app.ok_catch_up.run()
+
+
 async def subscribe_ok(app: Application) -> None:
     """Point OK's webhooks at this desk once the web server listens ([web] public_base_url:
     OK must reach it from outside). A missing address or a refusal is the admins' to hear of."""
@@ -129,7 +137,7 @@ def wire(app: Application) -> None:
             app.clock,
             config.desk.tz,
         )
-        app.scheduler.every("replies:ok-catch-up", app.ok_catch_up.run, catchup.EVERY_MINUTES)
+        app.scheduler.every("replies:ok-catch-up", partial(every_ok, app), catchup.EVERY_MINUTES)
     app.scheduler.every(
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes
     )

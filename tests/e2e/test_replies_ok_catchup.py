@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import app_replies
 from bot.replies import catchup
 from bot.replies.catchup import OKCatchUp
 from emulators.common import Fault
@@ -180,3 +181,20 @@ async def test_a_gap_over_a_week_tells_the_editors_what_to_look_through(
     await finished_start(stage)
     [ticket] = await tickets(stage)  # what is within the week is still read
     assert ticket.citizen_id == int(FIRST)
+
+
+async def test_every_ten_minutes_a_dropped_webhook_is_subscribed_again(
+    stage: Stage, admin: Chat
+) -> None:
+    """OK drops an URL silent for 8 hours; the desk's periodic job puts it back and reads back
+    what came meanwhile."""
+    await finished_start(stage)
+    [subscription] = stage.ok.bot_api.subscriptions[OK_GROUP_ID]
+    stage.ok.bot_api.subscriptions[OK_GROUP_ID] = []
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, FIRST, "Где получить справку о составе семьи?")
+    assert stage.app is not None
+    await app_replies.every_ok(stage.app)
+    [again] = stage.ok.bot_api.subscriptions[OK_GROUP_ID]
+    assert again["url"] == subscription["url"]
+    [ticket] = await tickets(stage)
+    assert ticket.citizen_id == int(FIRST) and len(acks(stage, FIRST)) == 1
