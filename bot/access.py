@@ -264,6 +264,8 @@ class AccessService:
             check.follows = ""  # type: ignore[attr-defined]
         for other in followers:
             other.use_token(value)
+        if settle := getattr(check, "settle", None):  # e.g. OK's webhook, on the new token
+            problems += await settle()
         return problems
 
 

@@ -8,7 +8,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot import token_sources
+from bot import app_replies, token_sources
 from bot.access import AccessService, FloodGuard
 from bot.app_networks import access_checks
 from bot.domain import Network
@@ -94,7 +94,14 @@ def start_duty(app: Application) -> None:
 def security(app: Application) -> None:
     """Token checks per adapter, the registry, token health, access management (issue 15)."""
     config, clock = app.config, app.clock
-    app.checks = access_checks(config, app.bot, app.vk_user_api, app.vk_group_api, app.connections)
+    app.checks = access_checks(
+        config,
+        app.bot,
+        app.vk_user_api,
+        app.vk_group_api,
+        app.connections,
+        app_replies.bot_checks(app),
+    )
     app.registry = Registry(
         app.uow, config.desk.tz, clock, config.registry.organisation, app.checks
     )

@@ -33,6 +33,8 @@ from handlers.vk.inbox import Inbox
 from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
 from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
+from networks import ok_dialogs
+from networks.ok_bot_access import OKBotAccess
 from networks.registry import Connection, connect_all
 from networks.telegram_access import TelegramAccess
 from networks.telegram_channel import TelegramChannel
@@ -102,9 +104,10 @@ def access_checks(
     vk_user: RateLimitedAPI | None,
     vk_group: RateLimitedAPI | None,
     connections: Sequence[Connection] = (),
+    extra: Sequence[AccessCheck] = (),
 ) -> list[AccessCheck]:
     """One check per configured token, each by its own adapter (OK, MAX, Facebook, Instagram:
-    the one their connector gives)."""
+    the one their connector gives; `extra`: the OK group's bot token, bot/app_replies.py)."""
     checks: list[AccessCheck] = [
         TelegramAccess(
             bot,
@@ -119,7 +122,7 @@ def access_checks(
     if vk_group is not None:
         checks.append(VKGroupAccess(vk_group, config.vk.group_id, config.vk.request_timeout))
     checks += [c.access for c in connections if c.access is not None]
-    return checks
+    return checks + list(extra)
 
 
 async def _no_refs(network: Network, since: datetime) -> list[str]:
@@ -142,8 +145,10 @@ async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
     vk_user = vk_user_api(config, secrets)
     vk_group = vk_group_api(config, secrets)
     connections = connect_all(config, secrets, _no_refs)
+    dialogs = ok_dialogs.connect(config, secrets)
+    extra = [OKBotAccess(dialogs)] if dialogs is not None else []
     try:
-        checks = access_checks(config, bot, vk_user, vk_group, connections)
+        checks = access_checks(config, bot, vk_user, vk_group, connections, extra)
         results = await run_checks(checks)
     finally:
         await bot.session.close()
@@ -153,6 +158,8 @@ async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
         for connection in connections:
             if connection.publisher is not None:
                 await connection.publisher.close()
+        if dialogs is not None:
+            await dialogs.close()
     where = token_sources.sources(checks, choice, config.desk.tz) + unread
     text = report(results, ok_too=True) + "\n\n" + where
     return all(not problems for _, problems in results), text

@@ -9,14 +9,15 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.domain import Network
-from bot.ports import ReplyChannel
+from bot.ports import AccessCheck, ReplyChannel
 from bot.replies import catchup
 from bot.replies.catchup import OKCatchUp
 from bot.replies.followups import Followups, replies_section
 from bot.replies.service import Replies
-from handlers.ok_webhook import OKWebhook, webhook_path
+from handlers.ok_webhook import PREFIX, OKWebhook, webhook_path
 from handlers.telegram.moderation import TelegramRoom
 from networks import ok_dialogs
+from networks.ok_bot_access import OKBotAccess
 from networks.telegram_replies import TelegramReplies
 from networks.vk_replies import VKReplies
 from storage.cursors import StoredCursor
@@ -102,13 +103,23 @@ async def subscribe_ok(app: Application) -> None:
             "до бота. Пока смотрите сообщения группы на ok.ru.",
         )
         return
-    if not await app.ok_dialogs.subscribe(base + app.ok_webhook.path):
+    if not await app.ok_dialogs.subscribe(base + app.ok_webhook.path, base + PREFIX):
         await app.alerts.once(
             "ok:webhook",
             "Одноклассники не приняли адрес для сообщений группы — проверьте "
             "PRESSDESK_OK_BOT_TOKEN и [web] public_base_url; пока смотрите сообщения группы "
             "на ok.ru.",
         )
+
+
+def bot_checks(app: Application) -> list[AccessCheck]:
+    """The OK group's bot token: checked with the others, replaced from /tokens, and then the
+    webhook is subscribed again with it (when the desk has one)."""
+    if app.ok_dialogs is None:
+        return []
+    base = app.config.web.public_base_url.rstrip("/")
+    url = base + app.ok_webhook.path if base and app.ok_webhook is not None else ""
+    return [OKBotAccess(app.ok_dialogs, url, base + PREFIX if url else "")]
 
 
 def wire(app: Application) -> None:

@@ -34,6 +34,8 @@ What it relies on, and where that is written (checked with the search tool):
   comments under the group's topics: OK's REST API offers an application no method to write a
   comment (the discussions.* methods found read and delete), so the group answers privately
   and the ticket's card says so.
+- Dropping an URL: POST /graph/me/unsubscribe {"url": …} (public clients list the method,
+  «отписаться от получения новых событий в чатах группы»; its path is NOT confirmed).
 NOT confirmed: the path of the user_ids form (sent to /graph/me/messages, as public clients
 do); the answer of a chat send ({"message_id": "mid:…"}, as a TamTam-era client reads it); a
 "webhookType" field (newer pages name MESSAGE_CREATED; the adapter takes updates without it);
@@ -127,12 +129,23 @@ class OKDialogs:
         """A question under a topic is answered by a private message from the group."""
         return f"user:{comment.author_id}" if comment.author_id > 0 else ""
 
-    async def subscribe(self, url: str) -> bool:
-        """Register `url` for the group's webhooks (once: an URL already there is kept).
-        False when OK refused; the caller tells the editors."""
+    async def subscriptions(self) -> list[str]:
+        """The URLs OK sends the group's webhooks to (GET /me/subscriptions); raises OKBotError
+        for a token OK does not take (networks/ok_bot_access.py checks tokens with it)."""
+        found = await self._call("GET", "/me/subscriptions")
+        return [str(s.get("url") or "") for s in found.get("subscriptions") or []]
+
+    async def subscribe(self, url: str, replaces: str = "") -> bool:
+        """Register `url` for the group's webhooks (once: an URL already there is kept), and
+        drop the group's other URLs under `replaces` (this desk's, made from an earlier bot
+        token: nothing answers there any more). False when OK refused; the caller tells."""
         try:
-            found = await self._call("GET", "/me/subscriptions")
-            if any(s.get("url") == url for s in found.get("subscriptions") or []):
+            found = await self.subscriptions()
+            for stale in found:
+                if replaces and stale.startswith(replaces) and stale != url:
+                    # graph.user.unsubscribe, as public clients call it (NOT confirmed)
+                    await self._call("POST", "/me/unsubscribe", {"url": stale})
+            if url in found:
                 return True
             answer = await self._call("POST", "/me/subscribe", {"url": url})
         except (OKBotError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
@@ -206,6 +219,19 @@ class OKDialogs:
             "OK chat %s: more messages since the last read than the catch-up reads", chat_id
         )
         return list(found.values())
+
+    # ---- the token (replaced from chat: networks/ok_bot_access.py) ------------------------
+    @property
+    def timeout(self) -> float:
+        return self._timeout
+
+    def with_token(self, token: str) -> OKDialogs:
+        """A trial copy on another bot token, to check it before it replaces this one."""
+        return OKDialogs(self._url, token, self._gid, self._timeout)
+
+    def use_token(self, token: str) -> None:
+        """Every later call sends `token`. The pace stays: the group's calls are one stream."""
+        self._token = token
 
     # ---- answers ---------------------------------------------------------------------------
     async def reply(self, channel: str, thread_ref: str, text: str, key: str) -> Published:
@@ -286,7 +312,7 @@ def sorted_error(exc: OKBotError) -> PublishError:
         return PublishError(
             "auth",
             "ключ бота группы в Одноклассниках не действует — получите новый "
-            "(Настройки группы → Сообщения → Работа с API) и задайте PRESSDESK_OK_BOT_TOKEN",
+            "(Настройки группы → Сообщения → Работа с API) и замените его: /tokens",
             None,
             detail,
         )

@@ -52,6 +52,7 @@ class GroupMessages:
     def __init__(self, emu: OKEmulator) -> None:
         self.emu = emu
         self.bot_tokens: dict[str, str] = {}  # token -> group id
+        self.issued: list[str] = []  # every bot token ever issued (the tests look for leaks)
         self.chats: dict[str, dict] = {}  # chat id -> {chat_id, gid, uid, messages}
         self.subscriptions: dict[str, list[dict]] = {}  # group id -> [{url, time}]
         self.allowed: set[tuple[str, str]] = set()  # (group, user) who allow its messages
@@ -85,6 +86,7 @@ class GroupMessages:
                 del self.bot_tokens[token]
         token = f"tkn1{secrets.token_urlsafe(30)}:{secrets.token_hex(9).upper()}"
         self.bot_tokens[token] = gid
+        self.issued.append(token)
         return token
 
     def allow_messages(self, gid: str, uid: str) -> None:

@@ -177,6 +177,7 @@ def stage_tokens(stage: Stage) -> set[str]:
         stage.graph_token,
         stage.ig_token,
         *(() if stage.ok_bot_token is None else (stage.ok_bot_token,)),
+        *stage.ok.bot_api.issued,
     )
     issued = (*stage.vk.state.tokens, *stage.ok.state.tokens, *stage.graph.state.tokens)
     return {BOT_TOKEN, stage.vk_user_token, stage.vk_group_token, *issued, *others}

@@ -55,6 +55,8 @@ BUTTONS: dict[str, Role | None] = {
     # /feed's «Получить новую ссылку» / «Отозвать ссылку» (bot/plan_feed.py), in both chats
     "d1:fn": Role.editor, "d1:fr": Role.editor,
     "i1": Role.admin, "i2": Role.admin, "p2": Role.admin, "k1": Role.admin, "a1": Role.admin,
+    # /tokens' «Заменить: …», the OK group's bot token among them
+    "k1:vk_user": Role.admin, "k1:ok_bot": Role.admin,
 }  # fmt: skip
 # VK's commands: the dialog's own are everyone's; the lists (handlers/vk/lists.py) editors'.
 VK_COMMANDS: dict[str, Role | None] = {
@@ -140,7 +142,7 @@ def button_data(cls: type[CallbackData]) -> list[str]:
         elif name == "arg":
             values = ["1"]  # a number: some buttons carry a moment or an id here
         elif name == "token":
-            values = ["vk_user"]
+            values = ["vk_user", "ok_bot"]  # ok_bot: the OK group's bot token (/tokens)
         else:
             values = [field.default if isinstance(field.default, str) and field.default else "x"]
         variants = [{**v, name: value} for v in variants for value in values]
