@@ -32,6 +32,7 @@ class SandboxWeb:
         self.stage: Stage | None = None
         self.setup: dict[str, Any] | None = None  # what the page learns about the demo world
         self.stopping = asyncio.Event()
+        self._power = asyncio.Lock()  # one stop or start at a time
         self._client: ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -42,6 +43,7 @@ class SandboxWeb:
                 web.get("/api/setup", self._setup),
                 web.get("/api/events", self._events),
                 web.post("/api/digest", self._digest),
+                web.post("/api/desk", self._desk),
                 web.route("*", "/tg/{path:.*}", self._proxy_tg),
                 web.route("*", "/vk/{path:.*}", self._proxy_vk),
                 web.route("*", "/graph/{path:.*}", self._proxy_graph),
@@ -90,6 +92,20 @@ class SandboxWeb:
             raise web.HTTPServiceUnavailable()
         sent = await self.stage.app.moderation.send_digest()
         return web.json_response({"sent": sent})
+
+    async def _desk(self, request: web.Request) -> web.Response:
+        """«Остановить бота» / «Запустить бота»: the desk down while the networks go on, so the
+        catch-ups at its start can be seen."""
+        if self.stage is None:
+            raise web.HTTPServiceUnavailable()
+        body = await request.json() if request.body_exists else {}
+        running = bool(body.get("running", True)) if isinstance(body, dict) else True
+        async with self._power:
+            if running and self.stage.app is None:
+                await self.stage.start_app()
+            elif not running and self.stage.app is not None:
+                await self.stage.stop_app()
+        return web.json_response({"running": self.stage.app is not None})
 
     # ----- proxy to the emulators' control APIs ------------------------------------------------
 

@@ -959,6 +959,7 @@ async function main() {
   composer($("#chat-input"), $("#composer"));
   composer($("#vk-input"), $("#vk-composer"));
   setupDigest();
+  setupPower();
   setupVk();
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-jump]");

@@ -81,3 +81,29 @@ async def test_a_citizen_writes_to_the_ok_group_and_the_editor_answers(
     await expect(chat.locator(".ok-msg.from-group").last).to_contain_text(answer)
     sent = box.stage.ok.bot_api.messages(OK_GROUP_ID, CITIZEN_OK_ID)
     assert [m["message"]["text"] for m in sent].count(answer) == 1
+
+
+async def test_a_message_to_the_ok_group_while_the_desk_is_stopped_becomes_a_ticket_at_start(
+    sandbox: tuple[Sandbox, str], page: Page
+) -> None:
+    """«Остановить бота», a message in «Сообщения группе», «Запустить бота»: the catch-up."""
+    box, url = sandbox
+    await page.goto(url)
+    await expect(page.locator("body")).to_have_attribute("data-live", "1")
+    power = page.locator("#desk-power")
+    await power.click()
+    await expect(power).to_have_text("Запустить бота")
+    assert box.stage.app is None
+    chat = page.locator("#ok-chat")
+    await chat.locator("input").fill("Пока бот стоял: когда вывезут мусор на Мира?")
+    await chat.locator("button[type=submit]").click()
+    await expect(chat.locator(".ok-msg.from-citizen").last).to_contain_text("вывезут мусор")
+    await power.click()
+    await expect(power).to_have_text("Остановить бота")
+    await expect(chat.locator(".ok-msg.from-group").last).to_contain_text(
+        "передано в администрацию"
+    )
+    await page.click(f'.contact[data-chat="{MODERATION_CHAT_ID}"]')
+    await expect(bot_message(page, "вывезут мусор на Мира")).to_contain_text(
+        "сообщение · Одноклассники"
+    )
