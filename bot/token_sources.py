@@ -6,8 +6,9 @@ that moment (Vault.fingerprint, never the value). At start the environment's cur
 compared with it: the same → nobody touched the server's settings since, the chat token is
 newer and is used; different → IT replaced the token there after the chat one, so the
 environment's is used, the stored one is dropped, the audit log says so, and the admins are
-told. A row stored before fingerprints existed gets the environment's current fingerprint at
-its first start: it keeps winning, as it did, until the environment changes.
+told. A variable removed from the environment replaces nothing: the chat token stays. A row
+stored before fingerprints existed gets the environment's current fingerprint at its first
+start: it keeps winning, as it did, until the environment changes.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ async def choose(env: Secrets, uow: Callable[[], UnitOfWork], vault: Vault | Non
         current = env_value(env, row.name)
         by = names.get(row.rotated_by, "") if row.rotated_by is not None else ""
         marked = row.env_fingerprint
-        if marked is not None and marked != vault.fingerprint(row.name, current):
+        # An emptied variable names no newer token: the chat one stays.
+        replaced = current is not None and marked != vault.fingerprint(row.name, current)
+        if marked is not None and replaced:
             superseded.append(Superseded(row.name, row.rotated_at, by, current == value))
             continue
         if marked is None:

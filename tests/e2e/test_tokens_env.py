@@ -48,6 +48,12 @@ async def test_the_chat_token_keeps_winning_while_the_environment_is_unchanged(
     assert ok, text
     assert f"• {USER_TOKEN} — введён в чате" in text and "Анна Петрова" in text
     assert "• Telegram: ключ бота — окружение (PRESSDESK_TELEGRAM_TOKEN)" in text
+
+    await stage.stop_app()
+    in_env, stage.vk_user_token = stage.vk_user_token, None  # removed: it names no newer one
+    await stage.start_app()
+    assert stage.app.secrets.vk_user.get_secret_value() == from_chat
+    stage.vk_user_token = in_env  # for the end-of-test look for leaked tokens
     assert not await audit_lines(stage, "token.superseded")
     assert not [m for m in admin.bot_messages() if "заменён в настройках сервера" in m["text"]]
 
