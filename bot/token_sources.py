@@ -117,7 +117,7 @@ async def settle(
             query = delete(StoredToken).where(
                 col(StoredToken.name) == gone.name, col(StoredToken.rotated_at) == gone.at
             )
-            if (await session.session.exec(query)).rowcount:  # type: ignore[call-overload]
+            if (await session.session.exec(query)).rowcount:
                 who = f" ({gone.by})" if gone.by else ""
                 await audit(
                     session, now, "token.superseded", obj=f"token:{gone.name}",
