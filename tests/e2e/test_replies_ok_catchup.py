@@ -17,7 +17,7 @@ from bot.replies.catchup import OKCatchUp
 from emulators.common import Fault
 from emulators.ok.graph import RETRIES
 from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID, OK_GROUP_ID, Stage
-from storage.cursors import StoredCursor
+from storage.cursors import NetworkCursor, StoredCursor
 from tests.e2e.conftest import TIMEOUT, Chat, wait_for
 from tests.e2e.test_replies import SETTINGS, current_in_room, room_card
 from tests.e2e.test_replies_ok_max import ok_sent, tickets
@@ -198,3 +198,25 @@ async def test_every_ten_minutes_a_dropped_webhook_is_subscribed_again(
     assert again["url"] == subscription["url"]
     [ticket] = await tickets(stage)
     assert ticket.citizen_id == int(FIRST) and len(acks(stage, FIRST)) == 1
+
+
+async def test_an_upgraded_desk_reads_back_from_its_newest_ok_ticket(
+    stage: Stage, admin: Chat
+) -> None:
+    """A desk that took OK messages before it kept a cursor: the first read starts at its
+    newest OK ticket, so what came during the upgrade's restart is not lost."""
+    await finished_start(stage)
+    await stage.ok.wait_until(lambda: stage.ok.bot_api.subscriptions.get(OK_GROUP_ID), TIMEOUT)
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, SECOND, "Когда отремонтируют дорогу?")
+    await room_card(stage, "Обращение № 1")
+    assert stage.app is not None
+    async with stage.app.uow() as uow:
+        row = await uow.session.get(NetworkCursor, catchup.CURSOR)
+        await uow.session.delete(row)
+        await uow.commit()
+    await stage.stop_app()
+    await write_while_down(stage, (FIRST, "Где получить справку о составе семьи?"))
+    await stage.start_app()
+    await room_card(stage, "Обращение № 2")
+    await finished_start(stage)
+    assert sorted(t.citizen_id for t in await tickets(stage)) == [int(FIRST), int(SECOND)]
