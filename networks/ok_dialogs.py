@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4000  # NOT confirmed for OK (see above)
 RPS = 5  # OK publishes no rate for the Bot API; the same pace as its REST calls
 FLOOD_BLOCKED = 8
+NOT_FOUND = 300  # a chat that is not (any more) the group's
 AUTH_CODES = {102, 103, 104}  # OK's session codes: the token is wrong or was replaced
 PAGE = 50  # messages a read: OK's default `count` (no larger one documented)
 CHATS_PAGE = 100  # chats a read: the documented maximum
@@ -207,9 +208,14 @@ class OKDialogs:
         newest = 2**63 - 1  # OK's default `from`
         for _ in range(MAX_HISTORY_PAGES):
             query = {"from": str(newest), "to": str(since_ms), "count": str(PAGE)}
-            page = (await self._call("GET", f"/me/messages/{chat_id}", query=query)).get(
-                "messages"
-            ) or []
+            try:
+                answer = await self._call("GET", f"/me/messages/{chat_id}", query=query)
+            except OKBotError as exc:
+                if exc.code != NOT_FOUND:
+                    raise
+                log.info("OK chat %s is gone since it was listed", chat_id)
+                return list(found.values())
+            page = answer.get("messages") or []
             fresh = [m for m in page if str((m.get("message") or {}).get("mid")) not in found]
             found |= {str((m.get("message") or {}).get("mid")): m for m in fresh}
             if len(page) < PAGE or not fresh:
@@ -318,7 +324,7 @@ def sorted_error(exc: OKBotError) -> PublishError:
         )
     if exc.code in (FLOOD_BLOCKED, 9999, 429):
         return PublishError("temporary", "Одноклассники временно не принимают", 2.0, detail)
-    if exc.code == 300:
+    if exc.code == NOT_FOUND:
         return PublishError("rejected", "этого чата в группе больше нет", None, detail)
     return PublishError("rejected", f"Одноклассники не приняли ответ: {exc.message}", None, detail)
 

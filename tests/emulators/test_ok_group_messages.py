@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from bot.ports import PublishError
+from emulators.common import Fault
 from emulators.ok import OKEmulator
 from emulators.ok.graph import TEXT_LIMIT
 from networks import ok_dialogs
@@ -145,6 +146,10 @@ async def test_the_chats_are_read_back_page_by_page_since_a_moment(
         assert len(chats_read) == 2  # the second page ends at a chat quiet since `since`
         quiet = ok.bot_api.chat_of(GID, "575000000004")["chat_id"]
         assert f"graph /graph/me/messages/{quiet}" not in {name for name, _ in ok.requests}
+        # a chat gone between the listing and its read is skipped, the others are read
+        now[0] += 1  # a new second for the emulator's rate window
+        ok.bot_api.faults.add(Fault("graph.chat.messages", "error", code=300))
+        assert [m.text for m in await dialogs.missed(since)] == texts[:-1]
         wrong = OKDialogs(ok.graph_url, "tkn1-wrong", GID, 5)
         with pytest.raises(PublishError) as refused:
             await wrong.missed(since)
