@@ -7,7 +7,7 @@ row itself, with its kind, department and times, stays for the monthly figures.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import BigInteger, UniqueConstraint, update
@@ -61,8 +61,11 @@ class Tickets:
         await self.session.flush()
         return ticket
 
-    async def get(self, ticket_id: int) -> Ticket | None:
-        return await self.session.get(Ticket, ticket_id)
+    async def get(self, ticket_id: int, *, lock: bool = False) -> Ticket | None:
+        """With `lock`, the row stays this unit of work's until its commit (FOR UPDATE on
+        PostgreSQL; SQLite's BEGIN IMMEDIATE, storage/db.py, already serialises writers), so
+        what is read is still what the move changes."""
+        return await self.session.get(Ticket, ticket_id, with_for_update=lock or None)
 
     async def find(self, network: str, channel: str, external_id: str) -> Ticket | None:
         query = select(Ticket).where(
@@ -80,8 +83,11 @@ class Tickets:
         )
         return (await self.session.exec(query.limit(1))).first()
 
-    async def waiting_of(self, network: str, citizen_id: int, since: datetime) -> Ticket | None:
-        """A citizen's private-message ticket nobody has taken up yet, opened since `since`."""
+    async def waiting_of(
+        self, network: str, citizen_id: int, since: datetime, *, lock: bool = False
+    ) -> Ticket | None:
+        """A citizen's private-message ticket nobody has taken up yet, opened since `since`;
+        `lock` as in get()."""
         query = (
             select(Ticket)
             .where(
@@ -92,16 +98,26 @@ class Tickets:
                 Ticket.created_at >= since,
             )
             .order_by(col(Ticket.id).desc())
+            .limit(1)
         )
+        if lock:
+            query = query.with_for_update()
         return (await self.session.exec(query)).first()
 
-    async def move(self, ticket_id: int, states: Sequence[str], **values: object) -> bool:
-        """Compare-and-set: change the row only if it is still in one of `states`."""
-        result = await self.session.exec(
-            update(Ticket)
-            .where(col(Ticket.id) == ticket_id, col(Ticket.state).in_(states))
-            .values(**values)
-        )
+    async def move(
+        self,
+        ticket_id: int,
+        states: Sequence[str],
+        expect: Mapping[str, object] | None = None,
+        **values: object,
+    ) -> bool:
+        """Compare-and-set: change the row only if it is still in one of `states` and its
+        columns still hold what `expect` says (None: still empty)."""
+        query = update(Ticket).where(col(Ticket.id) == ticket_id, col(Ticket.state).in_(states))
+        for name, value in (expect or {}).items():
+            column = col(getattr(Ticket, name))
+            query = query.where(column.is_(None) if value is None else column == value)
+        result = await self.session.exec(query.values(**values))
         return bool(result.rowcount)
 
     async def open(self) -> list[Ticket]:

@@ -88,10 +88,12 @@ class Intake(RepliesCore):
 
     async def _append(self, message: CitizenMessage, text: str, now: datetime) -> Ticket | None:
         """A citizen who writes several messages in a row, before anyone took the first one
-        up, adds to that ticket: one card, one acknowledgement."""
+        up, adds to that ticket: one card, one acknowledgement. The ticket is locked while
+        it is read and added to: two deliveries at once (two instances, a webhook and the
+        catch-up) then add one after the other, neither lost, the same message once."""
         async with self._uow() as uow:
             ticket = await uow.tickets.waiting_of(
-                message.network, message.author_id, now - APPEND_WITHIN
+                message.network, message.author_id, now - APPEND_WITHIN, lock=True
             )
             if ticket is None or ticket.external_id == message.external_id:
                 return ticket  # the same message again (a catch-up): nothing new

@@ -1,0 +1,129 @@
+"""Citizens' tickets with two desk instances writing at once, on both engines: each instance is
+its own engine on its own event loop (a thread), as two processes on one database are."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from bot.config import parse_config
+from bot.domain import Network
+from bot.ports import Card, CardRef, CitizenMessage
+from bot.replies.service import Replies
+from storage.db import create_engine, session_factory
+from storage.models import AuditLog, Person
+from storage.tickets import Ticket
+from storage.uow import UnitOfWork
+from tests.storage.test_storage import NOW, engine  # noqa: F401  (the fixture, both engines)
+
+T = TypeVar("T")
+CITIZEN = 700001
+
+
+class Nobody:
+    """No editor is in these desks, so no card goes anywhere: the test reads the rows."""
+
+    async def send(self, person: Person, card: Card) -> CardRef | None:
+        return None
+
+    async def edit(self, ref: CardRef, card: Card) -> None:
+        return None
+
+
+def desk(eng: AsyncEngine, clock: Callable = lambda: NOW) -> Replies:
+    sessions = session_factory(eng)
+    return Replies(lambda: UnitOfWork(sessions), Nobody(), None, {}, parse_config({}), clock)
+
+
+async def twin(eng: AsyncEngine) -> AsyncEngine:
+    """A second engine on the same database (the same PostgreSQL schema)."""
+    if eng.url.get_backend_name() == "sqlite":
+        return create_engine(eng.url.render_as_string(hide_password=False))
+    async with eng.connect() as conn:
+        path = (await conn.execute(text("SHOW search_path"))).scalar_one()
+    return create_engine(
+        eng.url.render_as_string(hide_password=False),
+        connect_args={"server_settings": {"search_path": path}},
+    )
+
+
+async def at_once(eng: AsyncEngine, work: Callable[[AsyncEngine], Awaitable[T]]) -> tuple[T, T]:
+    """`work` run by this instance and by a second one (own engine, own loop) at the same
+    moment: both are connected first and start together."""
+    other_engine = await twin(eng)
+    start = threading.Barrier(2)
+
+    async def ready(own: AsyncEngine) -> None:
+        async with own.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    def other() -> T:
+        async def run() -> T:
+            try:
+                await ready(other_engine)
+                start.wait()
+                return await work(other_engine)
+            finally:
+                await other_engine.dispose()
+
+        return asyncio.run(run())
+
+    await ready(eng)
+    # The twin engine's pool is only ever used on the other loop: dispose of what this loop made.
+    await other_engine.dispose()
+    thread = asyncio.create_task(asyncio.to_thread(other))
+    await asyncio.to_thread(start.wait)
+    mine = await work(eng)
+    return mine, await thread
+
+
+def message(external_id: str, words: str) -> CitizenMessage:
+    return CitizenMessage(
+        network=Network.vk,
+        channel="message",
+        external_id=external_id,
+        thread_ref=str(CITIZEN),
+        author_id=CITIZEN,
+        text=words,
+        written_at=NOW,
+    )
+
+
+async def lines(eng: AsyncEngine, action: str) -> list[AuditLog]:
+    async with UnitOfWork(session_factory(eng)) as uow:
+        query = select(AuditLog).where(AuditLog.action == action)
+        return list((await uow.session.exec(query)).all())
+
+
+async def the_tickets(eng: AsyncEngine) -> list[Ticket]:
+    async with UnitOfWork(session_factory(eng)) as uow:
+        return list((await uow.session.exec(select(Ticket))).all())
+
+
+async def test_messages_appended_at_once_by_two_instances_are_all_kept_once(engine) -> None:  # noqa: F811
+    await desk(engine).intake(message("1", "Здравствуйте, у нас во дворе нет света."))
+
+    async def write(own: AsyncEngine) -> None:
+        replies = desk(own)
+        side = "a" if own is engine else "b"
+        texts = [message(f"{side}{n}", f"Дополнение {side}{n}.") for n in range(4)]
+        # One message delivered by both instances too (a webhook and the catch-up).
+        texts.append(message("both", "Свет не горит с понедельника."))
+        await asyncio.gather(*(replies.intake(m) for m in texts))
+
+    await at_once(engine, write)
+    (ticket,) = await the_tickets(engine)
+    parts = ticket.text.split("\n")
+    expected = {f"Дополнение {s}{n}." for s in "ab" for n in range(4)}
+    expected |= {"Здравствуйте, у нас во дворе нет света.", "Свет не горит с понедельника."}
+    assert sorted(parts) == sorted(expected)  # every message, each once
+    assert parts[0] == "Здравствуйте, у нас во дворе нет света."
+    ids = ["both", *(f"{s}{n}" for s in "ab" for n in range(4))]
+    appended = [line.details for line in await lines(engine, "ticket.appended")]
+    assert sorted(appended) == sorted(f"message {i}" for i in ids)
