@@ -42,7 +42,7 @@ class Answering(RepliesCore):
             raise Invalid(f"Ответ длиннее 4000 знаков ({len(text)}). Сократите его.")
         now = self._clock()
         async with self._uow() as uow:
-            ticket = await self._open_ticket(uow, ticket_id)
+            ticket = await self._open_ticket(uow, ticket_id, lock=True)
             values = self._responded(ticket, now) | dict(
                 state="draft", draft=text, draft_by=actor.id, holder_id=actor.id
             )
@@ -95,7 +95,7 @@ class Answering(RepliesCore):
         self._require_editor(actor)
         now = self._clock()
         async with self._uow() as uow:
-            ticket = await self._open_ticket(uow, ticket_id)
+            ticket = await self._open_ticket(uow, ticket_id, lock=True)
             department = await uow.departments.get(department_id)
             head = await self._head_of(uow, department_id) if department else None
             if department is None or head is None:
@@ -141,7 +141,7 @@ class Answering(RepliesCore):
             raise Invalid("Ответ пустой. Напишите его одним сообщением.")
         now = self._clock()
         async with self._uow() as uow:
-            ticket = await self._open_ticket(uow, ticket_id)
+            ticket = await self._open_ticket(uow, ticket_id, lock=True)
             if ticket.assignee_id != head.id:
                 raise Denied("Этот вопрос сейчас не ждёт ответа от вас.")
             if not await uow.tickets.move(
@@ -169,7 +169,7 @@ class Answering(RepliesCore):
         self._require_editor(actor)
         now = self._clock()
         async with self._uow() as uow:
-            ticket = await self._open_ticket(uow, ticket_id)
+            ticket = await self._open_ticket(uow, ticket_id, lock=True)
             if not ticket.draft:
                 raise Invalid("Ответа ещё нет: нажмите «Ответить» и напишите его.")
             if not await uow.tickets.move(ticket_id, ("draft",), state="sending"):
@@ -222,7 +222,7 @@ class Answering(RepliesCore):
         self._require_editor(actor)
         now = self._clock()
         async with self._uow() as uow:
-            ticket = await self._open_ticket(uow, ticket_id)
+            ticket = await self._open_ticket(uow, ticket_id, lock=True)
             values = self._responded(ticket, now) | dict(
                 state="dismissed", answered_at=now, closed_by=actor.id
             )

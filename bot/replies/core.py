@@ -181,8 +181,10 @@ class RepliesCore:
         return None
 
     @staticmethod
-    async def _open_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
-        ticket = await uow.tickets.get(ticket_id)
+    async def _open_ticket(uow: UnitOfWork, ticket_id: int, lock: bool = False) -> Ticket:
+        """`lock` for an action that changes the ticket from what it read (its draft, its
+        assignee): another editor's action at the same moment then waits for this one."""
+        ticket = await uow.tickets.get(ticket_id, lock=lock)
         if ticket is None:
             raise NotFound("Этого обращения больше нет.")
         if ticket.state in CLOSED_STATES or ticket.state not in OPEN_STATES:

@@ -50,8 +50,13 @@ class Followups:
             due = due_of(ticket)
             if now >= due and ticket.escalated_at is None:
                 async with self._uow() as uow:
+                    # Still not escalated: two instances sweeping at once escalate it once.
                     if not await uow.tickets.move(
-                        ticket.id, (ticket.state,), escalated_at=now, overdue=True
+                        ticket.id,
+                        (ticket.state,),
+                        {"escalated_at": None},
+                        escalated_at=now,
+                        overdue=True,
                     ):
                         continue
                     holder = await uow.people.get(ticket.holder_id) if ticket.holder_id else None
@@ -61,7 +66,9 @@ class Followups:
                 escalated += 1
             elif now >= due - before and now < due and ticket.reminded_at is None:
                 async with self._uow() as uow:
-                    if not await uow.tickets.move(ticket.id, (ticket.state,), reminded_at=now):
+                    if not await uow.tickets.move(
+                        ticket.id, (ticket.state,), {"reminded_at": None}, reminded_at=now
+                    ):
                         continue
                     who = ticket.assignee_id if ticket.state == "forwarded" else ticket.holder_id
                     person = await uow.people.get(who) if who else None

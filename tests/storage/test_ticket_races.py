@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -14,13 +16,15 @@ from sqlmodel import select
 
 from bot.config import parse_config
 from bot.domain import Network
-from bot.ports import Card, CardRef, CitizenMessage
+from bot.errors import Conflict
+from bot.ports import Card, CardRef, CitizenMessage, Published
+from bot.replies.followups import Followups
 from bot.replies.service import Replies
 from storage.db import create_engine, session_factory
 from storage.models import AuditLog, Person
 from storage.tickets import Ticket
 from storage.uow import UnitOfWork
-from tests.storage.test_storage import NOW, engine  # noqa: F401  (the fixture, both engines)
+from tests.storage.test_storage import NOW, add_person, engine  # noqa: F401  (fixture)
 
 T = TypeVar("T")
 CITIZEN = 700001
@@ -36,9 +40,11 @@ class Nobody:
         return None
 
 
-def desk(eng: AsyncEngine, clock: Callable = lambda: NOW) -> Replies:
+def desk(eng: AsyncEngine, clock: Callable = lambda: NOW, channels: dict | None = None) -> Replies:
     sessions = session_factory(eng)
-    return Replies(lambda: UnitOfWork(sessions), Nobody(), None, {}, parse_config({}), clock)
+    return Replies(
+        lambda: UnitOfWork(sessions), Nobody(), None, channels or {}, parse_config({}), clock
+    )
 
 
 async def twin(eng: AsyncEngine) -> AsyncEngine:
@@ -127,3 +133,66 @@ async def test_messages_appended_at_once_by_two_instances_are_all_kept_once(engi
     ids = ["both", *(f"{s}{n}" for s in "ab" for n in range(4))]
     appended = [line.details for line in await lines(engine, "ticket.appended")]
     assert sorted(appended) == sorted(f"message {i}" for i in ids)
+
+
+async def test_two_instances_sweeping_at_once_escalate_each_ticket_once(engine) -> None:  # noqa: F811
+    for n in range(4):
+        await desk(engine).intake(replace(message(f"m{n}", "Когда починят свет?"), author_id=n + 1))
+    later = NOW + timedelta(days=30)  # every deadline passed
+
+    async def sweep(own: AsyncEngine) -> int:
+        replies = desk(own, lambda: later)
+        sessions = session_factory(own)
+        return (
+            await Followups(replies, lambda: UnitOfWork(sessions), Nobody(), lambda: later).sweep()
+        )[1]
+
+    escalated = await at_once(engine, sweep)
+    assert sum(escalated) == 4
+    escalations = [line.object_ref for line in await lines(engine, "ticket.escalated")]
+    assert sorted(escalations) == sorted(f"ticket:{t.id}" for t in await the_tickets(engine))
+
+
+class Recorder:
+    """The citizen's network: what each ticket's reply said."""
+
+    network = Network.vk
+
+    def __init__(self) -> None:
+        self.replies: dict[str, list[str]] = {}
+
+    async def reply(self, channel: str, thread_ref: str, words: str, key: str) -> Published:
+        self.replies.setdefault(key, []).append(words)
+        return Published(key, f"https://vk.com/im?sel={thread_ref}")
+
+    def comment_thread(self, comment: object) -> str:
+        return ""
+
+
+async def test_the_reply_sent_is_the_draft_kept_when_an_editor_edits_it_meanwhile(
+    engine,  # noqa: F811
+) -> None:
+    sessions = session_factory(engine)
+    first = await add_person(lambda: UnitOfWork(sessions), 1)
+    second = await add_person(lambda: UnitOfWork(sessions), 2)
+    network = Recorder()
+    replies = desk(engine, channels={Network.vk: network})
+    ids = []
+    for n in range(6):
+        ticket = await replies.intake(replace(message(f"q{n}", "Вопрос?"), author_id=n + 1))
+        await replies.set_draft(ticket.id, first, f"Первый ответ {n}")
+        ids.append(ticket.id)
+
+    async def act(own: AsyncEngine) -> None:
+        mine = desk(own, channels={Network.vk: network})
+        if own is engine:  # one editor sends each draft while the other rewrites it
+            calls = [mine.send(i, first) for i in ids]
+        else:
+            calls = [mine.set_draft(i, second, f"Второй ответ {i}") for i in ids]
+        for outcome in await asyncio.gather(*calls, return_exceptions=True):
+            assert isinstance(outcome, (str, Card, Conflict)), outcome
+
+    await at_once(engine, act)
+    for ticket in await the_tickets(engine):
+        assert ticket.state == "answered"
+        assert network.replies[f"reply-{ticket.id}"] == [ticket.draft]
