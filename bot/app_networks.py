@@ -32,6 +32,7 @@ from handlers.vk.feed import VKFeed
 from handlers.vk.inbox import Inbox
 from handlers.vk.messages import catch_up as catch_up_messages
 from handlers.vk.messages import make_labeler as messages_labeler
+from handlers.vk.photos import CardPhotos
 from handlers.vk.state import DatabaseStateDispenser, SharedStateDispenser
 from networks import ok_dialogs
 from networks.ok_bot_access import OKBotAccess
@@ -224,6 +225,7 @@ def start_vk(app: Application) -> None:
             else DatabaseStateDispenser(app.fsm, group_id)
         ),
         app.config.vk.request_timeout,
+        app.vk_notifier.photos if app.vk_notifier else CardPhotos(app.vk_group_api),
         Inbox(app.uow, group_id, app.clock, app.vk_group_api),
     )
     app.vk_chat.duty = app.duty

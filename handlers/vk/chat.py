@@ -27,6 +27,7 @@ from bot.replies.service import Replies
 from bot.textsize import TEXT_LIMIT, fit
 from handlers.notify import RoutingNotifier
 from handlers.vk.inbox import Inbox
+from handlers.vk.photos import CardPhotos
 from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
 from handlers.vk.state import DatabaseStateDispenser
 
@@ -99,9 +100,11 @@ class VKChat:
         desk: Desk,
         states: DatabaseStateDispenser,
         timeout: float,
+        photos: CardPhotos,
         inbox: Inbox | None = None,
     ) -> None:
         self.api = api
+        self.photos = photos  # the cards' photos, which a redraw passes again (the notifier's)
         self.inbox = inbox
         self.group_id = group_id
         self.people = people
@@ -159,9 +162,9 @@ class VKChat:
         VK refused the edit (a message too old to edit, 909), for the caller to send it anew."""
         if not turn.cmid or not text:
             return False
-        params = {"peer_id": turn.peer_id, "cmid": turn.cmid, "message": fit(text, TEXT_LIMIT)}
-        try:  # 5.199 names the message "cmid" (vkbottle's typed method still says otherwise)
-            await call(self.api, "messages.edit", {**params, "keyboard": keyboard or NO_BUTTONS})
+        params = {"message": fit(text, TEXT_LIMIT), "keyboard": keyboard or NO_BUTTONS}
+        try:  # the message's photos, when it has any, go with it (an edit keeps only those)
+            await self.photos.edit(turn.peer_id, params, cmid=turn.cmid)
         except VKAPIError as exc:
             log.info("message %s not redrawn: %s", turn.cmid, exc)
             return False

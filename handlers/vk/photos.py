@@ -4,10 +4,11 @@ Each photo is uploaded to the editor's dialogue with vkbottle's PhotoMessageUplo
 (photos.getMessagesUploadServer → the upload server → photos.saveMessagesPhoto, the API calls
 paced by the community token's limiter, networks/vk_api.py) and attached to messages.send as
 `photo<owner>_<id>_<access_key>`, at most 10 (VK's limit for one message). An upload is kept per
-dialogue and file, so a card sent again (a kept card redelivered) does not upload again; a
-redrawn card gives messages.edit the attachments its message has, since an edit keeps only the
-attachments passed again. A photo that could not be uploaded leaves the card to go without it,
-saying so (note()).
+dialogue and file, so a card sent again (a kept card redelivered) does not upload again. Every
+edit of a message the desk sent goes through edit(), which passes messages.edit the photos the
+message has, since an edit keeps only the attachments passed again: the core's redraw of a card
+(by message id) and a pressed message's (by conversation message id, handlers/vk/chat.py). A
+photo that could not be uploaded leaves the card to go without it, saying so (note()).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class CardPhotos:
         self._uploader = PhotoMessageUploader(api)
         self._uploaded: OrderedDict[tuple[int, str], str] = OrderedDict()
         self._shown: OrderedDict[tuple[int, int], tuple[str, ...]] = OrderedDict()
+        self._cmids: OrderedDict[tuple[int, int], int] = OrderedDict()  # → the message's id
 
     async def attach(self, peer_id: int, media: Sequence[MediaItem]) -> Attached:
         """The card's photos uploaded for this dialogue (each once), and what is left out."""
@@ -96,25 +98,49 @@ class CardPhotos:
     def remember(self, peer_id: int, message_id: int, attachments: tuple[str, ...]) -> None:
         _keep(self._shown, (peer_id, message_id), attachments)
 
-    async def of(self, peer_id: int, message_id: int) -> tuple[str, ...]:
-        """The photos a message carries, for its edit: as sent, or read back from VK when this
-        process did not send it (sent before a restart, or by another instance)."""
-        key = (peer_id, message_id)
-        if key in self._shown:
-            return self._shown[key]
+    def forget(self) -> None:
+        """Nothing uploaded or shown remembered, as after a restart."""
+        self._uploaded.clear()
+        self._shown.clear()
+        self._cmids.clear()
+
+    async def edit(
+        self, peer_id: int, params: dict[str, Any], *, message_id: int = 0, cmid: int = 0
+    ) -> None:
+        """messages.edit of one of the desk's messages (named by its id or, for a pressed one,
+        by its conversation message id) with the photos it carries passed again. VK's refusal
+        and the network's failures are the caller's."""
+        photos = await self.of(peer_id, message_id=message_id, cmid=cmid)
+        where = {"message_id": message_id} if message_id else {"cmid": cmid}  # 5.199's name
+        edit = {"peer_id": peer_id, **where, **params, "attachment": ",".join(photos) or None}
+        await self._api.request("messages.edit", {k: v for k, v in edit.items() if v is not None})
+
+    async def of(self, peer_id: int, *, message_id: int = 0, cmid: int = 0) -> tuple[str, ...]:
+        """The photos a message carries, for its edit: as sent, or read back from VK once when
+        this process did not send it (sent before a restart, or by another instance) or knows it
+        only by its conversation message id (a pressed message)."""
+        message_id = message_id or self._cmids.get((peer_id, cmid), 0)
+        if message_id and (peer_id, message_id) in self._shown:
+            return self._shown[(peer_id, message_id)]
+        wanted = {"message_ids": message_id} if message_id else {"peer_id": peer_id, "cmids": cmid}
         try:
-            read = await self._api.request("messages.getById", {"message_ids": message_id})
-            answer = read["response"]
+            answer = (await self._api.request("messages.getById", wanted))["response"]
+            items = answer.get("items") or []
         except (VKAPIError, aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
-            log.info("VK message %s not read back: %r", message_id, exc)
+            log.info("VK message %s not read back: %r", message_id or f"cmid {cmid}", exc)
             return ()
         found = tuple(
             reference(attachment)
-            for item in answer.get("items") or []
+            for item in items
             for attachment in item.get("attachments") or []
             if attachment.get("type") == "photo"
         )
-        _keep(self._shown, key, found)
+        if items:  # remembered by its id, and by its conversation message id
+            message_id = message_id or int(items[0].get("id") or 0)
+        if message_id:
+            _keep(self._shown, (peer_id, message_id), found)
+            if cmid:
+                _keep(self._cmids, (peer_id, cmid), message_id)
         return found
 
 

@@ -196,18 +196,9 @@ class VKNotifier:
         if kind != "vk":
             return
         try:
-            photos = await self.photos.of(int(peer), ref.message_id)  # kept only if passed again
-            await call(
-                self._api,
-                "messages.edit",
-                {
-                    "peer_id": int(peer),
-                    "message_id": ref.message_id,
-                    "message": fit(card.text, TEXT_LIMIT),
-                    "keyboard": card_keyboard(card) or NO_BUTTONS,
-                    "attachment": ",".join(photos) or None,
-                },
-            )
+            keyboard = card_keyboard(card) or NO_BUTTONS
+            params = {"message": fit(card.text, TEXT_LIMIT), "keyboard": keyboard}
+            await self.photos.edit(int(peer), params, message_id=ref.message_id)
         except VKAPIError as exc:
             log.info("VK card %s not updated: %s", ref, exc)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
