@@ -98,6 +98,7 @@ class Application:
         self.ok_webhook: OKWebhook | None = None
         self.ok_catch_up: OKCatchUp | None = None  # what the webhooks missed (replies/catchup.py)
         self._ok_catch_up: asyncio.Task | None = None
+        self.ok_poll_noted = False  # no public address: the admins know OK is polled
 
     async def start(self) -> None:
         config, secrets = self.config, self.secrets

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from bot.app import Application
 
 log = logging.getLogger(__name__)
+POLL_NOTE = "ok:polling-told"  # the admins were told OK is polled (value: every how many s)
 
 
 def channels(app: Application) -> dict[Network, ReplyChannel]:
@@ -81,6 +83,14 @@ async def start_ok(app: Application) -> None:
         app._ok_catch_up = asyncio.create_task(app.ok_catch_up.run(), name="ok-catch-up")
 
 
+async def poll_ok(app: Application) -> None:
+    """Without a public address OK has nowhere to send webhooks: every [ok]
+    read_messages_every_seconds the group's chats are read instead."""
+    if app.ok_catch_up is not None:
+        await note_polling(app)
+        await app.ok_catch_up.run()
+
+
 async def every_ok(app: Application) -> None:
     """Every catchup.EVERY_MINUTES: the webhook subscribed again if OK dropped it (it does so
     for an URL silent for 8 hours), and whatever the webhooks missed read back."""
@@ -96,12 +106,7 @@ async def subscribe_ok(app: Application) -> None:
         return
     base = app.config.web.public_base_url.rstrip("/")
     if not base:
-        await app.alerts.once(
-            "ok:webhook",
-            "Сообщения группы в Одноклассниках не приходят боту: задан PRESSDESK_OK_BOT_TOKEN, "
-            "но не задан [web] public_base_url — адрес, по которому Одноклассники достучатся "
-            "до бота. Пока смотрите сообщения группы на ok.ru.",
-        )
+        await note_polling(app)
         return
     if not await app.ok_dialogs.subscribe(base + app.ok_webhook.path, base + PREFIX):
         await app.alerts.once(
@@ -110,6 +115,33 @@ async def subscribe_ok(app: Application) -> None:
             "PRESSDESK_OK_BOT_TOKEN и [web] public_base_url; пока смотрите сообщения группы "
             "на ok.ru.",
         )
+
+
+async def note_polling(app: Application) -> None:
+    """The admins hear once (not at every start, nor from a second instance) that OK's messages
+    are read every few seconds, and how to have them at once. A new desk has no admin until
+    one writes /start: the note waits for them (checked again at each read)."""
+    if app.ok_catch_up is None or app.ok_poll_noted:
+        return
+    told = StoredCursor(app.uow, POLL_NOTE, app.clock)
+    seconds = round(app.ok_catch_up.every.total_seconds())
+    if await told.load() == seconds:
+        app.ok_poll_noted = True
+        return
+    async with app.uow() as uow:
+        if not await uow.people.with_roles(["admin"]):
+            return
+    every = catchup.span(app.ok_catch_up.every)
+    text = (
+        f"Сообщения группы в Одноклассниках бот проверяет сам раз в {every}: не задан "
+        "[web] public_base_url — адрес бота, доступный из интернета, по которому Одноклассники "
+        "передавали бы их сразу. Обращения из них появятся с задержкой до "
+        f"{every}. Чтобы они приходили мгновенно, задайте [web] public_base_url и "
+        "перезапустите бота; частоту проверки задаёт [ok] read_messages_every_seconds."
+    )
+    if await app.alerts.once(POLL_NOTE, text):
+        await told.save(seconds)
+        app.ok_poll_noted = True
 
 
 def bot_checks(app: Application) -> list[AccessCheck]:
@@ -139,6 +171,8 @@ def wire(app: Application) -> None:
         app.ok_webhook = OKWebhook(path, partial(on_ok_update, app))
         app.web.add_routes(app.ok_webhook.routes())
         cursor = StoredCursor(app.uow, catchup.CURSOR, app.clock)
+        polling = not config.web.public_base_url.strip()  # no webhooks: reading is the intake
+        every = timedelta(seconds=config.ok.read_messages_every_seconds)
         app.ok_catch_up = OKCatchUp(
             app.replies,
             app.ok_dialogs,
@@ -147,8 +181,12 @@ def wire(app: Application) -> None:
             app.tell_editors,
             app.clock,
             config.desk.tz,
+            every if polling else timedelta(minutes=catchup.EVERY_MINUTES),
+            catchup.PATIENCE if polling else timedelta(0),
         )
-        app.scheduler.every("replies:ok-catch-up", partial(every_ok, app), catchup.EVERY_MINUTES)
+        job = partial(poll_ok if polling else every_ok, app)
+        minutes = every.total_seconds() / 60 if polling else catchup.EVERY_MINUTES
+        app.scheduler.every("replies:ok-catch-up", job, minutes)
     app.scheduler.every(
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes
     )

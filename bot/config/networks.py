@@ -85,8 +85,10 @@ class OKSettings(NetworkSection):
     request_timeout: float = Field(20.0, gt=0)
     check_comments_every_seconds: float = Field(60.0, ge=1)
     # Group messages through OK's Bot API (networks/ok_dialogs.py): on when the group's bot
-    # token PRESSDESK_OK_BOT_TOKEN is set; webhooks need [web] public_base_url.
+    # token PRESSDESK_OK_BOT_TOKEN is set; webhooks need [web] public_base_url. Without that
+    # address the desk reads the group's chats itself this often (bot/replies/catchup.py).
     graph_base_url: str = "https://api.ok.ru/graph"
+    read_messages_every_seconds: float = Field(30.0, ge=1, le=3600)
     staff_ids: list[int] = Field(default_factory=list)  # staff's own OK ids: never tickets
 
     def wanted(self) -> bool:

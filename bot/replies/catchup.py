@@ -11,6 +11,11 @@ cursor (the first start with group messages) the read starts at the newest OK ti
 Messages older than MAX_AGE are left to people, as in VK (handlers/vk/inbox.py): the editors are
 told which span to look through on ok.ru. Live webhooks and the catch-up take one citizen's
 messages one at a time, so a message joins a waiting ticket once.
+
+Without [web] public_base_url OK has nowhere to send webhooks, and the same read is the only
+intake: bot/app_replies.py runs it every [ok] read_messages_every_seconds. Several instances
+may read the same span at once: the intake takes each message once by its id. A read OK fails
+for a moment is then told only if it lasts PATIENCE (the next read comes in seconds anyway).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ CURSOR = "ok:messages"
 EVERY_MINUTES = 10.0  # also what catches a webhook OK gave up on while the desk ran
 OVERLAP = timedelta(minutes=10)
 MAX_AGE = timedelta(days=7)
+PATIENCE = timedelta(minutes=5)  # when polling: a passing OK outage is no one's news
 
 
 class MissedMessages(Protocol):
@@ -58,6 +64,8 @@ class OKCatchUp:
         tell: Callable[[str], Awaitable[None]],
         clock: Callable[[], datetime],
         tz: ZoneInfo,
+        every: timedelta = timedelta(minutes=EVERY_MINUTES),
+        patience: timedelta = timedelta(0),
     ) -> None:
         self._replies = replies
         self._channel = channel
@@ -66,6 +74,9 @@ class OKCatchUp:
         self._tell = tell
         self._clock = clock
         self._tz = tz
+        self.every = every  # how often run() is called: the editors are told when it retries
+        self._patience = patience
+        self._failing_since: datetime | None = None
         self._running = asyncio.Lock()  # the start's read and the scheduled one never overlap
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._told: set[str] = set()  # each trouble is told once, not every EVERY_MINUTES
@@ -97,11 +108,15 @@ class OKCatchUp:
                 known = isinstance(exc, PublishError)
                 log.warning("OK catch-up: not read: %r", exc, exc_info=not known)
                 reason = str(exc) if known else "Одноклассники ответили непонятно"
+                self._failing_since = self._failing_since or started
+                passing = isinstance(exc, PublishError) and exc.kind == "temporary"
+                if passing and started - self._failing_since < self._patience:
+                    return 0
                 await self._once(
                     "read",
                     f"Не получилось прочитать сообщения группы в Одноклассниках, написанные "
                     f"с {self._when(since, started)}: {reason}. Бот попробует снова через "
-                    f"{EVERY_MINUTES:.0f} минут; пока откройте сообщения группы на ok.ru "
+                    f"{span(self.every)}; пока откройте сообщения группы на ok.ru "
                     f"{self._channel.group_messages_url()} и ответьте жителям там.",
                 )
                 return 0
@@ -121,6 +136,7 @@ class OKCatchUp:
                     )
                     return taken  # the cursor stays: the next read takes the rest
             await self._cursor.save(_ms(started))
+            self._failing_since = None
             self._told.clear()  # read up to now: a later trouble is a new one
             if taken:
                 log.info("OK catch-up: %s message(s) written while the desk did not listen", taken)
@@ -149,6 +165,21 @@ class OKCatchUp:
 
     def _when(self, moment: datetime, now: datetime) -> str:
         return calendar_when(moment, now, self._tz)
+
+
+def span(every: timedelta) -> str:
+    """«30 секунд», «1 минуту», «10 минут»: how long until the next read, in Russian."""
+    seconds = round(every.total_seconds())
+    if seconds % 60:
+        return f"{seconds} {_plural(seconds, 'секунду', 'секунды', 'секунд')}"
+    minutes = seconds // 60
+    return f"{minutes} {_plural(minutes, 'минуту', 'минуты', 'минут')}"
+
+
+def _plural(n: int, one: str, few: str, many: str) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    return few if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else many
 
 
 def _ms(moment: datetime) -> int:
