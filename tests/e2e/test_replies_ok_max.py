@@ -219,7 +219,8 @@ async def test_admins_hear_when_ok_cannot_reach_the_desk(
         await stage.stop_app()
         stage.ok_bot_token = stage.ok.bot_api.issue_bot_token(OK_GROUP_ID)
         await stage.start_app()
-        await admin.expect("не задан [web] public_base_url")
+        told = await admin.expect("бот проверяет сам раз в 30 секунд")  # read, not webhooks
+        assert "не задан [web] public_base_url" in told["text"]
         await stage.stop_app()
         stage.ok_messages()
         stage.ok_bot_token = "tkn1-refused-by-ok:XYZ"
