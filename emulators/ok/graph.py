@@ -198,6 +198,8 @@ class GroupMessages:
             return refusal(102, "PARAM_SESSION_EXPIRED", "Session expired")
         fault = self.faults.take(method)
         if fault is not None:
+            if fault.kind == "500":  # OK's servers down for a moment
+                return web.Response(status=500, text="Internal Server Error")
             code = 8 if fault.kind == "429" else int(fault.code or 1)
             return refusal(code, "FLOOD_BLOCKED" if code == 8 else "UNKNOWN", "injected fault")
         if not self._window.admit(request.query["access_token"], RPS, self.emu.state.clock()):
