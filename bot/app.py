@@ -52,6 +52,7 @@ from handlers.telegram.render import TelegramNotifier
 from handlers.telegram.report import ResumeAfterCommand
 from handlers.vk.chat import VKChat
 from handlers.vk.feed import VKFeed, callback_secret
+from handlers.vk.photos import CardPhotos
 from handlers.vk.render import VKNotifier
 from handlers.web import WebServer
 from networks.ok_dialogs import OKDialogs
@@ -131,7 +132,8 @@ class Application:
         self.vk_group_api = app_networks.vk_group_api(config, secrets)
         vk_notifier = None
         if self.vk_group_api is not None:
-            vk_notifier = VKNotifier(self.vk_group_api, config.vk.group_id)
+            photos = CardPhotos(self.vk_group_api, uow, self.clock)  # uploads kept in the database
+            vk_notifier = VKNotifier(self.vk_group_api, config.vk.group_id, photos)
         self.vk_notifier = vk_notifier
         postbox = Postbox(
             uow,

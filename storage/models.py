@@ -213,3 +213,4 @@ from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
 from storage.registry import RegistryAccount, StoredToken  # noqa: E402, F401
 from storage.tickets import Ticket  # noqa: E402, F401  (citizens' tickets, issue 14)
 from storage.versions import CommentVersion  # noqa: E402, F401  (a table of its own module)
+from storage.vk_photos import VKMessagePhoto  # noqa: E402, F401  (VK uploads kept)

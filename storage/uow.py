@@ -27,6 +27,7 @@ from storage.repositories import (
     VKInbox,
 )
 from storage.tickets import Tickets
+from storage.vk_photos import VKMessagePhotos
 
 
 class UnitOfWork:
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.outbox = OutboxRows(self.session)
         self.tickets = Tickets(self.session)
         self.formats = Formats(self.session)
+        self.vk_photos = VKMessagePhotos(self.session)
         return self
 
     async def __aexit__(

@@ -4,7 +4,9 @@ Each photo is uploaded to the editor's dialogue with vkbottle's PhotoMessageUplo
 (photos.getMessagesUploadServer → the upload server → photos.saveMessagesPhoto, the API calls
 paced by the community token's limiter, networks/vk_api.py) and attached to messages.send as
 `photo<owner>_<id>_<access_key>`, at most 10 (VK's limit for one message). An upload is kept per
-dialogue and file, so a card sent again (a kept card redelivered) does not upload again. Every
+dialogue and file, in memory and in the database (storage/vk_photos.py), so a card sent again (a
+kept card redelivered, also after a restart) does not upload again; uploads VK no longer takes
+are forgotten (drop()), so the next card uploads them afresh. Every
 edit of a message the desk sent goes through edit(), which passes messages.edit the photos the
 message has, since an edit keeps only the attachments passed again: the core's redraw of a card
 (by message id) and a pressed message's (by conversation message id, handlers/vk/chat.py). A
@@ -15,15 +17,18 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from sqlalchemy.exc import SQLAlchemyError
 from vkbottle import API, PhotoMessageUploader, VKAPIError
 
 from bot.content import MediaItem
+from bot.dates import utcnow
 from bot.domain import MediaKind
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +70,15 @@ def reference(attachment: dict[str, Any]) -> str:
 
 
 class CardPhotos:
-    def __init__(self, api: API) -> None:
+    def __init__(
+        self,
+        api: API,
+        store: Callable[[], UnitOfWork] | None = None,
+        clock: Callable[[], Any] = utcnow,
+    ) -> None:
         self._api = api
+        self._store = store  # where uploads outlive a restart (none: memory only)
+        self._clock = clock
         self._uploader = PhotoMessageUploader(api)
         self._uploaded: OrderedDict[tuple[int, str], str] = OrderedDict()
         self._shown: OrderedDict[tuple[int, int], tuple[str, ...]] = OrderedDict()
@@ -87,19 +99,56 @@ class CardPhotos:
         if (known := self._uploaded.get(key)) is not None:
             self._uploaded.move_to_end(key)
             return known
+        if (known := await self._stored(peer_id, item.path.name)) is not None:
+            _keep(self._uploaded, key, known)
+            return known
         try:
             uploaded = await self._uploader.upload(item.read(), peer_id=peer_id)
         except UPLOAD_FAILURES as exc:
             log.warning("photo %s not uploaded to VK dialogue %s: %r", item.filename, peer_id, exc)
             return None
         _keep(self._uploaded, key, uploaded)
+        await self._keep_stored(peer_id, item.path.name, uploaded)
         return uploaded
+
+    async def _stored(self, peer_id: int, sha256: str) -> str | None:
+        if self._store is None:
+            return None
+        try:
+            async with self._store() as uow:
+                return await uow.vk_photos.get(peer_id, sha256)
+        except SQLAlchemyError as exc:  # the database's trouble costs an upload, not the card
+            log.warning("VK upload of %s not read from the database: %r", sha256, exc)
+            return None
+
+    async def _keep_stored(self, peer_id: int, sha256: str, attachment: str) -> None:
+        if self._store is None:
+            return
+        try:
+            async with self._store() as uow:
+                await uow.vk_photos.put(peer_id, sha256, attachment, self._clock())
+                await uow.commit()
+        except SQLAlchemyError as exc:  # another instance's row, or the database away
+            log.info("VK upload of %s not kept in the database: %r", sha256, exc)
+
+    async def drop(self, peer_id: int, attachments: Sequence[str]) -> None:
+        """Uploads VK refused to attach (deleted since, or expired): the next card uploads anew."""
+        for key in [k for k, v in self._uploaded.items() if k[0] == peer_id and v in attachments]:
+            del self._uploaded[key]
+        if self._store is None or not attachments:
+            return
+        try:
+            async with self._store() as uow:
+                await uow.vk_photos.drop(peer_id, attachments)
+                await uow.commit()
+        except SQLAlchemyError as exc:
+            log.warning("VK uploads %s not dropped from the database: %r", attachments, exc)
 
     def remember(self, peer_id: int, message_id: int, attachments: tuple[str, ...]) -> None:
         _keep(self._shown, (peer_id, message_id), attachments)
 
     def forget(self) -> None:
-        """Nothing uploaded or shown remembered, as after a restart."""
+        """Nothing uploaded or shown remembered in memory, as after a restart."""
         self._uploaded.clear()
         self._shown.clear()
         self._cmids.clear()

@@ -144,10 +144,10 @@ class VKNotifier:
     """The core's cards for people who use the desk through the community's messages; a
     draft's photos come with its card (handlers/vk/photos.py)."""
 
-    def __init__(self, api: API, group_id: int) -> None:
+    def __init__(self, api: API, group_id: int, photos: CardPhotos | None = None) -> None:
         self._api = api
         self._group_id = group_id
-        self.photos = CardPhotos(api)
+        self.photos = photos or CardPhotos(api)
 
     async def send(self, person: Person, card: Card) -> CardRef | None:
         if person.vk_id is None:
@@ -184,6 +184,7 @@ class VKNotifier:
                 raise
             # VK refused the message with its photos: the card still goes, saying so.
             log.warning("VK card refused with its photos, sent without: %s", exc)
+            await self.photos.drop(peer_id, attached.attachments)
             photos = sum(1 for item in card.media if item.kind == MediaKind.photo)
             attached = Attached(note=note(min(photos, PHOTO_LIMIT), photos))
             params.update(message=with_note(card.text, attached.note), attachment=None)

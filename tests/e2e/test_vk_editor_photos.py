@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 
+from sqlmodel import select
+
 from sandbox.stage import VK_GROUP_ID, Stage
+from storage.vk_photos import VKMessagePhoto
 from tests.e2e.conftest import PHOTO_A, PHOTO_B, Chat, report_event
 from tests.e2e.test_vk_editor import VK_EDITOR, join_vk_editor, redrawn
 from tests.e2e.test_vk_reporter import keyboard, labels
@@ -21,6 +24,11 @@ def photos_of(stage: Stage, message: dict) -> list[bytes]:
         stage.vk.photo_bytes(a["photo"]["owner_id"], a["photo"]["id"])
         for a in message["attachments"]
     ]
+
+
+async def stored_uploads(stage: Stage) -> int:
+    async with stage.app.uow() as uow:
+        return len((await uow.session.exec(select(VKMessagePhoto))).all())
 
 
 def uploads(stage: Stage) -> int:
@@ -72,6 +80,11 @@ async def test_a_photo_vk_refuses_leaves_the_card_without_it_saying_so(
     rejected = await redrawn(vk_editor, card, "Отклонено")
     assert rejected["attachments"] == card["attachments"]
     assert uploads(stage) == 2  # the one refused and the one attached; nothing since
+    # The upload outlived the memory (kept in the database): a new card with that photo reuses it.
+    await report_event(reporter, photos=(PHOTO_B,))
+    second = await vk_editor.expect("Новое сообщение № 2")
+    assert photos_of(stage, second) == [PHOTO_B] and uploads(stage) == 2
+    assert await stored_uploads(stage) == 1
 
 
 async def test_a_card_vk_refuses_with_its_photos_goes_without_them(
@@ -83,3 +96,4 @@ async def test_a_card_vk_refuses_with_its_photos_goes_without_them(
     card = await vk_editor.expect("Новое сообщение № 1")
     assert card["attachments"] == [] and "Одобрить" in labels(card)
     assert "Фото не удалось приложить: 2 из 2" in card["text"]
+    assert await stored_uploads(stage) == 0  # uploads VK did not take are uploaded anew next time
