@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.config import parse_config
-from bot.domain import Network
-from bot.errors import Conflict
+from bot.domain import Network, Role
+from bot.errors import Conflict, Denied
 from bot.ports import Card, CardRef, CitizenMessage, Published
 from bot.replies.followups import Followups
 from bot.replies.service import Replies
@@ -196,3 +196,43 @@ async def test_the_reply_sent_is_the_draft_kept_when_an_editor_edits_it_meanwhil
     for ticket in await the_tickets(engine):
         assert ticket.state == "answered"
         assert network.replies[f"reply-{ticket.id}"] == [ticket.draft]
+
+
+async def test_a_head_answering_as_the_editor_forwards_elsewhere_leaves_it_forwarded(
+    engine,  # noqa: F811
+) -> None:
+    sessions = session_factory(engine)
+    editor = await add_person(lambda: UnitOfWork(sessions), 1)
+    heads, units = [], []
+    for n, name in enumerate(("Отдел ЖКХ", "Отдел транспорта")):
+        async with UnitOfWork(sessions) as uow:
+            unit = await uow.departments.get_or_create(name)
+            head = await uow.people.add(
+                Person(
+                    full_name=f"Иванов {n}", role=Role.reporter, telegram_id=10 + n,
+                    department_id=unit.id, created_at=NOW,
+                )
+            )  # fmt: skip
+            await uow.commit()
+        heads.append(head)
+        units.append(unit.id)
+    replies = desk(engine)
+    ids = []
+    for n in range(6):
+        ticket = await replies.intake(replace(message(f"h{n}", "Вопрос?"), author_id=n + 1))
+        await replies.forward(ticket.id, editor, units[0])
+        ids.append(ticket.id)
+
+    async def act(own: AsyncEngine) -> None:
+        mine = desk(own)
+        if own is engine:  # the first head answers each while the editor hands it to the second
+            calls = [mine.head_answer(i, heads[0], "Ответ отдела ЖКХ") for i in ids]
+        else:
+            calls = [mine.forward(i, editor, units[1]) for i in ids]
+        for outcome in await asyncio.gather(*calls, return_exceptions=True):
+            assert isinstance(outcome, (str, Denied)), outcome
+
+    await at_once(engine, act)
+    for ticket in await the_tickets(engine):
+        # Either order ends with the second head asked; never a draft nobody is asked about.
+        assert (ticket.state, ticket.assignee_id) == ("forwarded", heads[1].id)
