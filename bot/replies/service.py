@@ -3,7 +3,8 @@ forwarding to a department head, the editor's draft and the one reply on the cit
 
 Chat- and network-agnostic: networks are ReplyChannels, people are a Notifier, the editors'
 group a RoomNotifier. Each public method opens its own unit of work, moves the ticket with a
-compare-and-set, commits, and only then talks to people or networks.
+compare-and-set (an action that changes what it read locks the row first: Tickets.get(lock=)),
+commits, and only then talks to people or networks.
 """
 
 from __future__ import annotations
