@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import BigInteger, delete
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -40,6 +40,11 @@ class VKMessagePhotos:
             row.attachment, row.uploaded_at = attachment, now
         self.session.add(row)
         await self.session.flush()
+
+    async def any_for(self, peer_id: int) -> bool:
+        """Whether a photo was ever uploaded to this dialogue (else no message there has one)."""
+        query = select(VKMessagePhoto.sha256).where(col(VKMessagePhoto.peer_id) == peer_id)
+        return (await self.session.exec(query.limit(1))).first() is not None
 
     async def drop(self, peer_id: int, attachments: Sequence[str]) -> None:
         await self.session.exec(

@@ -131,6 +131,17 @@ class CardPhotos:
         except SQLAlchemyError as exc:  # another instance's row, or the database away
             log.info("VK upload of %s not kept in the database: %r", sha256, exc)
 
+    async def _may_have_photos(self, peer_id: int) -> bool:
+        """A photo was uploaded to this dialogue (remembered or stored); unsure counts as yes."""
+        if self._store is None or any(key[0] == peer_id for key in self._uploaded):
+            return True
+        try:
+            async with self._store() as uow:
+                return await uow.vk_photos.any_for(peer_id)
+        except SQLAlchemyError as exc:
+            log.info("VK uploads to %s not looked up: %r", peer_id, exc)
+            return True
+
     async def drop(self, peer_id: int, attachments: Sequence[str]) -> None:
         """Uploads VK refused to attach (deleted since, or expired): the next card uploads anew."""
         for key in [k for k, v in self._uploaded.items() if k[0] == peer_id and v in attachments]:
@@ -171,6 +182,8 @@ class CardPhotos:
         message_id = message_id or self._cmids.get((peer_id, cmid), 0)
         if message_id and (peer_id, message_id) in self._shown:
             return self._shown[(peer_id, message_id)]
+        if not message_id and not await self._may_have_photos(peer_id):
+            return ()  # a reporter's or citizen's dialogue: no read for each press
         wanted = {"message_ids": message_id} if message_id else {"peer_id": peer_id, "cmids": cmid}
         try:
             answer = (await self._api.request("messages.getById", wanted))["response"]

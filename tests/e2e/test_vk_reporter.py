@@ -159,6 +159,8 @@ async def test_stranger_joins_by_code_reports_and_hears_it_was_published(
     assert "Сообщение № 1" in done["text"]
     assert labels(done) == ["Сообщить о мероприятии", "Анонс"]
     assert labels(person.current(summary)) == []  # «Отправить» can't act twice
+    # No photo was ever uploaded to this dialogue: a press's redraw reads nothing back first.
+    assert not any(method == "messages.getById" for method, _ in stage.vk.requests)
     await person.answered()
 
     card = await editor.expect("Новое сообщение № 1")
