@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.domain import PostState, PublicationState, Role
 from sandbox.stage import ADMIN_ID, BOT_TOKEN, Stage
@@ -74,6 +74,7 @@ class DeskProcess:
             "PRESSDESK_TELEGRAM_TOKEN": BOT_TOKEN,
             "PRESSDESK_VK_USER_TOKEN": self.stage.vk_user_token,
             "PRESSDESK_VK_GROUP_TOKEN": self.stage.vk_group_token,
+            "PRESSDESK_MAX_TOKEN": self.stage.max_token,  # used only with a [max] section
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("PRESSDESK_DATABASE_URL", None)
@@ -252,10 +253,15 @@ class Ledger:
             PublicationState.pending,
         )
         while True:
-            rows = await self.publications()
-            if not any(r.state in waiting for r in rows):
-                return rows
+            # A count, not the rows: the benchmark's 10,000 rows read five times a second
+            # took the CPU its emulators answer with.
+            async with self.uow() as uow:
+                query = select(func.count()).where(col(Publication.state).in_(waiting))
+                left = (await uow.session.exec(query)).one()
+            if not left:
+                return await self.publications()
             if loop.time() > deadline:
+                rows = await self.publications()
                 states = sorted({r.state for r in rows})
                 raise TimeoutError(f"publications still waiting after {within} s: {states}")
             await asyncio.sleep(0.2)  # polling the database: the condition is its rows
