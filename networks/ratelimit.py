@@ -51,7 +51,8 @@ from vkbottle import VKAPIError
 
 from bot import metrics
 from bot.wire import WIRE, Wire
-from networks.shared_pace import SharedBudget
+from networks.shared_pace import SharedBudget, Stamp
+from networks.window import SlidingWindow
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +60,24 @@ T = TypeVar("T")
 RetryAfter = Callable[[BaseException], float | None]
 Refused = Callable[[BaseException], bool]
 
+Limiter = AsyncLimiter | SlidingWindow
+
 MAX_KEYS = 2000  # idle per-chat limiters beyond this are dropped (they are full again anyway)
 
 
 @dataclass(frozen=True)
 class Rate:
-    """At most `count` calls in `seconds` (a burst of `count`, then count/seconds a second)."""
+    """At most `count` calls in `seconds`: a leaky bucket (a burst of `count`, then
+    count/seconds a second), or with `window` exactly what a network counting calls in any
+    `seconds` allows (networks/window.py)."""
 
     count: float
     seconds: float
+    window: bool = False
 
-    def limiter(self) -> AsyncLimiter:
+    def limiter(self) -> Limiter:
+        if self.window:
+            return SlidingWindow(self.count, self.seconds)
         return AsyncLimiter(self.count, self.seconds)
 
 
@@ -87,7 +95,7 @@ class Pace:
         self.key_rate = key_rate
         self.max_wait = max_wait
         self._overall = overall.limiter()
-        self._keys: dict[Any, AsyncLimiter] = {}
+        self._keys: dict[Any, Limiter] = {}
         self._paused: dict[Any, float] = {}  # key (None = all) -> loop time it may go again
         self.waited = 0.0  # seconds spent waiting out retry_after, for health and tests
         self.network = ""  # the label of its waits in /metrics (set by pace_for)
@@ -116,22 +124,40 @@ class Pace:
             if wire is not None:
                 await wire.waiting()
             await asyncio.sleep(delay)
+        local: list[tuple[SlidingWindow, float]] = []
+        shared: list[Stamp] = []
         if key is not None and self.key_rate is not None:
-            await _acquire(self._limiter(key), cost, wire)
+            limiter = self._limiter(key)
+            moment = await _acquire(limiter, cost, wire)
+            if isinstance(limiter, SlidingWindow) and moment is not None:
+                local.append((limiter, moment))
             if self.shared is not None:
                 rate = self.key_rate(key)
-                await self.shared.take(
-                    self.token, key, rate.count, rate.seconds, cost, before_sleep
+                shared += await self.shared.take(
+                    self.token, key, rate.count, rate.seconds, cost, before_sleep, rate.window
                 )
-        await _acquire(self._overall, cost, wire)
+        moment = await _acquire(self._overall, cost, wire)
+        if isinstance(self._overall, SlidingWindow) and moment is not None:
+            local.append((self._overall, moment))
         if self.shared is not None:
             rate = self.overall_rate
-            await self.shared.take(self.token, None, rate.count, rate.seconds, cost, before_sleep)
+            shared += await self.shared.take(
+                self.token, None, rate.count, rate.seconds, cost, before_sleep, rate.window
+            )
         waited = loop.time() - started
         if waited > 0.001:
             metrics.RATE_LIMIT_WAITS.labels(self.network or "other").inc(waited)
         if wire is not None:
+            before = loop.time()
             await wire.going()
+            if loop.time() - before > 0.001:
+                # The mark was cleared on disk first: the call goes only now, and the network
+                # will count it from now; counted from its turn, the call `count` later would
+                # come early and be refused.
+                for limiter, moment in local:
+                    limiter.restamp(moment)
+                if shared and self.shared is not None:
+                    await self.shared.restamp(shared)
 
     async def call(
         self,
@@ -163,7 +189,7 @@ class Pace:
                 log.info("rate limited (%s): waiting %.1f s before trying again", key, seconds)
                 self.pause(seconds, key)
 
-    def _limiter(self, key: Any) -> AsyncLimiter:
+    def _limiter(self, key: Any) -> Limiter:
         limiter = self._keys.get(key)
         if limiter is None:
             if len(self._keys) >= MAX_KEYS:
@@ -178,11 +204,11 @@ class Pace:
                 del self._keys[key]
 
 
-async def _acquire(limiter: AsyncLimiter, cost: float, wire: Wire | None) -> None:
+async def _acquire(limiter: Limiter, cost: float, wire: Wire | None) -> float | None:
     amount = min(cost, limiter.max_rate)
     if wire is not None and not limiter.has_capacity(amount):
         await wire.waiting()  # the bucket is full: this call will sleep
-    await limiter.acquire(amount)
+    return await limiter.acquire(amount)
 
 
 # One Pace per token and event loop (a limiter belongs to the loop it waits in).
@@ -315,7 +341,10 @@ def telegram_pacing(token: str, rates: TelegramRates | None = None) -> TelegramP
 
 # VK's "slow down" answers and how long to wait before the next try.
 VK_WAITS = {
-    6: 1.0,  # too many requests per second
+    # Too many requests per second: the token's window frees a turn within one of its turns
+    # (1/3 s for a user token); another instance on the token (no [redis] url) filled it. A
+    # whole second, as before, left the instance idle for 3 turns on each refusal.
+    6: 1 / 3,
     9: 3.0,  # flood control: too many of the same action
     10: 1.0,  # internal server error
 }

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from .emulator import MaxEmulator
 
 TEXT_LIMIT = 4000
+# 30 requests a second per bot (green-api.com/max-bot-api/docs/faq: «максимальное количество
+# запросов в секунду на platform-api.max.ru — 30 rps»), counted over the last second
+# (emulators/common.py Windows); beyond it 429 with MAX's error body {"code", "message"}
+# (MAX's OpenAPI description, maxmessengerapi.ru/max-bot-api-openapi.json, lists 429).
 RPS = 30
 COMMENTS = "/messages/{mid}/comments"
 

@@ -1,0 +1,126 @@
+"""networks/window.py: the pace takes exactly what a network counting calls in any window allows
+(the benchmark's floor), in the order asked, and never more."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+
+import pytest
+
+from bench.publish import floor_lateness
+from bot.wire import WIRE, Wire
+from networks.ratelimit import Pace, Rate
+from networks.shared_pace import SharedBudget
+from networks.window import MARGIN, SlidingWindow
+
+REDIS_URL = os.environ.get("PRESSDESK_TEST_REDIS_URL")
+
+
+def most_in_any_window(moments: list[float], seconds: float) -> int:
+    ordered = sorted(moments)
+    return max(sum(1 for m in ordered if start <= m < start + seconds) for start in ordered)
+
+
+async def test_a_burst_then_each_turn_when_the_one_count_before_is_a_window_old() -> None:
+    window = SlidingWindow(3, 0.3)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    moments: list[float] = []
+
+    async def call(n: int) -> None:
+        await window.acquire()
+        moments.append(loop.time() - started)
+
+    await asyncio.gather(*(call(n) for n in range(9)))
+    # as the floor has it: 3 at once, 3 at 0.3 s, 3 at 0.6 s (the margin aside)
+    floor = floor_lateness([0.0] * 9, (3, 0.3))
+    assert [round(m, 1) for m in moments] == [round(f, 1) for f in floor]
+    assert moments[-1] == pytest.approx(0.6 + 2 * MARGIN, abs=0.05)
+    assert most_in_any_window(moments, 0.3) <= 3
+
+
+async def test_turns_go_in_the_order_asked() -> None:
+    window = SlidingWindow(2, 0.1)
+    order: list[int] = []
+
+    async def call(n: int) -> None:
+        await window.acquire()
+        order.append(n)
+
+    await asyncio.gather(*(call(n) for n in range(8)))
+    assert order == list(range(8))
+
+
+async def test_capacity_is_what_the_window_has_left() -> None:
+    window = SlidingWindow(2, 10.0)
+    assert window.has_capacity(2)
+    await window.acquire()
+    assert window.has_capacity(1) and not window.has_capacity(2)
+    await window.acquire()
+    assert not window.has_capacity(1)
+
+
+async def test_a_call_that_went_late_moves_the_window_on_with_it() -> None:
+    window = SlidingWindow(1, 0.2)
+    loop = asyncio.get_running_loop()
+    await window.acquire()
+    time.sleep(0.1)  # noqa: ASYNC251 - the event loop is busy: what is under test
+    started = loop.time()
+    await window.acquire()  # the second went when its wait ended
+    went = loop.time()
+    await window.acquire()  # so the third waits a whole window from that moment
+    assert loop.time() - went >= 0.2 and went - started >= 0.09
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL to run")
+async def test_two_instances_share_one_window_through_redis() -> None:
+    assert REDIS_URL is not None
+    prefix = f"test-{secrets.token_hex(4)}"
+    rate = Rate(4, 0.5, window=True)
+    budgets = [SharedBudget(REDIS_URL, prefix), SharedBudget(REDIS_URL, prefix)]
+    paces = []
+    for budget in budgets:  # each process's own Pace (a window of 4 of its own), one token
+        pace = Pace(rate)
+        pace.shared, pace.token = budget, "token-hash"
+        paces.append(pace)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    moments: list[float] = []
+
+    async def send(pace: Pace) -> None:
+        await pace.wait()
+        moments.append(loop.time() - started)
+
+    await asyncio.gather(*(send(p) for p in paces for _ in range(6)))
+    for budget in budgets:
+        await budget.close()
+    # 12 calls, 4 a half-second for the token: the last at 1 s, none beyond the window
+    assert max(moments) == pytest.approx(1.0, abs=0.15), sorted(moments)
+    assert most_in_any_window(moments, 0.5 - 0.02) <= 4, sorted(moments)
+
+
+def test_the_floor_of_posts_due_at_once_keeps_every_call_in_the_window() -> None:
+    late = floor_lateness([0.0] * 7 + [0.35], (3, 0.3))
+    assert late == pytest.approx([0, 0, 0, 0.3, 0.3, 0.3, 0.6, 0.25])
+
+
+async def test_a_call_held_up_by_clearing_its_rows_mark_is_counted_from_when_it_went() -> None:
+    pace = Pace(Rate(1, 0.3, window=True))
+    loop = asyncio.get_running_loop()
+
+    async def slow_write(waiting: bool) -> bool:
+        await asyncio.sleep(0.1)  # the row's "waiting" mark on disk, a busy database
+        return True
+
+    await pace.wait()
+    token = WIRE.set(Wire(slow_write))
+    try:
+        await pace.wait()  # marked, waits its turn, then the mark is cleared: 0.1 s late
+    finally:
+        WIRE.reset(token)
+    went = loop.time()
+    await pace.wait()
+    assert loop.time() - went >= 0.29  # a whole window after the second really went
