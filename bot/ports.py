@@ -290,6 +290,10 @@ class Publisher(Protocol):
       there or the network cannot be searched (Telegram's Bot API cannot read a channel).
     - `home_url()`: where a person checks by eye whether the post went out (the channel, the
       wall); shown with «Возможно, опубликовано».
+    - `senders`: how many of its publications one instance may have under way at once (1 by
+      default). More only where the network's limit allows more posts a second than one post's
+      round of database writes and request takes (MAX: 30 a second); on a network with no
+      idempotency key, each one under way at a crash is one more «Возможно, опубликовано».
     - `poll_results(poll, ref)`: the votes of a poll this publisher sent (ref: the publication's
       POLL_PART); only publishers whose check() lets a post with a poll through have it. It may
       close the poll (Telegram's stopPoll). Raises PublishError when the network won't say.
@@ -298,6 +302,7 @@ class Publisher(Protocol):
     network: Network
     idempotent: bool = False
     idempotency_window: float = 0.0
+    senders: int = 1
 
     def check(self, post: OutgoingPost) -> Check: ...
 

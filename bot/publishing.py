@@ -3,7 +3,8 @@
 Any number of desk instances share one database. Each runs one worker per network; a worker
 claims the most overdue due row of its network in one statement (storage/outbox.py: UPDATE …
 RETURNING, SKIP LOCKED on PostgreSQL), which moves it to `sending` under a lease in the name of
-this instance, then calls the network, then writes the outcome and tells people. A heartbeat
+this instance, and a sender calls the network, then writes the outcome and tells people (more
+than one at a time where the publisher's `senders` says so: bot/publishing_workers.py). A heartbeat
 renews the leases; a row whose lease ran out belonged to an instance that died, and whichever
 instance sees it first reconciles it:
 
@@ -40,6 +41,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -55,6 +57,7 @@ from bot.publishing_cards import landed_card, network_failed_card, uncertain_car
 from bot.publishing_decisions import Decisions
 from bot.publishing_notices import OutcomeNotices
 from bot.publishing_reconcile import NOT_CONNECTED, Reconciliation
+from bot.publishing_workers import Workers
 from bot.style import HouseStyle
 from bot.views import load_view
 from bot.wire import WIRE, Wire
@@ -79,7 +82,7 @@ def publication_key(post_id: int) -> str:
     return f"pressdesk-post-{post_id}"
 
 
-class Outbox(Reconciliation, Decisions):
+class Outbox(Workers, Reconciliation, Decisions):
     """The outbox: workers claim and send; reconciliation and the buttons are mixed in."""
 
     def __init__(
@@ -143,43 +146,7 @@ class Outbox(Reconciliation, Decisions):
         if not await uow.outbox.unschedule_post(post_id, now):
             raise Conflict("Уже публикуется — дождитесь результата.")
 
-    # ---- the workers ------------------------------------------------------------------------
-    async def _worker(self, network: Network) -> None:
-        while True:
-            try:
-                claimed = await self._claim(network)
-                if claimed is not None:
-                    await self._send(claimed)
-                    continue
-                await self._idle(network)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The database went away for a moment: the rows wait, nothing is lost.
-                log.exception("outbox worker for %s failed; trying again", network)
-                await asyncio.sleep(self._settings.poll_seconds)
-
-    async def _idle(self, network: Network) -> None:
-        async with self._uow() as uow:
-            due = await uow.outbox.next_due(network)
-        wait = self._settings.poll_seconds
-        if due is not None:
-            wait = min(wait, max((due - self._clock()).total_seconds(), 0.0))
-        event = self._wake[network]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), wait)
-        event.clear()
-
-    async def _claim(self, network: Network) -> Publication | None:
-        now = self._clock()
-        async with self._uow() as uow:
-            row = await uow.outbox.claim(network, now, self.instance, now + self._lease)
-            if row is None:
-                return None
-            await uow.posts.move(row.post_id, (PostState.scheduled,), state=PostState.publishing)
-            await uow.commit()
-            return row
-
+    # ---- one publication: the loop that claims them is bot/publishing_workers.py ---------
     async def _send(self, row: Publication) -> None:
         network = Network(row.network)
         publisher = self._publishers.get(network)
@@ -209,7 +176,7 @@ class Outbox(Reconciliation, Decisions):
         if view.post.scheduled_at is not None:
             late = (self._clock() - view.post.scheduled_at).total_seconds()
             metrics.LATENESS_SECONDS.labels(network).observe(max(late, 0.0))
-        await self._published(row, result)
+        await self._published(row, result, seen=view)
 
     async def _failed_send(
         self,
@@ -294,18 +261,29 @@ class Outbox(Reconciliation, Decisions):
             )
             await uow.commit()
 
-    async def _published(self, row: Publication, result: Published) -> None:
+    async def _published(
+        self, row: Publication, result: Published, seen: PostView | None = None
+    ) -> None:
         await self._finish(
             row,
             PublicationState.published,
+            seen=seen,
             external_id=result.external_id,
             url=result.url,
             error=None,
             published_at=self._clock(),
         )
 
-    async def _finish(self, row: Publication, state: PublicationState, **values: object) -> None:
-        """The outcome on disk (with the post's, when it was the last network), then people."""
+    async def _finish(
+        self,
+        row: Publication,
+        state: PublicationState,
+        seen: PostView | None = None,
+        **values: object,
+    ) -> None:
+        """The outcome on disk (with the post's, when it was the last network), then people.
+        `seen`: the post as the send loaded it a moment ago; only its networks' rows are read
+        again (a whole view is some ten queries, at 30 posts a second a core's worth)."""
         now = self._clock()
         async with self._uow() as uow:
             await uow.posts.lock(row.post_id)
@@ -322,9 +300,12 @@ class Outbox(Reconciliation, Decisions):
             if moved is None:
                 log.warning("publication %s was no longer ours to finish", row.id)
                 return
-            await self._settle_post(uow, row.post_id, now)
+            rows = await self._settle_post(uow, row.post_id, now)
             await audit(uow, now, f"publication.{state}", obj=f"post:{row.post_id}:{row.network}")
-            view = await load_view(uow, self._media, row.post_id)
+            if seen is not None:
+                view = replace(seen, publications=rows)
+            else:
+                view = await load_view(uow, self._media, row.post_id)
             told = await self._told(uow, view, moved)
             ids = await self.kept.keep(uow, told)
             await uow.commit()
@@ -344,7 +325,8 @@ class Outbox(Reconciliation, Decisions):
             self._notices.task_done()
 
     @staticmethod
-    async def _settle_post(uow: UnitOfWork, post_id: int, now: datetime) -> None:
+    async def _settle_post(uow: UnitOfWork, post_id: int, now: datetime) -> list[Publication]:
+        """The post's own state once every network is settled; its networks' rows."""
         rows = await uow.publications.for_post(post_id)
         if rows and all(r.state in TERMINAL for r in rows):
             done = all(r.state == PublicationState.published for r in rows)
@@ -355,6 +337,7 @@ class Outbox(Reconciliation, Decisions):
                 state=final,
                 updated_at=now,
             )
+        return rows
 
     async def _told(
         self, uow: UnitOfWork, view: PostView, row: Publication

@@ -87,6 +87,9 @@ SEARCH_DEPTH = 100  # newest wall posts read when looking for one that may have 
 class VKWall(Publisher):
     network = Network.vk
     idempotent = True
+    # The user token's 3 a second go as a burst of 3 in each second; a post in flight at a
+    # crash is sent again by its guid, so more than one at a time costs nothing there.
+    senders = 3
     # A little under VK's hour: a call at the edge of the window must not slip past it.
     idempotency_window = GUID_WINDOW - 300
 

@@ -79,16 +79,14 @@ class OutboxRows(Repository):
                 first_sent_at=func.coalesce(Publication.first_sent_at, now),
                 updated_at=now,
             )
-            .returning(Publication.id)
-            .execution_options(synchronize_session=False)
+            # the whole row back at once: no second and third trip to read it
+            .returning(Publication)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
-        claimed = (await self.session.exec(statement)).all()
+        claimed = list((await self.session.exec(statement)).scalars().all())
         if len(claimed) != 1:
             return None  # nothing due (or, impossibly, more than one: rolled back unused)
-        row = await self.session.get(Publication, claimed[0][0])
-        if row is not None:
-            await self.session.refresh(row)
-        return row
+        return claimed[0]
 
     async def next_due(self, network: str) -> datetime | None:
         query = select(func.min(Publication.due_at)).where(
@@ -193,14 +191,11 @@ class OutboxRows(Repository):
             update(Publication)
             .where(Publication.id == publication_id, col(Publication.state).in_(from_states))
             .values(**values)
-            .execution_options(synchronize_session=False)
+            .returning(Publication)  # the row as it is now, in the same trip
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
-        if result.rowcount != 1:
-            return None
-        row = await self.session.get(Publication, publication_id)
-        if row is not None:
-            await self.session.refresh(row)
-        return row
+        rows = list(result.scalars().all())
+        return rows[0] if len(rows) == 1 else None
 
     async def of_post(self, post_id: int, network: str) -> Publication | None:
         query = select(Publication).where(

@@ -1,0 +1,105 @@
+"""The outbox's workers (bot/publishing.py's Outbox mixes this in): per network, a loop that
+claims the most overdue due row and hands it to a sender, while fewer than the publisher's
+`senders` (bot/ports.py; 1 unless it says more) of that network's sends are under way here.
+
+More than one at a time because a post's own database round (its claim, its outcome, the
+notices) takes longer than a fast network's turn: one at a time, those writes alone kept MAX's
+30 requests a second far from full. The sends' requests still wait their turn in the network's
+pace (networks/ratelimit.py), in the order they were claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.config import PublishSettings
+from bot.domain import Network, PostState
+from bot.ports import Publisher
+from storage.models import Publication
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Workers:
+    """The claiming loops; needs the Outbox's attributes and its `_send`."""
+
+    instance: str
+    _uow: Callable[[], UnitOfWork]
+    _settings: PublishSettings
+    _clock: Callable[[], datetime]
+    _lease: timedelta
+    _wake: dict[Network, asyncio.Event]
+    _publishers: dict[Network, Publisher]
+
+    # Provided by the Outbox.
+    async def _send(self, row: Publication) -> None:
+        raise NotImplementedError
+
+    async def _worker(self, network: Network) -> None:
+        """Claims the network's due rows, most overdue first, while fewer than its publisher's
+        `senders` of its sends are under way (see the module's docstring)."""
+        publisher = self._publishers.get(network)
+        slots = asyncio.Semaphore(max(1, int(getattr(publisher, "senders", 1))))
+        sending: set[asyncio.Task] = set()
+        try:
+            while True:
+                await slots.acquire()
+                try:
+                    claimed = await self._claim(network)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The database went away for a moment: the rows wait, nothing is lost.
+                    slots.release()
+                    log.exception("outbox worker for %s failed; trying again", network)
+                    await asyncio.sleep(self._settings.poll_seconds)
+                    continue
+                if claimed is None:
+                    slots.release()
+                    await self._idle(network)
+                    continue
+                task = asyncio.create_task(self._sending(claimed, slots))
+                sending.add(task)
+                task.add_done_callback(sending.discard)
+        finally:
+            for task in sending:  # cancelled mid-send: stays ours under the lease (see stop)
+                task.cancel()
+            await asyncio.gather(*sending, return_exceptions=True)
+
+    async def _sending(self, row: Publication, slots: asyncio.Semaphore) -> None:
+        try:
+            await self._send(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # E.g. the database went away while writing the outcome: the lease runs out and
+            # reconciliation settles the row.
+            log.exception("publication %s to %s failed to settle", row.id, row.network)
+        finally:
+            slots.release()
+
+    async def _idle(self, network: Network) -> None:
+        async with self._uow() as uow:
+            due = await uow.outbox.next_due(network)
+        wait = self._settings.poll_seconds
+        if due is not None:
+            wait = min(wait, max((due - self._clock()).total_seconds(), 0.0))
+        event = self._wake[network]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), wait)
+        event.clear()
+
+    async def _claim(self, network: Network) -> Publication | None:
+        now = self._clock()
+        async with self._uow() as uow:
+            row = await uow.outbox.claim(network, now, self.instance, now + self._lease)
+            if row is None:
+                return None
+            await uow.posts.move(row.post_id, (PostState.scheduled,), state=PostState.publishing)
+            await uow.commit()
+            return row
