@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, UniqueConstraint, update
+from sqlalchemy import BigInteger, UniqueConstraint, text, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -66,6 +66,20 @@ class Tickets:
         PostgreSQL; SQLite's BEGIN IMMEDIATE, storage/db.py, already serialises writers), so
         what is read is still what the move changes."""
         return await self.session.get(Ticket, ticket_id, with_for_update=lock or None)
+
+    async def hold_citizen(self, network: str, citizen_id: int) -> None:
+        """This unit of work takes the citizen's private messages alone until its commit, in
+        whichever instance: on PostgreSQL a transaction-level advisory lock on the citizen
+        (nothing stored: the key is a hash of the network and id, a rare collision only makes
+        two citizens wait for each other); SQLite's BEGIN IMMEDIATE already lets one writer
+        in at a time. A unique index on the open ticket would not do: a citizen may have
+        several (one older than APPEND_WITHIN, bot/replies/core.py)."""
+        if self.session.bind.dialect.name != "postgresql":
+            return
+        key = f"ticket:{network}:{citizen_id}"
+        await self.session.exec(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))").bindparams(key=key)
+        )
 
     async def find(self, network: str, channel: str, external_id: str) -> Ticket | None:
         query = select(Ticket).where(

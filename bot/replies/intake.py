@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +23,7 @@ from bot.ports import (
 from bot.replies.core import APPEND_WITHIN, CHAT_OF, FRESH_COMMENT, KNOWN_FOR, RepliesCore
 from bot.replies.detect import is_question, kind_of, route
 from storage.tickets import Ticket
+from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -34,49 +36,70 @@ class Intake(RepliesCore):
         if await self._is_staff(message.network, message.author_id):
             return None
         now = self._clock()
-        text = message.text.strip() or "(без текста: вложение)"
-        kind = kind_of(text)
-        deadline = self.settings.deadlines[kind]
-        department = route(text, self.settings.routes, self.settings.default_department)
-        if message.channel == "message":
-            if await self._known(message, now):
-                return None  # read again (a catch-up) or delivered again (a webhook retry)
-            if added := await self._append(message, text, now):
-                return added
+        if message.channel == "message" and await self._known(message, now):
+            return None  # read again (a catch-up) or delivered again (a webhook retry)
         try:
-            async with self._uow() as uow:
-                if await uow.tickets.find(message.network, message.channel, message.external_id):
-                    return None
-                ticket = await uow.tickets.add(
-                    Ticket(
-                        network=message.network,
-                        channel=message.channel,
-                        external_id=message.external_id,
-                        thread_ref=message.thread_ref,
-                        url=message.url,
-                        citizen_id=message.author_id,
-                        citizen_name=message.author_name[:200],
-                        text=text,
-                        kind=kind,
-                        department=department,
-                        created_at=now,
-                        first_due=self.time.add_hours(now, deadline.first_hours),
-                        answer_due=self.time.add_days(now, deadline.answer_days),
-                    )
-                )
-                await audit(
-                    uow,
-                    now,
-                    "ticket.opened",
-                    obj=f"ticket:{ticket.id}",
-                    details=f"{message.network} {message.channel} {kind} {department}".strip(),
-                )
-                await uow.commit()
+            ticket, outcome = await self._take(message, now)
         except IntegrityError:
             return None  # the same message came twice at once (long poll and catch-up)
-        await self._acknowledge(ticket)
-        await self._show(ticket)
-        return ticket
+        if outcome == "added":
+            await self._update_cards(ticket.id)
+        elif outcome == "opened":
+            await self._acknowledge(ticket)
+            await self._show(ticket)
+        return ticket if outcome else None
+
+    async def _take(
+        self, message: CitizenMessage, now: datetime
+    ) -> tuple[Ticket, Literal["opened", "added", "known", ""]]:
+        """The message joins the citizen's waiting ticket or opens one, in one unit of work."""
+        text = message.text.strip() or "(без текста: вложение)"
+        async with self._uow() as uow:
+            if message.channel == "message":
+                # One citizen's messages one at a time, across instances, from the look for a
+                # waiting ticket to the commit: two first messages at once then open one
+                # ticket, the second joining it as later ones do.
+                await uow.tickets.hold_citizen(message.network, message.author_id)
+                waiting = await uow.tickets.waiting_of(
+                    message.network, message.author_id, now - APPEND_WITHIN, lock=True
+                )
+                if waiting is not None and (
+                    joined := await self._append(uow, waiting, message, text, now)
+                ):
+                    await uow.commit()
+                    return waiting, joined
+            known = await uow.tickets.find(message.network, message.channel, message.external_id)
+            if known is not None:
+                return known, ""
+            kind = kind_of(text)
+            deadline = self.settings.deadlines[kind]
+            department = route(text, self.settings.routes, self.settings.default_department)
+            ticket = await uow.tickets.add(
+                Ticket(
+                    network=message.network,
+                    channel=message.channel,
+                    external_id=message.external_id,
+                    thread_ref=message.thread_ref,
+                    url=message.url,
+                    citizen_id=message.author_id,
+                    citizen_name=message.author_name[:200],
+                    text=text,
+                    kind=kind,
+                    department=department,
+                    created_at=now,
+                    first_due=self.time.add_hours(now, deadline.first_hours),
+                    answer_due=self.time.add_days(now, deadline.answer_days),
+                )
+            )
+            await audit(
+                uow,
+                now,
+                "ticket.opened",
+                obj=f"ticket:{ticket.id}",
+                details=f"{message.network} {message.channel} {kind} {department}".strip(),
+            )
+            await uow.commit()
+        return ticket, "opened"
 
     async def _known(self, message: CitizenMessage, now: datetime) -> bool:
         """Whether this message is already a ticket or part of one."""
@@ -86,27 +109,24 @@ class Intake(RepliesCore):
             mid = f"message {message.external_id}"[:500]
             return await uow.audit.mentions("ticket.appended", mid, now - KNOWN_FOR)
 
-    async def _append(self, message: CitizenMessage, text: str, now: datetime) -> Ticket | None:
+    async def _append(
+        self, uow: UnitOfWork, ticket: Ticket, message: CitizenMessage, text: str, now: datetime
+    ) -> Literal["added", "known", ""]:
         """A citizen who writes several messages in a row, before anyone took the first one
-        up, adds to that ticket: one card, one acknowledgement. The ticket is locked while
-        it is read and added to: two deliveries at once (two instances, a webhook and the
-        catch-up) then add one after the other, neither lost, the same message once."""
-        async with self._uow() as uow:
-            ticket = await uow.tickets.waiting_of(
-                message.network, message.author_id, now - APPEND_WITHIN, lock=True
-            )
-            if ticket is None or ticket.external_id == message.external_id:
-                return ticket  # the same message again (a catch-up): nothing new
-            obj, mid = f"ticket:{ticket.id}", f"message {message.external_id}"[:500]
-            if await uow.audit.has("ticket.appended", obj, mid):
-                return ticket  # delivered again (OK's webhook retry, a re-read batch)
-            joined = f"{ticket.text}\n{text}"[:8000]
-            if not await uow.tickets.move(ticket.id, ("open",), text=joined):
-                return None
-            await audit(uow, now, "ticket.appended", obj=obj, details=mid)
-            await uow.commit()
-        await self._update_cards(ticket.id)
-        return ticket
+        up, adds to that ticket: one card, one acknowledgement. The caller holds the citizen
+        and the ticket (intake): deliveries at once (two instances, a webhook and the
+        catch-up) add one after the other, neither lost, the same message once. "" when the
+        ticket was taken up meanwhile: the message opens a ticket of its own."""
+        if ticket.external_id == message.external_id:
+            return "known"  # the same message again (a catch-up): nothing new
+        obj, mid = f"ticket:{ticket.id}", f"message {message.external_id}"[:500]
+        if await uow.audit.has("ticket.appended", obj, mid):
+            return "known"  # delivered again (OK's webhook retry, a re-read batch)
+        joined = f"{ticket.text}\n{text}"[:8000]
+        if not await uow.tickets.move(ticket.id, ("open",), text=joined):
+            return ""
+        await audit(uow, now, "ticket.appended", obj=obj, details=mid)
+        return "added"
 
     async def comments(self, items: Sequence[IncomingComment]) -> None:
         """Moderation's hook: new comments that ask the administration something become

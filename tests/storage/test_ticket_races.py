@@ -135,6 +135,32 @@ async def test_messages_appended_at_once_by_two_instances_are_all_kept_once(engi
     assert sorted(appended) == sorted(f"message {i}" for i in ids)
 
 
+async def test_a_citizens_first_messages_at_once_open_one_ticket(engine) -> None:  # noqa: F811
+    """No ticket yet: each citizen's first messages come by two instances at once, and to
+    one instance by two deliveries at once (two webhooks); the later ones join the first."""
+    citizens = range(1, 7)
+
+    async def write(own: AsyncEngine) -> None:
+        replies = desk(own)
+        side = "a" if own is engine else "b"
+        firsts = [
+            replace(message(f"{side}{c}-{n}", f"Сообщение {side}{n}."), author_id=c)
+            for c in citizens
+            for n in range(2)
+        ]
+        await asyncio.gather(*(replies.intake(m) for m in firsts))
+
+    await at_once(engine, write)
+    tickets = await the_tickets(engine)
+    assert sorted(t.citizen_id for t in tickets) == list(citizens)  # one ticket each
+    for ticket in tickets:
+        parts = sorted(ticket.text.split("\n"))
+        assert parts == [f"Сообщение {s}{n}." for s in "ab" for n in range(2)]
+    opened = await lines(engine, "ticket.opened")
+    assert sorted(line.object_ref for line in opened) == sorted(f"ticket:{t.id}" for t in tickets)
+    assert len(await lines(engine, "ticket.appended")) == 3 * len(tickets)
+
+
 async def test_two_instances_sweeping_at_once_escalate_each_ticket_once(engine) -> None:  # noqa: F811
     for n in range(4):
         await desk(engine).intake(replace(message(f"m{n}", "Когда починят свет?"), author_id=n + 1))
