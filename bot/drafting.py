@@ -205,7 +205,9 @@ class Drafting:
             await audit(uow, now, action, actor=actor, obj=f"post:{post_id}")
             await uow.commit()
             view = await core.view(uow, post_id)
-        card = core.preview(view)
+        # With the draft's files: VK shows them on the card (Telegram's card stays text).
+        card = replace(core.preview(view), media=view.media)
         if view.post.state != PostState.draft:
-            card = Card(card.text + f"\n\nСостояние: {PostState(view.post.state).title}.")
+            text = card.text + f"\n\nСостояние: {PostState(view.post.state).title}."
+            card = Card(text, media=view.media)
         return card

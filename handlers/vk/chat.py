@@ -22,13 +22,14 @@ from bot.moderation.service import Moderation
 from bot.people import PeopleService
 from bot.plan import Plan
 from bot.plan_feed import FeedLinks
+from bot.ports import Card
 from bot.preview import Previews
 from bot.replies.service import Replies
 from bot.textsize import TEXT_LIMIT, fit
 from handlers.notify import RoutingNotifier
 from handlers.vk.inbox import Inbox
 from handlers.vk.photos import CardPhotos
-from handlers.vk.render import NO_BUTTONS, call, send_message, stable_random_id
+from handlers.vk.render import NO_BUTTONS, call, send_card, send_message, stable_random_id
 from handlers.vk.state import DatabaseStateDispenser
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,13 @@ class VKChat:
             message=fit(text, TEXT_LIMIT),
             keyboard=keyboard,
         )
+
+    async def show(self, turn: Turn, card: Card) -> int:
+        """A card as the answer, with its photos when it has any (a draft's, after an edit),
+        as the core's cards come (handlers/vk/render.py send_card)."""
+        turn.replies += 1
+        random_id = stable_random_id(self.group_id, turn.peer_id, turn.key, turn.replies)
+        return await send_card(self.api, self.photos, turn.peer_id, card, random_id)
 
     async def answer(self, turn: Turn, snackbar: str = "") -> None:
         """Stop the button's spinner, with a short note over the chat if there is one."""

@@ -140,6 +140,34 @@ def with_note(text: str, note: str) -> str:
     return f"{fit(text, TEXT_LIMIT - len(note) - 2)}\n\n{note}"
 
 
+async def send_card(api: API, photos: CardPhotos, peer_id: int, card: Card, random_id: int) -> int:
+    """A card as a new message with its photos (uploaded to this dialogue once, remembered for
+    its redraws); VK refusing the message with them sends it without, saying so. The core's
+    cards (VKNotifier) and those a dialogue answers with (VKChat.show) alike."""
+    keyboard = card_keyboard(card)
+    attached = await photos.attach(peer_id, card.media) if card.media else Attached()
+    params: dict[str, Any] = {
+        "peer_id": peer_id,
+        "random_id": random_id,
+        "message": with_note(card.text, attached.note),
+        "keyboard": keyboard,
+        "attachment": ",".join(attached.attachments) or None,
+    }
+    try:
+        message_id = await send_message(api, **params)
+    except VKAPIError as exc:
+        if exc.code in CLOSED or not attached.attachments:
+            raise
+        log.warning("VK card refused with its photos, sent without: %s", exc)
+        await photos.drop(peer_id, attached.attachments)
+        count = sum(1 for item in card.media if item.kind == MediaKind.photo)
+        attached = Attached(note=note(min(count, PHOTO_LIMIT), count))
+        params.update(message=with_note(card.text, attached.note), attachment=None)
+        message_id = await send_message(api, **params)
+    photos.remember(peer_id, message_id, attached.attachments)
+    return message_id
+
+
 class VKNotifier:
     """The core's cards for people who use the desk through the community's messages; a
     draft's photos come with its card (handlers/vk/photos.py)."""
@@ -169,28 +197,8 @@ class VKNotifier:
 
     async def _send(self, peer_id: int, card: Card) -> int:
         keyboard = card_keyboard(card)
-        attached = await self.photos.attach(peer_id, card.media) if card.media else Attached()
-        params: dict[str, Any] = {
-            "peer_id": peer_id,
-            "random_id": stable_random_id("card", self._group_id, peer_id, card.text, keyboard),
-            "message": with_note(card.text, attached.note),
-            "keyboard": keyboard,
-            "attachment": ",".join(attached.attachments) or None,
-        }
-        try:
-            message_id = await send_message(self._api, **params)
-        except VKAPIError as exc:
-            if exc.code in CLOSED or not attached.attachments:
-                raise
-            # VK refused the message with its photos: the card still goes, saying so.
-            log.warning("VK card refused with its photos, sent without: %s", exc)
-            await self.photos.drop(peer_id, attached.attachments)
-            photos = sum(1 for item in card.media if item.kind == MediaKind.photo)
-            attached = Attached(note=note(min(photos, PHOTO_LIMIT), photos))
-            params.update(message=with_note(card.text, attached.note), attachment=None)
-            message_id = await send_message(self._api, **params)
-        self.photos.remember(peer_id, message_id, attached.attachments)
-        return message_id
+        random_id = stable_random_id("card", self._group_id, peer_id, card.text, keyboard)
+        return await send_card(self._api, self.photos, peer_id, card, random_id)
 
     async def edit(self, ref: CardRef, card: Card) -> None:
         kind, _, peer = ref.chat.partition(":")

@@ -97,3 +97,37 @@ async def test_a_card_vk_refuses_with_its_photos_goes_without_them(
     assert card["attachments"] == [] and "Одобрить" in labels(card)
     assert "Фото не удалось приложить: 2 из 2" in card["text"]
     assert await stored_uploads(stage) == 0  # uploads VK did not take are uploaded anew next time
+
+
+async def test_the_card_after_editing_carries_the_drafts_photos(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=(PHOTO_A, PHOTO_B))
+    card = await vk_editor.expect("Новое сообщение № 1")
+    vk_editor.press(card, "Редактировать")
+    await vk_editor.expect("Пришлите новый текст публикации")
+    vk_editor.send("Площадку открыли в субботу, пришли сто жителей.")
+    edited = await vk_editor.expect("Площадку открыли в субботу")
+    assert photos_of(stage, edited) == [PHOTO_A, PHOTO_B] and "Одобрить" in labels(edited)
+    assert uploads(stage) == 2  # the card's uploads to this dialogue, used again
+    vk_editor.press(edited, "Одобрить")
+    await vk_editor.expect("Когда публикуем?")
+    approved = await redrawn(vk_editor, edited, "Одобрено")
+    assert approved["attachments"] == edited["attachments"] and uploads(stage) == 2
+    await vk_editor.answered()
+
+
+async def test_the_card_after_new_attachments_carries_them(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=(PHOTO_A,))
+    vk_editor.press(await vk_editor.expect("Новое сообщение № 1"), "Редактировать")
+    vk_editor.press(await vk_editor.expect("Пришлите новый текст"), "Заменить вложения")
+    await vk_editor.expect("Пришлите новые фото или видео")
+    vk_editor.send(photos=[PHOTO_B])
+    vk_editor.press(await vk_editor.expect("Получено вложений: 1"), "Готово")
+    card = await vk_editor.expect("1 фото")
+    assert photos_of(stage, card) == [PHOTO_B] and "Одобрить" in labels(card)
+    await vk_editor.answered()
