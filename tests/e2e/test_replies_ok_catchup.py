@@ -6,10 +6,6 @@ same span make nothing twice; OK's flood refusal is waited out by the pace."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot import app_replies
 from bot.replies import catchup
@@ -19,24 +15,14 @@ from emulators.ok.graph import RETRIES
 from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID, OK_GROUP_ID, Stage
 from storage.cursors import NetworkCursor, StoredCursor
 from tests.e2e.conftest import TIMEOUT, Chat, wait_for
-from tests.e2e.test_replies import SETTINGS, current_in_room, room_card
-from tests.e2e.test_replies_ok_max import ok_sent, tickets
+from tests.e2e.test_replies import current_in_room, room_card
+from tests.e2e.test_replies_ok_max import ok_group_stage, ok_sent, tickets
 
 FIRST = "575000000001"
 SECOND = "575000000002"
 
 
-@pytest.fixture
-async def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
-    monkeypatch.chdir(tmp_path)
-    stage = Stage(tmp_path, settings={k: dict(v) for k, v in SETTINGS.items()})
-    await stage.start_emulators()
-    stage.ok_messages()
-    stage.ok.add_user(FIRST, "Пётр", "Соколов")
-    stage.ok.add_user(SECOND, "Мария", "Ким")
-    await stage.start_app()
-    yield stage
-    await stage.stop()
+stage = ok_group_stage((FIRST, "Пётр", "Соколов"), (SECOND, "Мария", "Ким"))
 
 
 async def cursor(stage: Stage) -> int | None:

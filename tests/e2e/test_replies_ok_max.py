@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -25,19 +26,29 @@ OK_STAFF = "575000000099"
 MAX_STAFF = 40000099
 
 
-@pytest.fixture
-async def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
-    monkeypatch.chdir(tmp_path)
-    staff = {"ok": {"staff_ids": [int(OK_STAFF)]}, "max": {"staff_ids": [MAX_STAFF]}}
-    settings = {**SETTINGS, **staff}
-    stage = Stage(tmp_path, settings={k: dict(v) for k, v in settings.items()})
-    await stage.start_emulators()
-    stage.ok_messages()  # the group's Bot API token; the desk listens where OK can reach it
-    stage.ok.add_user(OK_CITIZEN, "Пётр", "Соколов")
-    stage.ok.add_user(OK_STAFF, "Ольга", "Смирнова")
-    await stage.start_app()
-    yield stage
-    await stage.stop()
+def ok_group_stage(*users: tuple[str, str, str], settings: dict = SETTINGS) -> Any:
+    """A module's `stage` fixture: the OK group's Bot API token set (the desk listens where OK
+    can reach it) and these OK users (id, first name, last name) there before the desk starts."""
+
+    @pytest.fixture(name="stage")
+    async def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
+        monkeypatch.chdir(tmp_path)
+        stage = Stage(tmp_path, settings={k: dict(v) for k, v in settings.items()})
+        await stage.start_emulators()
+        stage.ok_messages()
+        for uid, first_name, last_name in users:
+            stage.ok.add_user(uid, first_name, last_name)
+        await stage.start_app()
+        yield stage
+        await stage.stop()
+
+    return stage
+
+
+STAFF = {"ok": {"staff_ids": [int(OK_STAFF)]}, "max": {"staff_ids": [MAX_STAFF]}}
+stage = ok_group_stage(
+    (OK_CITIZEN, "Пётр", "Соколов"), (OK_STAFF, "Ольга", "Смирнова"), settings=SETTINGS | STAFF
+)
 
 
 async def tickets(stage: Stage) -> list[Ticket]:

@@ -4,33 +4,18 @@ the next citizen at once, and is the one in use after a restart, its webhook sub
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from handlers.ok_webhook import webhook_path
 from sandbox.stage import OK_GROUP_ID, Stage
 from tests.e2e.conftest import TIMEOUT, Chat, audit_line
-from tests.e2e.test_replies import QUESTION, SETTINGS
-from tests.e2e.test_replies_ok_max import OK_CITIZEN, ok_sent
+from tests.e2e.test_replies import QUESTION
+from tests.e2e.test_replies_ok_max import OK_CITIZEN, ok_group_stage, ok_sent
 from tests.e2e.test_tokens import database_bytes, replace_token
 
 BOT_TOKEN = "Одноклассники: ключ бота сообщений группы"
 OTHER_CITIZEN = "575000000002"
 
 
-@pytest.fixture
-async def stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
-    monkeypatch.chdir(tmp_path)
-    stage = Stage(tmp_path, settings={k: dict(v) for k, v in SETTINGS.items()})
-    await stage.start_emulators()
-    stage.ok_messages()
-    stage.ok.add_user(OK_CITIZEN, "Пётр", "Соколов")
-    stage.ok.add_user(OTHER_CITIZEN, "Мария", "Орлова")
-    await stage.start_app()
-    yield stage
-    await stage.stop()
+stage = ok_group_stage((OK_CITIZEN, "Пётр", "Соколов"), (OTHER_CITIZEN, "Мария", "Орлова"))
 
 
 def subscribed(stage: Stage) -> list[str]:
