@@ -20,12 +20,18 @@ async def stored(stage: Stage) -> list[StoredToken]:
         return list((await uow.session.exec(select(StoredToken))).all())
 
 
-async def test_the_chat_token_keeps_winning_while_the_environment_is_unchanged(
-    stage: Stage, admin: Chat
-) -> None:
+async def replaced_from_chat(stage: Stage, admin: Chat) -> str:
+    """The VK user token replaced from chat by a new one VK issued; that new token."""
     from_chat = stage.vk.issue_user_token(VK_ADMIN_ID, admin_of=[VK_GROUP_ID])
     await replace_token(stage, admin, from_chat)
     await admin.expect("Ключ заменён и уже используется")
+    return from_chat
+
+
+async def test_the_chat_token_keeps_winning_while_the_environment_is_unchanged(
+    stage: Stage, admin: Chat
+) -> None:
+    from_chat = await replaced_from_chat(stage, admin)
     [row] = await stored(stage)
     assert row.env_fingerprint and stage.vk_user_token not in row.env_fingerprint
 
@@ -61,9 +67,7 @@ async def test_the_chat_token_keeps_winning_while_the_environment_is_unchanged(
 async def test_a_token_rotated_in_the_environment_later_wins_and_the_admins_are_told(
     stage: Stage, admin: Chat
 ) -> None:
-    from_chat = stage.vk.issue_user_token(VK_ADMIN_ID, admin_of=[VK_GROUP_ID])
-    await replace_token(stage, admin, from_chat)
-    await admin.expect("Ключ заменён и уже используется")
+    from_chat = await replaced_from_chat(stage, admin)
 
     await stage.stop_app()
     stage.vk_user_token = stage.vk.issue_user_token(VK_ADMIN_ID, admin_of=[VK_GROUP_ID])
