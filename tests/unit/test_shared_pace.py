@@ -18,10 +18,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-async def test_two_instances_on_one_token_share_one_budget() -> None:
+async def two_instances_send(rate: Rate, each: int) -> list[float]:
+    """Two processes' worth of Paces (each its own in-process limiter) on one token, shared
+    through Redis, each sending `each` calls at once: when each call went, from the start."""
     assert REDIS_URL is not None
     prefix = f"test-{secrets.token_hex(4)}"
-    rate = Rate(5, 1.0)  # a burst of 5, then 5 a second, for the token as a whole
     budgets = [SharedBudget(REDIS_URL, prefix), SharedBudget(REDIS_URL, prefix)]
     instances = []
     for budget in budgets:  # what each process holds: its own Pace, the same token
@@ -36,12 +37,17 @@ async def test_two_instances_on_one_token_share_one_budget() -> None:
         await pace.wait()
         moments.append(loop.time() - started)
 
-    # 20 calls, 10 from each instance: alone, each would pass its own limiter in 1 s;
-    # together they may not beat the token's rate: 5 at once, then 15 at 5 a second.
-    await asyncio.gather(*(send(p) for p in instances for _ in range(10)))
+    await asyncio.gather(*(send(p) for p in instances for _ in range(each)))
     for budget in budgets:
         await budget.close()
-    moments.sort()
+    return moments
+
+
+async def test_two_instances_on_one_token_share_one_budget() -> None:
+    rate = Rate(5, 1.0)  # a burst of 5, then 5 a second, for the token as a whole
+    # 20 calls, 10 from each instance: alone, each would pass its own limiter in 1 s;
+    # together they may not beat the token's rate: 5 at once, then 15 at 5 a second.
+    moments = sorted(await two_instances_send(rate, 10))
     assert moments[-1] >= 15 / 5 - 0.2, moments
     assert sum(1 for m in moments if m < 1.0) <= 5 + 5, moments  # the burst, then 5 a second
 

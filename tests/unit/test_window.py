@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import time
 
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from bench.publish import floor_lateness
 from bot.wire import WIRE, Wire
 from networks.ratelimit import Pace, Rate
-from networks.shared_pace import SharedBudget
 from networks.window import MARGIN, SlidingWindow
+from tests.unit.test_shared_pace import two_instances_send
 
 REDIS_URL = os.environ.get("PRESSDESK_TEST_REDIS_URL")
 
@@ -77,26 +76,8 @@ async def test_a_call_that_went_late_moves_the_window_on_with_it() -> None:
 
 @pytest.mark.skipif(not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL to run")
 async def test_two_instances_share_one_window_through_redis() -> None:
-    assert REDIS_URL is not None
-    prefix = f"test-{secrets.token_hex(4)}"
-    rate = Rate(4, 0.5, window=True)
-    budgets = [SharedBudget(REDIS_URL, prefix), SharedBudget(REDIS_URL, prefix)]
-    paces = []
-    for budget in budgets:  # each process's own Pace (a window of 4 of its own), one token
-        pace = Pace(rate)
-        pace.shared, pace.token = budget, "token-hash"
-        paces.append(pace)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    moments: list[float] = []
-
-    async def send(pace: Pace) -> None:
-        await pace.wait()
-        moments.append(loop.time() - started)
-
-    await asyncio.gather(*(send(p) for p in paces for _ in range(6)))
-    for budget in budgets:
-        await budget.close()
+    # each process's own Pace (a window of 4 of its own), one token
+    moments = await two_instances_send(Rate(4, 0.5, window=True), 6)
     # 12 calls, 4 a half-second for the token: the last at 1 s, none beyond the window
     assert max(moments) == pytest.approx(1.0, abs=0.15), sorted(moments)
     assert most_in_any_window(moments, 0.5 - 0.02) <= 4, sorted(moments)
