@@ -70,25 +70,14 @@ def photos_save_messages_photo(ctx: Ctx, p: dict[str, Any]) -> list[dict[str, An
         mine = upload["uid"] == token.user_id
     if upload.get("to") != "messages" or not mine:
         raise ctx.bad("photo", "not uploaded for this token's messages")
+    from .methods_wall import saved_photo  # wall → media → misc → here
+
     del state.uploads[key]
     owner_id = -upload["gid"] if upload["gid"] else upload["uid"]
-    state.photo_seq[owner_id] += 1
-    photo_id = state.photo_seq[owner_id]
-    url = f"{ctx.base_url}/_emu/photos/{owner_id}_{photo_id}"
-    photo = {
-        "id": photo_id,
-        "owner_id": owner_id,
-        "album_id": MESSAGES_ALBUM,
-        "date": state.now(),
-        "text": "",
-        "access_key": secrets.token_hex(9),
-        "has_tags": False,
-        "sizes": [{"type": "x", "url": url, "width": upload["width"], "height": upload["height"]}],
-    }
-    state.photos[(owner_id, photo_id)] = photo
-    state.photo_data[(owner_id, photo_id)] = upload["data"]
-    state.notify({"kind": "photo", "owner_id": owner_id, "id": photo_id})
-    return [dict(photo)]
+    access_key = secrets.token_hex(9)
+    return [
+        saved_photo(ctx, owner_id, upload, album_id=MESSAGES_ALBUM, text="", access_key=access_key)
+    ]
 
 
 def messages_get_by_id(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:

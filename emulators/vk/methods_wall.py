@@ -230,23 +230,29 @@ def photos_save_wall_photo(ctx: Ctx, p: dict[str, Any]) -> list[dict[str, Any]]:
         raise ctx.bad("group_id")
     owner_id = -group_id if group_id else ctx.token.user_id
     del state.uploads[tokens[0]["photo"]]
+    fields = {"album_id": -14, "user_id": 100 if group_id else ctx.token.user_id}
+    return [saved_photo(ctx, owner_id, upload, **fields, text=p.get("caption") or "")]
+
+
+def saved_photo(ctx: Ctx, owner_id: int, upload: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """An upload kept as the owner's next photo (one size, its bytes served at /_emu/photos/),
+    with the saving method's own fields (album, caption...); a copy of it."""
+    state = ctx.state
     state.photo_seq[owner_id] += 1
     photo_id = state.photo_seq[owner_id]
     url = f"{ctx.base_url}/_emu/photos/{owner_id}_{photo_id}"
     photo = {
         "id": photo_id,
         "owner_id": owner_id,
-        "album_id": -14,
-        "user_id": 100 if group_id else ctx.token.user_id,
         "date": state.now(),
-        "text": p.get("caption") or "",
+        **fields,
         "sizes": [{"type": "x", "url": url, "width": upload["width"], "height": upload["height"]}],
         "has_tags": False,
     }
     state.photos[(owner_id, photo_id)] = photo
     state.photo_data[(owner_id, photo_id)] = upload["data"]
     state.notify({"kind": "photo", "owner_id": owner_id, "id": photo_id})
-    return [dict(photo)]
+    return dict(photo)
 
 
 HANDLERS: dict[str, Handler] = {
