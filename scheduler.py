@@ -31,7 +31,7 @@ class PublishScheduler:
     def __init__(self, outbox: Outbox) -> None:
         self._outbox = outbox
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        # Told once per job that crashed (bot.alerts.AdminAlerts.once): (key, Russian text).
+        # Told once per job that crashed (bot.alerts.Alerts.once): (key, Russian text).
         self.on_error: Callable[[str, str], Awaitable[object]] | None = None
         self._reports: set[asyncio.Task] = set()
         self.scheduler.add_listener(self._crashed, EVENT_JOB_ERROR)

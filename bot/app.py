@@ -20,7 +20,7 @@ from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot import app_features, app_formats, app_networks, app_replies, metrics, token_sources
-from bot.alerts import AdminAlerts
+from bot.alerts import Alerts
 from bot.config import Config, Secrets
 from bot.control import Control
 from bot.corrections import Corrections
@@ -144,7 +144,8 @@ class Application:
         self.notifier = RoutingNotifier(
             TelegramNotifier(self.bot), vk_notifier, self._editors, self.clock, postbox, self.health
         )
-        self.alerts = AdminAlerts(self.notifier, self._admins)
+        self.alerts = Alerts(self.notifier, self._admins)
+        self.editor_alerts = Alerts(self.notifier, self._editors, "editors")  # what they act on
         self.fsm = DatabaseStorage(self.engine)
         self.bot.session.middleware(StateOnDiskFirst(self.fsm))
         self.shared_fsm = shared_dialogs(

@@ -178,7 +178,7 @@ def wire(app: Application) -> None:
             app.ok_dialogs,
             cursor,
             app.uow,
-            app.tell_editors,
+            app.editor_alerts,
             app.clock,
             config.desk.tz,
             every if polling else timedelta(minutes=catchup.EVERY_MINUTES),

@@ -89,7 +89,7 @@ class ModerationCore:
         self.digest_sections: list[DigestSection] = []
         # Features that read new comments too (the citizens' questions, bot/replies).
         self.comment_hooks: list[Callable[[Sequence[IncomingComment]], Awaitable[None]]] = []
-        # An admin is told once when something stops (bot.alerts.AdminAlerts.once).
+        # An admin is told once when something stops (bot.alerts.Alerts.once).
         self.on_trouble: Callable[[str, str], Awaitable[object]] | None = None
 
     def moderator(self, network: Network) -> CommentModerator | None:

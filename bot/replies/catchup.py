@@ -23,11 +23,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.alerts import Alerts
 from bot.dates import calendar_when
 from bot.domain import Network
 from bot.ports import CitizenMessage, Cursor, PublishError
@@ -42,6 +43,7 @@ EVERY_MINUTES = 10.0  # also what catches a webhook OK gave up on while the desk
 OVERLAP = timedelta(minutes=10)
 MAX_AGE = timedelta(days=7)
 PATIENCE = timedelta(minutes=5)  # when polling: a passing OK outage is no one's news
+TROUBLES = ("read", "take", "old")  # each told to the editors once (bot/alerts.py)
 
 
 class MissedMessages(Protocol):
@@ -61,7 +63,7 @@ class OKCatchUp:
         channel: MissedMessages,
         cursor: Cursor,
         uow: Callable[[], UnitOfWork],
-        tell: Callable[[str], Awaitable[None]],
+        alerts: Alerts,
         clock: Callable[[], datetime],
         tz: ZoneInfo,
         every: timedelta = timedelta(minutes=EVERY_MINUTES),
@@ -71,7 +73,7 @@ class OKCatchUp:
         self._channel = channel
         self._cursor = cursor
         self._uow = uow
-        self._tell = tell
+        self._alerts = alerts  # each trouble told once, not every EVERY_MINUTES
         self._clock = clock
         self._tz = tz
         self.every = every  # how often run() is called: the editors are told when it retries
@@ -79,7 +81,6 @@ class OKCatchUp:
         self._failing_since: datetime | None = None
         self._running = asyncio.Lock()  # the start's read and the scheduled one never overlap
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._told: set[str] = set()  # each trouble is told once, not every EVERY_MINUTES
 
     async def take(self, message: CitizenMessage) -> Ticket | None:
         """One message, live or read back: one citizen's messages one at a time."""
@@ -137,7 +138,8 @@ class OKCatchUp:
                     return taken  # the cursor stays: the next read takes the rest
             await self._cursor.save(_ms(started))
             self._failing_since = None
-            self._told.clear()  # read up to now: a later trouble is a new one
+            for trouble in TROUBLES:  # read up to now: a later trouble is a new one
+                self._alerts.resolved(f"{CURSOR}:{trouble}")
             if taken:
                 log.info("OK catch-up: %s message(s) written while the desk did not listen", taken)
             return taken
@@ -159,9 +161,7 @@ class OKCatchUp:
         )
 
     async def _once(self, trouble: str, text: str) -> None:
-        if trouble not in self._told:
-            self._told.add(trouble)
-            await self._tell(text)
+        await self._alerts.once(f"{CURSOR}:{trouble}", text)
 
     def _when(self, moment: datetime, now: datetime) -> str:
         return calendar_when(moment, now, self._tz)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from bot import app_replies
+from bot.alerts import Alerts
 from bot.replies import catchup
 from bot.replies.catchup import OKCatchUp
 from emulators.common import Fault
@@ -115,7 +116,7 @@ async def test_two_instances_reading_the_same_span_make_each_ticket_once(
         app.ok_dialogs,
         StoredCursor(app.uow, catchup.CURSOR, app.clock),
         app.uow,
-        app.tell_editors,
+        Alerts(app.notifier, app._editors, "editors"),
         app.clock,
         app.config.desk.tz,
     )
