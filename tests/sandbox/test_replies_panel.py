@@ -6,7 +6,7 @@ Real headless Chromium, as in test_browser.py; waits are on conditions (Playwrig
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from sandbox.stage import ADMIN_ID, MODERATION_CHAT_ID, OK_GROUP_ID
 from sandbox.world import CITIZEN_OK_ID, CITIZEN_VK_ID, Sandbox
@@ -53,6 +53,14 @@ async def test_a_citizen_writes_to_the_community_and_the_editor_answers(
     assert len(answers) == 1
 
 
+async def ok_citizen_writes(page: Page, text: str) -> Locator:
+    """The citizen sends `text` from the OK panel's «Сообщения группе»; that chat."""
+    chat = page.locator("#ok-chat")
+    await chat.locator("input").fill(text)
+    await chat.locator("button[type=submit]").click()
+    return chat
+
+
 async def test_a_citizen_writes_to_the_ok_group_and_the_editor_answers(
     sandbox: tuple[Sandbox, str], page: Page
 ) -> None:
@@ -60,9 +68,7 @@ async def test_a_citizen_writes_to_the_ok_group_and_the_editor_answers(
     box, url = sandbox
     await page.goto(url)
     await expect(page.locator("body")).to_have_attribute("data-live", "1")
-    chat = page.locator("#ok-chat")
-    await chat.locator("input").fill("Куда обращаться по поводу вывоза мусора?")
-    await chat.locator("button[type=submit]").click()
+    chat = await ok_citizen_writes(page, "Куда обращаться по поводу вывоза мусора?")
     await expect(chat.locator(".ok-msg.from-group").first).to_contain_text(
         "передано в администрацию"
     )
@@ -94,9 +100,7 @@ async def test_a_message_to_the_ok_group_while_the_desk_is_stopped_becomes_a_tic
     await power.click()
     await expect(power).to_have_text("Запустить бота")
     assert box.stage.app is None
-    chat = page.locator("#ok-chat")
-    await chat.locator("input").fill("Пока бот стоял: когда вывезут мусор на Мира?")
-    await chat.locator("button[type=submit]").click()
+    chat = await ok_citizen_writes(page, "Пока бот стоял: когда вывезут мусор на Мира?")
     await expect(chat.locator(".ok-msg.from-citizen").last).to_contain_text("вывезут мусор")
     await power.click()
     await expect(power).to_have_text("Остановить бота")
