@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -16,6 +17,20 @@ REDIS_URL = os.environ.get("PRESSDESK_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to run"
 )
+
+
+async def went_at(waits: list[Callable[[], Awaitable[object]]]) -> list[float]:
+    """All the waits at once: when each ended, from the start, in the order they ended."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    moments: list[float] = []
+
+    async def call(wait: Callable[[], Awaitable[object]]) -> None:
+        await wait()
+        moments.append(loop.time() - started)
+
+    await asyncio.gather(*(call(w) for w in waits))
+    return moments
 
 
 async def two_instances_send(rate: Rate, each: int) -> list[float]:
@@ -29,15 +44,7 @@ async def two_instances_send(rate: Rate, each: int) -> list[float]:
         pace = Pace(rate)
         pace.shared, pace.token = budget, "token-hash"
         instances.append(pace)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    moments: list[float] = []
-
-    async def send(pace: Pace) -> None:
-        await pace.wait()
-        moments.append(loop.time() - started)
-
-    await asyncio.gather(*(send(p) for p in instances for _ in range(each)))
+    moments = await went_at([p.wait for p in instances for _ in range(each)])
     for budget in budgets:
         await budget.close()
     return moments

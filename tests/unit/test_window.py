@@ -13,7 +13,7 @@ from bench.publish import floor_lateness
 from bot.wire import WIRE, Wire
 from networks.ratelimit import Pace, Rate
 from networks.window import MARGIN, SlidingWindow
-from tests.unit.test_shared_pace import two_instances_send
+from tests.unit.test_shared_pace import two_instances_send, went_at
 
 REDIS_URL = os.environ.get("PRESSDESK_TEST_REDIS_URL")
 
@@ -25,15 +25,7 @@ def most_in_any_window(moments: list[float], seconds: float) -> int:
 
 async def test_a_burst_then_each_turn_when_the_one_count_before_is_a_window_old() -> None:
     window = SlidingWindow(3, 0.3)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    moments: list[float] = []
-
-    async def call(n: int) -> None:
-        await window.acquire()
-        moments.append(loop.time() - started)
-
-    await asyncio.gather(*(call(n) for n in range(9)))
+    moments = await went_at([window.acquire] * 9)
     # as the floor has it: 3 at once, 3 at 0.3 s, 3 at 0.6 s (the margin aside)
     floor = floor_lateness([0.0] * 9, (3, 0.3))
     assert [round(m, 1) for m in moments] == [round(f, 1) for f in floor]
