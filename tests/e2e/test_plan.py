@@ -18,6 +18,7 @@ import pytest
 from sandbox.stage import Stage
 from storage.models import Post
 from tests.e2e.conftest import Chat, buttons, join, landed, report_event
+from tests.e2e.test_vk_reporter import VKPerson
 
 
 class Clock:
@@ -139,16 +140,22 @@ async def test_week_holds_every_kind_and_a_post_moves_from_it(stage: Stage, admi
     assert ("13:00", "запланировано") in {(r[2], r[4]) for r in rows}
 
 
+async def new_feed_links(person: Chat | VKPerson, offer: dict) -> tuple[str, str]:
+    """«Получить новую ссылку» pressed under the feed's offer: the calendar's (.ics) and the
+    page's (.html) secret links from the answer."""
+    person.press(offer, "Получить новую ссылку")
+    words = (await person.expect("Календарь (подписаться в телефоне)"))["text"].split()
+    calendar_url = next(w for w in words if w.endswith(".ics"))
+    return calendar_url, next(w for w in words if w.endswith(".html"))
+
+
 async def test_ics_feed_and_page_at_a_secret_link_and_404_once_revoked(
     stage: Stage, admin: Chat
 ) -> None:
     await seeded_week(stage, admin)
     admin.send("/feed")
     offer = await admin.expect("Ссылка на график")
-    admin.press(offer, "Получить новую ссылку")
-    links = await admin.expect("Календарь (подписаться в телефоне)")
-    calendar_url = next(w for w in links["text"].split() if w.endswith(".ics"))
-    page_url = next(w for w in links["text"].split() if w.endswith(".html"))
+    calendar_url, page_url = await new_feed_links(admin, offer)
     async with aiohttp.ClientSession() as http:
         async with http.get(calendar_url) as response:
             assert response.status == 200

@@ -19,6 +19,7 @@ import pytest
 
 from sandbox.stage import VK_GROUP_ID, Stage
 from tests.e2e.conftest import Chat, audit_lines, report_event
+from tests.e2e.test_plan import new_feed_links
 from tests.e2e.test_replies import CITIZEN, QUESTION, SETTINGS, tickets
 from tests.e2e.test_vk_editor import join_vk_editor, redrawn
 from tests.e2e.test_vk_reporter import VKPerson, join_vk, labels
@@ -99,10 +100,7 @@ async def test_a_vk_editor_gets_the_plan_link_from_the_menu_and_revokes_it(
     editor.press(menu, "Ссылка на график")
     offer = await editor.expect("Ссылка на график для календаря в телефоне (ICS)")
     assert labels(offer) == ["Получить новую ссылку", "Отозвать ссылку"]
-    editor.press(offer, "Получить новую ссылку")
-    links = await editor.expect("Календарь (подписаться в телефоне)")
-    calendar_url = next(w for w in links["text"].split() if w.endswith(".ics"))
-    page_url = next(w for w in links["text"].split() if w.endswith(".html"))
+    calendar_url, page_url = await new_feed_links(editor, offer)
     async with aiohttp.ClientSession() as http:
         async with http.get(calendar_url) as response:
             assert response.status == 200 and response.content_type == "text/calendar"
