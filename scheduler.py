@@ -37,6 +37,10 @@ class PublishScheduler:
         self.scheduler.add_listener(self._crashed, EVENT_JOB_ERROR)
 
     def _crashed(self, event: JobExecutionEvent) -> None:
+        if isinstance(event.exception, asyncio.CancelledError):
+            # Cancelled because the app is stopping (APScheduler reports it as an error).
+            log.info("job %s cancelled", event.job_id)
+            return
         log.error("job %s crashed: %r", event.job_id, event.exception)
         self._tell(event.job_id)
 

@@ -3,6 +3,7 @@ start never stops the bot."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -72,3 +73,21 @@ async def test_a_crashed_scheduler_job_tells_the_admin_once(stage: Stage) -> Non
     admin.send("/help")
     await admin.expect("/report")
     assert len(alerts(admin, "Не сработало задание")) == 1
+
+
+async def test_a_job_cancelled_as_the_bot_stops_is_no_crash(stage: Stage) -> None:
+    await stage.start_app()
+    started = asyncio.Event()
+
+    async def digest() -> None:
+        started.set()
+        await asyncio.Event().wait()  # still running when the bot stops
+
+    stage.app.scheduler.every("moderation:digest-test", digest, 0.002)
+    await asyncio.wait_for(started.wait(), 10)
+    await stage.stop_app()
+    await stage.start_app()
+    admin = Chat(stage, ADMIN_ID)
+    admin.send("/help")
+    await admin.expect("/report")
+    assert alerts(admin, "Не сработало задание") == []
