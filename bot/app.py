@@ -31,6 +31,7 @@ from bot.duty import Duty
 from bot.editorial import Desk
 from bot.health import Health
 from bot.journal import Journal
+from bot.leases import Turn
 from bot.media import MediaStore
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
@@ -100,6 +101,7 @@ class Application:
         self.ok_catch_up: OKCatchUp | None = None  # what the webhooks missed (replies/catchup.py)
         self._ok_catch_up: asyncio.Task | None = None
         self.ok_poll_noted = False  # no public address: the admins know OK is polled
+        self.ok_reader: Turn | None = None  # then one instance at a time polls (app_replies)
 
     async def start(self) -> None:
         config, secrets = self.config, self.secrets
@@ -314,6 +316,7 @@ class Application:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         await self.scheduler.stop()
+        await app_replies.stop_ok(self)
         if self._sync_registry is not None:
             await asyncio.gather(self._sync_registry, return_exceptions=True)
         await self.desk.drain()

@@ -10,6 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.domain import Network
+from bot.leases import Turn
 from bot.ports import AccessCheck, ReplyChannel
 from bot.replies import catchup
 from bot.replies.catchup import OKCatchUp
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from bot.app import Application
 
 log = logging.getLogger(__name__)
+READER = "ok:messages"  # the lease of the instance that polls the OK group's chats
 POLL_NOTE = "ok:polling-told"  # the admins were told OK is polled (value: every how many s)
 
 
@@ -80,7 +82,17 @@ async def start_ok(app: Application) -> None:
     taken once."""
     await subscribe_ok(app)
     if app.ok_catch_up is not None:
-        app._ok_catch_up = asyncio.create_task(app.ok_catch_up.run(), name="ok-catch-up")
+        app._ok_catch_up = asyncio.create_task(read_ok(app), name="ok-catch-up")
+
+
+async def read_ok(app: Application) -> int:
+    """The catch-up's read; when it is the intake (polling), by one instance at a time: the
+    one holding the lease, which another takes over once it runs out (its instance died)."""
+    if app.ok_catch_up is None:
+        return 0
+    if app.ok_reader is not None and not await app.ok_reader.mine():
+        return 0  # another instance reads the group's chats now
+    return await app.ok_catch_up.run()
 
 
 async def poll_ok(app: Application) -> None:
@@ -88,7 +100,13 @@ async def poll_ok(app: Application) -> None:
     read_messages_every_seconds the group's chats are read instead."""
     if app.ok_catch_up is not None:
         await note_polling(app)
-        await app.ok_catch_up.run()
+        await read_ok(app)
+
+
+async def stop_ok(app: Application) -> None:
+    """A clean stop leaves the reading to another instance at once."""
+    if app.ok_reader is not None:
+        await app.ok_reader.give_up()
 
 
 async def every_ok(app: Application) -> None:
@@ -184,6 +202,9 @@ def wire(app: Application) -> None:
             every if polling else timedelta(minutes=catchup.EVERY_MINUTES),
             catchup.PATIENCE if polling else timedelta(0),
         )
+        if polling:  # the lease outlives a slow read: another instance waits for it to end
+            length = max(every * 3, timedelta(seconds=config.ok.request_timeout * 2))
+            app.ok_reader = Turn(app.uow, READER, app.outbox.instance, app.clock, length)
         job = partial(poll_ok if polling else every_ok, app)
         minutes = every.total_seconds() / 60 if polling else catchup.EVERY_MINUTES
         app.scheduler.every("replies:ok-catch-up", job, minutes)
