@@ -13,9 +13,11 @@ told which span to look through on ok.ru. Live webhooks and the catch-up take on
 messages one at a time, so a message joins a waiting ticket once.
 
 Without [web] public_base_url OK has nowhere to send webhooks, and the same read is the only
-intake: bot/app_replies.py runs it every [ok] read_messages_every_seconds. Several instances
-may read the same span at once: the intake takes each message once by its id. A read OK fails
-for a moment is then told only if it lasts PATIENCE (the next read comes in seconds anyway).
+intake: bot/app_replies.py runs it every [ok] read_messages_every_seconds, in one instance at a
+time (the one holding a lease, bot/leases.py). Should two read the same span anyway (one took
+over while the other's slow read went on), the intake takes each message once by its id. A read
+OK fails for a moment is then told only if it lasts PATIENCE (the next read comes in seconds
+anyway).
 """
 
 from __future__ import annotations
