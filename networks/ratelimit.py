@@ -101,6 +101,7 @@ class Pace:
         self.network = ""  # the label of its waits in /metrics (set by pace_for)
         self.shared: SharedBudget | None = None  # with [redis] url: one budget per token
         self.token = ""  # the token's hash (token_key), the shared budget's name
+        self._lead = 0.05  # seconds a row's mark takes to clear (see `_until`)
 
     def pause(self, seconds: float, key: Any = None) -> None:
         """The network said "wait `seconds`" for this key (None: for every call)."""
@@ -125,39 +126,79 @@ class Pace:
                 await wire.waiting()
             await asyncio.sleep(delay)
         local: list[tuple[SlidingWindow, float]] = []
-        shared: list[Stamp] = []
+        booked: list[Stamp] = []
         if key is not None and self.key_rate is not None:
-            limiter = self._limiter(key)
-            moment = await _acquire(limiter, cost, wire)
-            if isinstance(limiter, SlidingWindow) and moment is not None:
-                local.append((limiter, moment))
-            if self.shared is not None:
-                rate = self.key_rate(key)
-                shared += await self.shared.take(
-                    self.token, key, rate.count, rate.seconds, cost, before_sleep, rate.window
-                )
-        moment = await _acquire(self._overall, cost, wire)
-        if isinstance(self._overall, SlidingWindow) and moment is not None:
-            local.append((self._overall, moment))
-        if self.shared is not None:
-            rate = self.overall_rate
-            shared += await self.shared.take(
-                self.token, None, rate.count, rate.seconds, cost, before_sleep, rate.window
-            )
+            if not self._booked(self.key_rate(key)):
+                limiter = self._limiter(key)
+                moment = await _acquire(limiter, cost, wire)
+                if isinstance(limiter, SlidingWindow) and moment is not None:
+                    local.append((limiter, moment))
+            stamps = await self._share(key, self.key_rate(key), cost, before_sleep)
+            await self._until(stamps, wire, clear=False)
+            booked += stamps
+        if not self._booked(self.overall_rate):
+            moment = await _acquire(self._overall, cost, wire)
+            if isinstance(self._overall, SlidingWindow) and moment is not None:
+                local.append((self._overall, moment))
+        stamps = await self._share(None, self.overall_rate, cost, before_sleep)
+        await self._until(stamps, wire, clear=True)
+        booked += stamps
         waited = loop.time() - started
         if waited > 0.001:
             metrics.RATE_LIMIT_WAITS.labels(self.network or "other").inc(waited)
         if wire is not None:
             before = loop.time()
-            await wire.going()
-            if loop.time() - before > 0.001:
+            await wire.going()  # at once when `_until` cleared it already
+            took = loop.time() - before
+            if took > 0.001:
                 # The mark was cleared on disk first: the call goes only now, and the network
                 # will count it from now; counted from its turn, the call `count` later would
                 # come early and be refused.
                 for limiter, moment in local:
                     limiter.restamp(moment)
-                if shared and self.shared is not None:
-                    await self.shared.restamp(shared)
+        if booked and self.shared is not None:
+            await self.shared.confirm(booked)  # each booked moment becomes when it really went
+
+    def _booked(self, rate: Rate) -> bool:
+        """A window booked in Redis needs no turn in process first: waiting for it there too
+        would come before the booking (out of the instances' order) and with no lead to clear
+        the row's mark (see `_until`). Redis away, the process's own window paces again."""
+        return rate.window and self.shared is not None and not self.shared.failed
+
+    async def _share(
+        self, key: Any, rate: Rate, cost: float, before_sleep: Callable[[], Awaitable[None]] | None
+    ) -> list[Stamp]:
+        """With [redis] url: this call's turns in the token's shared budget; a window is booked
+        (the moments returned, to sleep until), a leaky bucket waited for here."""
+        if self.shared is None:
+            return []
+        if rate.window:
+            return await self.shared.book(self.token, key, rate.count, rate.seconds, cost)
+        await self.shared.take(self.token, key, rate.count, rate.seconds, cost, before_sleep)
+        return []
+
+    async def _until(self, stamps: list[Stamp], wire: Wire | None, clear: bool) -> None:
+        """Sleep until the booked moment. Inside a publication the row is marked "waiting,
+        nothing out" for a wait longer than the mark takes to write, and (`clear`: the last
+        wait before the request) the mark is cleared `_lead` seconds before the moment, so the
+        request leaves on time instead of one database write late: in a window counted from
+        when calls arrive, every call late moves all the turns after it on."""
+        if not stamps:
+            return
+        loop = asyncio.get_running_loop()
+        at = loop.time() + max(s.wait for s in stamps)
+        if wire is not None and at - loop.time() > self._lead:
+            await wire.waiting()
+            if clear:
+                await asyncio.sleep(max(at - self._lead - loop.time(), 0.0))
+                before = loop.time()
+                await wire.going()
+                took = loop.time() - before
+                # twice the last write, kept within 10..250 ms
+                self._lead = min(max(2 * took, 0.9 * self._lead, 0.01), 0.25)
+        rest = at - loop.time()
+        if rest > 0:
+            await asyncio.sleep(rest)
 
     async def call(
         self,

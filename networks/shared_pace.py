@@ -45,46 +45,81 @@ redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now) * 1000) + 
 return '0'
 """
 
-# A sliding window (networks/window.py), shared: KEYS[1] the moments of the last `count` calls,
-# oldest first; ARGV[1]: count, ARGV[2]: the window's seconds (with its margin). Returns 0 when
-# the call may go now (its moment, Redis's now, is kept), else the seconds until it may, as text.
-WINDOW = """
+# A sliding window (networks/window.py), shared, as reservations: KEYS[1] holds the moments of
+# the calls that went or are booked to go (none older than the window), ARGV[1]: count, ARGV[2]:
+# the window's seconds (with its margin). Each call books the first moment the window allows
+# after every call booked before it, and is told how long until then: the calls of every
+# instance go in the order they asked (when each asked again after a sleep instead, the one
+# whose sleep ended first took the turn, and a call could lose turn after turn), and each sleeps
+# once, to its own moment, so none comes late for having asked again. Returns "stamp wait".
+BOOK = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
 local count = tonumber(ARGV[1])
 local span = tonumber(ARGV[2])
-local turns = redis.call('LRANGE', KEYS[1], 0, -1)
-if #turns >= count then
-  local wait = tonumber(turns[#turns - count + 1]) + span - now
-  if wait > 0 then return tostring(wait) end
+local turns = {}
+for _, t in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  t = tonumber(t)
+  if t > now - span then turns[#turns + 1] = t end
 end
-local stamp = string.format('%.6f', now)
-redis.call('RPUSH', KEYS[1], stamp)
-redis.call('LTRIM', KEYS[1], -count, -1)
-redis.call('PEXPIRE', KEYS[1], math.ceil(span * 1000) + 1000)
-return 'go ' .. stamp
+table.sort(turns)
+local at = now
+if #turns >= count then at = math.max(now, turns[#turns - count + 1] + span) end
+turns[#turns + 1] = at
+table.sort(turns)
+redis.call('DEL', KEYS[1])
+for _, t in ipairs(turns) do redis.call('RPUSH', KEYS[1], string.format('%.6f', t)) end
+redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
+return string.format('%.6f', at) .. ' ' .. tostring(at - now)
 """
 
-# A call written down at ARGV[3] only went now: its moment moves to now (the newest, last).
-RESTAMP = """
+# The call booked at ARGV[3] goes now: its moment becomes now, if the window of the calls gone
+# before it allows (one that left late moves the window on, as the network will count it);
+# else it is booked again at the first moment that does, and told how long until then.
+# Returns "go stamp" or "wait stamp seconds".
+CONFIRM = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
-if redis.call('LREM', KEYS[1], 1, ARGV[3]) == 1 then
-  redis.call('RPUSH', KEYS[1], string.format('%.6f', now))
-  redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
-  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000) + 1000)
+local count = tonumber(ARGV[1])
+local span = tonumber(ARGV[2])
+local turns, past = {}, {}
+local mine = true
+for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  if mine and raw == ARGV[3] then
+    mine = false
+  else
+    local t = tonumber(raw)
+    if t > now - span then
+      turns[#turns + 1] = t
+      if t <= now then past[#past + 1] = t end
+    end
+  end
 end
-return 1
+table.sort(past)
+local at, answer = now, nil
+if #past >= count then
+  local free = past[#past - count + 1] + span
+  if free > now then at = free end
+end
+turns[#turns + 1] = at
+table.sort(turns)
+redis.call('DEL', KEYS[1])
+for _, t in ipairs(turns) do redis.call('RPUSH', KEYS[1], string.format('%.6f', t)) end
+redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
+if at > now then return 'wait ' .. string.format('%.6f', at) .. ' ' .. tostring(at - now) end
+return 'go ' .. string.format('%.6f', at)
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class Stamp:
-    """A call's moment in a shared window, as Redis wrote it down."""
+    """A call's booked moment in a shared window, as Redis wrote it down; `wait`: seconds from
+    the booking until then."""
 
     name: str
     args: list[Any]
     moment: str
+    wait: float = 0.0
 
 
 class SharedBudget:
@@ -93,10 +128,18 @@ class SharedBudget:
     def __init__(self, url: str, prefix: str) -> None:
         self._redis = Redis.from_url(url)
         self._script = self._redis.register_script(GCRA)
-        self._window = self._redis.register_script(WINDOW)
-        self._restamp = self._redis.register_script(RESTAMP)
+        self._book = self._redis.register_script(BOOK)
+        self._confirm = self._redis.register_script(CONFIRM)
         self._prefix = prefix
         self.failed = False  # Redis went away: paced per process until it answers again
+
+    def _name(self, token: str, key: Any) -> str:
+        return f"{self._prefix}:pace:{token}:{key if key is not None else '*'}"
+
+    def _unavailable(self, exc: Exception) -> None:
+        if not self.failed:
+            log.warning("shared pacing unavailable, pacing per process: %s", exc)
+        self.failed = True
 
     async def take(
         self,
@@ -106,47 +149,65 @@ class SharedBudget:
         seconds: float,
         cost: float,
         before_sleep: Callable[[], Awaitable[None]] | None = None,
-        window: bool = False,
-    ) -> list[Stamp]:
-        """Wait for this call's turn (`cost` turns) in the token's shared budget for `key`;
-        `before_sleep()` first when it has to wait (bot/wire.py: "nothing out" on disk).
-        `window`: count in any `seconds` (networks/window.py), not a leaky bucket; then the
-        moments written down for it are returned, for `restamp`."""
-        name = f"{self._prefix}:pace:{token}:{key if key is not None else '*'}"
-        if window:
-            script, args = self._window, [max(1, int(count)), seconds + MARGIN]
-            name += ":w"
-        else:
-            script, args = self._script, [seconds / count, seconds / count * (count - 1)]
-        stamps: list[Stamp] = []
+    ) -> None:
+        """Wait for this call's turn (`cost` turns) in the token's shared leaky bucket for
+        `key`; `before_sleep()` first when it has to wait (bot/wire.py: "nothing out" on disk).
+        A network's window (`Rate.window`) is booked instead: `book`, then `confirm`."""
+        name = self._name(token, key)
+        args = [seconds / count, seconds / count * (count - 1)]
         for _ in range(max(1, round(cost))):
             while True:
                 try:
-                    answer = (await script(keys=[name], args=args)).decode()
+                    answer = (await self._script(keys=[name], args=args)).decode()
                 except (RedisError, OSError) as exc:
-                    if not self.failed:
-                        log.warning("shared pacing unavailable, pacing per process: %s", exc)
-                    self.failed = True
-                    return stamps
+                    self._unavailable(exc)
+                    return
                 self.failed = False
-                if answer.startswith("go "):
-                    stamps.append(Stamp(name, args, answer[3:]))
-                    break
                 wait = float(answer)
                 if wait <= 0:
                     break
                 if before_sleep is not None:
                     await before_sleep()
                 await asyncio.sleep(wait)
+
+    async def book(
+        self, token: str, key: Any, count: float, seconds: float, cost: float
+    ) -> list[Stamp]:
+        """Book `cost` turns in the token's shared window for `key` (count in any `seconds`,
+        networks/window.py), in the order asked across instances; the caller sleeps until each
+        stamp's `wait` is over, then calls `confirm` right before its request goes. Nothing
+        booked (an empty list) when Redis is away."""
+        name = self._name(token, key) + ":w"
+        args = [max(1, int(count)), seconds + MARGIN]
+        stamps: list[Stamp] = []
+        for _ in range(max(1, round(cost))):
+            try:
+                answer = (await self._book(keys=[name], args=args)).decode()
+            except (RedisError, OSError) as exc:
+                self._unavailable(exc)
+                return stamps
+            self.failed = False
+            moment, wait = answer.split(" ")
+            stamps.append(Stamp(name, args, moment, max(float(wait), 0.0)))
         return stamps
 
-    async def restamp(self, stamps: list[Stamp]) -> None:
-        """These calls only went now (networks/window.py, `SlidingWindow.restamp`)."""
-        try:
-            for stamp in stamps:
-                await self._restamp(keys=[stamp.name], args=[*stamp.args, stamp.moment])
-        except (RedisError, OSError) as exc:
-            log.warning("shared pacing: a call's moment not moved: %s", exc)
+    async def confirm(self, stamps: list[Stamp]) -> None:
+        """These booked calls go now: each moment becomes now, or, when a call before them left
+        late (the network counts from when it arrived), they wait until the window allows."""
+        for stamp in stamps:
+            while True:
+                try:
+                    answer = (
+                        await self._confirm(keys=[stamp.name], args=[*stamp.args, stamp.moment])
+                    ).decode()
+                except (RedisError, OSError) as exc:
+                    self._unavailable(exc)
+                    return
+                parts = answer.split(" ")
+                stamp.moment = parts[1]
+                if parts[0] == "go":
+                    break
+                await asyncio.sleep(float(parts[2]))
 
     async def close(self) -> None:
         await self._redis.aclose()
