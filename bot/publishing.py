@@ -114,6 +114,7 @@ class Outbox(Workers, Reconciliation, Decisions):
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
+        await self.release_predecessors()
         await self.reconcile()
         for network in self._publishers:
             self._wake[network] = asyncio.Event()
@@ -244,7 +245,11 @@ class Outbox(Workers, Reconciliation, Decisions):
         else:
             await self._finish(row, PublicationState.failed, error=exc.message)
 
-    async def _again(self, row: Publication, retry_after: float | None, error: str) -> None:
+    async def _again(
+        self, row: Publication, retry_after: float | None, error: str, at: datetime | None = None
+    ) -> None:
+        """Due again after the wait asked for (or `retry_delay_seconds`); `at`: at that moment
+        instead (a crash's row keeps its place: bot/publishing_reconcile.py)."""
         metrics.RETRIES.labels(row.network).inc()
         delay = min(retry_after or self._settings.retry_delay_seconds, 60.0)
         async with self._uow() as uow:
@@ -252,7 +257,7 @@ class Outbox(Workers, Reconciliation, Decisions):
                 row.id,
                 IN_FLIGHT,
                 state=PublicationState.scheduled,
-                due_at=self._clock() + timedelta(seconds=delay),
+                due_at=at or self._clock() + timedelta(seconds=delay),
                 claimed_by=None,
                 lease_until=None,
                 waiting=False,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -47,7 +48,9 @@ class Reconciliation:
     kept: OutcomeNotices
 
     # Provided by the Outbox.
-    async def _again(self, row: Publication, retry_after: float | None, error: str) -> None:
+    async def _again(
+        self, row: Publication, retry_after: float | None, error: str, at: datetime | None = None
+    ) -> None:
         raise NotImplementedError
 
     async def _published(self, row: Publication, result: Published) -> None:
@@ -69,16 +72,18 @@ class Reconciliation:
         outgoing: OutgoingPost,
         reason: str,
         retries_left: bool,
+        at: datetime | None = None,
     ) -> None:
-        """The request may have been applied. Send again only where the network de-duplicates."""
+        """The request may have been applied. Send again only where the network de-duplicates;
+        `at`: due again then (see `_again`)."""
         if _idempotent(publisher) and self._within_window(publisher, row) and retries_left:
-            await self._again(row, None, error=reason)
+            await self._again(row, None, error=reason, at=at)
             return
         found = await self._look_for(publisher, outgoing, row)
         if found is not None:
             await self._published(row, found)
         elif _idempotent(publisher) and retries_left:
-            await self._again(row, None, error=reason)  # not on the wall: sending is safe
+            await self._again(row, None, error=reason, at=at)  # not on the wall: sending is safe
         elif _idempotent(publisher):
             # Not there, and sending again stays safe: a plain failure with «Повторить».
             await self._finish(row, PublicationState.failed, error=reason)
@@ -118,6 +123,30 @@ class Reconciliation:
             except Exception:
                 log.exception("outbox heartbeat failed; trying again")
 
+    async def release_predecessors(self) -> int:
+        """At start: the rows an earlier process on this host left waiting their turn (killed,
+        it restarted before their lease ran out) are due again now, not once it runs out; how
+        many. Only rows with nothing out: releasing one whose process lives after all (another
+        host of the same name) costs that process its turn, never a second copy (its mark cannot
+        be cleared any more, bot/wire.py, so its request does not go)."""
+        host, _, _ = self.instance.partition(":")
+        now = self._clock()
+        async with self._uow() as uow:
+            rows = await uow.outbox.waiting_under(f"{host}:")
+        released = 0
+        for row in rows:
+            if row.claimed_by == self.instance or _alive(row.claimed_by or ""):
+                continue
+            async with self._uow() as uow:
+                won = await uow.outbox.release_waiting(row, now)
+                await uow.commit()
+            if won:
+                released += 1
+        if released:
+            log.warning("%s publications an earlier run left waiting are due again", released)
+            self.wake()
+        return released
+
     async def reconcile(self) -> int:
         """Settle the rows of instances that died mid-publication; returns how many."""
         now = self._clock()
@@ -153,8 +182,29 @@ class Reconciliation:
         async with self._uow() as uow:
             view = await load_view(uow, self._media, row.post_id)
         outgoing = self._outgoing(view, row)
-        await self._unknown(row, publisher, outgoing, CUT_OFF, True)
+        # Sent again (by its key) in its own place in the queue: due again at a later moment,
+        # behind a backlog, it went out after every post due before that moment (measured:
+        # a post due 27 s into a run published last, 120 s past its turn).
+        await self._unknown(row, publisher, outgoing, CUT_OFF, True, at=row.due_at)
         self.wake()
+
+
+def _alive(instance: str) -> bool:
+    """Whether the process an instance name of this host names still runs (not this one: a
+    container's process has the same pid at each start)."""
+    try:
+        pid = int(instance.split(":")[1])
+    except (IndexError, ValueError):
+        return True  # not a name of ours: leave it to its lease
+    if pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _idempotent(publisher: Publisher) -> bool:

@@ -158,6 +158,20 @@ class OutboxRows(Repository):
         )
         return result.rowcount == 1
 
+    async def waiting_under(self, prefix: str) -> list[Publication]:
+        """Rows waiting their turn with nothing out, claimed by an instance whose name starts
+        with `prefix` (one host's instances: bot/publishing.py's `instance_name`)."""
+        query = (
+            select(Publication)
+            .where(
+                col(Publication.state).in_(IN_FLIGHT),
+                Publication.waiting.is_(True),
+                col(Publication.claimed_by).startswith(prefix, autoescape=True),
+            )
+            .order_by(col(Publication.id))
+        )
+        return list((await self.session.exec(query)).all())
+
     async def release_waiting(self, publication: Publication, now: datetime) -> bool:
         """An abandoned row that was waiting with nothing out is simply due again (its time
         kept, so it goes first); one instance wins it, its lease still the expired one."""
