@@ -30,6 +30,7 @@ from bot.domain import Network
 from bot.duty import Duty
 from bot.editorial import Desk
 from bot.health import Health
+from bot.instances import Presence
 from bot.journal import Journal
 from bot.leases import Turn
 from bot.media import MediaStore
@@ -98,6 +99,7 @@ class Application:
         self.web: WebServer | None = None
         self.ok_dialogs: OKDialogs | None = None  # the OK group's messages (bot/app_replies.py)
         self.ok_webhook: OKWebhook | None = None
+        self.presence: Presence | None = None  # the heartbeat (bot/instances.py)
         self.ok_catch_up: OKCatchUp | None = None  # what the webhooks missed (replies/catchup.py)
         self._ok_catch_up: asyncio.Task | None = None
         self.ok_poll_noted = False  # no public address: the admins know OK is polled
@@ -227,6 +229,7 @@ class Application:
         await self.scheduler.start()
         self.notifier.start()
         await app_features.tell_superseded(self)
+        await app_features.start_presence(self)
         app_networks.start_vk(self)
         app_formats.vk(self)
         app_features.start_moderation(self)

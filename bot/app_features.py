@@ -12,6 +12,7 @@ from bot import app_replies, token_sources
 from bot.access import AccessService, FloodGuard
 from bot.app_networks import access_checks
 from bot.domain import Network
+from bot.instances import Presence
 from bot.moderation.polling import CommentPoller, polled
 from bot.ports import CommentModerator
 from bot.registry import Registry
@@ -140,3 +141,20 @@ async def tell_superseded(app: Application) -> None:
 async def deliver_report(app: Application, person: Person, report: object) -> None:
     if person.telegram_id is not None:
         await send_report(app.bot, person.telegram_id, report, app.config.desk.tz)
+
+
+async def start_presence(app: Application) -> None:
+    """This instance's heartbeat; several instances without one Redis are told to the admins
+    (bot/instances.py), at start-up and whenever a heartbeat finds it."""
+    every = app.config.publish.lease_seconds
+    app.presence = Presence(
+        app.uow,
+        app.outbox.instance,
+        bool(app.config.redis.url),
+        app.clock,
+        every,
+        app.alerts.once,
+        app.alerts.resolved,
+    )
+    await app.presence.beat()
+    app.scheduler.every("instances:heartbeat", app.presence.beat, every / 60)

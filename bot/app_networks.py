@@ -7,7 +7,7 @@ With bot/app.py and bot/app_features.py, the modules of bot/ that name aiogram a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -20,7 +20,9 @@ from aiogram.types import BotCommand
 
 from bot import token_sources
 from bot.config import Config, Secrets
+from bot.dates import utcnow
 from bot.domain import Network
+from bot.instances import problem_now
 from bot.offline import with_db
 from bot.ports import AccessCheck, Publisher, StatsSource
 from bot.textsize import loads_without_nul
@@ -48,6 +50,7 @@ from networks.vk_wall import VKWall
 
 if TYPE_CHECKING:
     from bot.app import Application
+    from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +166,24 @@ async def doctor(config: Config, secrets: Secrets) -> tuple[bool, str]:
             await dialogs.close()
     where = token_sources.sources(checks, choice, config.desk.tz) + unread
     text = report(results, ok_too=True) + "\n\n" + where
-    return all(not problems for _, problems in results), text
+    several = await _instances(config)
+    if several:
+        text += f"\n\n✗ Экземпляры бота: {several}"
+    return all(not problems for _, problems in results) and not several, text
+
+
+async def _instances(config: Config) -> str | None:
+    """Several instances running now without one Redis (bot/instances.py), from the database."""
+
+    async def work(uow: Callable[[], UnitOfWork]) -> str | None:
+        async with uow() as unit:
+            return await problem_now(unit, utcnow(), config.publish.lease_seconds)
+
+    try:
+        return await with_db(config, work)
+    except Exception as exc:  # the database is down: the tokens' checks still stand
+        log.warning("doctor: running instances not read: %s", type(exc).__name__)
+        return None
 
 
 async def _choice(config: Config, env: Secrets) -> token_sources.Choice:

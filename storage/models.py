@@ -209,6 +209,7 @@ from storage.audit import AuditHead  # noqa: E402, F401
 from storage.cursors import NetworkCursor  # noqa: E402, F401  (MAX's marker)
 from storage.delivery import UndeliveredNotice  # noqa: E402, F401  (a table of its own module)
 from storage.formats import Broadcast, Contest, PostPoll  # noqa: E402, F401  (issue 11)
+from storage.instances import DeskInstance  # noqa: E402, F401  (the running instances)
 from storage.leases import Lease  # noqa: E402, F401  (one instance at a time)
 from storage.plan import Announcement, FeedToken, PlanItem  # noqa: E402, F401
 from storage.registry import RegistryAccount, StoredToken  # noqa: E402, F401

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import models  # noqa: F401  (first: models imports formats at its end)
 from storage.cursors import Cursors
 from storage.formats import Formats
+from storage.instances import Instances
 from storage.leases import Leases
 from storage.outbox import OutboxRows
 from storage.plan import Announcements, Feeds, PlanItems
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.formats = Formats(self.session)
         self.vk_photos = VKMessagePhotos(self.session)
         self.leases = Leases(self.session)
+        self.instances = Instances(self.session)
         return self
 
     async def __aexit__(
