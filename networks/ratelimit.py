@@ -52,7 +52,7 @@ from vkbottle import VKAPIError
 from bot import metrics
 from bot.wire import WIRE, Wire
 from networks.shared_pace import SharedBudget, Stamp
-from networks.window import SlidingWindow
+from networks.window import MARGIN, SlidingWindow
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ RetryAfter = Callable[[BaseException], float | None]
 Refused = Callable[[BaseException], bool]
 
 Limiter = AsyncLimiter | SlidingWindow
+
+# A shared window's margin after refusals: grows by a step at each, eases back at each success.
+MARGIN_STEP, MARGIN_MOST, MARGIN_EASING = 0.004, 0.04, 0.99
 
 MAX_KEYS = 2000  # idle per-chat limiters beyond this are dropped (they are full again anyway)
 
@@ -102,6 +105,7 @@ class Pace:
         self.shared: SharedBudget | None = None  # with [redis] url: one budget per token
         self.token = ""  # the token's hash (token_key), the shared budget's name
         self._lead = 0.05  # seconds a row's mark takes to clear (see `_until`)
+        self.margin = MARGIN  # added to a window booked in Redis; grows after each refusal
 
     def pause(self, seconds: float, key: Any = None) -> None:
         """The network said "wait `seconds`" for this key (None: for every call)."""
@@ -109,7 +113,12 @@ class Pace:
         self._paused[key] = max(self._paused.get(key, 0.0), until)
 
     async def wait(self, key: Any = None, cost: float = 1) -> None:
-        """Wait until a call for `key` may go: pauses first, then the key's and overall limiters.
+        """Wait until a call for `key` may go (see `_wait`)."""
+        await self._wait(key, cost)
+
+    async def _wait(self, key: Any = None, cost: float = 1) -> list[Stamp]:
+        """Wait until a call for `key` may go: pauses first, then the key's and overall limiters;
+        the turns it booked in a shared window (confirmed: now its moments there).
 
         Inside a publication (bot/wire.py) its row is marked "waiting, nothing out" before any
         sleep, and the mark cleared before the call goes; with no sleep, nothing is written."""
@@ -158,6 +167,7 @@ class Pace:
                     limiter.restamp(moment)
         if booked and self.shared is not None:
             await self.shared.confirm(booked)  # each booked moment becomes when it really went
+        return booked
 
     def _booked(self, rate: Rate) -> bool:
         """A window booked in Redis needs no turn in process first: waiting for it there too
@@ -173,7 +183,9 @@ class Pace:
         if self.shared is None:
             return []
         if rate.window:
-            return await self.shared.book(self.token, key, rate.count, rate.seconds, cost)
+            return await self.shared.book(
+                self.token, key, rate.count, rate.seconds, cost, self.margin
+            )
         await self.shared.take(self.token, key, rate.count, rate.seconds, cost, before_sleep)
         return []
 
@@ -214,21 +226,45 @@ class Pace:
         `refused(exc)` says whether a "slow down" answer means the request was not applied (all
         of them but VK's error 10 do); inside a publication that request counts as not out."""
         waited = 0.0
+        booked: list[Stamp] = []
         while True:
-            await self.wait(key, cost)
+            if booked and self.shared is not None:
+                # Refused on its booked turn in a shared window: it came a few ms early for the
+                # network (its margin is wider now); it goes again in the same turn, a margin
+                # later, instead of booking anew behind every call booked meanwhile (2 s back
+                # in a queue of VK's, and out of its order).
+                await asyncio.sleep(self.margin)
+                await self.shared.confirm(booked)
+                if (wire := WIRE.get()) is not None:
+                    await wire.going()  # its request is out again from here
+            else:
+                booked = await self._wait(key, cost)
             try:
-                return await make_request()
+                answer = await make_request()
             except Exception as exc:
                 seconds = retry_after(exc)
                 wire = WIRE.get()
                 if seconds is not None and wire is not None and refused(exc):
                     wire.refused()
+                if seconds is not None:
+                    # Refused for coming early: the calls reach the network with more spread
+                    # than the window's margin allows (a loaded machine, a far network). Each
+                    # refusal costs a turn and the call's place; a wider margin costs 1 ms a
+                    # window per ms.
+                    self.margin = min(self.margin + MARGIN_STEP, MARGIN_MOST)
                 if seconds is None or waited + seconds > self.max_wait:
                     raise
                 waited += seconds
                 self.waited += seconds
                 log.info("rate limited (%s): waiting %.1f s before trying again", key, seconds)
+                if booked and refused(exc) and seconds <= self.overall_rate.seconds:
+                    waited -= seconds - self.margin  # the same turn again, a margin later
+                    continue
+                booked = []
                 self.pause(seconds, key)
+            else:
+                self.margin = max(MARGIN, self.margin * MARGIN_EASING)  # back, slowly
+                return answer
 
     def _limiter(self, key: Any) -> Limiter:
         limiter = self._keys.get(key)

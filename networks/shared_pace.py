@@ -171,14 +171,21 @@ class SharedBudget:
                 await asyncio.sleep(wait)
 
     async def book(
-        self, token: str, key: Any, count: float, seconds: float, cost: float
+        self,
+        token: str,
+        key: Any,
+        count: float,
+        seconds: float,
+        cost: float,
+        margin: float = MARGIN,
     ) -> list[Stamp]:
         """Book `cost` turns in the token's shared window for `key` (count in any `seconds`,
         networks/window.py), in the order asked across instances; the caller sleeps until each
         stamp's `wait` is over, then calls `confirm` right before its request goes. Nothing
-        booked (an empty list) when Redis is away."""
+        booked (an empty list) when Redis is away. `margin`: added to the window (the network
+        counts a call when it arrives, a little after it left)."""
         name = self._name(token, key) + ":w"
-        args = [max(1, int(count)), seconds + MARGIN]
+        args = [max(1, int(count)), seconds + margin]
         stamps: list[Stamp] = []
         for _ in range(max(1, round(cost))):
             try:

@@ -111,6 +111,10 @@ async def test_through_redis_the_instances_calls_go_in_the_order_they_asked() ->
         pace = Pace(Rate(2, 0.2, window=True))
         pace.shared, pace.token = budget, "token-hash"
         paces.append(pace)
+    for budget in budgets:  # connected, scripts loaded: a first call's set-up is not the test's
+        warm = Pace(Rate(100, 0.2, window=True))
+        warm.shared, warm.token = budget, "another-token"
+        await warm.wait()
     loop = asyncio.get_running_loop()
     order: list[int] = []
     moments: list[float] = []
@@ -127,14 +131,13 @@ async def test_through_redis_the_instances_calls_go_in_the_order_they_asked() ->
     await asyncio.gather(*calls)
     for budget in budgets:
         await budget.close()
-    assert order == list(range(12))
+    turns = [n // 2 for n in order]  # two calls a turn; within one, either may be first
+    assert turns == sorted(turns), order
     assert most_in_any_window(moments, 0.2 - 0.02) <= 2
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL to run")
-async def test_through_redis_a_rows_mark_is_cleared_before_its_turn_so_it_goes_on_time() -> (
-    None
-):
+async def test_through_redis_a_rows_mark_is_cleared_before_its_turn_so_it_goes_on_time() -> None:
     # A window counts calls from when they arrive: a call one database write late moves every
     # turn after it on by that much (the bench: VK at 2.86 posts a second of its 3).
     assert REDIS_URL is not None
@@ -165,3 +168,29 @@ async def test_through_redis_a_rows_mark_is_cleared_before_its_turn_so_it_goes_o
     assert marks == [True, False]  # it did wait with nothing out, and said so on disk
     assert second - first < 0.3 + 0.035  # on its turn, not a write after it
     assert third - second >= 0.3 - 0.01
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL to run")
+async def test_through_redis_a_call_refused_on_its_turn_goes_again_in_that_turn() -> None:
+    # Refused for arriving a few ms early, it used to pause and book anew: a window later, behind
+    # every call booked meanwhile.
+    assert REDIS_URL is not None
+    budget = SharedBudget(REDIS_URL, f"test-{secrets.token_hex(4)}")
+    pace = Pace(Rate(1, 1.0, window=True))
+    pace.shared, pace.token = budget, "token-hash"
+    loop = asyncio.get_running_loop()
+    tries: list[float] = []
+
+    async def request() -> str:
+        tries.append(loop.time())
+        if len(tries) == 1:
+            raise RuntimeError("too many requests per second")
+        return "posted"
+
+    try:
+        answer = await pace.call(request, retry_after=lambda exc: 1 / 3)
+    finally:
+        await budget.close()
+    assert answer == "posted"
+    assert tries[1] - tries[0] < 0.2  # the same turn, a margin later
+    assert pace.margin > MARGIN  # and the margin wider for the calls after it
