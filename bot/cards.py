@@ -97,8 +97,11 @@ def draft_card(view: PostView, checks: dict[Network, Check], today: datetime, tz
     if view.poll is not None:
         lines += ["", poll_summary(view.poll, tz)]
     lines += ["", check_summary(checks)]
+    # With the draft's files wherever it is shown: VK's card carries its photos (Telegram's
+    # answers send the text; its album goes with the first card, handlers/telegram/render.py).
     return Card(
         "\n".join(lines),
+        media=view.media,
         buttons=(
             (
                 Button("Одобрить", Action.approve, post.id),

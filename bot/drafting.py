@@ -156,8 +156,7 @@ class Drafting:
             async with core.uow() as uow:
                 department = await uow.departments.get(view.report.department_id)
             view = replace(view, department=department.name if department else "")
-        card = replace(core.preview(view), media=view.media)
-        await core.board.show(CARD_KIND, post_id, card)
+        await core.board.show(CARD_KIND, post_id, core.preview(view))
 
     # ---- editing ------------------------------------------------------------------------------
     async def start_edit(self, post_id: int, actor: Person) -> Card:
@@ -205,8 +204,7 @@ class Drafting:
             await audit(uow, now, action, actor=actor, obj=f"post:{post_id}")
             await uow.commit()
             view = await core.view(uow, post_id)
-        # With the draft's files: VK shows them on the card (Telegram's card stays text).
-        card = replace(core.preview(view), media=view.media)
+        card = core.preview(view)  # with the draft's files, which VK's card shows
         if view.post.state != PostState.draft:
             text = card.text + f"\n\nСостояние: {PostState(view.post.state).title}."
             card = Card(text, media=view.media)

@@ -78,8 +78,8 @@ def require_editor(person: Person) -> None:
 
 async def show(chat: VKChat, turn: Turn, card: Card, post_id: int = 0) -> None:
     """A card as a new message; one of a post is remembered, so the core redraws it when the
-    post changes and an older copy cannot act on what has changed since. A draft's card after
-    an edit carries its photos, as the first one did."""
+    post changes and an older copy cannot act on what has changed since. A draft's card (after
+    an edit, «Отменить», from «Черновики», after a poll...) carries its photos, as the first did."""
     message_id = await chat.show(turn, card)
     if post_id:
         await chat.desk.remember_card(post_id, CardRef(f"vk:{turn.peer_id}", message_id))

@@ -4,6 +4,7 @@ editor who works in VK: the same questions and the same core calls as in Telegra
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,8 @@ from bot.broadcasts import parse_link
 from bot.contests import parse_winners
 from bot.formats import FORMAT_ACTIONS, poll_kind_card
 from bot.polls import parse_options, parse_question
-from bot.ports import Action, Card, PollSpec
+from bot.ports import Action, PollSpec
+from handlers.vk import deciding
 from handlers.vk.chat import Turn, VKChat
 from handlers.vk.render import card_keyboard
 from storage.models import Person
@@ -154,4 +156,6 @@ async def done(chat: VKChat, turn: Turn, post_id: int, what: str) -> None:
     await chat.states.delete(turn.peer_id)
     desk = chat.desk  # type: ignore[attr-defined]
     card = desk.preview(await desk.view(post_id))
-    await chat.say(turn, f"{what}\n\n{card.text}", card_keyboard(Card(card.text, card.buttons)))
+    # The draft's card anew, with its photos, and remembered for the core's redraws (as
+    # Telegram's show_draft remembers it).
+    await deciding.show(chat, turn, replace(card, text=f"{what}\n\n{card.text}"), post_id)

@@ -14,8 +14,9 @@ from sqlmodel import select
 from sandbox.stage import VK_GROUP_ID, Stage
 from storage.vk_photos import VKMessagePhoto
 from tests.e2e.conftest import PHOTO_A, PHOTO_B, Chat, report_event
+from tests.e2e.test_polls import add_poll
 from tests.e2e.test_vk_editor import VK_EDITOR, join_vk_editor, redrawn
-from tests.e2e.test_vk_reporter import keyboard, labels
+from tests.e2e.test_vk_reporter import VKPerson, keyboard, labels
 
 
 def photos_of(stage: Stage, message: dict) -> list[bytes]:
@@ -33,6 +34,15 @@ async def stored_uploads(stage: Stage) -> int:
 
 def uploads(stage: Stage) -> int:
     return sum(1 for method, _ in stage.vk.requests if method == "photos.saveMessagesPhoto")
+
+
+async def draft_for_vk_editor(
+    stage: Stage, admin: Chat, reporter: Chat, photos: tuple[bytes, ...]
+) -> tuple[VKPerson, dict]:
+    """A VK-only editor, and the first card of a report with these photos."""
+    vk_editor = await join_vk_editor(stage, admin)
+    await report_event(reporter, photos=photos)
+    return vk_editor, await vk_editor.expect("Новое сообщение № 1")
 
 
 async def test_a_drafts_photos_come_with_its_vk_card_and_every_redraw_keeps_them(
@@ -130,4 +140,55 @@ async def test_the_card_after_new_attachments_carries_them(
     vk_editor.press(await vk_editor.expect("Получено вложений: 1"), "Готово")
     card = await vk_editor.expect("1 фото")
     assert photos_of(stage, card) == [PHOTO_B] and "Одобрить" in labels(card)
+    await vk_editor.answered()
+
+
+async def test_the_draft_after_cancelling_comes_with_its_photos(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor, card = await draft_for_vk_editor(stage, admin, reporter, (PHOTO_A, PHOTO_B))
+    vk_editor.press(card, "Одобрить")
+    ask = await vk_editor.expect("Когда публикуем?")
+    vk_editor.press(ask, labels(ask)[1])  # a quick time later today or tomorrow, not «Сейчас»
+    where = await redrawn(vk_editor, ask, "Куда публикуем")
+    vk_editor.press(where, "Готово")
+    vk_editor.press(await redrawn(vk_editor, where, "запланировано на"), "Отменить")
+    draft = await vk_editor.expect("отменена. Черновик снова ждёт решения")
+    assert photos_of(stage, draft) == [PHOTO_A, PHOTO_B] and "Одобрить" in labels(draft)
+    assert uploads(stage) == 2  # the first card's uploads, used again
+    vk_editor.press(draft, "Одобрить")  # the card was remembered with its photos
+    approved = await redrawn(vk_editor, draft, "Одобрено")
+    assert approved["attachments"] == draft["attachments"]
+    await vk_editor.answered()
+
+
+async def test_the_drafts_list_shows_each_drafts_photos_or_says_they_are_left_out(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor, _ = await draft_for_vk_editor(stage, admin, reporter, (PHOTO_A, PHOTO_B))
+    await report_event(reporter, photos=(PHOTO_B,))
+    await vk_editor.expect("Новое сообщение № 2")
+    vk_editor.send("Черновики")
+    first, second = [await vk_editor.expect(f"Новое сообщение № {n}") for n in (1, 2)]
+    assert photos_of(stage, first) == [PHOTO_A, PHOTO_B] and "Одобрить" in labels(first)
+    assert photos_of(stage, second) == [PHOTO_B] and uploads(stage) == 2
+    # VK refuses the listed card with its photos: it comes without them, saying so.
+    stage.vk.inject_fault("messages.send", "error", error_code=100)
+    vk_editor.send("Черновики")
+    refused = await vk_editor.expect("Новое сообщение № 1")
+    assert refused["attachments"] == [] and "Одобрить" in labels(refused)
+    assert "Фото не удалось приложить: 2 из 2" in refused["text"]
+    assert photos_of(stage, await vk_editor.expect("Новое сообщение № 2")) == [PHOTO_B]
+
+
+async def test_the_draft_after_adding_a_poll_comes_with_its_photos(
+    stage: Stage, admin: Chat, reporter: Chat
+) -> None:
+    vk_editor, card = await draft_for_vk_editor(stage, admin, reporter, (PHOTO_A,))
+    preview = await add_poll(vk_editor, card)  # type: ignore[arg-type]  # pressed and typed alike
+    assert photos_of(stage, preview) == [PHOTO_A] and "Одобрить" in labels(preview)
+    assert uploads(stage) == 1
+    vk_editor.press(preview, "Одобрить")  # remembered, as Telegram's card is: redrawn with them
+    approved = await redrawn(vk_editor, preview, "Одобрено")
+    assert approved["attachments"] == preview["attachments"]
     await vk_editor.answered()
