@@ -24,7 +24,11 @@ their turn with nothing out (bot/wire.py), which must come out published, not un
 LAST line printed is one JSON object:
 {"posts", "instances", "published", "duplicates", "lost", "uncertain", "in_flight_at_kill",
  "waiting_at_kill", "p50_late_s", "p99_late_s", "floor_s", "posts_per_s",
- "single_instance_posts_per_s"}
+ "desk_cpu_ms_per_publication", "bench_cpu_ms_per_publication", "single_instance_posts_per_s",
+ "single_instance_desk_cpu_ms_per_publication"}
+The CPU figures are the desks' CPU (all instances, /proc) and the bench process's own (its
+emulators), from scheduling the posts until the rows settle, per publication published: unlike
+the rates and the lateness, they hardly move with the machine's other load.
 """
 
 from __future__ import annotations
@@ -117,8 +121,60 @@ async def started(stage: Stage, runs: int, within: float = 180) -> None:
     )
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """A process's CPU (user + system) so far, from /proc (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DeskCPU:
+    """The desks' CPU from the moment the posts are scheduled until the rows settle (their
+    start-up before it left out; a restarted one's counted in): what publishing costs them."""
+
+    def __init__(self, desks: list[DeskProcess]) -> None:
+        self.desks = desks
+        self.spent = 0.0
+        self.start = {d.name: cpu_seconds(d.proc and d.proc.pid) for d in desks}
+
+    def before_exit(self, desk: DeskProcess) -> None:
+        """Its CPU up to now, before it is killed or stopped."""
+        self.spent += cpu_seconds(desk.proc and desk.proc.pid) - self.start.pop(desk.name, 0.0)
+
+    def total(self) -> float:
+        for desk in self.desks:
+            self.before_exit(desk)
+        return self.spent
+
+
 def _first(text: str) -> str:
     return text.strip().split("\n", 1)[0]
+
+
+async def database_work(ledger: Ledger) -> dict[str, int]:
+    """PostgreSQL's own counts for the run's database (none on SQLite): its transactions and
+    the row versions written to `publication` (a claim and an outcome are one each; a row's
+    "waiting" mark and its clearing two more)."""
+    if ledger.engine.dialect.name != "postgresql":
+        return {}
+    await asyncio.sleep(1.5)  # the counts reach the statistics within a second or so
+    async with ledger.engine.connect() as conn:
+        transactions = (
+            await conn.execute(
+                text(
+                    "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+                    " WHERE datname = current_database()"
+                )
+            )
+        ).scalar_one()
+        updates = (
+            await conn.execute(
+                text("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'publication'")
+            )
+        ).scalar_one()
+    return {"transactions": int(transactions), "publication_updates": int(updates)}
 
 
 async def at_the_kill(ledger: Ledger, pid: int) -> tuple[int, int]:
@@ -178,6 +234,8 @@ async def scenario(
             for desk in desks:
                 desk.start()
             await started(stage, instances)
+            cpu = DeskCPU(desks)
+            own_cpu = time.process_time()
             t0 = datetime.now(UTC) + timedelta(seconds=2)
             step = window / max(posts - 1, 1)
             due = [t0 + timedelta(seconds=i * step) for i in range(posts)]
@@ -189,6 +247,7 @@ async def scenario(
             await ledger.published_at_least(posts * len(networks) // 2, within=window + 36000)
             assert desks[0].proc is not None
             pid = desks[0].proc.pid
+            cpu.before_exit(desks[0])
             desks[0].kill()
             in_flight, waiting = await at_the_kill(ledger, pid)
             desks[0].start()
@@ -199,6 +258,8 @@ async def scenario(
             slowest = min(LIMITS[n][0] / LIMITS[n][1] for n in networks)
             deadline = window + 3 * posts / slowest + 300
             rows = await ledger.settled(within=deadline)
+            desk_cpu, own_cpu = cpu.total(), time.process_time() - own_cpu
+            work = await database_work(ledger)
             texts = await ledger.texts()
             times = await scheduled_times(ledger)
             if trace is not None and trace_to is not None:
@@ -234,6 +295,7 @@ async def scenario(
     published_at = [r.published_at for r in rows if r.published_at is not None]
     span = (max(published_at) - min(times.values())).total_seconds() or 1.0
     posts_out = len({r.post_id for r in rows if r.state == PublicationState.published})
+    out_rows = sum(r.state == PublicationState.published for r in rows) or 1
     return {
         "posts": posts,
         "instances": instances,
@@ -247,7 +309,13 @@ async def scenario(
         "p99_late_s": round(percentile(late, 0.99), 3),
         "floor_s": round(percentile(floor, 0.99), 3),
         "posts_per_s": round(posts_out / span, 3),
+        # CPU per published publication (post × network): the desks' (independent of the
+        # machine's load, unlike the rates), and the bench process's own (its emulators)
+        "desk_cpu_ms_per_publication": round(1000 * desk_cpu / out_rows, 2),
+        "bench_cpu_ms_per_publication": round(1000 * own_cpu / out_rows, 2),
         # per network: p50 and p99 lateness and the floor's p99, for reading the figures
+        # PostgreSQL's counts per publication published (stderr only), e.g. 2 updates each
+        "db_per_publication": {k: round(v / out_rows, 2) for k, v in work.items()},
         "by_network": {
             n: [
                 round(percentile(late_on[n], 0.5), 3),
@@ -277,7 +345,12 @@ async def main(
             print(json.dumps(single, ensure_ascii=False), file=sys.stderr, flush=True)
         print(f"took {time.monotonic() - started_at:.0f} s", file=sys.stderr)
     result.pop("by_network")  # on stderr above; the last line keeps the agreed keys
-    return {**result, "single_instance_posts_per_s": single["posts_per_s"]}
+    result.pop("db_per_publication")
+    return {
+        **result,
+        "single_instance_posts_per_s": single["posts_per_s"],
+        "single_instance_desk_cpu_ms_per_publication": single["desk_cpu_ms_per_publication"],
+    }
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ class Outbox(Workers, Reconciliation, Decisions):
         network = Network(row.network)
         publisher = self._publishers.get(network)
         async with self._uow() as uow:
-            view = await load_view(uow, self._media, row.post_id)
+            view = await load_view(uow, self._media, row.post_id, networks=False)
         outgoing = self._outgoing(view, row)
         grace = timedelta(minutes=self._settings.misfire_grace_minutes)
         if publisher is None:
@@ -339,6 +339,7 @@ class Outbox(Workers, Reconciliation, Decisions):
             await uow.posts.move(
                 post_id,
                 (PostState.publishing, PostState.scheduled, PostState.failed),
+                refresh=False,  # the view told from is the send's, or read after this
                 state=final,
                 updated_at=now,
             )

@@ -100,6 +100,8 @@ class Workers:
             row = await uow.outbox.claim(network, now, self.instance, now + self._lease)
             if row is None:
                 return None
-            await uow.posts.move(row.post_id, (PostState.scheduled,), state=PostState.publishing)
+            await uow.posts.move(
+                row.post_id, (PostState.scheduled,), refresh=False, state=PostState.publishing
+            )
             await uow.commit()
             return row

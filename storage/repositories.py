@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.audit import chain
+from storage.formats import Broadcast, Contest, PostPoll
 from storage.models import (
     Attachment,
     AuditLog,
@@ -125,15 +126,38 @@ class Posts(Repository):
     async def get(self, post_id: int) -> Post | None:
         return await self.session.get(Post, post_id)
 
-    async def move(self, post_id: int, from_states: Sequence[str], **values: object) -> bool:
-        """Compare-and-set on the state: of two editors pressing at once, exactly one wins."""
+    async def with_parts(self, post_id: int) -> tuple[Post, frozenset[str]] | None:
+        """The post and which of its parts it has (`PARTS`), in one query: a bare post then
+        costs no query per part it does not have (a view is read for every publication)."""
+        has = {
+            name: exists().where(column == Post.id).label(name)
+            for name, column in (
+                ("media", Attachment.post_id),
+                ("texts", PostText.post_id),
+                ("poll", PostPoll.post_id),
+                ("broadcast", Broadcast.post_id),
+                ("contest", Contest.post_id),
+            )
+        }
+        query = select(Post, *has.values()).where(Post.id == post_id)
+        row = (await self.session.exec(query)).first()
+        if row is None:
+            return None
+        post, *flags = row
+        return post, frozenset(name for name, flag in zip(has, flags, strict=True) if flag)
+
+    async def move(
+        self, post_id: int, from_states: Sequence[str], refresh: bool = True, **values: object
+    ) -> bool:
+        """Compare-and-set on the state: of two editors pressing at once, exactly one wins.
+        `refresh`: the session's copy of the post read again (False: nobody reads it after)."""
         result = await self.session.exec(
             update(Post)
             .where(Post.id == post_id, col(Post.state).in_(from_states))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if result.rowcount == 1 and refresh:
             post = await self.session.get(Post, post_id)
             if post is not None:
                 await self.session.refresh(post)
