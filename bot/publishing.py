@@ -148,11 +148,13 @@ class Outbox(Workers, Reconciliation, Decisions):
             raise Conflict("Уже публикуется — дождитесь результата.")
 
     # ---- one publication: the loop that claims them is bot/publishing_workers.py ---------
-    async def _send(self, row: Publication) -> None:
+    async def _send(self, row: Publication, view: PostView | None = None) -> None:
+        """`view`: the post as the claim read it (bot/publishing_workers.py)."""
         network = Network(row.network)
         publisher = self._publishers.get(network)
-        async with self._uow() as uow:
-            view = await load_view(uow, self._media, row.post_id, networks=False)
+        if view is None:
+            async with self._uow() as uow:
+                view = await load_view(uow, self._media, row.post_id, networks=False)
         outgoing = self._outgoing(view, row)
         grace = timedelta(minutes=self._settings.misfire_grace_minutes)
         if publisher is None:
@@ -207,6 +209,7 @@ class Outbox(Workers, Reconciliation, Decisions):
         """bot/wire.py: this claim waits with nothing out (True), or its request goes now."""
         assert row.id is not None
         async with self._uow() as uow:
+            await uow.one_statement()  # a row at the limit is marked and cleared: 2 trips
             ours = await uow.outbox.mark_waiting(row.id, self.instance, row.attempts, waiting)
             await uow.commit()
         return ours

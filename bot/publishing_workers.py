@@ -16,9 +16,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.cards import PostView
 from bot.config import PublishSettings
 from bot.domain import Network, PostState
+from bot.errors import NotFound
+from bot.media import MediaStore
 from bot.ports import Publisher
+from bot.views import load_view
 from storage.models import Publication
 from storage.uow import UnitOfWork
 
@@ -35,9 +39,10 @@ class Workers:
     _lease: timedelta
     _wake: dict[Network, asyncio.Event]
     _publishers: dict[Network, Publisher]
+    _media: MediaStore
 
     # Provided by the Outbox.
-    async def _send(self, row: Publication) -> None:
+    async def _send(self, row: Publication, view: PostView | None = None) -> None:
         raise NotImplementedError
 
     async def _worker(self, network: Network) -> None:
@@ -63,7 +68,7 @@ class Workers:
                     slots.release()
                     await self._idle(network)
                     continue
-                task = asyncio.create_task(self._sending(claimed, slots))
+                task = asyncio.create_task(self._sending(*claimed, slots))
                 sending.add(task)
                 task.add_done_callback(sending.discard)
         finally:
@@ -71,9 +76,11 @@ class Workers:
                 task.cancel()
             await asyncio.gather(*sending, return_exceptions=True)
 
-    async def _sending(self, row: Publication, slots: asyncio.Semaphore) -> None:
+    async def _sending(
+        self, row: Publication, view: PostView | None, slots: asyncio.Semaphore
+    ) -> None:
         try:
-            await self._send(row)
+            await self._send(row, view)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -94,7 +101,9 @@ class Workers:
             await asyncio.wait_for(event.wait(), wait)
         event.clear()
 
-    async def _claim(self, network: Network) -> Publication | None:
+    async def _claim(self, network: Network) -> tuple[Publication, PostView | None] | None:
+        """The most overdue due row, ours now, and its post as a send needs it, read in the
+        claim's own transaction (a unit of work of its own was two more trips a post)."""
         now = self._clock()
         async with self._uow() as uow:
             row = await uow.outbox.claim(network, now, self.instance, now + self._lease)
@@ -103,5 +112,9 @@ class Workers:
             await uow.posts.move(
                 row.post_id, (PostState.scheduled,), refresh=False, state=PostState.publishing
             )
+            try:
+                view = await load_view(uow, self._media, row.post_id, networks=False)
+            except NotFound:
+                view = None  # the send reads it again and settles the row as before
             await uow.commit()
-            return row
+            return row, view

@@ -76,3 +76,10 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+
+    async def one_statement(self) -> None:
+        """Called first in a unit of work that is one statement: on PostgreSQL it then commits
+        by itself, one trip instead of three (BEGIN, it, COMMIT), as atomic and as durable
+        when it returns; SQLite keeps its transaction (BEGIN IMMEDIATE, storage/db.py)."""
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
