@@ -319,6 +319,8 @@ class Application:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         await self.scheduler.stop()
+        if self.presence is not None:
+            await self.presence.leave()
         await app_replies.stop_ok(self)
         if self._sync_registry is not None:
             await asyncio.gather(self._sync_registry, return_exceptions=True)

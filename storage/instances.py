@@ -37,6 +37,10 @@ class Instances:
         query = select(DeskInstance).where(col(DeskInstance.seen_at) >= since)
         return list((await self.session.exec(query.order_by(col(DeskInstance.name)))).all())
 
+    async def leave(self, name: str) -> None:
+        """A clean stop: this instance runs no more."""
+        await self.session.exec(delete(DeskInstance).where(col(DeskInstance.name) == name))
+
     async def forget(self, before: datetime) -> None:
         """Instances long gone (each restart is a new name)."""
         await self.session.exec(delete(DeskInstance).where(col(DeskInstance.seen_at) < before))

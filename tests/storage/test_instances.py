@@ -65,3 +65,16 @@ async def test_instances_sharing_redis_or_long_gone_are_no_problem(uows) -> None
     async with uows() as uow:
         assert await problem_now(uow, clock[0], 15.0) is None  # two running, both with Redis
     assert admins.told == []
+
+
+async def test_an_instance_stopped_cleanly_is_not_counted_at_its_restart(uows) -> None:  # type: ignore[no-untyped-def]
+    clock = [NOW]
+    admins = Admins()
+    before = presence(uows, "host-a:10:aaaaaa", False, admins, clock)
+    await before.beat()
+    await before.leave()  # stopped; the same process starts the desk again at once
+    again = presence(uows, "host-a:10:bbbbbb", False, admins, clock)
+    assert await again.beat() is None
+    async with uows() as uow:
+        assert await problem_now(uow, clock[0], 15.0) is None
+    assert admins.told == []
