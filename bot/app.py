@@ -58,10 +58,11 @@ from handlers.vk.photos import CardPhotos
 from handlers.vk.render import VKNotifier
 from handlers.web import WebServer
 from networks.ok_dialogs import OKDialogs
-from networks.ratelimit import share_through_redis, telegram_pacing, telegram_rates
+from networks.ratelimit import share_through_redis
 from networks.registry import connect_all
 from networks.shared_pace import SharedBudget
 from networks.telegram_comments import TelegramComments
+from networks.telegram_pacing import telegram_pacing, telegram_rates
 from networks.vk_api import RateLimitedAPI
 from scheduler import PublishScheduler
 from storage.db import create_engine, migrate, session_factory
