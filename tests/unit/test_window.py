@@ -20,6 +20,13 @@ from tests.unit.test_shared_pace import two_instances_send, went_at
 REDIS_URL = os.environ.get("PRESSDESK_TEST_REDIS_URL")
 
 
+def through(budget: SharedBudget, rate: Rate, token: str = "token-hash") -> Pace:
+    """A pace whose window is the token's, shared through Redis."""
+    pace = Pace(rate)
+    pace.shared, pace.token = budget, token
+    return pace
+
+
 def most_in_any_window(moments: list[float], seconds: float) -> int:
     ordered = sorted(moments)
     return max(sum(1 for m in ordered if start <= m < start + seconds) for start in ordered)
@@ -109,15 +116,9 @@ async def test_through_redis_the_instances_calls_go_in_the_order_they_asked() ->
     assert REDIS_URL is not None
     prefix = f"test-{secrets.token_hex(4)}"
     budgets = [SharedBudget(REDIS_URL, prefix), SharedBudget(REDIS_URL, prefix)]
-    paces = []
-    for budget in budgets:
-        pace = Pace(Rate(2, 0.2, window=True))
-        pace.shared, pace.token = budget, "token-hash"
-        paces.append(pace)
+    paces = [through(budget, Rate(2, 0.2, window=True)) for budget in budgets]
     for budget in budgets:  # connected, scripts loaded: a first call's set-up is not the test's
-        warm = Pace(Rate(100, 0.2, window=True))
-        warm.shared, warm.token = budget, "another-token"
-        await warm.wait()
+        await through(budget, Rate(100, 0.2, window=True), "another-token").wait()
     loop = asyncio.get_running_loop()
     order: list[int] = []
     moments: list[float] = []
@@ -145,8 +146,7 @@ async def test_through_redis_a_rows_mark_is_cleared_before_its_turn_so_it_goes_o
     # turn after it on by that much (the bench: VK at 2.86 posts a second of its 3).
     assert REDIS_URL is not None
     budget = SharedBudget(REDIS_URL, f"test-{secrets.token_hex(4)}")
-    pace = Pace(Rate(1, 0.3, window=True))
-    pace.shared, pace.token = budget, "token-hash"
+    pace = through(budget, Rate(1, 0.3, window=True))
     loop = asyncio.get_running_loop()
     marks: list[bool] = []
 
@@ -179,8 +179,7 @@ async def test_through_redis_a_call_refused_on_its_turn_goes_again_in_that_turn(
     # every call booked meanwhile.
     assert REDIS_URL is not None
     budget = SharedBudget(REDIS_URL, f"test-{secrets.token_hex(4)}")
-    pace = Pace(Rate(1, 1.0, window=True))
-    pace.shared, pace.token = budget, "token-hash"
+    pace = through(budget, Rate(1, 1.0, window=True))
     loop = asyncio.get_running_loop()
     tries: list[float] = []
 
