@@ -82,12 +82,20 @@ async def start_ok(app: Application) -> None:
     taken once."""
     await subscribe_ok(app)
     if app.ok_catch_up is not None:
-        app._ok_catch_up = asyncio.create_task(read_ok(app), name="ok-catch-up")
+        # With webhooks each start reads back what came while it was down, lease or not: a
+        # crashed instance's lease would hold that read off for its whole length.
+        first = read_ok(app) if polling(app) else app.ok_catch_up.run()
+        app._ok_catch_up = asyncio.create_task(first, name="ok-catch-up")
+
+
+def polling(app: Application) -> bool:
+    """No public address: OK cannot send webhooks, reading the group's chats is the intake."""
+    return not app.config.web.public_base_url.strip()
 
 
 async def read_ok(app: Application) -> int:
-    """The catch-up's read; when it is the intake (polling), by one instance at a time: the
-    one holding the lease, which another takes over once it runs out (its instance died)."""
+    """The catch-up's read, by one instance at a time: the one holding the lease, which
+    another takes over once it runs out (its instance died)."""
     if app.ok_catch_up is None:
         return 0
     if app.ok_reader is not None and not await app.ok_reader.mine():
@@ -111,7 +119,10 @@ async def stop_ok(app: Application) -> None:
 
 async def every_ok(app: Application) -> None:
     """Every catchup.EVERY_MINUTES: the webhook subscribed again if OK dropped it (it does so
-    for an URL silent for 8 hours), and whatever the webhooks missed read back."""
+    for an URL silent for 8 hours), and whatever the webhooks missed read back; by one
+    instance at a time (the others' runs skip while its lease holds)."""
+    if app.ok_reader is not None and not await app.ok_reader.mine():
+        return
     await subscribe_ok(app)
     if app.ok_catch_up is not None:
         await app.ok_catch_up.run()
@@ -189,7 +200,6 @@ def wire(app: Application) -> None:
         app.ok_webhook = OKWebhook(path, partial(on_ok_update, app))
         app.web.add_routes(app.ok_webhook.routes())
         cursor = StoredCursor(app.uow, catchup.CURSOR, app.clock)
-        polling = not config.web.public_base_url.strip()  # no webhooks: reading is the intake
         every = timedelta(seconds=config.ok.read_messages_every_seconds)
         app.ok_catch_up = OKCatchUp(
             app.replies,
@@ -199,14 +209,16 @@ def wire(app: Application) -> None:
             app.editor_alerts,
             app.clock,
             config.desk.tz,
-            every if polling else timedelta(minutes=catchup.EVERY_MINUTES),
-            catchup.PATIENCE if polling else timedelta(0),
+            every if polling(app) else timedelta(minutes=catchup.EVERY_MINUTES),
+            catchup.PATIENCE if polling(app) else timedelta(0),
         )
-        if polling:  # the lease outlives a slow read: another instance waits for it to end
+        if polling(app):  # the lease outlives a slow read: another instance waits for it to end
             length = max(every * 3, timedelta(seconds=config.ok.request_timeout * 2))
-            app.ok_reader = Turn(app.uow, READER, app.outbox.instance, app.clock, length)
-        job = partial(poll_ok if polling else every_ok, app)
-        minutes = every.total_seconds() / 60 if polling else catchup.EVERY_MINUTES
+        else:  # webhooks are the intake; the holder's next run, 10 minutes on, renews it
+            length = timedelta(minutes=catchup.EVERY_MINUTES * 1.5)
+        app.ok_reader = Turn(app.uow, READER, app.outbox.instance, app.clock, length)
+        job = partial(poll_ok if polling(app) else every_ok, app)
+        minutes = every.total_seconds() / 60 if polling(app) else catchup.EVERY_MINUTES
         app.scheduler.every("replies:ok-catch-up", job, minutes)
     app.scheduler.every(
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes

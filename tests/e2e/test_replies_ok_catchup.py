@@ -6,6 +6,7 @@ same span make nothing twice; OK's flood refusal is waited out by the pace."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from bot import app_replies
 from bot.alerts import Alerts
@@ -185,6 +186,32 @@ async def test_every_ten_minutes_a_dropped_webhook_is_subscribed_again(
     assert again["url"] == subscription["url"]
     [ticket] = await tickets(stage)
     assert ticket.citizen_id == int(FIRST) and len(acks(stage, FIRST)) == 1
+
+
+async def test_the_periodic_read_back_is_one_instance_at_a_time(stage: Stage, admin: Chat) -> None:
+    """Several instances behind webhooks: while another holds the read's lease, this one's
+    10-minute job neither subscribes nor reads; once that lease ran out (its instance died),
+    this one's next run does both."""
+    await finished_start(stage)
+    assert stage.app is not None
+    app = stage.app
+    now = app.clock()
+    async with app.uow() as uow:  # another instance took the turn (this one's start ended)
+        await uow.leases.release(app_replies.READER, app.outbox.instance)
+        assert await uow.leases.take(app_replies.READER, "other", now, now + timedelta(minutes=15))
+        await uow.commit()
+    stage.ok.bot_api.subscriptions[OK_GROUP_ID] = []
+    stage.ok.bot_api.citizen_writes(OK_GROUP_ID, FIRST, "Где получить справку о составе семьи?")
+    before = reads(stage)
+    await app_replies.every_ok(app)
+    assert stage.ok.bot_api.subscriptions[OK_GROUP_ID] == [] and reads(stage) == before
+    async with app.uow() as uow:  # the other instance died: its lease runs out
+        assert await uow.leases.take(app_replies.READER, "other", now, now)
+        await uow.commit()
+    await app_replies.every_ok(app)
+    assert len(stage.ok.bot_api.subscriptions[OK_GROUP_ID]) == 1 and reads(stage) > before
+    [ticket] = await tickets(stage)
+    assert ticket.citizen_id == int(FIRST)
 
 
 async def test_an_upgraded_desk_reads_back_from_its_newest_ok_ticket(
