@@ -55,8 +55,14 @@ Refused = Callable[[BaseException], bool]
 
 Limiter = AsyncLimiter | SlidingWindow
 
-# A shared window's margin after refusals: grows by a step at each, eases back at each success.
-MARGIN_STEP, MARGIN_MOST, MARGIN_EASING = 0.004, 0.04, 0.99
+# A shared window's margin, learnt from the network's answers: a step wider at each refusal, a
+# little narrower at each success, so about one call in REFUSALS is refused. It may go below
+# zero: each call's moment in the window is taken a little before the call really leaves (the
+# Redis round trip, a busy event loop), and a window kept a full second apart between those
+# moments spaces the calls the network sees by that lateness more, every turn (5 ms a turn was
+# 1.5 % of MAX's and VK's pace). A refusal costs one call one retry, a millisecond later.
+MARGIN_STEP, MARGIN_MOST, MARGIN_LEAST, REFUSALS = 0.001, 0.04, -0.01, 10
+RETRY_AFTER_REFUSAL = 0.001
 
 MAX_KEYS = 2000  # idle per-chat limiters beyond this are dropped (they are full again anyway)
 
@@ -98,7 +104,7 @@ class Pace:
         self.shared: SharedBudget | None = None  # with [redis] url: one budget per token
         self.token = ""  # the token's hash (token_key), the shared budget's name
         self._lead = 0.05  # seconds a row's mark takes to clear (see `_until`)
-        self.margin = MARGIN  # added to a window booked in Redis; grows after each refusal
+        self.margin = MARGIN  # added to a window booked in Redis; learnt (see MARGIN_STEP)
 
     def pause(self, seconds: float, key: Any = None) -> None:
         """The network said "wait `seconds`" for this key (None: for every call)."""
@@ -220,13 +226,14 @@ class Pace:
         of them but VK's error 10 do); inside a publication that request counts as not out."""
         waited = 0.0
         booked: list[Stamp] = []
+        again = 0  # refusals in a row on one booked turn
         while True:
             if booked and self.shared is not None:
-                # Refused on its booked turn in a shared window: it came a few ms early for the
-                # network (its margin is wider now); it goes again in the same turn, a margin
+                # Refused on its booked turn in a shared window: it came a moment early for the
+                # network (the margin is wider now); it goes again in the same turn, a moment
                 # later, instead of booking anew behind every call booked meanwhile (2 s back
                 # in a queue of VK's, and out of its order).
-                await asyncio.sleep(self.margin)
+                await asyncio.sleep(RETRY_AFTER_REFUSAL * again)
                 await self.shared.confirm(booked)
                 if (wire := WIRE.get()) is not None:
                     await wire.going()  # its request is out again from here
@@ -241,22 +248,21 @@ class Pace:
                     wire.refused()
                 if seconds is not None:
                     # Refused for coming early: the calls reach the network with more spread
-                    # than the window's margin allows (a loaded machine, a far network). Each
-                    # refusal costs a turn and the call's place; a wider margin costs 1 ms a
-                    # window per ms.
+                    # than the window's margin allows (a loaded machine, a far network).
                     self.margin = min(self.margin + MARGIN_STEP, MARGIN_MOST)
                 if seconds is None or waited + seconds > self.max_wait:
                     raise
                 waited += seconds
                 self.waited += seconds
                 log.info("rate limited (%s): waiting %.1f s before trying again", key, seconds)
-                if booked and refused(exc) and seconds <= self.overall_rate.seconds:
-                    waited -= seconds - self.margin  # the same turn again, a margin later
+                again += 1
+                if booked and refused(exc) and seconds <= self.overall_rate.seconds and again <= 3:
+                    waited -= seconds - RETRY_AFTER_REFUSAL * again  # the same turn, a moment later
                     continue
-                booked = []
+                booked, again = [], 0  # refused again and again: someone else uses the token
                 self.pause(seconds, key)
             else:
-                self.margin = max(MARGIN, self.margin * MARGIN_EASING)  # back, slowly
+                self.margin = max(MARGIN_LEAST, self.margin - MARGIN_STEP / (REFUSALS - 1))
                 return answer
 
     def _limiter(self, key: Any) -> Limiter:

@@ -12,7 +12,7 @@ import pytest
 
 from bench.publish import floor_lateness
 from bot.wire import WIRE, Wire
-from networks.ratelimit import Pace, Rate
+from networks.ratelimit import MARGIN_LEAST, MARGIN_STEP, REFUSALS, Pace, Rate
 from networks.shared_pace import SharedBudget
 from networks.window import MARGIN, SlidingWindow
 from tests.unit.test_shared_pace import two_instances_send, went_at
@@ -196,3 +196,51 @@ async def test_through_redis_a_call_refused_on_its_turn_goes_again_in_that_turn(
     assert answer == "posted"
     assert tries[1] - tries[0] < 0.2  # the same turn, a margin later
     assert pace.margin > MARGIN  # and the margin wider for the calls after it
+
+
+async def test_the_margin_is_learnt_from_the_answers_and_may_go_below_zero() -> None:
+    # The calls' moments are taken a little before they leave, so a window kept a full second
+    # apart between them spaced the network's turns by that lateness more, every turn.
+    pace = Pace(Rate(1000, 1.0, window=True))
+    refuse = [False]
+
+    async def request() -> str:
+        if refuse[0]:
+            refuse[0] = False
+            raise RuntimeError("too many requests per second")
+        return "posted"
+
+    for _ in range(REFUSALS - 1):
+        await pace.call(request, retry_after=lambda exc: 1 / 3)
+    assert pace.margin == pytest.approx(MARGIN - MARGIN_STEP)  # a step narrower, after 39
+    for _ in range(1000):
+        await pace.call(request, retry_after=lambda exc: 1 / 3)
+    assert pace.margin == pytest.approx(MARGIN_LEAST)  # not below its least
+    refuse[0] = True
+    await pace.call(request, retry_after=lambda exc: 1 / 3)  # refused once, then posted
+    assert pace.margin == pytest.approx(MARGIN_LEAST + MARGIN_STEP - MARGIN_STEP / (REFUSALS - 1))
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL to run")
+async def test_through_redis_refused_on_its_turn_again_and_again_it_books_anew() -> None:
+    # Someone else fills the token's window (a client the desk does not know of): retrying in
+    # the same turn a millisecond later would only be refused on and on.
+    assert REDIS_URL is not None
+    budget = SharedBudget(REDIS_URL, f"test-{secrets.token_hex(4)}")
+    pace = through(budget, Rate(1, 1.0, window=True))
+    loop = asyncio.get_running_loop()
+    tries: list[float] = []
+
+    async def request() -> str:
+        tries.append(loop.time())
+        if len(tries) <= 4:
+            raise RuntimeError("too many requests per second")
+        return "posted"
+
+    try:
+        answer = await pace.call(request, retry_after=lambda exc: 1 / 3)
+    finally:
+        await budget.close()
+    assert answer == "posted"
+    assert tries[3] - tries[0] < 0.2  # three more in the same turn
+    assert tries[4] - tries[3] >= 1 / 3  # then paused as asked, and a turn booked anew
