@@ -229,7 +229,7 @@ async def scenario(
             sections["redis"] = {"url": redis, "key_prefix": database.name}
         config = write_config(stage, folder / "config.toml", database.url, **sections)
         desks = [DeskProcess(stage, config, f"desk{n}") for n in range(instances)]
-        trace = Trace(ledger, stage.vk) if trace_to is not None else None
+        trace = Trace(ledger, stage.vk, stage.max) if trace_to is not None else None
         try:
             for desk in desks:
                 desk.start()
@@ -339,7 +339,7 @@ async def main(
         started_at = time.monotonic()
         result = await scenario(posts, instances, window, Path(tmp) / "many", networks, trace_to)
         print(json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
-        single = {"posts_per_s": None}
+        single = {"posts_per_s": None, "desk_cpu_ms_per_publication": None}
         if reference:
             single = await scenario(posts, 1, window, Path(tmp) / "one", networks)
             print(json.dumps(single, ensure_ascii=False), file=sys.stderr, flush=True)

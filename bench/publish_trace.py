@@ -15,6 +15,7 @@ import json
 import time
 from collections import deque
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +40,60 @@ def floor_moments(due: dict[int, float], limit: tuple[int, float]) -> dict[int, 
     return moments
 
 
+def window_waste(
+    admits: list[tuple[float, bool]], limit: tuple[int, float], marks: list[float]
+) -> dict[str, Any]:
+    """How far the calls the network admitted fall short of its window, as it saw them: for each
+    admitted call, how much later than the window allowed it came after the call `count` before
+    it (a full window: the turn's step over `seconds`). Their sum per chain of turns is what
+    the run lost to pace; split at `marks` (the kill, the restart) into the run's phases."""
+    count, seconds = limit
+    admitted = [t for t, ok in admits if ok]
+    steps = [
+        (admitted[i], admitted[i] - admitted[i - count] - seconds)
+        for i in range(count, len(admitted))
+    ]
+    busy = sorted(s for _, s in steps if s < 0.5)  # a step of 0.5 s or more: no backlog then
+
+    def pick(q: float) -> float | None:
+        return round(busy[min(int(q * len(busy)), len(busy) - 1)] * 1000, 2) if busy else None
+
+    bounds = [float("-inf"), *marks, float("inf")]
+    phases = [
+        round(sum(s for t, s in steps if lo <= t < hi and s < 0.5) / count, 3)
+        for lo, hi in pairwise(bounds)
+    ]
+    start = admitted[0] if admitted else 0.0
+    tens: dict[int, float] = {}
+    for t, step in steps:
+        if step < 0.5:
+            tens[int((t - start) // 10)] = tens.get(int((t - start) // 10), 0.0) + step
+    return {
+        "admitted": len(admitted),
+        "refused": sum(1 for _, ok in admits if not ok),
+        "busy_steps": len(busy),
+        "step_over_ms": {"p10": pick(0.1), "p50": pick(0.5), "p90": pick(0.9)},
+        "lost_s_per_chain": round(sum(busy) / count, 3),
+        "lost_s_by_phase": phases,
+        "lost_ms_a_second_by_10_s": [
+            round(tens.get(i, 0.0) / count * 100, 1) for i in range(max(tens, default=-1) + 1)
+        ],
+        "idle_steps_s": round(sum(s for _, s in steps if s >= 0.5) / count, 3),
+    }
+
+
 class Trace:
     """Samples the outbox and logs the VK emulator's answers while a run goes."""
 
-    def __init__(self, ledger: Ledger, vk: Any) -> None:
+    def __init__(self, ledger: Ledger, vk: Any, max_: Any = None) -> None:
         self.ledger = ledger
+        self.admits: dict[str, list[tuple[float, bool]]] = {}  # network -> (moment, admitted)
         self.claims: dict[int, list[list[Any]]] = {}  # row id -> [instance, attempt, seen, waited]
         self.events: list[tuple[float, str]] = []
         self.calls: list[tuple[float, str, str, int]] = []  # moment, method, guid, error (0: ok)
         self._task: asyncio.Task | None = None
         self._wrap(vk)
+        self._wrap_limits(vk, max_)
 
     def event(self, what: str) -> None:
         self.events.append((time.time(), what))
@@ -68,6 +113,34 @@ class Trace:
             return answer
 
         dispatcher.call = call
+
+    def _wrap_limits(self, vk: Any, max_: Any) -> None:
+        """Every call the emulators' rate limits count, as they saw it: admitted or refused."""
+        dispatcher = vk.dispatcher
+        limit = dispatcher.rate_limit
+        vk_log = self.admits.setdefault("vk", [])
+
+        def rate_limit(raw_token: str, token: Any) -> None:
+            try:
+                limit(raw_token, token)
+            except Exception:
+                vk_log.append((time.time(), False))
+                raise
+            vk_log.append((time.time(), True))
+
+        dispatcher.rate_limit = rate_limit
+        if max_ is None:
+            return
+        windows = max_._windows
+        admit = windows.admit
+        max_log = self.admits.setdefault("max", [])
+
+        def counted(key: str, limit: int, now: float) -> bool:
+            admitted = admit(key, limit, now)
+            max_log.append((now, admitted))
+            return admitted
+
+        windows.admit = counted
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._sample())
@@ -138,6 +211,11 @@ class Trace:
             "events": [(round(at - t0, 3), what) for at, what in self.events],
             "vk_calls": len(self.calls),
             "vk_refusals": refusals,
+            "windows": {
+                n: window_waste(log, limits[n], [at for at, _ in self.events])
+                for n, log in self.admits.items()
+                if log
+            },
         }
         with path.open("w", encoding="utf-8") as out:
             out.write(json.dumps(head, ensure_ascii=False) + "\n")
