@@ -197,7 +197,7 @@ class Pace:
         if not stamps:
             return
         loop = asyncio.get_running_loop()
-        at = loop.time() + max(s.wait for s in stamps)
+        at = max(s.at for s in stamps)  # on this loop's clock (shared_pace.RedisClock)
         if wire is not None and at - loop.time() > self._lead:
             await wire.waiting()
             if clear:

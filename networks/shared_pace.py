@@ -114,12 +114,39 @@ return 'go ' .. string.format('%.6f', at)
 @dataclass
 class Stamp:
     """A call's booked moment in a shared window, as Redis wrote it down; `wait`: seconds from
-    the booking until then."""
+    the booking until then; `at`: that moment on this event loop's clock."""
 
     name: str
     args: list[Any]
     moment: str
     wait: float = 0.0
+    at: float = 0.0
+
+
+class RedisClock:
+    """Redis's clock (`TIME`, which every booking is in) on this event loop's, from the calls'
+    own answers: the offset seen by the quickest recent round trip. A booked moment taken as
+    "the wait from when the answer was read" came late by however long the loop was busy when
+    it arrived, and every late call moves its window's turns on for good."""
+
+    SAMPLES = 64
+
+    def __init__(self) -> None:
+        self._samples: list[tuple[float, float]] = []  # (round trip, Redis minus loop time)
+
+    def sample(self, sent: float, read: float, redis_now: float) -> None:
+        trip = max(read - sent, 0.0)
+        self._samples.append((trip, redis_now - (sent + read) / 2))
+        if len(self._samples) > self.SAMPLES:
+            del self._samples[0]
+
+    def local(self, redis_moment: float, read: float, wait: float) -> float:
+        """The loop's time of `redis_moment`; no earlier than the answer allows (`read` +
+        `wait` is never too early: the answer came after Redis's now)."""
+        if not self._samples:
+            return read + wait
+        _, offset = min(self._samples)
+        return min(redis_moment - offset, read + wait)
 
 
 class SharedBudget:
@@ -132,6 +159,7 @@ class SharedBudget:
         self._confirm = self._redis.register_script(CONFIRM)
         self._prefix = prefix
         self.failed = False  # Redis went away: paced per process until it answers again
+        self.clock = RedisClock()
 
     def _name(self, token: str, key: Any) -> str:
         return f"{self._prefix}:pace:{token}:{key if key is not None else '*'}"
@@ -187,15 +215,21 @@ class SharedBudget:
         name = self._name(token, key) + ":w"
         args = [max(1, int(count)), seconds + margin]
         stamps: list[Stamp] = []
+        loop = asyncio.get_running_loop()
         for _ in range(max(1, round(cost))):
+            sent = loop.time()
             try:
                 answer = (await self._book(keys=[name], args=args)).decode()
             except (RedisError, OSError) as exc:
                 self._unavailable(exc)
                 return stamps
+            read = loop.time()
             self.failed = False
-            moment, wait = answer.split(" ")
-            stamps.append(Stamp(name, args, moment, max(float(wait), 0.0)))
+            moment, raw_wait = answer.split(" ")
+            wait = float(raw_wait)
+            self.clock.sample(sent, read, float(moment) - wait)
+            at = self.clock.local(float(moment), read, max(wait, 0.0))
+            stamps.append(Stamp(name, args, moment, max(wait, 0.0), at))
         return stamps
 
     async def confirm(self, stamps: list[Stamp]) -> None:

@@ -13,7 +13,7 @@ import pytest
 from bench.publish import floor_lateness
 from bot.wire import WIRE, Wire
 from networks.ratelimit import MARGIN_LEAST, MARGIN_STEP, REFUSALS, Pace, Rate
-from networks.shared_pace import SharedBudget
+from networks.shared_pace import RedisClock, SharedBudget
 from networks.window import MARGIN, SlidingWindow
 from tests.unit.test_shared_pace import two_instances_send, went_at
 
@@ -244,3 +244,16 @@ async def test_through_redis_refused_on_its_turn_again_and_again_it_books_anew()
     assert answer == "posted"
     assert tries[3] - tries[0] < 0.2  # three more in the same turn
     assert tries[4] - tries[3] >= 1 / 3  # then paused as asked, and a turn booked anew
+
+
+def test_a_booked_moment_read_late_is_kept_on_the_loops_clock() -> None:
+    # The booking's answer sat 30 ms in a busy loop: "the wait from when it was read" would
+    # send the call 30 ms after its turn, and move every turn after it on.
+    clock = RedisClock()
+    assert clock.local(1010.1, read=20.03, wait=0.1) == pytest.approx(20.13)  # nothing known
+    clock.sample(sent=10.0, read=10.0004, redis_now=1000.0002)  # a quick trip: the offset
+    clock.sample(sent=20.0, read=20.03, redis_now=1010.0002)  # the slow one
+    assert clock.local(1010.1002, read=20.03, wait=0.1) == pytest.approx(20.1, abs=0.001)
+    # never later than the answer itself allows, whatever the samples said
+    clock.sample(sent=30.0, read=30.0001, redis_now=1029.5)
+    assert clock.local(1040.2, read=40.0, wait=0.1) == pytest.approx(40.1)
