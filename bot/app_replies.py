@@ -201,6 +201,7 @@ def wire(app: Application) -> None:
         app.web.add_routes(app.ok_webhook.routes())
         cursor = StoredCursor(app.uow, catchup.CURSOR, app.clock)
         every = timedelta(seconds=config.ok.read_messages_every_seconds)
+        polls = polling(app)
         app.ok_catch_up = OKCatchUp(
             app.replies,
             app.ok_dialogs,
@@ -209,16 +210,16 @@ def wire(app: Application) -> None:
             app.editor_alerts,
             app.clock,
             config.desk.tz,
-            every if polling(app) else timedelta(minutes=catchup.EVERY_MINUTES),
-            catchup.PATIENCE if polling(app) else timedelta(0),
+            every if polls else timedelta(minutes=catchup.EVERY_MINUTES),
+            catchup.PATIENCE if polls else timedelta(0),
         )
-        if polling(app):  # the lease outlives a slow read: another instance waits for it to end
+        if polls:  # the lease outlives a slow read: another instance waits for it to end
             length = max(every * 3, timedelta(seconds=config.ok.request_timeout * 2))
         else:  # webhooks are the intake; the holder's next run, 10 minutes on, renews it
             length = timedelta(minutes=catchup.EVERY_MINUTES * 1.5)
         app.ok_reader = Turn(app.uow, READER, app.outbox.instance, app.clock, length)
-        job = partial(poll_ok if polling(app) else every_ok, app)
-        minutes = every.total_seconds() / 60 if polling(app) else catchup.EVERY_MINUTES
+        job = partial(poll_ok if polls else every_ok, app)
+        minutes = every.total_seconds() / 60 if polls else catchup.EVERY_MINUTES
         app.scheduler.every("replies:ok-catch-up", job, minutes)
     app.scheduler.every(
         "replies:deadlines", app.followups.sweep, config.replies.check_every_minutes

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -129,16 +130,12 @@ class RedisClock:
     "the wait from when the answer was read" came late by however long the loop was busy when
     it arrived, and every late call moves its window's turns on for good."""
 
-    SAMPLES = 64
-
-    def __init__(self) -> None:
-        self._samples: list[tuple[float, float]] = []  # (round trip, Redis minus loop time)
+    def __init__(self, samples: int = 64) -> None:
+        # (round trip, Redis minus loop time) of the last `samples` answers
+        self._samples: deque[tuple[float, float]] = deque(maxlen=samples)
 
     def sample(self, sent: float, read: float, redis_now: float) -> None:
-        trip = max(read - sent, 0.0)
-        self._samples.append((trip, redis_now - (sent + read) / 2))
-        if len(self._samples) > self.SAMPLES:
-            del self._samples[0]
+        self._samples.append((max(read - sent, 0.0), redis_now - (sent + read) / 2))
 
     def local(self, redis_moment: float, read: float, wait: float) -> float:
         """The loop's time of `redis_moment`; no earlier than the answer allows (`read` +

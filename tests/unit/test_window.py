@@ -27,6 +27,28 @@ def through(budget: SharedBudget, rate: Rate, token: str = "token-hash") -> Pace
     return pace
 
 
+async def refused_then_posted(refusals: int) -> tuple[Pace, list[float]]:
+    """One call on a one-a-second window shared through Redis, refused `refusals` times, then
+    posted: the pace and the moments of its tries."""
+    assert REDIS_URL is not None
+    budget = SharedBudget(REDIS_URL, f"test-{secrets.token_hex(4)}")
+    pace = through(budget, Rate(1, 1.0, window=True))
+    loop = asyncio.get_running_loop()
+    tries: list[float] = []
+
+    async def request() -> str:
+        tries.append(loop.time())
+        if len(tries) <= refusals:
+            raise RuntimeError("too many requests per second")
+        return "posted"
+
+    try:
+        assert await pace.call(request, retry_after=lambda exc: 1 / 3) == "posted"
+    finally:
+        await budget.close()
+    return pace, tries
+
+
 def most_in_any_window(moments: list[float], seconds: float) -> int:
     ordered = sorted(moments)
     return max(sum(1 for m in ordered if start <= m < start + seconds) for start in ordered)
@@ -177,23 +199,7 @@ async def test_through_redis_a_rows_mark_is_cleared_before_its_turn_so_it_goes_o
 async def test_through_redis_a_call_refused_on_its_turn_goes_again_in_that_turn() -> None:
     # Refused for arriving a few ms early, it used to pause and book anew: a window later, behind
     # every call booked meanwhile.
-    assert REDIS_URL is not None
-    budget = SharedBudget(REDIS_URL, f"test-{secrets.token_hex(4)}")
-    pace = through(budget, Rate(1, 1.0, window=True))
-    loop = asyncio.get_running_loop()
-    tries: list[float] = []
-
-    async def request() -> str:
-        tries.append(loop.time())
-        if len(tries) == 1:
-            raise RuntimeError("too many requests per second")
-        return "posted"
-
-    try:
-        answer = await pace.call(request, retry_after=lambda exc: 1 / 3)
-    finally:
-        await budget.close()
-    assert answer == "posted"
+    pace, tries = await refused_then_posted(1)
     assert tries[1] - tries[0] < 0.2  # the same turn, a margin later
     assert pace.margin > MARGIN  # and the margin wider for the calls after it
 
@@ -212,7 +218,7 @@ async def test_the_margin_is_learnt_from_the_answers_and_may_go_below_zero() -> 
 
     for _ in range(REFUSALS - 1):
         await pace.call(request, retry_after=lambda exc: 1 / 3)
-    assert pace.margin == pytest.approx(MARGIN - MARGIN_STEP)  # a step narrower, after 39
+    assert pace.margin == pytest.approx(MARGIN - MARGIN_STEP)  # a step narrower, after REFUSALS - 1
     for _ in range(1000):
         await pace.call(request, retry_after=lambda exc: 1 / 3)
     assert pace.margin == pytest.approx(MARGIN_LEAST)  # not below its least
@@ -225,23 +231,7 @@ async def test_the_margin_is_learnt_from_the_answers_and_may_go_below_zero() -> 
 async def test_through_redis_refused_on_its_turn_again_and_again_it_books_anew() -> None:
     # Someone else fills the token's window (a client the desk does not know of): retrying in
     # the same turn a millisecond later would only be refused on and on.
-    assert REDIS_URL is not None
-    budget = SharedBudget(REDIS_URL, f"test-{secrets.token_hex(4)}")
-    pace = through(budget, Rate(1, 1.0, window=True))
-    loop = asyncio.get_running_loop()
-    tries: list[float] = []
-
-    async def request() -> str:
-        tries.append(loop.time())
-        if len(tries) <= 4:
-            raise RuntimeError("too many requests per second")
-        return "posted"
-
-    try:
-        answer = await pace.call(request, retry_after=lambda exc: 1 / 3)
-    finally:
-        await budget.close()
-    assert answer == "posted"
+    _, tries = await refused_then_posted(4)
     assert tries[3] - tries[0] < 0.2  # three more in the same turn
     assert tries[4] - tries[3] >= 1 / 3  # then paused as asked, and a turn booked anew
 
