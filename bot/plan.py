@@ -285,6 +285,7 @@ class Plan:
             ):
                 await uow.session.refresh(post)
                 raise Conflict(f"Перенести уже нельзя: публикация {PostState(post.state).title}.")
+            await uow.outbox.schedule_post(post_id, when, now)  # what the outbox publishes by
             await audit(
                 uow,
                 now,
