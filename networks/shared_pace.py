@@ -47,69 +47,87 @@ return '0'
 """
 
 # A sliding window (networks/window.py), shared, as reservations: KEYS[1] holds the moments of
-# the calls that went or are booked to go (none older than the window), ARGV[1]: count, ARGV[2]:
-# the window's seconds (with its margin). Each call books the first moment the window allows
-# after every call booked before it, and is told how long until then: the calls of every
+# the calls that went ("%.6f") or are booked to go ("b%.6f"), none older than the window; ARGV[1]:
+# count, ARGV[2]: the window's seconds (with its margin), ARGV[3]: how long after its moment a
+# booking not confirmed still holds its turn (STALE). Each call books the first moment the window
+# allows after every call booked before it, and is told how long until then: the calls of every
 # instance go in the order they asked (when each asked again after a sleep instead, the one
 # whose sleep ended first took the turn, and a call could lose turn after turn), and each sleeps
-# once, to its own moment, so none comes late for having asked again. Returns "stamp wait".
+# once, to its own moment, so none comes late for having asked again. A booking STALE past its
+# moment belongs to an instance that died (or whose loop stalls; its confirm then waits for a
+# free turn): the turn is free again, where it stayed counted as a call before, and a killed
+# instance's few bookings cost every second after it as many calls (4 of MAX's 30) for good.
+# Returns "booking seconds".
 BOOK = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
 local count = tonumber(ARGV[1])
 local span = tonumber(ARGV[2])
+local stale = tonumber(ARGV[3])
 local turns = {}
-for _, t in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  t = tonumber(t)
-  if t > now - span then turns[#turns + 1] = t end
+for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local booked = string.sub(raw, 1, 1) == 'b'
+  local t = tonumber(booked and string.sub(raw, 2) or raw)
+  if t > now - span and not (booked and t < now - stale) then
+    turns[#turns + 1] = {t, raw}
+  end
 end
-table.sort(turns)
+table.sort(turns, function(a, b) return a[1] < b[1] end)
 local at = now
-if #turns >= count then at = math.max(now, turns[#turns - count + 1] + span) end
-turns[#turns + 1] = at
-table.sort(turns)
+if #turns >= count then at = math.max(now, turns[#turns - count + 1][1] + span) end
+local mine = 'b' .. string.format('%.6f', at)
+turns[#turns + 1] = {at, mine}
+table.sort(turns, function(a, b) return a[1] < b[1] end)
 redis.call('DEL', KEYS[1])
-for _, t in ipairs(turns) do redis.call('RPUSH', KEYS[1], string.format('%.6f', t)) end
+for _, turn in ipairs(turns) do redis.call('RPUSH', KEYS[1], turn[2]) end
 redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
-return string.format('%.6f', at) .. ' ' .. tostring(at - now)
+return mine .. ' ' .. tostring(at - now)
 """
 
-# The call booked at ARGV[3] goes now: its moment becomes now, if the window of the calls gone
+# The call booked as ARGV[4] goes now: its moment becomes now, if the window of the calls gone
 # before it allows (one that left late moves the window on, as the network will count it);
-# else it is booked again at the first moment that does, and told how long until then.
-# Returns "go stamp" or "wait stamp seconds".
+# else it is booked again at the first moment that does, and told how long until then. ARGV[1..3]
+# as BOOK's. Returns "go moment" or "wait booking seconds".
 CONFIRM = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
 local count = tonumber(ARGV[1])
 local span = tonumber(ARGV[2])
+local stale = tonumber(ARGV[3])
 local turns, past = {}, {}
 local mine = true
 for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  if mine and raw == ARGV[3] then
+  if mine and raw == ARGV[4] then
     mine = false
   else
-    local t = tonumber(raw)
-    if t > now - span then
-      turns[#turns + 1] = t
+    local booked = string.sub(raw, 1, 1) == 'b'
+    local t = tonumber(booked and string.sub(raw, 2) or raw)
+    if t > now - span and not (booked and t < now - stale) then
+      turns[#turns + 1] = {t, raw}
       if t <= now then past[#past + 1] = t end
     end
   end
 end
 table.sort(past)
-local at, answer = now, nil
+local at = now
 if #past >= count then
   local free = past[#past - count + 1] + span
   if free > now then at = free end
 end
-turns[#turns + 1] = at
-table.sort(turns)
+local raw = string.format('%.6f', at)
+if at > now then raw = 'b' .. raw end
+turns[#turns + 1] = {at, raw}
+table.sort(turns, function(a, b) return a[1] < b[1] end)
 redis.call('DEL', KEYS[1])
-for _, t in ipairs(turns) do redis.call('RPUSH', KEYS[1], string.format('%.6f', t)) end
+for _, turn in ipairs(turns) do redis.call('RPUSH', KEYS[1], turn[2]) end
 redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
-if at > now then return 'wait ' .. string.format('%.6f', at) .. ' ' .. tostring(at - now) end
-return 'go ' .. string.format('%.6f', at)
+if at > now then return 'wait ' .. raw .. ' ' .. tostring(at - now) end
+return 'go ' .. raw
 """
+
+# Seconds past its moment a booking not yet confirmed keeps its turn (BOOK). A live instance
+# confirms within milliseconds of its moment: its row's mark is cleared before (bot/wire.py).
+STALE = 0.1
 
 
 @dataclass
@@ -210,7 +228,7 @@ class SharedBudget:
         booked (an empty list) when Redis is away. `margin`: added to the window (the network
         counts a call when it arrives, a little after it left)."""
         name = self._name(token, key) + ":w"
-        args = [max(1, int(count)), seconds + margin]
+        args = [max(1, int(count)), seconds + margin, STALE]
         stamps: list[Stamp] = []
         loop = asyncio.get_running_loop()
         for _ in range(max(1, round(cost))):
@@ -224,8 +242,9 @@ class SharedBudget:
             self.failed = False
             moment, raw_wait = answer.split(" ")
             wait = float(raw_wait)
-            self.clock.sample(sent, read, float(moment) - wait)
-            at = self.clock.local(float(moment), read, max(wait, 0.0))
+            booked = float(moment.removeprefix("b"))
+            self.clock.sample(sent, read, booked - wait)
+            at = self.clock.local(booked, read, max(wait, 0.0))
             stamps.append(Stamp(name, args, moment, max(wait, 0.0), at))
         return stamps
 
