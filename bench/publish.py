@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -147,6 +148,12 @@ class DeskCPU:
         for desk in self.desks:
             self.before_exit(desk)
         return self.spent
+
+
+def keep_logs(folder: Path, to: Path) -> None:
+    to.mkdir(exist_ok=True)
+    for log in folder.glob("*.log"):
+        shutil.copy(log, to / log.name)
 
 
 def _first(text: str) -> str:
@@ -269,6 +276,8 @@ async def scenario(
             for desk in desks:
                 desk.stop()
             await ledger.close()
+            if trace_to is not None:  # the desks' own logs beside the trace
+                await asyncio.to_thread(keep_logs, folder, trace_to.with_suffix(".logs"))
         # By the first line: the house style (bot/style.py) adds the office's hashtags and
         # signature below the text, and each bench post's first line is its unique title.
         channel = Counter(_first(m.get("text", "")) for m in stage.tg.chat_messages(CHANNEL_ID))

@@ -217,6 +217,10 @@ class Trace:
                 if log
             },
         }
+        # Every call the emulators' limits counted, as (seconds from the first post's time,
+        # admitted): where in the window the refusals fall.
+        calls = {n: [(round(at - t0, 4), ok) for at, ok in log] for n, log in self.admits.items()}
+        path.with_suffix(".calls.json").write_text(json.dumps(calls), encoding="utf-8")
         with path.open("w", encoding="utf-8") as out:
             out.write(json.dumps(head, ensure_ascii=False) + "\n")
             for line in lines:
