@@ -33,6 +33,7 @@ from bot.health import Health
 from bot.instances import Presence
 from bot.journal import Journal
 from bot.leases import Turn
+from bot.loop_watch import watch_loop
 from bot.media import MediaStore
 from bot.moderation.service import Moderation
 from bot.people import PeopleService
@@ -90,6 +91,7 @@ class Application:
         self._sync_registry: asyncio.Task | None = None
         self._catch_up: asyncio.Task | None = None
         self._duty_catch_up: asyncio.Task | None = None
+        self._loop_watch: asyncio.Task | None = None
         self.vk_feed: VKFeed | None = None
         self.vk_chat: VKChat | None = None
         self.vk_notifier: VKNotifier | None = None  # the cards in the community's messages
@@ -229,6 +231,7 @@ class Application:
         self.scheduler.on_error = self.alerts.once
         await self.scheduler.start()
         self.notifier.start()
+        self._loop_watch = asyncio.create_task(watch_loop(), name="loop-watch")
         await app_features.tell_superseded(self)
         await app_features.start_presence(self)
         app_networks.start_vk(self)
@@ -315,7 +318,7 @@ class Application:
         await self.fsm.close()  # the last dialog steps are on disk before the engine goes
         if self.shared_fsm is not None:
             await self.shared_fsm.close()
-        for task in (self._catch_up, self._duty_catch_up, self._ok_catch_up):
+        for task in (self._catch_up, self._duty_catch_up, self._ok_catch_up, self._loop_watch):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

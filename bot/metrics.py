@@ -62,6 +62,12 @@ RATE_LIMIT_WAITS = Counter(
     ["network"],
     registry=REGISTRY,
 )
+LOOP_LAG_SECONDS = Histogram(
+    "pressdesk_event_loop_lag_seconds",
+    "How much later than asked the event loop woke a sleeping task (bot/loop_watch.py)",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+    registry=REGISTRY,
+)
 UP = Gauge("pressdesk_component_up", "1 when a component works", ["component"], registry=REGISTRY)
 
 WAITING = ("scheduled", "sending", "publishing")
