@@ -65,7 +65,9 @@ def start_moderation(app: Application) -> None:
     every = settings.check_every_minutes
     app.scheduler.every("moderation:raise-again", moderation.raise_again, every)
     # Networks that push no comments to the bot are read every few minutes.
-    app.comment_poller = CommentPoller(moderation.ingest, app.tell_editors, app.clock)
+    app.comment_poller = CommentPoller(
+        moderation.ingest, app.tell_editors, app.clock, app.outbox.posts_out
+    )
     for network, moderator in moderation.moderators().items():
         if minutes := polled(moderator):
             poll = partial(app.comment_poller.poll, moderator)

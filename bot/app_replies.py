@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -47,9 +48,16 @@ def channels(app: Application) -> dict[Network, ReplyChannel]:
     return found
 
 
-async def read_messages(replies: Replies, channel: ReplyChannel) -> int:
+async def read_messages(
+    replies: Replies,
+    channel: ReplyChannel,
+    posts_out: Callable[[Network], Awaitable[None]] | None = None,
+) -> int:
     """One read of a network that pushes no private messages to the bot (MAX): each new one
-    becomes a ticket (or joins the citizen's waiting one)."""
+    becomes a ticket (or joins the citizen's waiting one). `posts_out`: the network's due
+    posts go first (bot/publishing_workers.py)."""
+    if posts_out is not None:
+        await posts_out(Network(channel.network))
     opened = 0
     for message in await channel.poll():  # type: ignore[attr-defined]
         if await replies.intake(message) is not None:
@@ -228,5 +236,5 @@ def wire(app: Application) -> None:
         if hasattr(channel, "cursor"):  # MAX's marker: kept in the database across restarts
             channel.cursor = StoredCursor(app.uow, f"{network}:updates", app.clock)
         if seconds := getattr(channel, "every_seconds", 0):
-            read = partial(read_messages, app.replies, channel)
+            read = partial(read_messages, app.replies, channel, app.outbox.posts_out)
             app.scheduler.every(f"replies:messages:{network}", read, seconds / 60)

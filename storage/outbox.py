@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 
 from bot.domain import PublicationState
@@ -87,6 +87,24 @@ class OutboxRows(Repository):
         if len(claimed) != 1:
             return None  # nothing due (or, impossibly, more than one: rolled back unused)
         return claimed[0]
+
+    async def busy(self, network: str, now: datetime) -> bool:
+        """Whether a publication on `network` is due now or going out."""
+        query = (
+            select(Publication.id)
+            .where(
+                Publication.network == network,
+                or_(
+                    col(Publication.state).in_(IN_FLIGHT),
+                    and_(
+                        Publication.state == PublicationState.scheduled,
+                        col(Publication.due_at) <= now,
+                    ),
+                ),
+            )
+            .limit(1)
+        )
+        return (await self.session.exec(query)).first() is not None
 
     async def next_due(self, network: str) -> datetime | None:
         query = select(func.min(Publication.due_at)).where(

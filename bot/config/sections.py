@@ -48,6 +48,9 @@ class PublishSettings(Section):
     misfire_grace_minutes: int = Field(24 * 60, ge=1)
     lease_seconds: float = Field(15.0, ge=0.5, le=600)
     poll_seconds: float = Field(1.0, gt=0, le=60)
+    # How long a read that can wait (comments, citizens' messages read by polling) waits while
+    # the same network's posts are due or going out (bot/publishing_workers.py); 0: never.
+    reads_wait_seconds: float = Field(600.0, ge=0, le=3600)
 
 
 class FormatsSettings(Section):

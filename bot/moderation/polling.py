@@ -29,15 +29,19 @@ class CommentPoller:
         ingest: Callable[[Sequence[IncomingComment]], Awaitable[list]],
         tell: Callable[[str], Awaitable[None]],
         clock: Callable[[], datetime],
+        posts_out: Callable[[Network], Awaitable[None]] | None = None,
     ) -> None:
         self._ingest = ingest
         self._tell = tell
         self._clock = clock
+        self._posts_out = posts_out  # the network's due posts go first (bot/publishing_workers.py)
         self._failing: dict[Network, str] = {}
 
     async def poll(self, moderator: CommentModerator) -> int:
         """One read of the moderator's recent comments; returns how many were flagged."""
         window = getattr(moderator, "poll_window", timedelta(days=7))
+        if self._posts_out is not None:
+            await self._posts_out(Network(moderator.network))
         flagged = 0
         try:
             async for batch in moderator.history(self._clock() - window):
