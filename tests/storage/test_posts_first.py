@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from bot.app_replies import read_messages
 from bot.config import parse_config
 from bot.domain import Network, PostState, PublicationState
 from bot.media import MediaStore
@@ -116,3 +117,37 @@ async def test_with_no_post_due_a_read_goes_at_once(uows, tmp_path: Path) -> Non
     box = outbox(uows, tmp_path)
     await due_post(uows, "vk", NOW + timedelta(minutes=5))
     await asyncio.wait_for(box.posts_out(Network.vk), 2)
+
+
+class Dialogs:
+    """A network read by polling for citizens' messages (MAX); says when it was read."""
+
+    network = Network.max
+
+    def __init__(self) -> None:
+        self.read = asyncio.Event()
+
+    async def poll(self) -> list:
+        self.read.set()
+        return []
+
+    async def advance(self) -> None:
+        return None
+
+
+async def test_citizens_messages_read_by_polling_wait_for_the_networks_due_posts(  # type: ignore[no-untyped-def]
+    uows,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    box = outbox(uows, tmp_path)
+    row = await due_post(uows, "max", NOW - timedelta(seconds=1))
+    dialogs = Dialogs()
+    reading = asyncio.create_task(read_messages(None, dialogs, box.posts_out))  # type: ignore[arg-type]
+    try:
+        done, _ = await asyncio.wait({reading}, timeout=0.3)
+        assert not done and not dialogs.read.is_set()
+        await settle(uows, row)
+        assert await asyncio.wait_for(reading, 10) == 0
+    finally:
+        reading.cancel()
+    assert dialogs.read.is_set()
