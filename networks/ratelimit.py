@@ -259,6 +259,8 @@ class Pace:
                 if booked and refused(exc) and seconds <= self.overall_rate.seconds and again <= 3:
                     waited -= seconds - RETRY_AFTER_REFUSAL * again  # the same turn, a moment later
                     continue
+                if booked and self.shared is not None and refused(exc):
+                    await self.shared.release(booked)  # its turns are free for the next call
                 booked, again = [], 0  # refused again and again: someone else uses the token
                 self.pause(seconds, key)
             else:

@@ -266,5 +266,16 @@ class SharedBudget:
                     break
                 await asyncio.sleep(float(parts[2]))
 
+    async def release(self, stamps: list[Stamp]) -> None:
+        """These calls were refused and give up their turns: the network did not count them, so
+        the window must not either (a turn kept by a call that booked anew behind the others
+        was one call fewer in that second, and one post a second a whole gap later, for good)."""
+        for stamp in stamps:
+            try:
+                await self._redis.lrem(stamp.name, 1, stamp.moment)
+            except (RedisError, OSError) as exc:
+                self._unavailable(exc)
+                return
+
     async def close(self) -> None:
         await self._redis.aclose()

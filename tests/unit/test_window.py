@@ -236,6 +236,14 @@ async def test_through_redis_refused_on_its_turn_again_and_again_it_books_anew()
     assert tries[4] - tries[3] >= 1 / 3  # then paused as asked, and a turn booked anew
 
 
+@pytest.mark.skipif(not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL to run")
+async def test_through_redis_a_turn_given_up_after_refusals_is_free_again() -> None:
+    # The network counted none of the refused tries: the turn given up stayed counted as a
+    # call, and the call booked anew waited a whole window behind it (one call a second fewer).
+    _, tries = await refused_then_posted(4)
+    assert tries[4] - tries[0] < 0.9, tries  # after the pause, not a window after its turn
+
+
 def test_a_booked_moment_read_late_is_kept_on_the_loops_clock() -> None:
     # The booking's answer sat 30 ms in a busy loop: "the wait from when it was read" would
     # send the call 30 ms after its turn, and move every turn after it on.
