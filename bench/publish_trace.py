@@ -210,6 +210,12 @@ class Trace:
         head = {
             "events": [(round(at - t0, 3), what) for at, what in self.events],
             "vk_calls": len(self.calls),
+            # The calls that were not posts (what else took turns in the window), when.
+            "vk_other_calls": [
+                (round(at - t0, 3), method)
+                for at, method, _, _ in self.calls
+                if method != "wall.post"
+            ],
             "vk_refusals": refusals,
             "windows": {
                 n: window_waste(log, limits[n], [at for at, _ in self.events])

@@ -63,6 +63,9 @@ Limiter = AsyncLimiter | SlidingWindow
 # 1.5 % of MAX's and VK's pace). A refusal costs one call one retry, a millisecond later.
 MARGIN_STEP, MARGIN_MOST, MARGIN_LEAST, REFUSALS = 0.001, 0.04, -0.01, 10
 RETRY_AFTER_REFUSAL = 0.001
+# A call waiting for its booked turn in a shared window asks this often whether a turn before it
+# was freed (networks/shared_pace.py SOONER): longer than STALE, so a dead booking is gone by then.
+SOONER_EVERY = 0.2
 
 MAX_KEYS = 2000  # idle per-chat limiters beyond this are dropped (they are full again anyway)
 
@@ -201,15 +204,29 @@ class Pace:
         if wire is not None and at - loop.time() > self._lead:
             await wire.waiting()
             if clear:
-                await asyncio.sleep(max(at - self._lead - loop.time(), 0.0))
+                at = await self._sleep_until(stamps, at, self._lead)
                 before = loop.time()
                 await wire.going()
                 took = loop.time() - before
                 # twice the last write, kept within 10..250 ms
                 self._lead = min(max(2 * took, 0.9 * self._lead, 0.01), 0.25)
-        rest = at - loop.time()
-        if rest > 0:
-            await asyncio.sleep(rest)
+        await self._sleep_until(stamps, at, 0.0)
+
+    async def _sleep_until(self, stamps: list[Stamp], at: float, ahead: float) -> float:
+        """Sleep until `ahead` seconds before `at` (the booked moment); while the sleep is long,
+        ask every SOONER_EVERY whether a turn before this call's was freed, and move up into it.
+        Returns the moment, moved or not."""
+        loop = asyncio.get_running_loop()
+        while True:
+            rest = at - ahead - loop.time()
+            if rest <= 0:
+                return at
+            if self.shared is None or rest <= SOONER_EVERY:
+                await asyncio.sleep(rest)
+                return at
+            await asyncio.sleep(SOONER_EVERY)
+            if await self.shared.sooner(stamps):
+                at = max(s.at for s in stamps)
 
     async def call(
         self,

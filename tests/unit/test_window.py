@@ -298,3 +298,24 @@ async def test_through_redis_a_booking_confirmed_late_still_keeps_to_the_window(
     finally:
         await budget.close()
     assert took == pytest.approx(1.0 - STALE - 0.05, abs=0.15), took
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="Redis: set PRESSDESK_TEST_REDIS_URL to run")
+async def test_through_redis_a_call_booked_behind_a_dead_instances_turn_moves_up() -> None:
+    # VK: 3 turns a second and 3 senders an instance all booked behind the killed instance's
+    # turns; nobody booked after those went stale, so the freed turns went unused and every
+    # post after the kill came a second later.
+    assert REDIS_URL is not None
+    prefix = f"test-{secrets.token_hex(4)}"
+    dead, alive = SharedBudget(REDIS_URL, prefix), SharedBudget(REDIS_URL, prefix)
+    pace = through(alive, Rate(1, 1.0, window=True))
+    loop = asyncio.get_running_loop()
+    try:
+        assert await dead.book("token-hash", None, 1, 1.0, 1, MARGIN)  # the turn; then killed
+        started = loop.time()
+        await pace.wait()  # booked a window behind it, at first
+        took = loop.time() - started
+    finally:
+        await dead.close()
+        await alive.close()
+    assert took < 0.6, took  # moved up once the dead turn went stale, not a window later
