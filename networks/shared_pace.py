@@ -46,6 +46,37 @@ redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now) * 1000) + 
 return '0'
 """
 
+# The window's list as every script below reads it: `turns` (moment, entry) of the calls still in
+# the window and the bookings not STALE, except the entry ARGV[4] (the caller's own booking,
+# `mine`: its moment, nil when absent). ARGV[1]: count, ARGV[2]: the window's seconds (with its
+# margin), ARGV[3]: STALE.
+READ_WINDOW = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local count = tonumber(ARGV[1])
+local span = tonumber(ARGV[2])
+local stale = tonumber(ARGV[3])
+local turns = {}
+local mine = nil
+for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local booked = string.sub(raw, 1, 1) == 'b'
+  local t = tonumber(booked and string.sub(raw, 2) or raw)
+  if mine == nil and raw == ARGV[4] then
+    mine = t
+  elseif t > now - span and not (booked and t < now - stale) then
+    turns[#turns + 1] = {t, raw}
+  end
+end
+"""
+# ... and writes back, in order, `turns` with the entry `raw` at moment `at` added.
+WRITE_WINDOW = """
+turns[#turns + 1] = {at, raw}
+table.sort(turns, function(a, b) return a[1] < b[1] end)
+redis.call('DEL', KEYS[1])
+for _, turn in ipairs(turns) do redis.call('RPUSH', KEYS[1], turn[2]) end
+redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
+"""
+
 # A sliding window (networks/window.py), shared, as reservations: KEYS[1] holds the moments of
 # the calls that went ("%.6f") or are booked to go ("b%.6f"), none older than the window; ARGV[1]:
 # count, ARGV[2]: the window's seconds (with its margin), ARGV[3]: how long after its moment a
@@ -58,55 +89,30 @@ return '0'
 # free turn): the turn is free again, where it stayed counted as a call before, and a killed
 # instance's few bookings cost every second after it as many calls (4 of MAX's 30) for good.
 # Returns "booking seconds".
-BOOK = """
-local now = redis.call('TIME')
-now = tonumber(now[1]) + tonumber(now[2]) / 1000000
-local count = tonumber(ARGV[1])
-local span = tonumber(ARGV[2])
-local stale = tonumber(ARGV[3])
-local turns = {}
-for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  local booked = string.sub(raw, 1, 1) == 'b'
-  local t = tonumber(booked and string.sub(raw, 2) or raw)
-  if t > now - span and not (booked and t < now - stale) then
-    turns[#turns + 1] = {t, raw}
-  end
-end
+BOOK = (
+    READ_WINDOW
+    + """
 table.sort(turns, function(a, b) return a[1] < b[1] end)
 local at = now
 if #turns >= count then at = math.max(now, turns[#turns - count + 1][1] + span) end
-local mine = 'b' .. string.format('%.6f', at)
-turns[#turns + 1] = {at, mine}
-table.sort(turns, function(a, b) return a[1] < b[1] end)
-redis.call('DEL', KEYS[1])
-for _, turn in ipairs(turns) do redis.call('RPUSH', KEYS[1], turn[2]) end
-redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
-return mine .. ' ' .. tostring(at - now)
+local raw = 'b' .. string.format('%.6f', at)
 """
+    + WRITE_WINDOW
+    + """
+return raw .. ' ' .. tostring(at - now)
+"""
+)
 
 # The call booked as ARGV[4] goes now: its moment becomes now, if the window of the calls gone
 # before it allows (one that left late moves the window on, as the network will count it);
 # else it is booked again at the first moment that does, and told how long until then. ARGV[1..3]
 # as BOOK's. Returns "go moment" or "wait booking seconds".
-CONFIRM = """
-local now = redis.call('TIME')
-now = tonumber(now[1]) + tonumber(now[2]) / 1000000
-local count = tonumber(ARGV[1])
-local span = tonumber(ARGV[2])
-local stale = tonumber(ARGV[3])
-local turns, past = {}, {}
-local mine = true
-for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  if mine and raw == ARGV[4] then
-    mine = false
-  else
-    local booked = string.sub(raw, 1, 1) == 'b'
-    local t = tonumber(booked and string.sub(raw, 2) or raw)
-    if t > now - span and not (booked and t < now - stale) then
-      turns[#turns + 1] = {t, raw}
-      if t <= now then past[#past + 1] = t end
-    end
-  end
+CONFIRM = (
+    READ_WINDOW
+    + """
+local past = {}
+for _, turn in ipairs(turns) do
+  if turn[1] <= now then past[#past + 1] = turn[1] end
 end
 table.sort(past)
 local at = now
@@ -116,14 +122,13 @@ if #past >= count then
 end
 local raw = string.format('%.6f', at)
 if at > now then raw = 'b' .. raw end
-turns[#turns + 1] = {at, raw}
-table.sort(turns, function(a, b) return a[1] < b[1] end)
-redis.call('DEL', KEYS[1])
-for _, turn in ipairs(turns) do redis.call('RPUSH', KEYS[1], turn[2]) end
-redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
+"""
+    + WRITE_WINDOW
+    + """
 if at > now then return 'wait ' .. raw .. ' ' .. tostring(at - now) end
 return 'go ' .. raw
 """
+)
 
 # A booked call still waiting asks whether it may go sooner (ARGV[1..3] as BOOK's, ARGV[4] its
 # booking): the first moment from now, not before any call booked before it, that the window of
@@ -132,24 +137,11 @@ return 'go ' .. raw
 # VK's 3 turns a second and 3 senders an instance, nobody else booked meanwhile, the freed turns
 # went unused and every post after a kill came a second later. Returns "keep" or "booking
 # seconds".
-SOONER = """
-local now = redis.call('TIME')
-now = tonumber(now[1]) + tonumber(now[2]) / 1000000
-local count = tonumber(ARGV[1])
-local span = tonumber(ARGV[2])
-local stale = tonumber(ARGV[3])
-local turns, before = {}, {}
-local mine = nil
-for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  local booked = string.sub(raw, 1, 1) == 'b'
-  local t = tonumber(booked and string.sub(raw, 2) or raw)
-  if mine == nil and raw == ARGV[4] then
-    mine = t
-  elseif t > now - span and not (booked and t < now - stale) then
-    turns[#turns + 1] = {t, raw}
-  end
-end
+SOONER = (
+    READ_WINDOW
+    + """
 if mine == nil then return 'keep' end
+local before = {}
 for _, turn in ipairs(turns) do
   if turn[1] <= mine then before[#before + 1] = turn[1] end
 end
@@ -159,13 +151,12 @@ if #before > 0 then at = math.max(at, before[#before]) end
 if #before >= count then at = math.max(at, before[#before - count + 1] + span) end
 if at >= mine - 0.001 then return 'keep' end
 local raw = 'b' .. string.format('%.6f', at)
-turns[#turns + 1] = {at, raw}
-table.sort(turns, function(a, b) return a[1] < b[1] end)
-redis.call('DEL', KEYS[1])
-for _, turn in ipairs(turns) do redis.call('RPUSH', KEYS[1], turn[2]) end
-redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + span) * 1000) + 1000)
+"""
+    + WRITE_WINDOW
+    + """
 return raw .. ' ' .. tostring(at - now)
 """
+)
 
 # Seconds past its moment a booking not yet confirmed keeps its turn (BOOK). A live instance
 # confirms within milliseconds of its moment: its row's mark is cleared before (bot/wire.py).
@@ -281,15 +272,21 @@ class SharedBudget:
             except (RedisError, OSError) as exc:
                 self._unavailable(exc)
                 return stamps
-            read = loop.time()
             self.failed = False
-            moment, raw_wait = answer.split(" ")
-            wait = float(raw_wait)
-            booked = float(moment.removeprefix("b"))
-            self.clock.sample(sent, read, booked - wait)
-            at = self.clock.local(booked, read, max(wait, 0.0))
-            stamps.append(Stamp(name, args, moment, max(wait, 0.0), at))
+            stamp = Stamp(name, args, "")
+            self._booked(stamp, answer, sent, loop.time())
+            stamps.append(stamp)
         return stamps
+
+    def _booked(self, stamp: Stamp, answer: str, sent: float, read: float) -> None:
+        """A "booking seconds" answer (BOOK, SOONER), asked at `sent` and read at `read` on the
+        loop's clock, written into `stamp`."""
+        moment, raw_wait = answer.split(" ")
+        wait = float(raw_wait)
+        booked = float(moment.removeprefix("b"))
+        self.clock.sample(sent, read, booked - wait)
+        stamp.moment, stamp.wait = moment, max(wait, 0.0)
+        stamp.at = self.clock.local(booked, read, stamp.wait)
 
     async def confirm(self, stamps: list[Stamp]) -> None:
         """These booked calls go now: each moment becomes now, or, when a call before them left
@@ -325,13 +322,7 @@ class SharedBudget:
                 return moved
             if answer == "keep":
                 continue
-            read = loop.time()
-            moment, raw_wait = answer.split(" ")
-            wait = max(float(raw_wait), 0.0)
-            booked = float(moment.removeprefix("b"))
-            self.clock.sample(sent, read, booked - float(raw_wait))
-            stamp.moment, stamp.wait = moment, wait
-            stamp.at = self.clock.local(booked, read, wait)
+            self._booked(stamp, answer, sent, loop.time())
             moved = True
         return moved
 
