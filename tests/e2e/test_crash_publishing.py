@@ -37,11 +37,11 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(tmp_path: Path, database_engine: str) -> AsyncIterator[World]:
     stage = Stage(tmp_path)
     await stage.start_emulators()
     stage.tg.open_private_chat(ADMIN_ID)  # the editor wrote to the bot long ago
-    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+    url = stage.config().database.url  # PostgreSQL's own database when the engine is it
     ledger = Ledger(url)
     await ledger.prepare()
     # Telegram's per-chat limits are the bench's business: here 50 posts must not take minutes.

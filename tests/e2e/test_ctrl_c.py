@@ -30,7 +30,7 @@ request_timeout = 5.0
 api_base_url = "{stage.vk.base_url}/method/"
 group_id = {VK_GROUP_ID}
 [database]
-url = "sqlite+aiosqlite:///{tmp_path / "desk.db"}"
+url = "{stage.config().database.url}"
 [storage]
 media_dir = "{tmp_path / "media"}"
 [web]

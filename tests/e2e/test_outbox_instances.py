@@ -50,13 +50,12 @@ class Told:
         return None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple]:
-    if request.param == "sqlite":
+@pytest.fixture
+async def database(database_engine: str, tmp_path: Path) -> AsyncIterator[tuple]:
+    if database_engine == "sqlite":  # the engine conftest's autouse fixture runs this test on
         yield f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}", None
         return
-    if not PG_URL:
-        pytest.skip("set PRESSDESK_TEST_PG_URL=postgresql+asyncpg://… to run on PostgreSQL")
+    assert PG_URL is not None
     schema = f"t_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL)
     async with admin.begin() as conn:

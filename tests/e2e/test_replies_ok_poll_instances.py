@@ -26,14 +26,13 @@ PG_URL = os.environ.get("PRESSDESK_TEST_PG_URL")
 START = 180.0  # a real process starts in tens of seconds on a loaded machine
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+@pytest.fixture
+async def database(database_engine: str, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh database the processes reach by URL alone (PostgreSQL: one of its own)."""
-    if request.param == "sqlite":
+    if database_engine == "sqlite":  # the engine conftest's autouse fixture runs this test on
         yield f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
         return
-    if not PG_URL:
-        pytest.skip("set PRESSDESK_TEST_PG_URL=postgresql+asyncpg://… to run on PostgreSQL")
+    assert PG_URL is not None
     name = f"pressdesk_lease_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
