@@ -9,12 +9,14 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import URL, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import select
 
@@ -167,6 +169,35 @@ def no_token_anywhere(
     assert_no_secrets(stage, stage_tokens(stage), "\n".join(caplog.handler.format(r) for r in ours))
 
 
+def database_bytes(stage: Stage) -> bytes:
+    """What the desk stored: the SQLite files in its data folder (free pages and copies too)
+    and, when the engine is PostgreSQL, every row of its database as text."""
+    files = b"".join(p.read_bytes() for p in stage.data_dir.glob("pressdesk.db*"))
+    url = make_url(stage.config().database.url)
+    if url.get_backend_name() != "postgresql":
+        return files
+    # A sync check (the teardown's) on an async driver: its own loop in a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        rows = pool.submit(asyncio.run, _all_rows(url.set(drivername="postgresql"))).result()
+    return files + rows.encode()
+
+
+ROWS_AS_TEXT = """SELECT coalesce(string_agg(t::text, chr(10)), '') FROM "{}" t"""
+
+
+async def _all_rows(url: URL) -> str:
+    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        )
+        assert tables, "the desk's tables are not where its database is"
+        texts = [await conn.fetchval(ROWS_AS_TEXT.format(name)) for (name,) in tables]
+    finally:
+        await conn.close()
+    return "\n".join(texts)
+
+
 def stage_tokens(stage: Stage) -> set[str]:
     """Every token of the run: the bot's, each VK, OK and Graph token ever issued (rotated ones
     too), OK's application secret, MAX's."""
@@ -194,7 +225,7 @@ def assert_no_secrets(stage: Stage, tokens: set[str], logged: str) -> None:
     said += [
         str(m.get("text", "")) for peer in stage.vk.state.messages.values() for m in peer.values()
     ]
-    files = b"".join(p.read_bytes() for p in stage.data_dir.glob("pressdesk.db*"))
+    files = database_bytes(stage)
     for token in tokens:
         secret = token.split(":", 1)[-1]  # the bot id before ':' is public
         assert secret not in logged, "a token in the log"

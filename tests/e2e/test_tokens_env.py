@@ -10,8 +10,8 @@ from sqlmodel import select
 from bot.app_networks import doctor
 from sandbox.stage import VK_ADMIN_ID, VK_GROUP_ID, Stage
 from storage.registry import StoredToken
-from tests.e2e.conftest import Chat, audit_line, audit_lines
-from tests.e2e.test_tokens import USER_TOKEN, database_bytes, replace_token
+from tests.e2e.conftest import Chat, audit_line, audit_lines, database_bytes
+from tests.e2e.test_tokens import USER_TOKEN, replace_token
 
 
 async def stored(stage: Stage) -> list[StoredToken]:

@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 
 from sandbox.stage import FB_PAGE_ID, IG_USER_ID, Stage
-from tests.e2e.conftest import PHOTO_A, Chat, approve_now, audit_line, landed, report_event
-from tests.e2e.test_tokens import database_bytes, replace_token
+from tests.e2e.conftest import (
+    PHOTO_A,
+    Chat,
+    approve_now,
+    audit_line,
+    database_bytes,
+    landed,
+    report_event,
+)
+from tests.e2e.test_tokens import replace_token
 
 META_ON = {"facebook": {"enabled": True}, "instagram": {"enabled": True}}
 PAGE_TOKEN = "Facebook: ключ Страницы"

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from handlers.ok_webhook import webhook_path
 from sandbox.stage import OK_GROUP_ID, Stage
-from tests.e2e.conftest import TIMEOUT, Chat, audit_line
+from tests.e2e.conftest import TIMEOUT, Chat, audit_line, database_bytes
 from tests.e2e.test_replies import QUESTION
 from tests.e2e.test_replies_ok_max import OK_CITIZEN, ok_group_stage, ok_sent
-from tests.e2e.test_tokens import database_bytes, replace_token
+from tests.e2e.test_tokens import replace_token
 
 BOT_TOKEN = "Одноклассники: ключ бота сообщений группы"
 OTHER_CITIZEN = "575000000002"
