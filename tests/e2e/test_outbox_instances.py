@@ -5,18 +5,13 @@ the emulators. PostgreSQL when PRESSDESK_TEST_PG_URL is set (CI has it), SQLite 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from sqlalchemy import text
 
 from bot.config import parse_config
 from bot.domain import Network, PublicationState
@@ -32,7 +27,6 @@ from storage.db import create_engine, session_factory
 from storage.models import Person
 from storage.uow import UnitOfWork
 
-PG_URL = os.environ.get("PRESSDESK_TEST_PG_URL")
 POSTS = 200
 
 
@@ -50,32 +44,12 @@ class Told:
         return None
 
 
-@pytest.fixture
-async def database(database_engine: str, tmp_path: Path) -> AsyncIterator[tuple]:
-    if database_engine == "sqlite":  # the engine conftest's autouse fixture runs this test on
-        yield f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}", None
-        return
-    assert PG_URL is not None
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield PG_URL, {"server_settings": {"search_path": schema}}
-    finally:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
-
-
-async def test_two_instances_publish_200_posts_due_at_once_exactly_once(
-    database: tuple, tmp_path: Path
-) -> None:
-    url, connect_args = database
+async def test_two_instances_publish_200_posts_due_at_once_exactly_once(tmp_path: Path) -> None:
     stage = Stage(tmp_path)
     await stage.start_emulators()
+    url = stage.config().database.url  # PostgreSQL's own database when the engine is it
     stage.vk.user_rps = 1000  # the rate limits are the bench's subject, not this test's
-    ledger = Ledger(url, connect_args)
+    ledger = Ledger(url)
     await ledger.prepare()
     now = datetime.now(UTC)
     titles = [f"Новость № {n}" for n in range(POSTS)]
@@ -87,7 +61,7 @@ async def test_two_instances_publish_200_posts_due_at_once_exactly_once(
     )
     instances, closing = [], []
     for name in ("first", "second"):
-        engine = create_engine(url, **({"connect_args": connect_args} if connect_args else {}))
+        engine = create_engine(url)
         sessions = session_factory(engine)
         bot = Bot(
             BOT_TOKEN,

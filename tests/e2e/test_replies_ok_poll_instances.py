@@ -6,50 +6,27 @@ reads with a Bot API token of its own, so the emulator tells whose reads they ar
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
 from sandbox.processes import DeskProcess, Ledger, write_config
 from sandbox.stage import OK_GROUP_ID, Stage
-from storage.db import create_engine
 from storage.leases import Lease
 from storage.tickets import Ticket
 from tests.e2e.test_replies_ok_catchup import FIRST, acks
 
-PG_URL = os.environ.get("PRESSDESK_TEST_PG_URL")
 START = 180.0  # a real process starts in tens of seconds on a loaded machine
 
 
-@pytest.fixture
-async def database(database_engine: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh database the processes reach by URL alone (PostgreSQL: one of its own)."""
-    if database_engine == "sqlite":  # the engine conftest's autouse fixture runs this test on
-        yield f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
-        return
-    assert PG_URL is not None
-    name = f"pressdesk_lease_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-
 async def test_one_desk_polls_ok_at_a_time_and_the_other_takes_over_when_it_dies(
-    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stage = Stage(tmp_path)
     await stage.start_emulators()
+    database = stage.config().database.url  # PostgreSQL's own database when the engine is it
     tokens = [stage.ok.bot_api.issue_bot_token(OK_GROUP_ID), f"tkn1second{uuid.uuid4().hex}"]
     stage.ok.bot_api.bot_tokens[tokens[1]] = OK_GROUP_ID  # the same group's, for the second
     stage.ok.add_user(FIRST, "Пётр", "Соколов")
